@@ -1,0 +1,111 @@
+import type { FailureCode, Status, WarningCode } from './failure-codes.ts';
+
+/** Which generation of the MCP HTTP transport answered. */
+export type Era = 'modern' | 'streamable' | 'sse';
+/** What the operator asks for; `auto` follows the specification's backward-compatibility rules. */
+export type EraOverride = 'auto' | Era;
+
+export const ERAS: readonly Era[] = ['modern', 'streamable', 'sse'];
+
+export type PhaseName =
+  | 'dns'
+  | 'connect'
+  | 'tls'
+  | 'discover'
+  | 'initialize'
+  | 'initialized'
+  | 'ping'
+  | 'sse_open'
+  | 'tools_list'
+  | 'auth_metadata'
+  | 'session_close';
+
+/** One bar of the waterfall: when a step started (ms since probe start) and how long it took. */
+export interface PhaseTiming {
+  readonly phase: PhaseName;
+  readonly startMs: number;
+  readonly ms: number;
+  readonly ok: boolean;
+}
+
+export interface Warning {
+  readonly code: WarningCode;
+  readonly detail: string;
+}
+
+export interface CertificateFacts {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly sans: readonly string[];
+  readonly notBefore: string; // ISO 8601
+  readonly notAfter: string; // ISO 8601
+  readonly daysLeft: number; // may be negative once expired
+  /** The soonest notAfter in the presented chain (blackbox's probe_ssl_earliest_cert_expiry). */
+  readonly earliestNotAfter: string;
+  readonly fingerprint256: string;
+  readonly serialNumber: string;
+  readonly protocol: string | null;
+  readonly cipher: string | null;
+  /** Whether the chain validated against the trust store (system roots + extra CA). */
+  readonly chainValid: boolean;
+  readonly chainError: string | null;
+  readonly hostnameValid: boolean;
+}
+
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly ttl: number | null;
+}
+
+export interface ServerFacts {
+  readonly name: string | null;
+  readonly version: string | null;
+  readonly title: string | null;
+}
+
+export interface AuthFacts {
+  /** The raw WWW-Authenticate challenge, as the server sent it. */
+  readonly challenge: string | null;
+  readonly resourceMetadataUrl: string | null;
+  /** RFC 9728 protected-resource metadata, when it could be fetched. */
+  readonly resourceMetadata: Readonly<Record<string, unknown>> | null;
+  readonly authorizationServers: readonly string[];
+  readonly scopes: readonly string[];
+  readonly metadataError: string | null;
+}
+
+export interface ToolsFacts {
+  readonly count: number;
+  readonly hash: string;
+  readonly names: readonly string[];
+  readonly pages: number;
+  /** True when the page limit stopped the listing before the server's last page. */
+  readonly truncated: boolean;
+}
+
+export interface ProbeResult {
+  readonly url: string;
+  /** Wall-clock start, ISO 8601. */
+  readonly startedAt: string;
+  readonly status: Status;
+  /** Exactly one code when status is not `up`; null when up. */
+  readonly code: FailureCode | null;
+  readonly detail: string;
+  readonly warnings: readonly Warning[];
+  readonly durationMs: number;
+  readonly phases: readonly PhaseTiming[];
+  readonly era: Era | null;
+  readonly protocolVersion: string | null;
+  readonly supportedVersions: readonly string[];
+  readonly transport: 'streamable-http' | 'sse' | null;
+  readonly server: ServerFacts | null;
+  readonly capabilities: Readonly<Record<string, unknown>> | null;
+  readonly tools: ToolsFacts | null;
+  readonly addresses: readonly ResolvedAddress[];
+  readonly connectedAddress: string | null;
+  readonly certificate: CertificateFacts | null;
+  readonly auth: AuthFacts | null;
+  /** How the era was found: from the caller's hint, by detection, or forced by the override. */
+  readonly eraSource: 'hint' | 'detected' | 'override' | null;
+}

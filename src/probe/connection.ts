@@ -1,0 +1,59 @@
+import type { Socket } from 'node:net';
+import { Pool, type buildConnector } from 'undici';
+import type { Deadline } from './deadline.ts';
+import { connectTcp } from './tcp.ts';
+import { startTls, type TlsOptions } from './tls.ts';
+
+export interface CheckedTarget {
+  /** scheme://host:port of the endpoint URL; undici sends Host from it. */
+  readonly origin: string;
+  /** The address that passed the policy; every connection goes here and nowhere else. */
+  readonly address: string;
+  readonly port: number;
+  readonly connectTimeoutMs: number;
+  /** TLS settings and the fingerprint of the certificate already checked, or null for http. */
+  readonly tls: (Omit<TlsOptions, 'timeoutMs'> & { timeoutMs: number; fingerprint256: string }) | null;
+}
+
+class PinnedCertificateError extends Error {
+  readonly code = 'ERR_TLS_CERT_CHANGED';
+}
+
+/**
+ * An undici pool whose connector hands over the socket the probe already checked, and dials any
+ * further connection (the HTTP+SSE transport needs two) to the same vetted address, pinned to the
+ * same certificate. So the address checked is the address used: no second DNS lookup, no
+ * rebinding window, and the TLS timing in the waterfall is the handshake that carried the requests.
+ */
+export function checkedPool(target: CheckedTarget, first: Socket, deadline: Deadline): Pool {
+  let spare: Socket | undefined = first;
+  const connector: buildConnector.connector = (_options, callback) => {
+    if (spare && !spare.destroyed) {
+      const socket = spare;
+      spare = undefined;
+      // undici marks the client as connecting only after the connector returns; a synchronous
+      // callback would land before that and the request would wait forever.
+      process.nextTick(() => callback(null, socket));
+      return;
+    }
+    spare = undefined;
+    dial(target, deadline).then(
+      (socket) => callback(null, socket),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+    );
+  };
+  return new Pool(target.origin, { connect: connector, connections: 4, pipelining: 1, keepAliveTimeout: 10_000 });
+}
+
+async function dial(target: CheckedTarget, deadline: Deadline): Promise<Socket> {
+  const tcp = await connectTcp(target.address, target.port, target.connectTimeoutMs, deadline);
+  if (!tcp.ok) throw Object.assign(new Error(tcp.detail), { code: tcp.code === 'TCP_REFUSED' ? 'ECONNREFUSED' : 'ECONNRESET' });
+  if (target.tls === null) return tcp.socket;
+  const tls = await startTls(tcp.socket, target.tls, deadline);
+  if (!tls.ok) throw Object.assign(new Error(tls.detail), { code: 'ECONNRESET' });
+  if (tls.certificate.fingerprint256 !== target.tls.fingerprint256) {
+    tls.socket.destroy();
+    throw new PinnedCertificateError('the server presented a different certificate on a second connection');
+  }
+  return tls.socket;
+}

@@ -1,0 +1,78 @@
+import type { FailureCode } from '../domain/failure-codes.ts';
+
+export type Clock = () => number;
+
+/** Thrown inside a bounded wait when its timer fires; carries the code the wait stands for. */
+export class WaitTimeout extends Error {
+  constructor(readonly code: FailureCode, readonly waitedMs: number) {
+    super(`timed out after ${Math.round(waitedMs)} ms`);
+    this.name = 'WaitTimeout';
+  }
+}
+
+/**
+ * The probe's overall time budget. Every wait takes the smaller of its own limit and what is
+ * left of the budget; when the budget is what cut a wait short, the wait reports PROBE_TIMEOUT
+ * instead of its phase's code, so the result names the real limit that was hit.
+ */
+export class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #endsAt: number;
+
+  constructor(readonly clock: Clock, readonly totalMs: number, parent?: AbortSignal) {
+    this.#endsAt = clock() + totalMs;
+    this.#timer = setTimeout(() => this.#controller.abort(new WaitTimeout('PROBE_TIMEOUT', totalMs)), totalMs);
+    this.#timer.unref?.();
+    if (parent) {
+      if (parent.aborted) this.#controller.abort(parent.reason);
+      else parent.addEventListener('abort', () => this.#controller.abort(parent.reason), { once: true });
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.#endsAt - this.clock());
+  }
+
+  /** The timeout for one wait, and the code to report if it fires. */
+  budget(phaseMs: number, phaseCode: FailureCode): { ms: number; code: FailureCode } {
+    const left = this.remaining();
+    return phaseMs < left ? { ms: phaseMs, code: phaseCode } : { ms: left, code: 'PROBE_TIMEOUT' };
+  }
+
+  /**
+   * Runs `fn` with a signal that aborts at min(phaseMs, remaining budget). Rejects with
+   * WaitTimeout even if `fn` ignores its signal, so no wait can outlive its limit.
+   */
+  async wait<T>(phaseMs: number, phaseCode: FailureCode, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { ms, code } = this.budget(phaseMs, phaseCode);
+    const controller = new AbortController();
+    const timeout = new WaitTimeout(code, ms);
+    let timer: NodeJS.Timeout | undefined;
+    const onParentAbort = (): void => controller.abort(this.signal.reason);
+    if (this.signal.aborted) onParentAbort();
+    else this.signal.addEventListener('abort', onParentAbort, { once: true });
+    const expired = new Promise<never>((_, reject) => {
+      const onAbort = (): void => reject(controller.signal.reason instanceof Error ? controller.signal.reason : timeout);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => controller.abort(timeout), ms);
+    });
+    // The loser of the race must not surface later as an unhandled rejection.
+    expired.catch(() => undefined);
+    try {
+      return await Promise.race([fn(controller.signal), expired]);
+    } finally {
+      clearTimeout(timer);
+      this.signal.removeEventListener('abort', onParentAbort);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+}

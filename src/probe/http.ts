@@ -1,0 +1,180 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { Dispatcher } from 'undici';
+import type { Failure, Outcome } from '../domain/failure-codes.ts';
+import { classifyError } from './classify.ts';
+import type { Deadline } from './deadline.ts';
+
+export interface Limits {
+  readonly ttfbMs: number;
+  readonly bodyMs: number;
+  readonly sseEventMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxSseEvents: number;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface ResponseHead {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly contentType: string;
+  readonly body: Dispatcher.ResponseData['body'];
+}
+
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function mediaType(headers: IncomingHttpHeaders): string {
+  return (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Sends a request and waits for the response head (TTFB). The body is the caller's to read or drop. */
+export async function sendRequest(
+  dispatcher: Dispatcher,
+  request: HttpRequest,
+  limits: Limits,
+  deadline: Deadline,
+): Promise<Outcome<{ head: ResponseHead }>> {
+  try {
+    const response = await deadline.wait(limits.ttfbMs, 'HTTP_TTFB_TIMEOUT', (signal) =>
+      dispatcher.request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body ?? null,
+        signal,
+        // Our own timers bound every wait; undici's would race them with other codes.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      }),
+    );
+    const head: ResponseHead = {
+      status: response.statusCode,
+      headers: response.headers,
+      contentType: mediaType(response.headers),
+      body: response.body,
+    };
+    return { ok: true, head };
+  } catch (err) {
+    return { ok: false, ...classifyError(err, 'http') };
+  }
+}
+
+/** Reads a whole body under a byte cap and a total-time deadline (a slowloris body cannot stretch it). */
+export async function readBody(head: ResponseHead, limits: Limits, deadline: Deadline, maxBytes = limits.maxBodyBytes): Promise<Outcome<{ text: string; bytes: number }>> {
+  const declared = Number(header(head.headers, 'content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    head.body.destroy();
+    return { ok: false, code: 'BODY_TOO_LARGE', detail: `the server declared a ${declared}-byte body; the limit is ${maxBytes}` };
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    await deadline.wait(limits.bodyMs, 'BODY_TIMEOUT', async (signal) => {
+      signal.addEventListener('abort', () => head.body.destroy(), { once: true });
+      for await (const chunk of head.body) {
+        const buf = chunk as Buffer;
+        bytes += buf.length;
+        if (bytes > maxBytes) throw new BodyTooLarge(maxBytes);
+        chunks.push(buf);
+      }
+    });
+  } catch (err) {
+    head.body.destroy();
+    if (err instanceof BodyTooLarge) return { ok: false, code: 'BODY_TOO_LARGE', detail: `the body exceeded ${maxBytes} bytes` };
+    const failure = classifyError(err, 'body');
+    return { ok: false, ...failure };
+  }
+  return { ok: true, text: Buffer.concat(chunks).toString('utf8'), bytes };
+}
+
+/** Drains at most a little of an unwanted body so the connection can be reused, else drops it. */
+export async function discardBody(head: ResponseHead, limits: Limits, deadline: Deadline): Promise<void> {
+  const result = await readBody(head, { ...limits, bodyMs: Math.min(limits.bodyMs, 1000) }, deadline, 64 * 1024);
+  if (!result.ok) head.body.destroy();
+}
+
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`body exceeded ${limit} bytes`);
+  }
+}
+
+export type SseNext = Outcome<{ event: EventSourceMessage | null /* null: the stream ended */ }>;
+
+/**
+ * Pull-based reader over an SSE body: the probe asks for the next event with a deadline, so a
+ * server that streams forever, or never sends anything, is cut off by time, bytes or event count.
+ */
+export class SseReader {
+  readonly #queue: EventSourceMessage[] = [];
+  readonly #iterator: AsyncIterator<unknown>;
+  readonly #decoder = new TextDecoder();
+  readonly #parser;
+  #bytes = 0;
+  #events = 0;
+  #ended = false;
+  #pending: Promise<IteratorResult<unknown>> | undefined;
+
+  constructor(readonly head: ResponseHead, readonly limits: Limits) {
+    this.#iterator = (head.body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    this.#parser = createParser({ onEvent: (event) => this.#queue.push(event) });
+  }
+
+  get eventsRead(): number {
+    return this.#events;
+  }
+
+  /**
+   * Waits for the next event. `ms` bounds this one wait; `code` is what running out means here
+   * (SSE_TIMEOUT for a response, SSE_ENDPOINT_MISSING's caller decides its own).
+   */
+  async next(deadline: Deadline, ms: number): Promise<SseNext> {
+    try {
+      return await deadline.wait(ms, 'SSE_TIMEOUT', async () => {
+        for (;;) {
+          const event = this.#queue.shift();
+          if (event !== undefined) {
+            this.#events += 1;
+            if (this.#events > this.limits.maxSseEvents) {
+              return { ok: false, code: 'SSE_NO_RESPONSE', detail: `no response within ${this.limits.maxSseEvents} SSE events` } as const;
+            }
+            return { ok: true, event } as const;
+          }
+          if (this.#ended) return { ok: true, event: null } as const;
+          // A timed-out read stays pending; the next call must await the same one, not start another.
+          this.#pending ??= this.#iterator.next();
+          const chunk = await this.#pending;
+          this.#pending = undefined;
+          if (chunk.done) {
+            this.#ended = true;
+            this.#parser.feed(this.#decoder.decode());
+            this.#parser.feed('\n\n');
+            continue;
+          }
+          const buf = chunk.value as Buffer;
+          this.#bytes += buf.length;
+          if (this.#bytes > this.limits.maxBodyBytes) {
+            return { ok: false, code: 'BODY_TOO_LARGE', detail: `the event stream exceeded ${this.limits.maxBodyBytes} bytes` } as const;
+          }
+          this.#parser.feed(this.#decoder.decode(buf, { stream: true }));
+        }
+      });
+    } catch (err) {
+      const failure: Failure = classifyError(err, 'body');
+      return { ok: false, ...failure };
+    }
+  }
+
+  close(): void {
+    this.head.body.destroy();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Dispatcher } from 'undici';
+import type { AuthFacts } from '../../domain/probe-result.ts';
+import type { Deadline } from '../deadline.ts';
+import type { Limits } from '../http.ts';
+import type { PhaseRecorder } from '../phases.ts';
+
+/** Everything an era's handshake needs, built once per probe by run-probe. */
+export interface McpContext {
+  readonly dispatcher: Dispatcher;
+  readonly url: URL;
+  /** Operator-configured headers, Authorization included; sent on every request. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly hasCredentials: boolean;
+  readonly limits: Limits;
+  readonly deadline: Deadline;
+  readonly phases: PhaseRecorder;
+  readonly tools: { readonly enabled: boolean; readonly maxPages: number; readonly maxBytes: number };
+  /** Fetches RFC 9728 metadata after a 401; lives in run-probe because it may need the origin's pool. */
+  readonly describeAuth: (challenge: string | undefined) => Promise<AuthFacts>;
+}
+
+export function pathOf(url: URL): string {
+  return `${url.pathname}${url.search}`;
+}

@@ -1,0 +1,86 @@
+import { judgeDiscover, type DiscoverFacts } from '../../domain/era-detection.ts';
+import { LATEST_MODERN } from '../../domain/protocol-versions.ts';
+import { CLIENT_INFO } from '../../version.ts';
+import { finalFailure, summarize, wwwAuthenticate, type Attempt } from './attempt.ts';
+import type { RpcChannel } from './channel.ts';
+import { streamableChannel } from './channel.ts';
+import type { McpContext } from './context.ts';
+import { postRpc } from './rpc.ts';
+import { listTools } from './tools.ts';
+
+/** 2026-07-28 requests carry the protocol in `_meta`; there is no handshake and no session. */
+function modernMeta(version: string): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': version,
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+  };
+}
+
+function modernHeaders(version: string, method: string): Record<string, string> {
+  return { 'mcp-protocol-version': version, 'mcp-method': method };
+}
+
+/** `server/discover`, with one retry on -32022 naming a revision both sides speak. */
+export async function tryModern(ctx: McpContext): Promise<Attempt> {
+  let version: string = LATEST_MODERN;
+  for (let round = 0; round < 2; round++) {
+    const sent = await ctx.phases.time('discover', () =>
+      postRpc(ctx, { id: 1, method: 'server/discover', params: { _meta: modernMeta(version) }, headers: modernHeaders(version, 'server/discover') }),
+    );
+    if (!sent.ok) return { kind: 'final', failure: sent, era: null };
+    const verdict = judgeDiscover(summarize(sent.reply, ctx));
+    switch (verdict.kind) {
+      case 'stop':
+        return finalFailure(ctx, verdict.failure, null, wwwAuthenticate(sent.reply));
+      case 'legacy':
+        return { kind: 'next', fallback: verdict.fallback };
+      case 'modern-failure':
+        return { kind: 'final', failure: verdict.failure, era: 'modern' };
+      case 'retry':
+        if (verdict.version === version) {
+          return { kind: 'final', failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: `server/discover refused ${version} although the server lists it` }, era: 'modern' };
+        }
+        version = verdict.version;
+        continue;
+      case 'modern':
+        return modernFollowUp(ctx, version, verdict.facts);
+    }
+  }
+  return { kind: 'final', failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'no protocol revision agreed after a retry' }, era: 'modern' };
+}
+
+async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverFacts): Promise<Attempt> {
+  let tools = null;
+  let followUpFailure = null;
+  if (ctx.tools.enabled) {
+    let method = 'tools/list';
+    const channel: RpcChannel = streamableChannel(ctx, () => modernHeaders(version, method), false);
+    const listed = await ctx.phases.time('tools_list', () =>
+      listTools(channel, {
+        maxPages: ctx.tools.maxPages,
+        maxBytes: ctx.tools.maxBytes,
+        params: (cursor) => {
+          method = 'tools/list';
+          return { ...(cursor !== undefined ? { cursor } : {}), _meta: modernMeta(version) };
+        },
+      }),
+    );
+    if (listed.ok) tools = listed.tools;
+    else followUpFailure = { code: listed.code, detail: `tools/list: ${listed.detail}` };
+  }
+  return {
+    kind: 'ok',
+    handshake: {
+      era: 'modern',
+      transport: 'streamable-http',
+      protocolVersion: version,
+      supportedVersions: facts.supportedVersions,
+      capabilities: facts.capabilities,
+      server: facts.serverInfo,
+      tools,
+      followUpFailure,
+      warnings: [],
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { Failure, Outcome } from '../../domain/failure-codes.ts';
+import { isRecord } from '../../domain/jsonrpc.ts';
+import type { ToolsFacts } from '../../domain/probe-result.ts';
+import { hashToolList, toolSignature, type ToolSignature } from '../../domain/tool-hash.ts';
+import type { RpcChannel } from './channel.ts';
+
+/**
+ * Every page of tools/list, up to a page limit, for the count and the drift hash. Tools are
+ * listed, never called: a monitor must not cause side effects on the servers it watches.
+ */
+export async function listTools(
+  channel: RpcChannel,
+  options: { maxPages: number; maxBytes: number; params?: (cursor: string | undefined) => Record<string, unknown> },
+): Promise<Outcome<{ tools: ToolsFacts }>> {
+  const signatures: ToolSignature[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  const seenCursors = new Set<string>();
+  for (;;) {
+    const params = options.params ? options.params(cursor) : cursor !== undefined ? { cursor } : undefined;
+    const page = await channel.request('tools/list', params, { maxBytes: options.maxBytes });
+    if (!page.ok) return page;
+    pages += 1;
+    const result = page.result;
+    if (!isRecord(result) || !Array.isArray(result.tools)) return invalid('the tools/list result has no tools array');
+    for (const tool of result.tools) {
+      const signature = toolSignature(tool);
+      if (signature === undefined) return invalid('a tool in tools/list has no name');
+      signatures.push(signature);
+    }
+    const next = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
+    if (next === undefined) break;
+    // A server that hands back a cursor it already gave would loop forever.
+    if (seenCursors.has(next) || pages >= options.maxPages) {
+      return { ok: true, tools: facts(signatures, pages, true) };
+    }
+    seenCursors.add(next);
+    cursor = next;
+  }
+  return { ok: true, tools: facts(signatures, pages, false) };
+}
+
+function facts(signatures: ToolSignature[], pages: number, truncated: boolean): ToolsFacts {
+  return {
+    count: signatures.length,
+    hash: hashToolList(signatures),
+    names: signatures.map((s) => s.name).sort(),
+    pages,
+    truncated,
+  };
+}
+
+function invalid(detail: string): { ok: false } & Failure {
+  return { ok: false, code: 'INVALID_JSONRPC', detail };
+}

@@ -1,0 +1,283 @@
+import { performance } from 'node:perf_hooks';
+import type { SecureContext } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { Pool } from 'undici';
+import type { Failure, FailureCode } from '../domain/failure-codes.ts';
+import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
+import { certificateWarning, slowWarning, statusForFailure } from '../domain/status.ts';
+import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
+import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
+import { checkedPool } from './connection.ts';
+import { Deadline, type Clock } from './deadline.ts';
+import { createResolver, resolveHost, type DnsResolver } from './dns.ts';
+import type { Limits } from './http.ts';
+import { describeAuth } from './mcp/auth.ts';
+import type { McpContext } from './mcp/context.ts';
+import { handshake } from './mcp/handshake.ts';
+import { PhaseRecorder } from './phases.ts';
+import { connectTcp } from './tcp.ts';
+import { createTrustContext, startTls } from './tls.ts';
+
+/** What to probe: one endpoint as configured. Secrets arrive here and never leave in the result. */
+export interface ProbeRequest {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly bearerToken?: string;
+  readonly era?: EraOverride;
+  /** The era this endpoint answered in last time; tried first. */
+  readonly eraHint?: Era;
+  readonly listTools?: boolean;
+}
+
+export interface ProbeSettings {
+  readonly timeoutMs: number;
+  readonly dnsTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly tlsTimeoutMs: number;
+  readonly ttfbMs: number;
+  readonly bodyMs: number;
+  readonly sseEventMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxListBytes: number;
+  readonly maxSseEvents: number;
+  readonly maxToolPages: number;
+  readonly slowMs: number;
+  readonly certExpiringDays: number;
+  readonly allowPrivate: boolean;
+  readonly dnsServers: readonly string[];
+  readonly extraCaPem?: string;
+}
+
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = Object.freeze({
+  timeoutMs: 15_000,
+  dnsTimeoutMs: 3_000,
+  connectTimeoutMs: 5_000,
+  tlsTimeoutMs: 5_000,
+  ttfbMs: 10_000,
+  bodyMs: 10_000,
+  sseEventMs: 10_000,
+  maxBodyBytes: 1024 * 1024,
+  maxListBytes: 8 * 1024 * 1024,
+  maxSseEvents: 200,
+  maxToolPages: 20,
+  slowMs: 3_000,
+  certExpiringDays: 14,
+  allowPrivate: false,
+  dnsServers: [],
+});
+
+/** Clocks, resolver and trust store are passed in so the service shares them and tests drive them. */
+export interface ProbeDeps {
+  readonly clock?: Clock;
+  readonly wallClock?: () => Date;
+  readonly resolver?: DnsResolver;
+  readonly trust?: SecureContext;
+  readonly signal?: AbortSignal;
+}
+
+interface Facts {
+  addresses: ResolvedAddress[];
+  connectedAddress: string | null;
+  certificate: CertificateFacts | null;
+}
+
+/** Runs one probe to completion. Never throws for anything the remote side does. */
+export async function runProbe(request: ProbeRequest, settings: ProbeSettings, deps: ProbeDeps = {}): Promise<ProbeResult> {
+  const clock = deps.clock ?? (() => performance.now());
+  const startedAt = (deps.wallClock ?? (() => new Date()))();
+  const phases = new PhaseRecorder(clock);
+  const deadline = new Deadline(clock, settings.timeoutMs, deps.signal);
+  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null };
+  const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
+  const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
+    buildFailure(base, failure, facts, phases, settings, startedAt, extra);
+
+  let pool: Pool | undefined;
+  let socket: Socket | undefined;
+  try {
+    const parsed = parseEndpointUrl(request.url);
+    if (!parsed.ok) return failed(parsed);
+    const url = parsed.url;
+    const hostname = url.hostname;
+    const literal = hostIsIpLiteral(hostname);
+
+    if (literal !== undefined) {
+      facts.addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4, ttl: null }];
+    } else {
+      const dnsOptions = { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs };
+      const resolver = deps.resolver ?? createResolver(dnsOptions);
+      const resolved = await phases.time('dns', () => resolveHost(hostname, resolver, dnsOptions, deadline));
+      if (!resolved.ok) return failed(resolved);
+      facts.addresses = resolved.addresses;
+    }
+    // Every address must pass, not just the one we would dial: a name answering both a public
+    // and a private address is how rebinding attacks begin.
+    for (const { address } of facts.addresses) {
+      const decision = checkAddress(address, { allowPrivate: settings.allowPrivate });
+      if (!decision.allowed) {
+        const hint = settings.allowPrivate ? '' : ' (allow private addresses to monitor internal servers)';
+        return failed({ code: 'ADDRESS_BLOCKED', detail: `${decision.reason}; refusing to connect${decision.addressClass === 'metadata' ? '' : hint}` });
+      }
+    }
+
+    const port = defaultPort(url);
+    const connected = await phases.time('connect', () => connectFirst(facts.addresses, port, settings, deadline));
+    if (!connected.ok) return failed(connected);
+    socket = connected.socket;
+    facts.connectedAddress = connected.address;
+
+    let tlsSettings = null;
+    if (url.protocol === 'https:') {
+      const tlsOptions = {
+        hostname: literal ?? hostname,
+        isIpLiteral: literal !== undefined,
+        context: deps.trust ?? createTrustContext(settings.extraCaPem),
+        timeoutMs: settings.tlsTimeoutMs,
+        now: startedAt,
+      };
+      const secured = await phases.time('tls', () => startTls(connected.socket, tlsOptions, deadline));
+      facts.certificate = secured.certificate;
+      if (!secured.ok) return failed(secured);
+      socket = secured.socket;
+      tlsSettings = { ...tlsOptions, fingerprint256: secured.certificate.fingerprint256 };
+    }
+
+    pool = checkedPool(
+      { origin: url.origin, address: connected.address, port, connectTimeoutMs: settings.connectTimeoutMs, tls: tlsSettings },
+      socket,
+      deadline,
+    );
+    const headers = requestHeaders(request);
+    const limits: Limits = {
+      ttfbMs: settings.ttfbMs,
+      bodyMs: settings.bodyMs,
+      sseEventMs: settings.sseEventMs,
+      maxBodyBytes: settings.maxBodyBytes,
+      maxSseEvents: settings.maxSseEvents,
+    };
+    const partial: Omit<McpContext, 'describeAuth'> = {
+      dispatcher: pool,
+      url,
+      headers,
+      hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
+      limits,
+      deadline,
+      phases,
+      tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes },
+    };
+    const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
+    const outcome = await handshake(ctx, request.era ?? 'auto', request.eraHint);
+    if (!outcome.ok) return failed(outcome.failure, { auth: outcome.auth, era: outcome.era });
+
+    const hs = outcome.handshake;
+    const durationMs = phases.elapsed();
+    const warnings = collectWarnings(hs.warnings, facts.certificate, durationMs, settings);
+    const degraded = hs.followUpFailure;
+    return {
+      ...base,
+      status: degraded ? 'degraded' : 'up',
+      code: degraded ? degraded.code : null,
+      detail: degraded ? degraded.detail : upDetail(hs.era, hs.protocolVersion, hs.tools?.count),
+      warnings,
+      durationMs: round(durationMs),
+      era: hs.era,
+      protocolVersion: hs.protocolVersion,
+      supportedVersions: hs.supportedVersions,
+      transport: hs.transport,
+      server: hs.server,
+      capabilities: hs.capabilities,
+      tools: hs.tools,
+      addresses: facts.addresses,
+      connectedAddress: facts.connectedAddress,
+      certificate: facts.certificate,
+      auth: null,
+      eraSource: outcome.eraSource,
+    };
+  } finally {
+    deadline.dispose();
+    if (pool) await pool.destroy().catch(() => undefined);
+    else socket?.destroy();
+  }
+}
+
+function requestHeaders(request: ProbeRequest): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': 'mcpwatch/0.1 (+uptime monitor)' };
+  for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (request.bearerToken !== undefined) headers.authorization = `Bearer ${request.bearerToken}`;
+  return headers;
+}
+
+/** Tries the resolved addresses in order until one accepts, all under the connect phase. */
+async function connectFirst(
+  addresses: readonly ResolvedAddress[],
+  port: number,
+  settings: ProbeSettings,
+  deadline: Deadline,
+): Promise<{ ok: true; socket: Socket; address: string } | ({ ok: false } & Failure)> {
+  let last: ({ ok: false } & Failure) | undefined;
+  for (const { address } of addresses.slice(0, 4)) {
+    const attempt = await connectTcp(address, port, settings.connectTimeoutMs, deadline);
+    if (attempt.ok) return { ok: true, socket: attempt.socket, address };
+    last = { ok: false, code: attempt.code, detail: addresses.length > 1 ? `${address}: ${attempt.detail}` : attempt.detail };
+    if (attempt.code === 'PROBE_TIMEOUT') break;
+  }
+  return last ?? { ok: false, code: 'DNS_NO_RECORDS', detail: 'no address to connect to' };
+}
+
+function collectWarnings(fromHandshake: readonly Warning[], certificate: CertificateFacts | null, durationMs: number, settings: ProbeSettings): Warning[] {
+  const warnings = [...fromHandshake];
+  if (certificate) {
+    const cert = certificateWarning(certificate.daysLeft, settings.certExpiringDays);
+    if (cert) warnings.push(cert);
+  }
+  const slow = slowWarning(durationMs, settings.slowMs);
+  if (slow) warnings.push(slow);
+  return warnings;
+}
+
+function upDetail(era: Era, version: string, tools: number | undefined): string {
+  const eraLabel = { modern: 'modern', streamable: 'Streamable HTTP (2025)', sse: 'HTTP+SSE (legacy)' }[era];
+  return `MCP ${version} over ${eraLabel}${tools !== undefined ? `, ${tools} tool${tools === 1 ? '' : 's'}` : ''}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function buildFailure(
+  base: Pick<ProbeResult, 'url' | 'startedAt' | 'phases'>,
+  failure: Failure,
+  facts: Facts,
+  phases: PhaseRecorder,
+  settings: ProbeSettings,
+  _startedAt: Date,
+  extra: { auth?: AuthFacts | null; era?: Era | null },
+): ProbeResult {
+  const durationMs = phases.elapsed();
+  const code: FailureCode = failure.code;
+  const warnings: Warning[] = [];
+  if (facts.certificate) {
+    const cert = certificateWarning(facts.certificate.daysLeft, settings.certExpiringDays);
+    if (cert) warnings.push(cert);
+  }
+  return {
+    ...base,
+    status: statusForFailure(code),
+    code,
+    detail: failure.detail,
+    warnings,
+    durationMs: round(durationMs),
+    era: extra.era ?? null,
+    protocolVersion: null,
+    supportedVersions: [],
+    transport: null,
+    server: null,
+    capabilities: null,
+    tools: null,
+    addresses: facts.addresses,
+    connectedAddress: facts.connectedAddress,
+    certificate: facts.certificate,
+    auth: extra.auth ?? null,
+    eraSource: null,
+  };
+}

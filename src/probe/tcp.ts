@@ -1,0 +1,36 @@
+import { connect, type Socket } from 'node:net';
+import type { Outcome } from '../domain/failure-codes.ts';
+import { classifyError } from './classify.ts';
+import type { Deadline } from './deadline.ts';
+
+/** Opens a TCP connection to one already-vetted address; never resolves a name itself. */
+export async function connectTcp(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  deadline: Deadline,
+): Promise<Outcome<{ socket: Socket }>> {
+  let socket: Socket | undefined;
+  try {
+    const connected = await deadline.wait(timeoutMs, 'TCP_TIMEOUT', (signal) => {
+      return new Promise<Socket>((resolve, reject) => {
+        const s = connect({ host: address, port, noDelay: true });
+        socket = s;
+        const onAbort = (): void => {
+          s.destroy();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        s.once('connect', () => {
+          signal.removeEventListener('abort', onAbort);
+          s.removeListener('error', reject);
+          resolve(s);
+        });
+        s.once('error', reject);
+      });
+    });
+    return { ok: true, socket: connected };
+  } catch (err) {
+    socket?.destroy();
+    return { ok: false, ...classifyError(err, 'connect') };
+  }
+}
