@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import type { EraOverride } from '../domain/probe-result.ts';
+import { parseEndpointUrl } from '../domain/url.ts';
+import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CheckCommand {
+  readonly command: 'check';
+  readonly request: ProbeRequest;
+  readonly settings: ProbeSettings;
+  readonly json: boolean;
+  /** Read by main.ts (the only module that touches the file system at start-up). */
+  readonly caFile: string | undefined;
+}
+
+export type Command = CheckCommand | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
+
+export const USAGE = `Usage: mcpwatch <command> [options]
+
+Commands:
+  check <url>     Probe one MCP endpoint once and print what happened
+  help            Show this help
+
+check options:
+  --json                  Print the full result as JSON
+  --tools                 Also list tools (count and a hash of names + schemas)
+  --era <era>             auto (default) | modern | streamable | sse
+  --timeout <ms>          Overall deadline in milliseconds (default ${DEFAULT_PROBE_SETTINGS.timeoutMs})
+  --header 'Name: value'  Send a header on every request (repeatable)
+  --header-env Name=VAR   Send header Name with the value of environment variable VAR (repeatable)
+  --bearer-env VAR        Send "Authorization: Bearer <token>" with the token read from VAR
+                          (default: MCPWATCH_BEARER_TOKEN when set). Tokens are never read from argv.
+  --allow-private         Allow loopback, private and link-local addresses (internal servers)
+  --ca-file <path>        Trust this PEM CA bundle in addition to the system roots
+  --dns-server <ip[:port]>  Resolve with this DNS server (repeatable; default: the system's)
+  --slow <ms>             Warn SLOW above this total time (default ${DEFAULT_PROBE_SETTINGS.slowMs})
+  --cert-days <days>      Warn TLS_CERT_EXPIRING below this many days left (default ${DEFAULT_PROBE_SETTINGS.certExpiringDays})
+
+Exit status: 0 up or degraded, 1 down or auth_required, 2 usage error.`;
+
+const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function positiveInt(value: string, flag: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function headerValue(name: string, value: string, flag: string): [string, string] {
+  if (!HEADER_NAME.test(name)) throw new UsageError(`${flag}: ${JSON.stringify(name)} is not a valid header name`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`${flag}: the value of ${name} contains a line break`);
+  return [name, value];
+}
+
+/** Pure: argv and environment in, a command or a UsageError out. */
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help', text: USAGE };
+  if (command === 'version' || command === '--version') return { command: 'version' };
+  if (command === 'check') return parseCheck(rest, env);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+function parseCheck(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CheckCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        tools: { type: 'boolean', default: false },
+        era: { type: 'string', default: 'auto' },
+        timeout: { type: 'string' },
+        header: { type: 'string', multiple: true, default: [] },
+        'header-env': { type: 'string', multiple: true, default: [] },
+        'bearer-env': { type: 'string' },
+        'allow-private': { type: 'boolean', default: false },
+        'ca-file': { type: 'string' },
+        'dns-server': { type: 'string', multiple: true, default: [] },
+        slow: { type: 'string' },
+        'cert-days': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'check needs a URL' : 'check takes exactly one URL');
+  const url = parseEndpointUrl(positionals[0]!);
+  if (!url.ok) throw new UsageError(url.detail);
+  const era = values.era as EraOverride;
+  if (!ERAS.includes(era)) throw new UsageError(`--era must be one of ${ERAS.join(', ')}`);
+
+  const headers: Record<string, string> = {};
+  for (const raw of values.header) {
+    const colon = raw.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header must look like 'Name: value', got ${JSON.stringify(raw)}`);
+    const [name, value] = headerValue(raw.slice(0, colon).trim(), raw.slice(colon + 1).trim(), '--header');
+    headers[name] = value;
+  }
+  for (const raw of values['header-env']) {
+    const eq = raw.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--header-env must look like Name=ENV_VAR, got ${JSON.stringify(raw)}`);
+    const variable = raw.slice(eq + 1);
+    const value = env[variable];
+    if (value === undefined) throw new UsageError(`--header-env: environment variable ${variable} is not set`);
+    const [name, v] = headerValue(raw.slice(0, eq).trim(), value, '--header-env');
+    headers[name] = v;
+  }
+  let bearerToken: string | undefined;
+  const bearerVar = values['bearer-env'];
+  if (bearerVar !== undefined) {
+    bearerToken = env[bearerVar];
+    if (bearerToken === undefined || bearerToken === '') throw new UsageError(`--bearer-env: environment variable ${bearerVar} is not set`);
+  } else if (env.MCPWATCH_BEARER_TOKEN) {
+    bearerToken = env.MCPWATCH_BEARER_TOKEN;
+  }
+  if (bearerToken !== undefined && /[\r\n\0]/.test(bearerToken)) throw new UsageError('the bearer token contains a line break');
+
+  const timeoutMs = values.timeout !== undefined ? positiveInt(values.timeout, '--timeout', 100) : DEFAULT_PROBE_SETTINGS.timeoutMs;
+  const settings: ProbeSettings = {
+    ...DEFAULT_PROBE_SETTINGS,
+    timeoutMs,
+    // Per-phase limits never exceed the overall deadline.
+    dnsTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.dnsTimeoutMs, timeoutMs),
+    connectTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.connectTimeoutMs, timeoutMs),
+    tlsTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.tlsTimeoutMs, timeoutMs),
+    allowPrivate: values['allow-private'],
+    dnsServers: values['dns-server'],
+    slowMs: values.slow !== undefined ? positiveInt(values.slow, '--slow') : DEFAULT_PROBE_SETTINGS.slowMs,
+    certExpiringDays: values['cert-days'] !== undefined ? positiveInt(values['cert-days'], '--cert-days', 0) : DEFAULT_PROBE_SETTINGS.certExpiringDays,
+  };
+  return {
+    command: 'check',
+    request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools },
+    settings,
+    json: values.json,
+    caFile: values['ca-file'],
+  };
+}
