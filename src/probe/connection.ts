@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Pool, type buildConnector } from 'undici';
+import { Client, type buildConnector } from 'undici';
 import type { Deadline } from './deadline.ts';
 import { connectTcp } from './tcp.ts';
 import { startTls, type TlsOptions } from './tls.ts';
@@ -19,13 +19,22 @@ class PinnedCertificateError extends Error {
   readonly code = 'ERR_TLS_CERT_CHANGED';
 }
 
+/** HTTP clients bound to one vetted address: `main` for requests, `stream()` for a long-lived GET. */
+export interface CheckedDispatchers {
+  readonly main: Client;
+  /** A second connection, for the HTTP+SSE GET stream that must stay open while POSTs go on `main`. */
+  stream(): Client;
+  destroy(): Promise<void>;
+}
+
 /**
- * An undici pool whose connector hands over the socket the probe already checked, and dials any
- * further connection (the HTTP+SSE transport needs two) to the same vetted address, pinned to the
- * same certificate. So the address checked is the address used: no second DNS lookup, no
- * rebinding window, and the TLS timing in the waterfall is the handshake that carried the requests.
+ * undici clients whose connector hands over the socket the probe already checked, and dials any
+ * further connection to the same vetted address, pinned to the same certificate. So the address
+ * checked is the address used: no second DNS lookup, no rebinding window, and the TLS timing in
+ * the waterfall is the handshake that carried the requests. Single-connection clients, because a
+ * pool opened a fresh connection (a whole TLS handshake) for requests that could reuse one.
  */
-export function checkedPool(target: CheckedTarget, first: Socket, deadline: Deadline): Pool {
+export function checkedDispatchers(target: CheckedTarget, first: Socket, deadline: Deadline): CheckedDispatchers {
   let spare: Socket | undefined = first;
   const connector: buildConnector.connector = (_options, callback) => {
     if (spare && !spare.destroyed) {
@@ -42,7 +51,20 @@ export function checkedPool(target: CheckedTarget, first: Socket, deadline: Dead
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
     );
   };
-  return new Pool(target.origin, { connect: connector, connections: 4, pipelining: 1, keepAliveTimeout: 10_000 });
+  const options = { connect: connector, pipelining: 1, keepAliveTimeout: 10_000 };
+  const clients: Client[] = [new Client(target.origin, options)];
+  return {
+    main: clients[0]!,
+    stream() {
+      const client = new Client(target.origin, options);
+      clients.push(client);
+      return client;
+    },
+    async destroy() {
+      spare?.destroy();
+      await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
+    },
+  };
 }
 
 async function dial(target: CheckedTarget, deadline: Deadline): Promise<Socket> {

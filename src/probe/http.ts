@@ -174,7 +174,21 @@ export class SseReader {
     }
   }
 
+  /**
+   * After our response arrived, give the server a moment to end the stream (servers close a
+   * POST's stream once it has answered): an ended body leaves the connection reusable, where
+   * destroying it would cost the next request a fresh TCP and TLS handshake.
+   */
+  async finish(deadline: Deadline, graceMs: number): Promise<void> {
+    const until = deadline.clock() + graceMs;
+    while (!this.#ended) {
+      const next = await this.next(deadline, Math.max(0, until - deadline.clock()));
+      if (!next.ok) break;
+    }
+    this.close();
+  }
+
   close(): void {
-    this.head.body.destroy();
+    if (!this.#ended) this.head.body.destroy();
   }
 }

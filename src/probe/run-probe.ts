@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Pool } from 'undici';
 import type { Failure, FailureCode } from '../domain/failure-codes.ts';
 import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
 import { certificateWarning, slowWarning, statusForFailure } from '../domain/status.ts';
 import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
 import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
-import { checkedPool } from './connection.ts';
+import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
 import { createResolver, resolveHost, type DnsResolver } from './dns.ts';
 import type { Limits } from './http.ts';
@@ -92,7 +91,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
     buildFailure(base, failure, facts, phases, settings, startedAt, extra);
 
-  let pool: Pool | undefined;
+  let clients: CheckedDispatchers | undefined;
   let socket: Socket | undefined;
   try {
     const parsed = parseEndpointUrl(request.url);
@@ -142,7 +141,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       tlsSettings = { ...tlsOptions, fingerprint256: secured.certificate.fingerprint256 };
     }
 
-    pool = checkedPool(
+    clients = checkedDispatchers(
       { origin: url.origin, address: connected.address, port, connectTimeoutMs: settings.connectTimeoutMs, tls: tlsSettings },
       socket,
       deadline,
@@ -156,7 +155,8 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       maxSseEvents: settings.maxSseEvents,
     };
     const partial: Omit<McpContext, 'describeAuth'> = {
-      dispatcher: pool,
+      dispatcher: clients.main,
+      streamDispatcher: () => clients!.stream(),
       url,
       headers,
       hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
@@ -195,7 +195,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
     };
   } finally {
     deadline.dispose();
-    if (pool) await pool.destroy().catch(() => undefined);
+    if (clients) await clients.destroy();
     else socket?.destroy();
   }
 }

@@ -7,6 +7,8 @@ import type { PhaseRecorder } from '../phases.ts';
 /** Everything an era's handshake needs, built once per probe by run-probe. */
 export interface McpContext {
   readonly dispatcher: Dispatcher;
+  /** Opens a second connection to the same vetted address (the HTTP+SSE GET stream). */
+  readonly streamDispatcher: () => Dispatcher;
   readonly url: URL;
   /** Operator-configured headers, Authorization included; sent on every request. */
   readonly headers: Readonly<Record<string, string>>;

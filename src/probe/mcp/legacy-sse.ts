@@ -56,7 +56,7 @@ type Opened =
   | ({ ok: false; evidence: boolean; challenge?: string } & Failure);
 
 async function openStream(ctx: McpContext): Promise<Opened> {
-  const sent = await sendRequest(ctx.dispatcher, { method: 'GET', path: pathOf(ctx.url), headers: { ...ctx.headers, accept: 'text/event-stream' } }, ctx.limits, ctx.deadline);
+  const sent = await sendRequest(ctx.streamDispatcher(), { method: 'GET', path: pathOf(ctx.url), headers: { ...ctx.headers, accept: 'text/event-stream' } }, ctx.limits, ctx.deadline);
   if (!sent.ok) return { ...sent, evidence: false };
   const { head } = sent;
   if (head.status < 200 || head.status >= 300) {

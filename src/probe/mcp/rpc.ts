@@ -71,7 +71,8 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
     }
     const reader = new SseReader(head, { ...ctx.limits, maxBodyBytes: maxBytes });
     const found = await awaitSseResponse(reader, ctx, request.id);
-    reader.close();
+    if (found.ok) await reader.finish(ctx.deadline, 250);
+    else reader.close();
     if (!found.ok && !isContentProblem(found.code)) return found;
     return {
       ok: true,

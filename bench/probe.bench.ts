@@ -1,0 +1,75 @@
+// Wall time and client CPU of one full probe against server-everything over TLS on loopback.
+// The servers run in child processes, so process.cpuUsage() here is the prober's own cost.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { runProbe, DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../src/probe/run-probe.ts';
+import { createResolver } from '../src/probe/dns.ts';
+import { createTrustContext } from '../src/probe/tls.ts';
+import { createTestPki } from '../test/fixtures/certs.ts';
+import { startDnsServer } from '../test/fixtures/dns-server.ts';
+import { startEverything } from '../test/fixtures/mcp-servers.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function startTerminatorChild(certJson: string, upstreamPort: number): Promise<{ port: number; stop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-bench-'));
+  const file = join(dir, 'cert.json');
+  writeFileSync(file, certJson);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/tls-terminator-child.ts', file, String(upstreamPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`terminator exited ${code}`)));
+  });
+  return { port: Number(line), stop: () => child.kill('SIGTERM') };
+}
+
+async function measure(label: string, request: ProbeRequest, settings: ProbeSettings, deps: Parameters<typeof runProbe>[2]): Promise<void> {
+  for (let i = 0; i < 20; i++) await runProbe(request, settings, deps); // warm-up: JIT, TLS session code paths
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  let failures = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = await runProbe(request, settings, deps);
+    walls.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    cpus.push((cpu.user + cpu.system) / 1000);
+    if (result.status !== 'up') failures++;
+  }
+  walls.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(44)} n=${ROUNDS}  wall p50 ${quantile(walls, 0.5).toFixed(2)} ms  p95 ${quantile(walls, 0.95).toFixed(2)} ms` +
+      `  cpu p50 ${quantile(cpus, 0.5).toFixed(2)} ms  p95 ${quantile(cpus, 0.95).toFixed(2)} ms  not-up ${failures}`,
+  );
+}
+
+export async function benchProbe(): Promise<void> {
+  console.log(`# probe: Node ${process.version}, ${ROUNDS} sequential probes per row after 20 warm-up probes`);
+  const pki = await createTestPki();
+  const cert = await pki.issue({ hostnames: ['mcp.bench'] });
+  const dns = await startDnsServer({ 'mcp.bench': { a: ['127.0.0.1'], ttl: 300 } });
+  const streamable = await startEverything('streamableHttp');
+  const sse = await startEverything('sse');
+  const terminator = await startTerminatorChild(JSON.stringify(cert), Number(new URL(streamable.url).port));
+  try {
+    const settings: ProbeSettings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, dnsServers: [dns.address], extraCaPem: pki.caPem };
+    const deps = { resolver: createResolver({ servers: [dns.address], timeoutMs: 2000 }), trust: createTrustContext(pki.caPem) };
+    const tlsUrl = `https://mcp.bench:${terminator.port}/mcp`;
+    await measure('everything streamable, TLS, DNS, hinted era', { url: tlsUrl, eraHint: 'streamable' }, settings, deps);
+    await measure('everything streamable, TLS, DNS, + tools/list', { url: tlsUrl, eraHint: 'streamable', listTools: true }, settings, deps);
+    await measure('everything streamable, TLS, DNS, detection', { url: tlsUrl }, settings, deps);
+    await measure('everything HTTP+SSE, plain HTTP, hinted era', { url: sse.url, eraHint: 'sse' }, settings, deps);
+  } finally {
+    terminator.stop();
+    await Promise.all([streamable.close(), sse.close(), dns.close()]);
+  }
+}
