@@ -26,7 +26,13 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         if (!extraCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file: ${command.caFile} holds no PEM certificate`);
       }
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
+      // The first signal cancels the probe and still prints what was learned; a second exits.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          controller.abort();
+          process.once(signal, () => process.exit(130));
+        });
+      }
       const result = await runProbe(command.request, { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) }, { signal: controller.signal });
       process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
       return exitCodeFor(result);

@@ -82,6 +82,7 @@ function stageLabel(stage: Stage): string {
 }
 
 function timeoutDetail(err: WaitTimeout, stage: Stage): string {
+  if (err.cancelled) return `the probe was cancelled during ${stageLabel(stage)}`;
   if (err.code === 'PROBE_TIMEOUT') return `the probe ran out of its overall time budget during ${stageLabel(stage)}`;
   const what = {
     dns: 'no DNS answer',

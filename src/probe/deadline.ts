@@ -4,8 +4,8 @@ export type Clock = () => number;
 
 /** Thrown inside a bounded wait when its timer fires; carries the code the wait stands for. */
 export class WaitTimeout extends Error {
-  constructor(readonly code: FailureCode, readonly waitedMs: number) {
-    super(`timed out after ${Math.round(waitedMs)} ms`);
+  constructor(readonly code: FailureCode, readonly waitedMs: number, readonly cancelled = false) {
+    super(cancelled ? 'cancelled' : `timed out after ${Math.round(waitedMs)} ms`);
     this.name = 'WaitTimeout';
   }
 }
@@ -25,8 +25,10 @@ export class Deadline {
     this.#timer = setTimeout(() => this.#controller.abort(new WaitTimeout('PROBE_TIMEOUT', totalMs)), totalMs);
     this.#timer.unref?.();
     if (parent) {
-      if (parent.aborted) this.#controller.abort(parent.reason);
-      else parent.addEventListener('abort', () => this.#controller.abort(parent.reason), { once: true });
+      // A cancelled probe (shutdown, Ctrl-C) ends like a timed-out one, saying why.
+      const cancel = (): void => this.#controller.abort(new WaitTimeout('PROBE_TIMEOUT', clock() - (this.#endsAt - totalMs), true));
+      if (parent.aborted) cancel();
+      else parent.addEventListener('abort', cancel, { once: true });
     }
   }
 
