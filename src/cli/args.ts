@@ -36,12 +36,13 @@ check options:
   --allow-private         Allow loopback, private and link-local addresses (internal servers)
   --ca-file <path>        Trust this PEM CA bundle in addition to the system roots
   --dns-server <ip[:port]>  Resolve with this DNS server (repeatable; default: the system's)
-  --slow <ms>             Warn SLOW above this total time (default ${DEFAULT_PROBE_SETTINGS.slowMs})
+  --slow <ms>             Warn SLOW above this total time (default ${DEFAULT_PROBE_SETTINGS.slowMs}; 0 disables)
   --cert-days <days>      Warn TLS_CERT_EXPIRING below this many days left (default ${DEFAULT_PROBE_SETTINGS.certExpiringDays})
 
 Exit status: 0 up or degraded, 1 down or auth_required, 2 usage error.`;
 
 const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function positiveInt(value: string, flag: string, min = 1): number {
@@ -115,6 +116,8 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
   let bearerToken: string | undefined;
   const bearerVar = values['bearer-env'];
   if (bearerVar !== undefined) {
+    // Never echo the value: a token pasted here by mistake must not land in a terminal log.
+    if (!ENV_NAME.test(bearerVar)) throw new UsageError('--bearer-env takes the NAME of an environment variable holding the token, not the token');
     bearerToken = env[bearerVar];
     if (bearerToken === undefined || bearerToken === '') throw new UsageError(`--bearer-env: environment variable ${bearerVar} is not set`);
   } else if (env.MCPWATCH_BEARER_TOKEN) {
@@ -132,7 +135,7 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
     tlsTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.tlsTimeoutMs, timeoutMs),
     allowPrivate: values['allow-private'],
     dnsServers: values['dns-server'],
-    slowMs: values.slow !== undefined ? positiveInt(values.slow, '--slow') : DEFAULT_PROBE_SETTINGS.slowMs,
+    slowMs: values.slow !== undefined ? positiveInt(values.slow, '--slow', 0) : DEFAULT_PROBE_SETTINGS.slowMs,
     certExpiringDays: values['cert-days'] !== undefined ? positiveInt(values['cert-days'], '--cert-days', 0) : DEFAULT_PROBE_SETTINGS.certExpiringDays,
   };
   return {

@@ -124,6 +124,8 @@ function versionFailure(supported: readonly string[]): Failure {
 /** What to report for a reply that proved nothing, should no other era speak either. */
 function fallbackFailure(reply: ReplySummary, method: string): Failure {
   if (reply.problem) return reply.problem;
+  // 400 and 405 say "not this transport here"; other 4xx (410, 418, 422…) say something specific.
+  if (reply.status === 400 || reply.status === 405) return { code: 'NOT_MCP', detail: `${method}: HTTP ${reply.status}` };
   const status = failureForStatus(reply.status, reply);
   if (status) return { code: status.code, detail: `${method}: ${status.detail}` };
   if (reply.message?.kind === 'error') return { code: 'NOT_MCP', detail: `${method}: ${describeRpcError(reply.message.error)}` };

@@ -25,8 +25,8 @@ export function failureForStatus(status: number, context: { hasCredentials: bool
 }
 
 export function truncate(text: string, max = 120): string {
-  // Control characters from a server must not reach a terminal or a log line.
+  // Control characters (C0, C1) and bidi overrides from a server must not reach a terminal or a log line.
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

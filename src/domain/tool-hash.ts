@@ -25,6 +25,7 @@ export function toolSignature(tool: unknown): ToolSignature | undefined {
 
 /** A stable hash of a tool list: order-independent, key-order-independent, sha256 hex. */
 export function hashToolList(tools: readonly ToolSignature[]): string {
-  const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return createHash('sha256').update(canonicalJson(sorted)).digest('hex');
+  // Sorted by canonical text, not name alone, so duplicate names cannot make the order matter.
+  const sorted = tools.map(canonicalJson).sort();
+  return createHash('sha256').update(`[${sorted.join(',')}]`).digest('hex');
 }

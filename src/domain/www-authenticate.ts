@@ -22,5 +22,6 @@ export function challengeScheme(challenge: string): string | null {
 export function wellKnownResourceMetadataUrls(resource: URL): string[] {
   const path = resource.pathname === '/' ? '' : resource.pathname.replace(/\/$/, '');
   const base = `${resource.origin}/.well-known/oauth-protected-resource`;
-  return path ? [`${base}${path}`, base] : [base];
+  const suffix = `${path}${resource.search}`;
+  return suffix ? [`${base}${suffix}`, base] : [base];
 }

@@ -139,7 +139,7 @@ export class SseReader {
    */
   async next(deadline: Deadline, ms: number): Promise<SseNext> {
     try {
-      return await deadline.wait(ms, 'SSE_TIMEOUT', async () => {
+      return await deadline.wait(ms, 'SSE_TIMEOUT', async (signal) => {
         for (;;) {
           const event = this.#queue.shift();
           if (event !== undefined) {
@@ -153,6 +153,9 @@ export class SseReader {
           // A timed-out read stays pending; the next call must await the same one, not start another.
           this.#pending ??= this.#iterator.next();
           const chunk = await this.#pending;
+          // This wait timed out while the read was pending: leave the chunk for the next call
+          // instead of consuming it from an abandoned loop.
+          if (signal.aborted) return { ok: false, code: 'SSE_TIMEOUT', detail: 'abandoned' } as const;
           this.#pending = undefined;
           if (chunk.done) {
             this.#ended = true;
