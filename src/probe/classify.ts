@@ -64,6 +64,10 @@ export function classifyError(err: unknown, stage: Stage): Failure {
     const mapped: FailureCode = (code !== undefined ? DNS_CODES[code] : undefined) ?? 'DNS_SERVFAIL';
     return { code: mapped, detail: `DNS: ${message}` };
   }
+  // A peer that hangs up mid-handshake is refusing TLS (unknown SNI, no shared cipher), not a flaky network.
+  if (stage === 'tls' && (code === 'ECONNRESET' || code === 'EPIPE' || /before secure TLS connection/.test(message))) {
+    return { code: 'TLS_HANDSHAKE_FAILED', detail: `TLS handshake failed: ${message}` };
+  }
   if (code && SOCKET_CODES[code]) {
     return { code: SOCKET_CODES[code], detail: `${stageLabel(stage)}: ${message}` };
   }

@@ -76,7 +76,10 @@ export function certificateFacts(socket: TLSSocket, options: Pick<TlsOptions, 'h
   if (!leaf) return null;
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
-  const chainError = authorizationCode(socket);
+  // Node runs its own host-name check even without rejectUnauthorized and reports it here;
+  // the name is judged separately below, so only genuine chain errors count as chain errors.
+  const verifyError = authorizationCode(socket);
+  const chainError = verifyError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? null : verifyError;
   return {
     subject: flatName(leaf.subject),
     issuer: flatName(leaf.issuer),
@@ -102,7 +105,8 @@ export function certificateFacts(socket: TLSSocket, options: Pick<TlsOptions, 'h
 export function judgeCertificate(facts: CertificateFacts, now: Date): Failure | undefined {
   const validity = validityAt(new Date(facts.notBefore), new Date(facts.notAfter), now);
   if (validity === 'expired' || facts.chainError === 'CERT_HAS_EXPIRED') {
-    return { code: 'TLS_CERT_EXPIRED', detail: `certificate expired on ${facts.notAfter} (${-facts.daysLeft} day(s) ago)` };
+    const ago = Math.floor((now.getTime() - new Date(facts.notAfter).getTime()) / 86_400_000);
+    return { code: 'TLS_CERT_EXPIRED', detail: `certificate expired on ${facts.notAfter} (${ago < 1 ? 'less than a day' : `${ago} day${ago === 1 ? '' : 's'}`} ago)` };
   }
   if (validity === 'not_yet_valid' || facts.chainError === 'CERT_NOT_YET_VALID') {
     return { code: 'TLS_CERT_NOT_YET_VALID', detail: `certificate is not valid before ${facts.notBefore}` };
