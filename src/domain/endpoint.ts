@@ -1,0 +1,46 @@
+import type { EraOverride } from './probe-result.ts';
+
+/** Where an endpoint's definition lives: the YAML file owns its entries; the API owns the rest. */
+export type EndpointSource = 'config' | 'api' | 'import';
+
+/** An endpoint as the operator defined it. Secrets live in `secrets` and never leave the process in output. */
+export interface EndpointDefinition {
+  readonly slug: string;
+  readonly name: string;
+  readonly url: string;
+  readonly intervalS: number;
+  readonly timeoutMs: number;
+  readonly era: EraOverride;
+  readonly public: boolean;
+  readonly paused: boolean;
+  /** Why it is paused, for people (e.g. "needs env MCP_TOKEN"). */
+  readonly pausedReason: string | null;
+  readonly tags: readonly string[];
+  readonly listTools: boolean;
+  readonly allowPrivate: boolean;
+  readonly source: EndpointSource;
+  readonly secrets: EndpointSecrets;
+}
+
+export interface EndpointSecrets {
+  /** Header name → value, sent on every request (Authorization, API keys). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly bearerToken: string | null;
+}
+
+export interface Endpoint extends EndpointDefinition {
+  readonly id: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const DEFAULT_INTERVAL_S = 60;
+export const MIN_INTERVAL_S = 10;
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** Header names only, for showing what is configured without showing the values. */
+export function secretHeaderNames(secrets: EndpointSecrets): string[] {
+  const names = Object.keys(secrets.headers);
+  if (secrets.bearerToken !== null) names.push('Authorization');
+  return names.sort();
+}

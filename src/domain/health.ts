@@ -1,0 +1,154 @@
+// Truth over time: one probe round is an observation; the confirmed health of an endpoint only
+// changes after enough consecutive observations agree, and incidents open and close on those
+// changes. Pure: state and a round in, new state and events out.
+import type { FailureCode, Status } from './failure-codes.ts';
+import type { Era, ProbeResult } from './probe-result.ts';
+
+export interface HealthPolicy {
+  /** Consecutive failed rounds before `down` (default 2). */
+  readonly downAfter: number;
+  /** Consecutive good rounds before `up` again (default 1). */
+  readonly upAfter: number;
+  /** Whether a 401 with no credentials counts as an outage (default false: reachable and protected). */
+  readonly authRequiredIsOutage: boolean;
+  /** Whether degraded (handshake fine, tools/list failed) counts as an outage (default false). */
+  readonly degradedIsOutage: boolean;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({ downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false });
+
+export type Health = 'unknown' | 'up' | 'down';
+
+/** What is remembered per endpoint between rounds (persisted in endpoint_state). */
+export interface EndpointState {
+  readonly endpointId: number;
+  readonly health: Health;
+  readonly healthSince: string | null;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  readonly lastStatus: Status | null;
+  readonly lastCode: FailureCode | null;
+  readonly lastDetail: string | null;
+  readonly lastCheckedAt: string | null;
+  readonly lastDurationMs: number | null;
+  /** The era that answered last time: the next probe's hint. */
+  readonly era: Era | null;
+  readonly protocolVersion: string | null;
+  readonly serverName: string | null;
+  readonly serverVersion: string | null;
+  readonly certFingerprint: string | null;
+  readonly certNotAfter: string | null;
+  readonly toolsHash: string | null;
+  readonly toolsCount: number | null;
+  readonly openIncidentId: number | null;
+  /** The first failing round of the current failure streak, for the incident's "started at". */
+  readonly failingSince: string | null;
+  readonly firstFailureCode: FailureCode | null;
+  readonly firstFailureDetail: string | null;
+}
+
+export function initialState(endpointId: number): EndpointState {
+  return {
+    endpointId,
+    health: 'unknown',
+    healthSince: null,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    lastStatus: null,
+    lastCode: null,
+    lastDetail: null,
+    lastCheckedAt: null,
+    lastDurationMs: null,
+    era: null,
+    protocolVersion: null,
+    serverName: null,
+    serverVersion: null,
+    certFingerprint: null,
+    certNotAfter: null,
+    toolsHash: null,
+    toolsCount: null,
+    openIncidentId: null,
+    failingSince: null,
+    firstFailureCode: null,
+    firstFailureDetail: null,
+  };
+}
+
+/** Things worth recording (and, later, alerting on) that a round revealed. */
+export type HealthEvent =
+  | { readonly kind: 'incident_opened'; readonly at: string; readonly startedAt: string; readonly code: FailureCode; readonly detail: string }
+  | { readonly kind: 'incident_resolved'; readonly at: string; readonly incidentId: number; readonly lastCode: FailureCode | null; readonly lastDetail: string | null }
+  | { readonly kind: 'incident_updated'; readonly at: string; readonly incidentId: number; readonly code: FailureCode; readonly detail: string }
+  | { readonly kind: 'cert_changed'; readonly at: string; readonly from: string | null; readonly to: string; readonly notAfter: string }
+  | { readonly kind: 'protocol_changed'; readonly at: string; readonly fromEra: Era | null; readonly toEra: Era; readonly fromVersion: string | null; readonly toVersion: string }
+  | { readonly kind: 'tools_changed'; readonly at: string; readonly fromHash: string | null; readonly toHash: string; readonly count: number }
+  | { readonly kind: 'auth_required_entered'; readonly at: string }
+  | { readonly kind: 'auth_required_left'; readonly at: string };
+
+export function isFailure(status: Status, policy: HealthPolicy): boolean {
+  if (status === 'down') return true;
+  if (status === 'auth_required') return policy.authRequiredIsOutage;
+  if (status === 'degraded') return policy.degradedIsOutage;
+  return false;
+}
+
+/**
+ * Advances one endpoint by one confirmed round (the probe result after its immediate retry).
+ * `incident_opened` carries no id: the store assigns it and passes it back in the next state.
+ */
+export function advance(state: EndpointState, result: ProbeResult, policy: HealthPolicy): { state: EndpointState; events: HealthEvent[] } {
+  const at = result.startedAt;
+  const events: HealthEvent[] = [];
+  const failed = isFailure(result.status, policy);
+  let next: EndpointState = {
+    ...state,
+    consecutiveFailures: failed ? state.consecutiveFailures + 1 : 0,
+    consecutiveSuccesses: failed ? 0 : state.consecutiveSuccesses + 1,
+    lastStatus: result.status,
+    lastCode: result.code,
+    lastDetail: result.detail,
+    lastCheckedAt: at,
+    lastDurationMs: result.durationMs,
+    failingSince: failed ? (state.failingSince ?? at) : null,
+    firstFailureCode: failed ? (state.firstFailureCode ?? result.code) : null,
+    firstFailureDetail: failed ? (state.firstFailureDetail ?? result.detail) : null,
+  };
+
+  if (failed && next.health !== 'down' && next.consecutiveFailures >= policy.downAfter) {
+    next = { ...next, health: 'down', healthSince: next.failingSince };
+    events.push({ kind: 'incident_opened', at, startedAt: next.failingSince ?? at, code: next.firstFailureCode ?? 'PROBE_TIMEOUT', detail: next.firstFailureDetail ?? result.detail });
+  } else if (failed && next.health === 'down' && state.openIncidentId !== null && result.code !== null) {
+    events.push({ kind: 'incident_updated', at, incidentId: state.openIncidentId, code: result.code, detail: result.detail });
+  } else if (!failed && next.health !== 'up' && next.consecutiveSuccesses >= policy.upAfter) {
+    if (next.health === 'down' && state.openIncidentId !== null) {
+      events.push({ kind: 'incident_resolved', at, incidentId: state.openIncidentId, lastCode: state.lastCode, lastDetail: state.lastDetail });
+    }
+    next = { ...next, health: 'up', healthSince: at, openIncidentId: null };
+  }
+
+  if (result.status === 'auth_required' && state.lastStatus !== 'auth_required') events.push({ kind: 'auth_required_entered', at });
+  if (result.status !== 'auth_required' && state.lastStatus === 'auth_required') events.push({ kind: 'auth_required_left', at });
+
+  // Facts below only change on evidence: a failed round says nothing about the certificate it never saw.
+  const cert = result.certificate;
+  if (cert) {
+    if (state.certFingerprint !== null && state.certFingerprint !== cert.fingerprint256) {
+      events.push({ kind: 'cert_changed', at, from: state.certFingerprint, to: cert.fingerprint256, notAfter: cert.notAfter });
+    }
+    next = { ...next, certFingerprint: cert.fingerprint256, certNotAfter: cert.notAfter };
+  }
+  if (result.era !== null && result.protocolVersion !== null) {
+    if (state.era !== null && (state.era !== result.era || state.protocolVersion !== result.protocolVersion)) {
+      events.push({ kind: 'protocol_changed', at, fromEra: state.era, toEra: result.era, fromVersion: state.protocolVersion, toVersion: result.protocolVersion });
+    }
+    next = { ...next, era: result.era, protocolVersion: result.protocolVersion };
+  }
+  if (result.server) next = { ...next, serverName: result.server.name, serverVersion: result.server.version };
+  if (result.tools) {
+    if (state.toolsHash !== null && state.toolsHash !== result.tools.hash) {
+      events.push({ kind: 'tools_changed', at, fromHash: state.toolsHash, toHash: result.tools.hash, count: result.tools.count });
+    }
+    next = { ...next, toolsHash: result.tools.hash, toolsCount: result.tools.count };
+  }
+  return { state: next, events };
+}

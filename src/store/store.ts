@@ -1,0 +1,141 @@
+// The narrow interface the rest of the app uses. Only src/store/ knows SQL; a PostgreSQL
+// implementation must be able to sit beside the SQLite one.
+import type { Endpoint, EndpointDefinition } from '../domain/endpoint.ts';
+import type { FailureCode, Status } from '../domain/failure-codes.ts';
+import type { EndpointState, HealthEvent } from '../domain/health.ts';
+import type { Era } from '../domain/probe-result.ts';
+
+/** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
+export interface ResultRow {
+  readonly endpointId: number;
+  /** Start of the round, ms since the epoch. */
+  readonly ts: number;
+  readonly status: Status;
+  readonly code: FailureCode | null;
+  /** Only kept when not up (the "why"); null otherwise. */
+  readonly detail: string | null;
+  readonly durationMs: number;
+  readonly dnsMs: number | null;
+  readonly connectMs: number | null;
+  readonly tlsMs: number | null;
+  readonly era: Era | null;
+  /** The first attempt failed and this is the immediate retry's result. */
+  readonly retried: boolean;
+  /** The event loop stalled while this probe was timed: its latency is not trustworthy. */
+  readonly stalled: boolean;
+  /** Actual start minus planned start, ms. */
+  readonly lagMs: number;
+}
+
+export interface CertObservation {
+  readonly endpointId: number;
+  readonly ts: number;
+  readonly fingerprint256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly sans: readonly string[];
+}
+
+export interface ToolSnapshot {
+  readonly endpointId: number;
+  readonly ts: number;
+  readonly hash: string;
+  readonly count: number;
+  readonly names: readonly string[];
+}
+
+/** Everything one scheduler tick produced, written in one transaction. */
+export interface TickBatch {
+  readonly results: readonly ResultRow[];
+  /** New states; a state whose round opened an incident gets its id filled in by the store. */
+  readonly states: readonly EndpointState[];
+  readonly events: ReadonlyArray<{ readonly endpointId: number; readonly event: HealthEvent }>;
+  readonly certObservations: readonly CertObservation[];
+  readonly toolSnapshots: readonly ToolSnapshot[];
+}
+
+export interface Incident {
+  readonly id: number;
+  readonly endpointId: number;
+  readonly startedAt: string;
+  readonly resolvedAt: string | null;
+  readonly durationS: number | null;
+  readonly firstCode: FailureCode;
+  readonly firstDetail: string;
+  readonly lastCode: FailureCode;
+  readonly lastDetail: string;
+}
+
+export interface StoredEvent {
+  readonly id: number;
+  readonly endpointId: number;
+  readonly at: string;
+  readonly kind: HealthEvent['kind'];
+  readonly data: HealthEvent;
+}
+
+/** One hourly or daily rollup row. */
+export interface Rollup {
+  readonly endpointId: number;
+  /** Bucket start, ms since the epoch (UTC hour or UTC day). */
+  readonly start: number;
+  readonly up: number;
+  readonly degraded: number;
+  readonly authRequired: number;
+  readonly down: number;
+  readonly latencySumMs: number;
+  readonly latencyMinMs: number | null;
+  readonly latencyMaxMs: number | null;
+  /** Counts per LATENCY_BUCKETS_MS bucket (successful rounds only). */
+  readonly buckets: readonly number[];
+}
+
+export interface UptimeSummary {
+  readonly rounds: number;
+  readonly up: number;
+  readonly degraded: number;
+  readonly authRequired: number;
+  readonly down: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+export interface Store {
+  listEndpoints(): Endpoint[];
+  getEndpoint(id: number): Endpoint | undefined;
+  getEndpointBySlug(slug: string): Endpoint | undefined;
+  createEndpoint(definition: EndpointDefinition): Endpoint;
+  updateEndpoint(id: number, definition: EndpointDefinition): Endpoint;
+  deleteEndpoint(id: number): boolean;
+  /**
+   * Makes the `config`-sourced endpoints match the YAML file: insert new slugs, update changed
+   * ones, delete those no longer listed. Endpoints from the API or an import are left alone.
+   */
+  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): Endpoint[];
+
+  loadStates(): EndpointState[];
+  /** One transaction: raw rows, states, incidents, events, rollups, observations. */
+  writeTick(batch: TickBatch): { readonly states: readonly EndpointState[] };
+
+  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): ResultRow[];
+  incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Incident[];
+  events(options: { endpointId?: number; limit: number; afterId?: number }): StoredEvent[];
+  rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Rollup[];
+  uptime(endpointId: number, fromMs: number, toMs: number): UptimeSummary;
+  latestCertificate(endpointId: number): CertObservation | undefined;
+  toolSnapshots(endpointId: number, limit: number): ToolSnapshot[];
+
+  /** Deletes at most `limit` raw rows older than `beforeMs`; returns how many went. */
+  pruneResults(beforeMs: number, limit: number): number;
+  pruneRollups(beforeMs: number, limit: number): number;
+
+  /** True when a write transaction can commit (for /readyz). */
+  isWritable(): boolean;
+  checkpoint(): void;
+  /** A consistent copy while running (SQLite online backup). */
+  backup(path: string): Promise<void>;
+  integrityCheck(): string;
+  close(): void;
+}
