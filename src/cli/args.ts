@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
@@ -16,13 +16,34 @@ export interface CheckCommand {
   readonly caFile: string | undefined;
 }
 
-export type Command = CheckCommand | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
+export interface ServeCommand {
+  readonly command: 'serve';
+  readonly configPath: string | undefined;
+  readonly checkConfig: boolean;
+}
+
+export interface ConfigCommand {
+  readonly command: 'migrate' | 'backup' | 'import';
+  readonly configPath: string | undefined;
+  /** backup: destination file; import: the server.json to read. */
+  readonly file: string;
+}
+
+export type Command = CheckCommand | ServeCommand | ConfigCommand | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
 
 export const USAGE = `Usage: mcpwatch <command> [options]
 
 Commands:
-  check <url>     Probe one MCP endpoint once and print what happened
-  help            Show this help
+  check <url>          Probe one MCP endpoint once and print what happened
+  serve                Run the monitor: probe every endpoint on its interval and record it
+  import <server.json> Add the remote endpoints of an MCP registry server.json
+  backup <file>        Write a consistent copy of the database (safe while serve runs)
+  migrate              Apply database migrations and exit
+  help                 Show this help
+
+serve, import, backup, migrate options:
+  --config <path>         YAML configuration (default: ./mcpwatch.yaml when present)
+  --check-config          (serve) Validate the configuration, print a summary and exit
 
 check options:
   --json                  Print the full result as JSON
@@ -63,6 +84,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help', text: USAGE };
   if (command === 'version' || command === '--version') return { command: 'version' };
   if (command === 'check') return parseCheck(rest, env);
+  if (command === 'serve') return parseServe(rest);
+  if (command === 'migrate' || command === 'backup' || command === 'import') return parseFileCommand(command, rest);
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
@@ -145,4 +168,29 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
     json: values.json,
     caFile: values['ca-file'],
   };
+}
+
+function parseOrThrow(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, options });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function parseServe(args: readonly string[]): ServeCommand {
+  const { values, positionals } = parseOrThrow(args, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false } });
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  return { command: 'serve', configPath: values.config as string | undefined, checkConfig: values['check-config'] === true };
+}
+
+function parseFileCommand(command: 'migrate' | 'backup' | 'import', args: readonly string[]): ConfigCommand {
+  const { values, positionals } = parseOrThrow(args, { config: { type: 'string' } });
+  const configPath = values.config as string | undefined;
+  if (command === 'migrate') {
+    if (positionals.length > 0) throw new UsageError('migrate takes no arguments');
+    return { command, configPath, file: '' };
+  }
+  if (positionals.length !== 1) throw new UsageError(command === 'backup' ? 'backup needs a destination file' : 'import needs a server.json file');
+  return { command, configPath, file: positionals[0]! };
 }

@@ -19,6 +19,7 @@ export class Deadline {
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
   readonly #endsAt: number;
+  #detach: () => void = () => undefined;
 
   constructor(readonly clock: Clock, readonly totalMs: number, parent?: AbortSignal) {
     this.#endsAt = clock() + totalMs;
@@ -28,7 +29,11 @@ export class Deadline {
       // A cancelled probe (shutdown, Ctrl-C) ends like a timed-out one, saying why.
       const cancel = (): void => this.#controller.abort(new WaitTimeout('PROBE_TIMEOUT', clock() - (this.#endsAt - totalMs), true));
       if (parent.aborted) cancel();
-      else parent.addEventListener('abort', cancel, { once: true });
+      else {
+        parent.addEventListener('abort', cancel, { once: true });
+        // The parent (the service's shutdown signal) outlives thousands of probes: unhook on dispose.
+        this.#detach = () => parent.removeEventListener('abort', cancel);
+      }
     }
   }
 
@@ -76,5 +81,6 @@ export class Deadline {
 
   dispose(): void {
     clearTimeout(this.#timer);
+    this.#detach();
   }
 }

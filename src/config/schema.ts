@@ -1,0 +1,509 @@
+// The configuration file's shape and the frozen Config it becomes. Every leaf is a small parser
+// shared by the file schema and the environment overrides, so `port: 80a` in the file and
+// MCPWATCH_PORT=80a are refused with the same sentence. zod supplies the structure (strict
+// objects, lists) and the unknown-key detection; the parsers supply the wording.
+import { isIP } from 'node:net';
+import { validateDetailed as validateCron } from 'node-cron';
+import * as z from 'zod';
+import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, type EndpointDefinition } from '../domain/endpoint.ts';
+import type { HealthPolicy } from '../domain/health.ts';
+import type { EraOverride } from '../domain/probe-result.ts';
+import { parseEndpointUrl } from '../domain/url.ts';
+import type { ProbeSettings } from '../probe/run-probe.ts';
+
+export interface ListenConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ProbeConfig extends ProbeSettings {
+  /** The PEM bundle's path as configured; load.ts reads it into `extraCaPem`. */
+  readonly extraCaFile: string | null;
+}
+
+export interface SchedulerConfig {
+  readonly concurrency: number;
+  readonly perHostConcurrency: number;
+  readonly defaultIntervalS: number;
+  readonly minIntervalS: number;
+  readonly drainTimeoutMs: number;
+  readonly retryOnFailure: boolean;
+}
+
+export interface RetentionConfig {
+  readonly rawDays: number;
+  readonly rollupDays: number;
+  readonly pruneCron: string;
+  readonly pruneBatch: number;
+}
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databasePath: string;
+  readonly listen: ListenConfig;
+  /** Base URL for links in pages and notifications, without a trailing slash; null when unset. */
+  readonly publicUrl: string | null;
+  readonly probe: ProbeConfig;
+  readonly health: HealthPolicy;
+  readonly scheduler: SchedulerConfig;
+  readonly retention: RetentionConfig;
+  readonly endpoints: readonly EndpointDefinition[];
+}
+
+export type ConfigResult = { readonly ok: true; readonly config: Config; readonly warnings: string[] } | { readonly ok: false; readonly errors: string[] };
+
+export const DEFAULT_CONFIG_FILE = 'mcpwatch.yaml';
+export const DEFAULT_DATA_DIR = './data';
+export const DATABASE_FILE_NAME = 'mcpwatch.db';
+export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080 });
+export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
+  concurrency: 64,
+  perHostConcurrency: 4,
+  defaultIntervalS: DEFAULT_INTERVAL_S,
+  minIntervalS: MIN_INTERVAL_S,
+  drainTimeoutMs: 25_000,
+  retryOnFailure: true,
+});
+export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
+export const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
+
+// ---------------------------------------------------------------------------------------------
+// Leaf parsers: unknown in, a value or a sentence out. The sentence never includes the path; the
+// caller prefixes it (a file path like `endpoints[2].interval`, or an environment variable name).
+
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string; readonly path?: readonly (string | number)[] };
+export type Parser<T> = (input: unknown) => Parsed<T>;
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (message: string, path?: readonly (string | number)[]): Parsed<never> => (path ? { ok: false, message, path } : { ok: false, message });
+
+const MAX_SHOWN = 60;
+
+/** A value as it appears in an error: strings quoted and cut short, structures by kind only. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') {
+    const chars = [...value];
+    return JSON.stringify(chars.length > MAX_SHOWN ? `${chars.slice(0, MAX_SHOWN).join('')}…` : value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return kindOf(value);
+}
+
+/** The kind of a value without its text: for secrets. */
+export function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
+}
+
+export function required<T>(parse: Parser<T>): Parser<T> {
+  return (input) => (input === undefined || input === null ? fail('required') : parse(input));
+}
+
+export function wholeNumber(min: number, max: number): Parser<number> {
+  return (input) => {
+    if (typeof input !== 'number' || !Number.isInteger(input)) return fail(`expected a whole number from ${min} to ${max}, got ${show(input)}`);
+    if (input < min) return fail(`must be at least ${min}, got ${input}`);
+    if (input > max) return fail(`must be at most ${max}, got ${input}`);
+    return ok(input);
+  };
+}
+
+export const bool: Parser<boolean> = (input) => (typeof input === 'boolean' ? ok(input) : fail(`expected true or false, got ${show(input)}`));
+
+export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (input) =>
+    typeof input === 'string' && (values as readonly string[]).includes(input)
+      ? ok(input as T)
+      : fail(`must be one of ${values.join(', ')}, got ${show(input)}`);
+}
+
+export function text(maxLength: number): Parser<string> {
+  return (input) => {
+    if (typeof input !== 'string') return fail(`expected a string, got ${show(input)}`);
+    const trimmed = input.trim();
+    if (trimmed === '') return fail('must not be empty');
+    if (trimmed.length > maxLength) return fail(`must be at most ${maxLength} characters, got ${show(input)}`);
+    if (/\p{Cc}/u.test(trimmed)) return fail(`must not contain control characters, got ${show(input)}`);
+    return ok(trimmed);
+  };
+}
+
+export const filePath: Parser<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '') return fail(`expected a file path, got ${show(input)}`);
+  if (input.includes('\0')) return fail(`must not contain NUL, got ${show(input)}`);
+  return ok(input.trim());
+};
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30s", "2m", "1h30m", "250ms" → milliseconds; undefined when the text is not a duration. */
+export function parseDurationMs(input: string): number | undefined {
+  const compact = input.replace(/\s+/g, '');
+  if (compact === '') return undefined;
+  // `ms` before `m` and `s`, so "5ms" is five milliseconds and not five minutes and an `s`.
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+  let total = 0;
+  while (part.lastIndex < compact.length) {
+    const start = part.lastIndex;
+    const match = part.exec(compact);
+    if (match === null || match.index !== start) return undefined;
+    total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? Number.NaN);
+  }
+  return Number.isFinite(total) ? total : undefined;
+}
+
+/**
+ * A duration in the field's own unit: a bare number is in that unit (seconds for `interval`,
+ * milliseconds for `timeout` and every `…Ms`), a string carries its own ("30s", "2m").
+ */
+export function duration(unit: 's' | 'ms', min: number, max: number): Parser<number> {
+  const unitName = unit === 's' ? 'seconds' : 'milliseconds';
+  const example = unit === 's' ? '"30s" or "2m"' : '"10s" or "500ms"';
+  return (input) => {
+    let value: number;
+    if (typeof input === 'number' && Number.isFinite(input)) {
+      value = input;
+    } else if (typeof input === 'string') {
+      const ms = parseDurationMs(input);
+      if (ms === undefined) {
+        const hint = /^\s*\d+(\.\d+)?\s*$/.test(input) ? ` (a duration in quotes needs a unit; or write the number of ${unitName} without quotes)` : '';
+        return fail(`expected a duration such as ${example}, or a number of ${unitName}, got ${show(input)}${hint}`);
+      }
+      value = unit === 's' ? ms / 1000 : ms;
+    } else {
+      return fail(`expected a duration such as ${example}, or a number of ${unitName}, got ${show(input)}`);
+    }
+    if (!Number.isInteger(value)) return fail(`must be a whole number of ${unitName}, got ${show(input)}`);
+    if (value < min) return fail(`must be at least ${min} ${unit}, got ${show(input)}`);
+    if (value > max) return fail(`must be at most ${max} ${unit}, got ${show(input)}`);
+    return ok(value);
+  };
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+
+/** Bytes: a number, or "512KiB", "1MiB", "2MB". */
+export function byteSize(min: number, max: number): Parser<number> {
+  return (input) => {
+    let value: number | undefined;
+    if (typeof input === 'number' && Number.isInteger(input)) value = input;
+    else if (typeof input === 'string') {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(input);
+      const factor = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+      if (match && factor !== undefined) value = Math.floor(Number(match[1]) * factor);
+    }
+    if (value === undefined) return fail(`expected a number of bytes or a size such as "512KiB" or "1MiB", got ${show(input)}`);
+    if (value < min) return fail(`must be at least ${min} bytes, got ${show(input)}`);
+    if (value > max) return fail(`must be at most ${max} bytes, got ${show(input)}`);
+    return ok(value);
+  };
+}
+
+/** Shows a URL with any user:password masked, for error messages. */
+export function showUrl(input: string): string {
+  try {
+    const url = new URL(input);
+    if (url.username !== '' || url.password !== '') {
+      url.username = '***';
+      url.password = '';
+      return show(url.href);
+    }
+  } catch {
+    // not a URL at all: shown as typed
+  }
+  return show(input);
+}
+
+export const endpointUrl: Parser<string> = (input) => {
+  if (typeof input !== 'string') return fail(`expected a URL string, got ${show(input)}`);
+  const parsed = parseEndpointUrl(input.trim());
+  if (parsed.ok) return ok(parsed.url.href);
+  // parseEndpointUrl already quotes the value when it cannot parse it at all.
+  return fail(parsed.detail.includes('"') ? parsed.detail : `${parsed.detail}, got ${showUrl(input)}`);
+};
+
+export const publicUrl: Parser<string> = (input) => {
+  if (typeof input !== 'string') return fail(`expected a URL string, got ${show(input)}`);
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return fail(`expected an absolute http or https URL such as "https://status.example.com", got ${show(input)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`expected an http or https URL, got ${showUrl(input)}`);
+  if (url.username !== '' || url.password !== '') return fail(`must not contain user:password, got ${showUrl(input)}`);
+  if (url.search !== '' || url.hash !== '') return fail(`must not have a query or fragment, got ${show(input)}`);
+  return ok(url.href.replace(/\/+$/, ''));
+};
+
+export const hostName: Parser<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '' || /[\s/]/.test(input.trim()) || input.length > 253) {
+    return fail(`expected a host name or IP address such as "127.0.0.1" or "::", got ${show(input)}`);
+  }
+  return ok(input.trim());
+};
+
+/** A DNS server as c-ares takes it: "1.1.1.1", "127.0.0.1:5353", "::1" or "[::1]:53". */
+export const dnsServer: Parser<string> = (input) => {
+  const bad = fail(`expected an IP address with an optional port ("1.1.1.1", "127.0.0.1:5353", "[::1]:53"), got ${show(input)}`);
+  if (typeof input !== 'string') return bad;
+  const value = input.trim();
+  let host = value;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    port = bracketed[2];
+    if (isIP(host) !== 6) return bad;
+  } else if (isIP(value) === 0) {
+    const v4 = /^([\d.]+):(\d+)$/.exec(value);
+    if (!v4 || isIP(v4[1] ?? '') !== 4) return bad;
+    host = v4[1] ?? '';
+    port = v4[2];
+  }
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return fail(`port must be from 1 to 65535, got ${show(input)}`);
+  return ok(value);
+};
+
+export const cronExpression: Parser<string> = (input) => {
+  if (typeof input !== 'string') return fail(`expected a cron expression such as "*/5 * * * *", got ${show(input)}`);
+  const result = validateCron(input.trim());
+  if (!result.valid) {
+    const reason = result.errors[0]?.message ?? 'invalid';
+    return fail(`not a valid cron expression (${reason}), got ${show(input)}`);
+  }
+  return ok(input.trim());
+};
+
+export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const SLUG_MAX_LENGTH = 64;
+
+export const slug: Parser<string> = (input) =>
+  typeof input === 'string' && SLUG.test(input)
+    ? ok(input)
+    : fail(`expected lowercase letters, digits and dashes (at most ${SLUG_MAX_LENGTH}, no dash at either end), got ${show(input)}`);
+
+/** "Weather API (EU)" → "weather-api-eu"; empty when nothing usable is left. */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, SLUG_MAX_LENGTH)
+    .replace(/-+$/, '');
+}
+
+export const tag: Parser<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '' || input.length > 64 || /\p{Cc}/u.test(input)) {
+    return fail(`expected a tag (a non-empty string of at most 64 characters), got ${show(input)}`);
+  }
+  return ok(input.trim());
+};
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Headers the probe sets itself; configuring them would break the handshake it is judging. */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'accept',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+]);
+
+/** Header names whose literal values in a file deserve a nudge towards `{ env: VAR }`. */
+export const SECRET_LOOKING = /auth|key|token|secret|pass|cookie|session|credential|signature/i;
+
+/** Either a literal value written in the file, or the name of an environment variable holding it. */
+export type SecretRef = { readonly kind: 'literal'; readonly value: string } | { readonly kind: 'env'; readonly name: string };
+
+export const secretRef: Parser<SecretRef> = (input) => {
+  if (typeof input === 'string') return ok({ kind: 'literal', value: input });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    // The kind only: a number here may well be someone's API key.
+    return fail(`expected a string or { env: VARIABLE_NAME }, got ${kindOf(input)}`);
+  }
+  const keys = Object.keys(input);
+  const extra = keys.find((k) => k !== 'env');
+  if (extra !== undefined) return fail(unknownKeyMessage(extra, ['env']), [extra]);
+  const name = (input as { env?: unknown }).env;
+  if (name === undefined || name === null) return fail('expected a string or { env: VARIABLE_NAME }, got a mapping without env');
+  if (typeof name !== 'string' || !ENV_NAME.test(name)) return fail(`expected an environment variable name (letters, digits, _), got ${show(name)}`, ['env']);
+  return ok({ kind: 'env', name });
+};
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unknown keys and the nearest known one.
+
+/** Optimal string alignment distance: Levenshtein plus adjacent transpositions ("intreval"). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The known word a typo most likely meant, if any is close enough to be worth suggesting. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  const fold = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
+  const limit = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = fold(word) === fold(candidate) ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  const guess = suggest(key, allowed);
+  return guess !== undefined ? `unknown key (did you mean "${guess}"?)` : `unknown key (expected one of: ${allowed.join(', ')})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file schema: every key optional (null counts as absent), so the merge with environment
+// overrides and defaults can tell "not written" from "written".
+
+function field<T>(parse: Parser<T>) {
+  return z.unknown().transform((input, ctx): T => {
+    const result = parse(input);
+    if (result.ok) return result.value;
+    ctx.issues.push({ code: 'custom', message: result.message, input, ...(result.path ? { path: [...result.path] } : {}) });
+    return z.NEVER;
+  });
+}
+
+function optional<T>(parse: Parser<T>) {
+  return field(parse).nullish();
+}
+
+const MAX_MS = 600_000;
+
+// Shared with the environment overrides in parse.ts, so both refuse the same values.
+export const portNumber = wholeNumber(0, 65535);
+export const concurrencyCount = wholeNumber(1, 10_000);
+export const retentionDays = wholeNumber(1, 3650);
+export const drainTimeout = duration('ms', 0, MAX_MS);
+
+const listenShape = { host: optional(hostName), port: optional(portNumber) };
+
+const probeShape = {
+  timeoutMs: optional(duration('ms', 100, MAX_MS)),
+  dnsTimeoutMs: optional(duration('ms', 1, MAX_MS)),
+  connectTimeoutMs: optional(duration('ms', 1, MAX_MS)),
+  tlsTimeoutMs: optional(duration('ms', 1, MAX_MS)),
+  ttfbMs: optional(duration('ms', 1, MAX_MS)),
+  bodyMs: optional(duration('ms', 1, MAX_MS)),
+  sseEventMs: optional(duration('ms', 1, MAX_MS)),
+  maxBodyBytes: optional(byteSize(1024, 1024 ** 3)),
+  maxListBytes: optional(byteSize(1024, 1024 ** 3)),
+  maxSseEvents: optional(wholeNumber(1, 100_000)),
+  maxToolPages: optional(wholeNumber(1, 1000)),
+  slowMs: optional(duration('ms', 0, MAX_MS)),
+  certExpiringDays: optional(wholeNumber(0, 3650)),
+  allowPrivate: optional(bool),
+  dnsServers: z.array(field(dnsServer)).nullish(),
+  extraCaFile: optional(filePath),
+};
+
+const healthShape = {
+  downAfter: optional(wholeNumber(1, 100)),
+  upAfter: optional(wholeNumber(1, 100)),
+  authRequiredIsOutage: optional(bool),
+  degradedIsOutage: optional(bool),
+};
+
+const schedulerShape = {
+  concurrency: optional(concurrencyCount),
+  perHostConcurrency: optional(wholeNumber(1, 1000)),
+  defaultIntervalS: optional(duration('s', 1, 86_400)),
+  minIntervalS: optional(duration('s', 1, 86_400)),
+  drainTimeoutMs: optional(drainTimeout),
+  retryOnFailure: optional(bool),
+};
+
+const retentionShape = {
+  rawDays: optional(retentionDays),
+  rollupDays: optional(wholeNumber(1, 36_500)),
+  pruneCron: optional(cronExpression),
+  pruneBatch: optional(wholeNumber(1, 1_000_000)),
+};
+
+const endpointShape = {
+  name: field(required(text(200))),
+  slug: optional(slug),
+  url: field(required(endpointUrl)),
+  interval: optional(duration('s', 1, 86_400)),
+  timeout: optional(duration('ms', 100, MAX_MS)),
+  era: optional(oneOf(ERAS)),
+  public: optional(bool),
+  paused: optional(bool),
+  tags: z.array(field(tag)).nullish(),
+  tools: optional(bool),
+  allowPrivate: optional(bool),
+  headers: z.record(z.string(), field(secretRef)).nullish(),
+  bearerToken: optional(secretRef),
+};
+
+const fileShape = {
+  dataDir: optional(filePath),
+  databasePath: optional(filePath),
+  listen: z.strictObject(listenShape).nullish(),
+  publicUrl: optional(publicUrl),
+  probe: z.strictObject(probeShape).nullish(),
+  health: z.strictObject(healthShape).nullish(),
+  scheduler: z.strictObject(schedulerShape).nullish(),
+  retention: z.strictObject(retentionShape).nullish(),
+  endpoints: z.array(z.strictObject(endpointShape)).nullish(),
+};
+
+export const configFileSchema = z.strictObject(fileShape);
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type EndpointEntry = NonNullable<ConfigFile['endpoints']>[number];
+
+/** Allowed keys by path pattern (list indexes as `[]`), for unknown-key suggestions. */
+export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': Object.keys(fileShape),
+  listen: Object.keys(listenShape),
+  probe: Object.keys(probeShape),
+  health: Object.keys(healthShape),
+  scheduler: Object.keys(schedulerShape),
+  retention: Object.keys(retentionShape),
+  'endpoints[]': Object.keys(endpointShape),
+};

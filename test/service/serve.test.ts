@@ -1,0 +1,207 @@
+// `mcpwatch serve` as a real process: a YAML file of real loopback MCP servers, a real SQLite
+// file, real signals. Intervals are 1 s (scheduler.minIntervalS lowered) to keep this quick.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { startEverything, startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { startSwitchablePort } from '../fixtures/switchable-port.ts';
+
+interface Serve {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  output: () => string;
+}
+
+function startServe(configPath: string): Serve {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, ms: performance.now() - started })),
+  );
+  return { child, exited, output: () => out };
+}
+
+function writeConfig(dir: string, yaml: string): string {
+  const path = join(dir, 'mcpwatch.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number, serve?: Serve): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = fn();
+    } catch {
+      value = undefined; // the database may not exist yet
+    }
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}\n${serve?.output() ?? ''}`);
+    await delay(200);
+  }
+}
+
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+describe('mcpwatch serve', () => {
+  test('records every era, opens an incident when a server goes away and closes it when it returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-serve-'));
+    const servers: RunningServer[] = [await startV2Server({ era: 'modern' }), await startEverything('sse')];
+    const flaky = await startV2Server({ era: 'dual' });
+    const door = await startSwitchablePort(Number(new URL(flaky.url).port));
+    try {
+      const config = writeConfig(
+        dir,
+        `dataDir: ${dir}/data
+probe: { allowPrivate: true, timeoutMs: 3000 }
+scheduler: { minIntervalS: 1 }
+health: { downAfter: 2, upAfter: 1 }
+endpoints:
+  - { name: modern, url: "${servers[0]!.url}", interval: 1s, timeout: 900 }
+  - { name: legacy sse, url: "${servers[1]!.url}", interval: 1s, timeout: 900 }
+  - { name: flaky, url: "http://127.0.0.1:${door.port}/mcp", interval: 1s, timeout: 900 }
+`,
+      );
+      const serve = startServe(config);
+      children.push(serve.child);
+      const db = join(dir, 'data', 'mcpwatch.db');
+      await until('results for all three endpoints', () => {
+        // status 0 is `up` in the compact row encoding (src/store/sqlite-store.ts).
+        const rows = query<{ slug: string; n: number }>(db, `SELECT e.slug, count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE r.status = 0 GROUP BY e.slug`);
+        return rows.length === 3 && rows.every((r) => r.n >= 2) ? rows : undefined;
+      }, 15_000, serve);
+      const eras = Object.fromEntries(query<{ slug: string; era: string }>(db, 'SELECT e.slug, s.era FROM endpoint_state s JOIN endpoints e ON e.id = s.endpoint_id').map((r) => [r.slug, r.era]));
+      assert.deepEqual(eras, { modern: 'modern', 'legacy-sse': 'sse', flaky: 'modern' });
+
+      await door.down();
+      const opened = await until('an open incident for flaky', () => {
+        const rows = query<{ first_code: string; resolved_at: string | null }>(db, `SELECT i.first_code, i.resolved_at FROM incidents i JOIN endpoints e ON e.id = i.endpoint_id WHERE e.slug = 'flaky'`);
+        return rows.length === 1 ? rows[0] : undefined;
+      }, 15_000, serve);
+      assert.equal(opened.first_code, 'TCP_REFUSED');
+      assert.equal(opened.resolved_at, null);
+
+      await door.up();
+      await until('the incident to close', () => {
+        const rows = query<{ resolved_at: string | null }>(db, `SELECT i.resolved_at FROM incidents i JOIN endpoints e ON e.id = i.endpoint_id WHERE e.slug = 'flaky'`);
+        return rows.length === 1 && rows[0]!.resolved_at !== null ? rows : undefined;
+      }, 15_000, serve);
+      const healthy = query<{ slug: string; health: string }>(db, 'SELECT e.slug, s.health FROM endpoint_state s JOIN endpoints e ON e.id = s.endpoint_id ORDER BY e.slug');
+      assert.deepEqual(healthy.map((r) => r.health), ['up', 'up', 'up']);
+      // The other two never flapped: one failure is not an outage, and there were none.
+      assert.equal(query<{ n: number }>(db, 'SELECT count(*) n FROM incidents')[0]!.n, 1);
+
+      serve.child.kill('SIGTERM');
+      const exit = await serve.exited;
+      assert.equal(exit.code, 0, serve.output());
+    } finally {
+      await door.close();
+      await Promise.all([...servers, flaky].map((s) => s.close()));
+    }
+  });
+
+  test('SIGTERM during a slow probe: the probe finishes, its result is stored, exit 0 within the drain window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-drain-'));
+    const v2 = await startV2Server({ era: 'modern' });
+    let sawRequest: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => (sawRequest = resolve));
+    // Holds every request 2.5 s, then forwards it to the real server: a slow but healthy MCP server.
+    const slow: Server = createServer((req, res) => {
+      sawRequest();
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        setTimeout(() => {
+          void fetch(v2.url, { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).then(async (r) => {
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          });
+        }, 2500);
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const config = writeConfig(
+        dir,
+        `dataDir: ${dir}/data
+probe: { allowPrivate: true }
+scheduler: { minIntervalS: 1, drainTimeoutMs: 10000 }
+endpoints:
+  - { name: slow, url: "http://127.0.0.1:${port}/mcp", interval: 30s, timeout: 8s, tools: false }
+`,
+      );
+      const serve = startServe(config);
+      children.push(serve.child);
+      await Promise.race([requestArrived, delay(35_000).then(() => Promise.reject(new Error(`the probe never started\n${serve.output()}`)))]);
+      const signalledAt = performance.now();
+      serve.child.kill('SIGTERM');
+      const exit = await serve.exited;
+      const waited = performance.now() - signalledAt;
+      assert.equal(exit.code, 0, serve.output());
+      assert.ok(waited >= 2000 && waited < 10_000, `exited ${Math.round(waited)} ms after SIGTERM`);
+      const rows = query<{ status: number; duration_ms: number }>(join(dir, 'data', 'mcpwatch.db'), 'SELECT status, duration_ms FROM probe_results');
+      assert.equal(rows.length, 1, serve.output());
+      assert.equal(rows[0]!.status, 0, 'up');
+      assert.ok(rows[0]!.duration_ms >= 2400, `duration ${rows[0]!.duration_ms}`);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+      await v2.close();
+    }
+  });
+
+  test('SIGKILL during writes leaves a sound database, and a restart resumes probing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-kill-'));
+    const v2 = await startV2Server({ era: 'modern' });
+    try {
+      const endpoints = Array.from({ length: 40 }, (_, i) => `  - { name: e${i}, url: "${v2.url}?n=${i}", interval: 1s, timeout: 900 }`).join('\n');
+      const config = writeConfig(dir, `dataDir: ${dir}/data\nprobe: { allowPrivate: true }\nscheduler: { minIntervalS: 1, perHostConcurrency: 64 }\nendpoints:\n${endpoints}\n`);
+      const db = join(dir, 'data', 'mcpwatch.db');
+      const first = startServe(config);
+      children.push(first.child);
+      await until('a few hundred rows', () => (query<{ n: number }>(db, 'SELECT count(*) n FROM probe_results')[0]!.n >= 200 ? true : undefined), 20_000, first);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const killedAt = Date.now();
+      const check = new Database(db);
+      assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
+      check.close();
+
+      const second = startServe(config);
+      children.push(second.child);
+      const resumed = await until('new rows after the restart', () => {
+        const n = query<{ n: number }>(db, 'SELECT count(DISTINCT endpoint_id) n FROM probe_results WHERE ts > ?', killedAt)[0]!.n;
+        return n >= 30 ? n : undefined;
+      }, 15_000, second);
+      assert.ok(resumed >= 30);
+      second.child.kill('SIGTERM');
+      assert.equal((await second.exited).code, 0, second.output());
+    } finally {
+      await v2.close();
+    }
+  });
+});
