@@ -1,4 +1,7 @@
-// `npm run bench`: prints figures, never fails on a number.
+// `npm run bench [probe|fleet]`: prints figures, never fails on a number.
+import { benchFleet } from './fleet.bench.ts';
 import { benchProbe } from './probe.bench.ts';
 
-await benchProbe();
+const which = process.argv[2] ?? 'all';
+if (which === 'all' || which === 'probe') await benchProbe();
+if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));

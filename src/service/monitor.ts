@@ -1,5 +1,6 @@
 // The running service: endpoints from the store, scheduled by the Scheduler, probed in rounds,
 // recorded by the Recorder, flushed once per second; and a shutdown that loses nothing.
+import { setMaxListeners } from 'node:events';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../domain/endpoint.ts';
@@ -59,6 +60,8 @@ export class Monitor {
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
     this.#resolver = createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs });
     this.#trust = createTrustContext(options.probe.extraCaPem);
+    // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
+    setMaxListeners(0, this.#shutdown.signal);
     this.recorder = new Recorder(deps.store, options.health);
     this.scheduler = new Scheduler({
       clock: this.#clock,
