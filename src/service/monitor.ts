@@ -14,6 +14,8 @@ import { startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
 import { Recorder } from './recorder.ts';
 import { runRound, type ProbeFn } from './round.ts';
 
+const HOUR_MS = 3_600_000;
+
 export interface MonitorOptions {
   readonly probe: ProbeSettings;
   readonly health: HealthPolicy;
@@ -118,7 +120,11 @@ export class Monitor {
     const endpoint = this.#endpoints.get(job.endpointId);
     if (!endpoint || endpoint.paused) return;
     const startedAt = this.#clock();
-    const hint = this.recorder.state(endpoint.id).era;
+    const state = this.recorder.state(endpoint.id);
+    // The cached era saves a request every round, but a server that gains a newer era while the
+    // old one still works would never be noticed: the first round of each hour detects afresh.
+    const newHour = state.lastCheckedAt === null || Math.floor(Date.parse(state.lastCheckedAt) / HOUR_MS) !== Math.floor(startedAt / HOUR_MS);
+    const hint = newHour ? null : state.era;
     const round = await runRound(
       this.#probe,
       endpoint,

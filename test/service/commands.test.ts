@@ -1,0 +1,112 @@
+// serve --check-config, zero-config serve, import and backup, as a user runs them.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const MAIN = join(process.cwd(), 'src', 'main.ts');
+// tsx is resolved from the repository, whatever the child's working directory.
+const TSX = import.meta.resolve('tsx');
+
+function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (options.killAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), options.killAfterMs);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('commands around serve', () => {
+  test('--check-config prints a summary without secrets and exits 0; a bad file exits 2 naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-cfg-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, `endpoints:\n  - name: Weather\n    url: https://weather.example.com/mcp\n    bearerToken: { env: WEATHER_TOKEN }\n`);
+    const ok = await mcpwatch(['serve', '--config', good, '--check-config'], { env: { WEATHER_TOKEN: 'super-secret-value' } });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /weather/);
+    assert.match(ok.stdout, /configuration OK/);
+    assert.doesNotMatch(ok.stdout + ok.stderr, /super-secret-value/);
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, `endpoints:\n  - name: Weather\n    url: https://weather.example.com/mcp\n    intreval: 30s\n`);
+    const failed = await mcpwatch(['serve', '--config', bad, '--check-config']);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /endpoints\[0\]\.intreval: unknown key \(did you mean "interval"\?\)/);
+    assert.equal(existsSync(join(dir, 'data')), false, 'nothing was created');
+  });
+
+  test('zero config: serve with no file runs with ./data and no endpoints, and stops cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-zero-'));
+    const run = await mcpwatch(['serve'], { cwd: dir, killAfterMs: 2500 });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.ok(existsSync(join(dir, 'data', 'mcpwatch.db')));
+    const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
+    assert.equal((db.prepare('SELECT count(*) n FROM endpoints').get() as { n: number }).n, 0);
+    db.close();
+  });
+
+  test('import server.json: adds remotes, pauses one that needs a secret, and is idempotent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-import-'));
+    const file = join(dir, 'server.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'io.github.example/weather',
+        description: 'Weather',
+        version: '1.2.0',
+        remotes: [
+          { type: 'streamable-http', url: 'https://weather.example.com/mcp' },
+          { type: 'sse', url: 'https://weather.example.com/sse', headers: [{ name: 'X-API-Key', isRequired: true, isSecret: true }] },
+        ],
+      }),
+    );
+    const first = await mcpwatch(['import', file], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /added weather https:\/\/weather\.example\.com\/mcp \(active\)/);
+    assert.match(first.stdout, /added weather-sse https:\/\/weather\.example\.com\/sse \(paused: .*X_API_KEY/);
+    const again = await mcpwatch(['import', file], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /updated weather /);
+    const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
+    assert.equal((db.prepare('SELECT count(*) n FROM endpoints').get() as { n: number }).n, 2);
+    db.close();
+
+    writeFileSync(join(dir, 'broken.json'), '{"name": ');
+    const broken = await mcpwatch(['import', join(dir, 'broken.json')], { cwd: dir });
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /not a usable server\.json/);
+  });
+
+  test('backup while serve runs gives a consistent copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-backup-'));
+    writeFileSync(join(dir, 'mcpwatch.yaml'), `scheduler: { minIntervalS: 1 }\nprobe: { allowPrivate: true }\nendpoints:\n  - { name: refused, url: "http://127.0.0.1:1/mcp", interval: 1s, timeout: 500 }\n`);
+    const serving = mcpwatch(['serve'], { cwd: dir, killAfterMs: 5000 });
+    await delay(3000);
+    const backup = await mcpwatch(['backup', join(dir, 'copy', 'backup.db')], { cwd: dir });
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.equal((await serving).code, 0);
+    const copy = new Database(join(dir, 'copy', 'backup.db'), { readonly: true });
+    assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
+    assert.ok((copy.prepare('SELECT count(*) n FROM probe_results').get() as { n: number }).n >= 1);
+    assert.equal((copy.prepare('SELECT count(*) n FROM incidents').get() as { n: number }).n, 1);
+    copy.close();
+  });
+});
