@@ -5,6 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
+import type { ProbeResult } from '../domain/probe-result.ts';
 import { createResolver, type DnsResolver } from '../probe/dns.ts';
 import { runProbe, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
@@ -49,6 +50,8 @@ export class Monitor {
   readonly #trust: SecureContext;
   readonly #shutdown = new AbortController();
   #endpoints = new Map<number, Endpoint>();
+  /** Last full result per endpoint, for /metrics (phase timings are not kept in the state). */
+  readonly #latest = new Map<number, ProbeResult>();
   #loop: LoopMonitor | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #lastFlushAt = 0;
@@ -80,6 +83,7 @@ export class Monitor {
       if (!current.has(id)) {
         this.scheduler.remove(id);
         this.recorder.forget(id);
+        this.#latest.delete(id);
       }
     }
     for (const endpoint of current.values()) {
@@ -98,6 +102,10 @@ export class Monitor {
 
   get endpoints(): readonly Endpoint[] {
     return [...this.#endpoints.values()];
+  }
+
+  latestResult(endpointId: number): ProbeResult | undefined {
+    return this.#latest.get(endpointId);
   }
 
   get lastFlushAt(): number {
@@ -137,6 +145,7 @@ export class Monitor {
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
     const stalled = this.#loop?.stalledBetween(startedAt, this.#clock()) ?? false;
     this.recorder.record(endpoint, round, { plannedAt: job.plannedAt, startedAt, stalled });
+    this.#latest.set(endpoint.id, round.result);
   }
 
   /**

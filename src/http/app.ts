@@ -1,0 +1,30 @@
+// Builds the Fastify app; never listens (only main.ts does), so tests use inject() or port 0.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppDeps } from './deps.ts';
+import { apiRoutes } from './routes/api.ts';
+import { badgeRoutes } from './routes/badge.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { healthRoutes } from './routes/health.ts';
+import { mcpRoutes } from './routes/mcp.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { securityPlugin } from './routes/security.ts';
+import { statusRoutes } from './routes/status.ts';
+
+export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Secrets must never reach a log line: redact credentials in request logs.
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 256 * 1024,
+    ...options,
+  });
+  await app.register(securityPlugin, { deps });
+  await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
+  await app.register(apiRoutes, { deps, prefix: '/api/v1' });
+  await app.register(dashboardRoutes, { deps });
+  await app.register(statusRoutes, { deps });
+  await app.register(badgeRoutes, { deps });
+  await app.register(mcpRoutes, { deps });
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { Config } from '../config/schema.ts';
+import type { EndpointState } from '../domain/health.ts';
+import type { ProbeResult } from '../domain/probe-result.ts';
+import type { ProbeRequest } from '../probe/run-probe.ts';
+import type { SchedulerStats } from '../scheduler/scheduler.ts';
+import type { Store } from '../store/store.ts';
+
+/** What the HTTP surface needs from the running service; tests pass their own. */
+export interface AppDeps {
+  readonly store: Store;
+  readonly config: Config;
+  /** ms since the epoch. */
+  readonly clock: () => number;
+  /** Live health state of an endpoint (the monitor's memory, ahead of the database by < 1 s). */
+  readonly state: (endpointId: number) => EndpointState;
+  /** Called after the API changed endpoints, so the schedule follows. */
+  readonly onEndpointsChanged: () => void;
+  /** A one-off probe for the API (rate-limited there). */
+  readonly checkNow: (request: ProbeRequest) => Promise<ProbeResult>;
+  readonly readiness: () => { readonly database: boolean; readonly scheduler: boolean };
+  readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
+  /** The last full probe result of an endpoint since this process started (phases, certificate). */
+  readonly latestResult: (endpointId: number) => ProbeResult | undefined;
+  /** Largest event-loop delay since the last call, ms (for /metrics). */
+  readonly loopDelayMs: () => number;
+}
