@@ -89,7 +89,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const facts: Facts = { addresses: [], connectedAddress: null, certificate: null };
   const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
   const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
-    buildFailure(base, failure, facts, phases, settings, startedAt, extra);
+    buildFailure(base, failure, facts, phases, settings, extra);
 
   let clients: CheckedDispatchers | undefined;
   let socket: Socket | undefined;
@@ -250,7 +250,6 @@ function buildFailure(
   facts: Facts,
   phases: PhaseRecorder,
   settings: ProbeSettings,
-  _startedAt: Date,
   extra: { auth?: AuthFacts | null; era?: Era | null },
 ): ProbeResult {
   const durationMs = phases.elapsed();

@@ -1,4 +1,4 @@
-import type { Failure, Outcome } from '../../domain/failure-codes.ts';
+import type { Outcome } from '../../domain/failure-codes.ts';
 import { failureForStatus } from '../../domain/http-status.ts';
 import { describeRpcError, RPC, type JsonRpcErrorObject } from '../../domain/jsonrpc.ts';
 import { postRpc, retryAfter, type RpcReply } from './rpc.ts';
@@ -64,4 +64,3 @@ export function streamableChannel(ctx: McpContext, extraHeaders: () => Record<st
   };
 }
 
-export type { Failure };

@@ -58,4 +58,3 @@ export async function legacyFollowUp(
   };
 }
 
-export const INITIALIZE_CAPABILITIES = {};

@@ -6,10 +6,11 @@ import { finalFailure, summarize, wwwAuthenticate, type Attempt } from './attemp
 import { streamableChannel } from './channel.ts';
 import { pathOf, type McpContext } from './context.ts';
 import { postRpc } from './rpc.ts';
-import { INITIALIZE_CAPABILITIES, legacyFollowUp } from './session-steps.ts';
+import { legacyFollowUp } from './session-steps.ts';
 
 export function initializeParams(): Record<string, unknown> {
-  return { protocolVersion: LATEST_LEGACY, capabilities: INITIALIZE_CAPABILITIES, clientInfo: CLIENT_INFO };
+  return { protocolVersion: LATEST_LEGACY, // A monitor offers nothing (no sampling, no roots): the server must not expect answers from it.
+    capabilities: {}, clientInfo: CLIENT_INFO };
 }
 
 /** The 2025 Streamable HTTP handshake: initialize → initialized → ping → [tools/list] → DELETE. */
