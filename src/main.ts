@@ -2,21 +2,47 @@
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
 import { readFileSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
-import { parseCommand, UsageError, type CheckCommand, type ConfigCommand, type ServeCommand } from './cli/args.ts';
+import type { Logger } from 'pino';
+import { parseCommand, UsageError, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
-import { describeConfig } from './config/parse.ts';
-import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { importServerJson } from './config/server-json.ts';
 import { runProbe } from './probe/run-probe.ts';
-import { Monitor } from './service/monitor.ts';
-import { startRetention } from './service/retention.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
+
+// The service's modules (Fastify, SQLite, the scheduler) load only for the commands that use
+// them: `mcpwatch check` in a CI job starts in a fraction of the time and is cancellable at once.
+type Service = Awaited<ReturnType<typeof loadService>>;
+let service: Service;
+
+async function loadService() {
+  const [{ pino }, parse, load, serverJson, tokens, app, monitor, retention, store] = await Promise.all([
+    import('pino'),
+    import('./config/parse.ts'),
+    import('./config/load.ts'),
+    import('./config/server-json.ts'),
+    import('./http/api/tokens.ts'),
+    import('./http/app.ts'),
+    import('./service/monitor.ts'),
+    import('./service/retention.ts'),
+    import('./store/sqlite-store.ts'),
+  ]);
+  return {
+    pino,
+    describeConfig: parse.describeConfig,
+    loadConfig: load.loadConfig,
+    importServerJson: serverJson.importServerJson,
+    generateToken: tokens.generateToken,
+    hashToken: tokens.hashToken,
+    buildApp: app.buildApp,
+    Monitor: monitor.Monitor,
+    startRetention: retention.startRetention,
+    openSqliteStore: store.openSqliteStore,
+  };
+}
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const command = parseCommand(argv, env);
+  if (command.command !== 'help' && command.command !== 'version' && command.command !== 'check') service = await loadService();
   switch (command.command) {
     case 'help':
       process.stdout.write(`${command.text}\n`);
@@ -32,6 +58,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     case 'backup':
     case 'import':
       return maintenance(command, env);
+    case 'token':
+      return tokens(command, env);
   }
 }
 
@@ -59,7 +87,7 @@ async function check(command: CheckCommand): Promise<number> {
 }
 
 function configOrExit(path: string | undefined, env: NodeJS.ProcessEnv): Config {
-  const loaded = loadConfig(path, env);
+  const loaded = service.loadConfig(path, env);
   if (!loaded.ok) {
     process.stderr.write(`mcpwatch: invalid configuration:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
     throw new ExitError(2);
@@ -75,7 +103,7 @@ class ExitError extends Error {
 }
 
 function logger(): Logger {
-  return pino({
+  return service.pino({
     name: 'mcpwatch',
     // Secrets must never reach a log line, even by accident through an object logged whole.
     redact: { paths: ['*.secrets', '*.headers', '*.bearerToken', '*.authorization', 'endpoint.secrets'], censor: '[redacted]' },
@@ -85,13 +113,13 @@ function logger(): Logger {
 async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env);
   if (command.checkConfig) {
-    process.stdout.write(`${describeConfig(config)}\nconfiguration OK\n`);
+    process.stdout.write(`${service.describeConfig(config)}\nconfiguration OK\n`);
     return 0;
   }
   const log = logger();
-  const store = openSqliteStore(config.databasePath);
+  const store = service.openSqliteStore(config.databasePath);
   store.syncConfigEndpoints(config.endpoints);
-  const monitor = new Monitor(
+  const monitor = new service.Monitor(
     {
       probe: config.probe,
       health: config.health,
@@ -101,9 +129,33 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     },
     { store, logger: log },
   );
-  const retention = startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+  const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
   monitor.start();
-  log.info({ database: config.databasePath, version: MCPWATCH_VERSION }, 'mcpwatch serving');
+  const app = await service.buildApp(
+    {
+      store,
+      config,
+      clock: Date.now,
+      state: (id) => monitor.recorder.state(id),
+      onEndpointsChanged: () => monitor.reload(),
+      // One-off checks from the API use the configured probe settings and their address policy.
+      checkNow: (request) => runProbe(request, config.probe),
+      readiness: () => ({ database: store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
+      scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
+      loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
+      latestResult: (id) => monitor.latestResult(id),
+    },
+    { logger: log.child({ component: 'http' }) },
+  );
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    log.error({ err, host: config.listen.host, port: config.listen.port }, 'cannot listen');
+    await monitor.stop(0);
+    store.close();
+    return 1;
+  }
+  log.info({ database: config.databasePath, listen: app.server.address(), version: MCPWATCH_VERSION }, 'mcpwatch serving');
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -116,8 +168,10 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       stopping = true;
       log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: monitor.scheduler.inFlight }, 'shutting down');
       void retention.stop();
-      monitor
-        .stop(config.scheduler.drainTimeoutMs)
+      // Stop taking requests first; in-flight probes then get the whole drain window.
+      app
+        .close()
+        .then(() => monitor.stop(config.scheduler.drainTimeoutMs))
         .then((report) => {
           store.close();
           log.info(report, 'stopped');
@@ -137,7 +191,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
 
 async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env);
-  const store = openSqliteStore(config.databasePath);
+  const store = service.openSqliteStore(config.databasePath);
   try {
     switch (command.command) {
       case 'migrate':
@@ -154,7 +208,7 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
         } catch (err) {
           throw new UsageError(`cannot read ${command.file}: ${err instanceof Error ? err.message : String(err)}`);
         }
-        const imported = importServerJson(text, env);
+        const imported = service.importServerJson(text, env);
         if (!imported.ok) {
           process.stderr.write(`mcpwatch: ${command.file} is not a usable server.json:\n${imported.errors.map((e) => `  - ${e}`).join('\n')}\n`);
           return 2;
@@ -166,6 +220,50 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
           const state = endpoint.paused ? `paused: ${endpoint.pausedReason ?? 'paused'}` : 'active';
           process.stdout.write(`${existing ? 'updated' : 'added'} ${endpoint.slug} ${endpoint.url} (${state})\n`);
         }
+        return 0;
+      }
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
+  const config = configOrExit(command.configPath, env);
+  const store = service.openSqliteStore(config.databasePath);
+  try {
+    switch (command.action) {
+      case 'create': {
+        const token = service.generateToken();
+        const created = store.createToken(command.name, service.hashToken(token), command.readOnly);
+        // The token alone on stdout (TOKEN=$(mcpwatch token create)); the rest on stderr.
+        process.stdout.write(`${token}\n`);
+        process.stderr.write(
+          `created ${created.readOnly ? 'read-only' : 'read-write'} token ${created.id} "${created.name}"; it is shown only this once, store it now ` +
+            `(send it as "Authorization: Bearer <token>")\n`,
+        );
+        return 0;
+      }
+      case 'list': {
+        const rows = store.listTokens();
+        if (rows.length === 0) {
+          process.stdout.write('no API tokens (create one with: mcpwatch token create)\n');
+          return 0;
+        }
+        const table = [
+          ['ID', 'NAME', 'ACCESS', 'CREATED', 'LAST USED'],
+          ...rows.map((t) => [String(t.id), t.name, t.readOnly ? 'read-only' : 'read-write', t.createdAt, t.lastUsedAt ?? 'never']),
+        ];
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => [...(row[i] ?? '')].length)));
+        for (const row of table) process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`);
+        return 0;
+      }
+      case 'revoke': {
+        if (!store.revokeToken(command.id)) {
+          process.stderr.write(`mcpwatch: no API token with id ${command.id} (see mcpwatch token list)\n`);
+          return 1;
+        }
+        process.stdout.write(`revoked token ${command.id}\n`);
         return 0;
       }
     }

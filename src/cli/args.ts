@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
+import { checkTokenName } from '../http/api/tokens.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
 
 export class UsageError extends Error {
@@ -29,7 +30,22 @@ export interface ConfigCommand {
   readonly file: string;
 }
 
-export type Command = CheckCommand | ServeCommand | ConfigCommand | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
+/** `mcpwatch token create|list|revoke`: API bearer tokens, kept hashed in the database. */
+export type TokenCommand = { readonly command: 'token'; readonly configPath: string | undefined } & (
+  | { readonly action: 'create'; readonly name: string; readonly readOnly: boolean }
+  | { readonly action: 'list' }
+  | { readonly action: 'revoke'; readonly id: number }
+);
+
+export type Command =
+  | CheckCommand
+  | ServeCommand
+  | ConfigCommand
+  | TokenCommand
+  | { readonly command: 'help'; readonly text: string }
+  | { readonly command: 'version' };
+
+export const DEFAULT_TOKEN_NAME = 'unnamed';
 
 export const USAGE = `Usage: mcpwatch <command> [options]
 
@@ -39,11 +55,16 @@ Commands:
   import <server.json> Add the remote endpoints of an MCP registry server.json
   backup <file>        Write a consistent copy of the database (safe while serve runs)
   migrate              Apply database migrations and exit
+  token create         Create an API bearer token and print it (once: only its hash is stored)
+  token list           List API tokens: id, name, access, created, last used (never the token)
+  token revoke <id>    Revoke an API token
   help                 Show this help
 
-serve, import, backup, migrate options:
+serve, import, backup, migrate, token options:
   --config <path>         YAML configuration (default: ./mcpwatch.yaml when present)
   --check-config          (serve) Validate the configuration, print a summary and exit
+  --read-only             (token create) The token can read through the API but not change anything
+  --name <name>           (token create) A label to recognise the token by (default "${DEFAULT_TOKEN_NAME}")
 
 check options:
   --json                  Print the full result as JSON
@@ -86,6 +107,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (command === 'check') return parseCheck(rest, env);
   if (command === 'serve') return parseServe(rest);
   if (command === 'migrate' || command === 'backup' || command === 'import') return parseFileCommand(command, rest);
+  if (command === 'token') return parseToken(rest);
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
@@ -193,4 +215,29 @@ function parseFileCommand(command: 'migrate' | 'backup' | 'import', args: readon
   }
   if (positionals.length !== 1) throw new UsageError(command === 'backup' ? 'backup needs a destination file' : 'import needs a server.json file');
   return { command, configPath, file: positionals[0]! };
+}
+
+function parseToken(args: readonly string[]): TokenCommand {
+  const [action, ...rest] = args;
+  if (action === 'create') {
+    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' }, 'read-only': { type: 'boolean', default: false }, name: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError(`token create takes no arguments (use --name), got ${JSON.stringify(positionals[0])}`);
+    const name = checkTokenName((values.name as string | undefined) ?? DEFAULT_TOKEN_NAME);
+    if (!name.ok) throw new UsageError(`--name: ${name.message}`);
+    return { command: 'token', action, configPath: values.config as string | undefined, name: name.name, readOnly: values['read-only'] === true };
+  }
+  if (action === 'list') {
+    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError('token list takes no arguments');
+    return { command: 'token', action, configPath: values.config as string | undefined };
+  }
+  if (action === 'revoke') {
+    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
+    if (positionals.length !== 1) throw new UsageError('token revoke needs the id of one token (see mcpwatch token list)');
+    const raw = positionals[0]!;
+    // A pasted token instead of an id must not be echoed back into a terminal log.
+    if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new UsageError('token revoke takes the numeric id shown by mcpwatch token list, not the token');
+    return { command: 'token', action, configPath: values.config as string | undefined, id: Number(raw) };
+  }
+  throw new UsageError(action === undefined ? 'token needs an action: create, list or revoke' : `unknown token action ${JSON.stringify(action)} (expected create, list or revoke)`);
 }

@@ -1,5 +1,5 @@
 // Builds the Fastify app; never listens (only main.ts does), so tests use inject() or port 0.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { apiRoutes } from './routes/api.ts';
 import { badgeRoutes } from './routes/badge.ts';
@@ -10,14 +10,19 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { securityPlugin } from './routes/security.ts';
 import { statusRoutes } from './routes/status.ts';
 
-export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** The service's pino logger; request logs never include headers, so tokens stay out of them. */
+  readonly logger?: FastifyBaseLogger;
+  /** Trust X-Forwarded-* from a reverse proxy (Caddy in compose.yml), for rate limits per client. */
+  readonly trustProxy?: boolean;
+}
+
+export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    // Secrets must never reach a log line: redact credentials in request logs.
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 256 * 1024,
-    ...options,
-  });
+  }) as unknown as FastifyInstance;
   await app.register(securityPlugin, { deps });
   await app.register(healthRoutes, { deps });
   await app.register(metricsRoutes, { deps });

@@ -104,6 +104,11 @@ export class Monitor {
     return [...this.#endpoints.values()];
   }
 
+  /** The largest event-loop delay since the last call, ms (for /metrics). */
+  takeMaxLoopDelayMs(): number {
+    return this.#loop?.takeMaxDelayMs() ?? 0;
+  }
+
   latestResult(endpointId: number): ProbeResult | undefined {
     return this.#latest.get(endpointId);
   }

@@ -21,7 +21,7 @@ import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
 import type { Era, EraOverride } from '../domain/probe-result.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
-import type { CertObservation, Incident, ResultRow, Rollup, Store, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
+import type { ApiToken, CertObservation, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
 type Db = Database.Database;
 type Granularity = 'hour' | 'day';
@@ -506,6 +506,24 @@ interface Statements {
   touchMeta: Database.Statement<[]>;
   incidents: Record<'all' | 'open' | 'endpoint' | 'endpointOpen', Database.Statement<[{ endpointId: number | null; limit: number }], IncidentDbRow>>;
   events: Record<'newest' | 'newestEndpoint' | 'after' | 'afterEndpoint', Database.Statement<[{ endpointId: number | null; limit: number; afterId: number }], EventDbRow>>;
+  insertToken: Database.Statement<[string, string, number, string], TokenDbRow>;
+  tokenByHash: Database.Statement<[string], TokenDbRow>;
+  listTokens: Database.Statement<[], TokenDbRow>;
+  deleteToken: Database.Statement<[number]>;
+  touchToken: Database.Statement<[string, number]>;
+}
+
+interface TokenDbRow {
+  id: number;
+  name: string;
+  hash: string;
+  read_only: number;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+function tokenFromDb(row: TokenDbRow): ApiToken {
+  return { id: row.id, name: row.name, readOnly: row.read_only === 1, createdAt: row.created_at, lastUsedAt: row.last_used_at };
 }
 
 interface IncidentDbRow {
@@ -615,6 +633,11 @@ function prepareStatements(db: Db): Statements {
       after: db.prepare(`${eventSelect} WHERE id > @afterId ORDER BY id LIMIT @limit`),
       afterEndpoint: db.prepare(`${eventSelect} WHERE endpoint_id = @endpointId AND id > @afterId ORDER BY id LIMIT @limit`),
     },
+    insertToken: db.prepare('INSERT INTO api_tokens (name, hash, read_only, created_at) VALUES (?, ?, ?, ?) RETURNING *'),
+    tokenByHash: db.prepare('SELECT * FROM api_tokens WHERE hash = ?'),
+    listTokens: db.prepare('SELECT * FROM api_tokens ORDER BY id'),
+    deleteToken: db.prepare('DELETE FROM api_tokens WHERE id = ?'),
+    touchToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
   };
 }
 
@@ -919,6 +942,31 @@ export class SqliteStore implements Store {
     }));
   }
 
+  // --- API tokens ------------------------------------------------------------------------------
+
+  createToken(name: string, hash: string, readOnly: boolean): ApiToken {
+    const row = this.#s.insertToken.get(name, hash, readOnly ? 1 : 0, this.#nowIso());
+    if (!row) throw new Error('INSERT … RETURNING returned no row');
+    return tokenFromDb(row);
+  }
+
+  findTokenByHash(hash: string): StoredApiToken | undefined {
+    const row = this.#s.tokenByHash.get(hash);
+    return row && { ...tokenFromDb(row), hash: row.hash };
+  }
+
+  listTokens(): ApiToken[] {
+    return this.#s.listTokens.all().map(tokenFromDb);
+  }
+
+  revokeToken(id: number): boolean {
+    return this.#s.deleteToken.run(id).changes > 0;
+  }
+
+  touchToken(id: number, atMs: number): void {
+    this.#s.touchToken.run(new Date(atMs).toISOString(), id);
+  }
+
   // --- maintenance -----------------------------------------------------------------------------
 
   /**
@@ -979,6 +1027,14 @@ export class SqliteStore implements Store {
   integrityCheck(): string {
     const rows = this.#db.pragma('integrity_check') as { integrity_check: string }[];
     return rows.map((row) => row.integrity_check).join('\n');
+  }
+
+  /**
+   * The connection, for stores that must share it (the alert outbox): better-sqlite3 is
+   * synchronous, so a second connection waiting on this one's write lock would block the loop.
+   */
+  get database(): Db {
+    return this.#db;
   }
 
   close(): void {

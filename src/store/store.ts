@@ -102,6 +102,20 @@ export interface UptimeSummary {
   readonly p95Ms: number | null;
 }
 
+/** An API bearer token as listed: never the token, and the hash only where it is compared. */
+export interface ApiToken {
+  readonly id: number;
+  readonly name: string;
+  readonly readOnly: boolean;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface StoredApiToken extends ApiToken {
+  /** SHA-256 of the token, lowercase hex. */
+  readonly hash: string;
+}
+
 export interface Store {
   listEndpoints(): Endpoint[];
   getEndpoint(id: number): Endpoint | undefined;
@@ -126,6 +140,15 @@ export interface Store {
   uptime(endpointId: number, fromMs: number, toMs: number): UptimeSummary;
   latestCertificate(endpointId: number): CertObservation | undefined;
   toolSnapshots(endpointId: number, limit: number): ToolSnapshot[];
+
+  /** `hash` is the SHA-256 of the token (lowercase hex); the token itself is never stored. */
+  createToken(name: string, hash: string, readOnly: boolean): ApiToken;
+  findTokenByHash(hash: string): StoredApiToken | undefined;
+  listTokens(): ApiToken[];
+  /** Deletes the token; false when there was none with that id. */
+  revokeToken(id: number): boolean;
+  /** Records a use of the token; `atMs` is ms since the epoch. */
+  touchToken(id: number, atMs: number): void;
 
   /** Deletes at most `limit` raw rows older than `beforeMs`; returns how many went. */
   pruneResults(beforeMs: number, limit: number): number;

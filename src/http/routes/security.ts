@@ -1,5 +1,104 @@
-import type { FastifyInstance } from 'fastify';
+// Hardening for the whole app (wrapped with fastify-plugin so it is not encapsulated): security
+// headers with a strict Content-Security-Policy, rate limits, and an error handler that never sends
+// a stack trace, an internal message or a secret back.
+import { STATUS_CODES } from 'node:http';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { authenticate } from '../api/auth.ts';
+import { ApiError, fieldErrorsFromSchema, type ErrorBody } from '../api/errors.ts';
 import type { AppDeps } from '../deps.ts';
 
-// Placeholder: filled in by the web-surface work.
-export async function securityPlugin(_app: FastifyInstance, _opts: { deps: AppDeps }): Promise<void> {}
+/**
+ * Pages are server-rendered and work without JavaScript; scripts and styles come from our own
+ * origin only (no inline code), images from our origin or data: URIs (sparklines, badges).
+ */
+export const CSP_DIRECTIVES = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+} as const;
+
+export const RATE_LIMITS = {
+  /** Anonymous callers, per IP: pages, badges, public API reads. */
+  anonymousPerMinute: 120,
+  /** Callers with a valid token, per token: dashboards and scripts polling the API. */
+  tokenPerMinute: 600,
+} as const;
+
+/** Orchestrators and Prometheus poll these; limiting them would turn load into false alarms. */
+const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+
+async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
+  const { deps } = opts;
+
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]])) },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    timeWindow: 60_000,
+    // Keyed by token only once the token is verified: an unverified header would let anyone mint
+    // fresh buckets by sending random tokens.
+    keyGenerator: (request) => {
+      const access = authenticate(request, deps);
+      return access.kind === 'token' ? `token:${access.tokenId}` : `ip:${request.ip}`;
+    },
+    max: (_request, key) => (key.startsWith('token:') ? RATE_LIMITS.tokenPerMinute : RATE_LIMITS.anonymousPerMinute),
+    allowList: (request) => RATE_LIMIT_EXEMPT.has(request.routeOptions.url ?? ''),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(context.statusCode, 'RATE_LIMITED', `rate limit exceeded: at most ${context.max} requests a minute; retry in ${context.after}`),
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    // The id an operator can find in the logs; error bodies carry it too.
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  app.setErrorHandler(errorHandler);
+}
+
+export const securityPlugin = fp(security, { name: 'mcpwatch-security', fastify: '5.x' });
+
+/** Fastify's own 4xx messages are fixed sentences; anything else a 4xx carries is replaced. */
+function clientMessage(error: FastifyError, status: number): string {
+  if (typeof error.code === 'string' && error.code.startsWith('FST_')) return error.message;
+  return STATUS_CODES[status] ?? 'Bad Request';
+}
+
+function errorHandler(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
+  const send = (status: number, body: Omit<ErrorBody, 'statusCode' | 'error' | 'requestId'>): void => {
+    const full: ErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', ...body, requestId: String(request.id) };
+    void reply.code(status).type('application/json; charset=utf-8').send(full);
+  };
+
+  if (error instanceof ApiError) {
+    for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
+    send(error.statusCode, { code: error.code, message: error.message, ...(error.fields.length > 0 ? { fields: error.fields } : {}) });
+    return;
+  }
+  if (error.validation) {
+    const fields = fieldErrorsFromSchema(error.validationContext ?? 'request', error.validation);
+    send(400, { code: 'VALIDATION_FAILED', message: fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields });
+    return;
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (status < 500) {
+    send(status, { code: typeof error.code === 'string' && error.code.startsWith('FST_') ? error.code : 'BAD_REQUEST', message: clientMessage(error, status) });
+    return;
+  }
+  // The details go to the log (whose redaction covers secrets), never to the client.
+  request.log.error({ err: error }, 'request failed');
+  send(status, { code: 'INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
+}

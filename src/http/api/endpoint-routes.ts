@@ -1,0 +1,211 @@
+// /endpoints: list, read, create, replace, patch, delete, pause, resume.
+import { Type } from '@fastify/type-provider-typebox';
+import type { Endpoint, EndpointDefinition } from '../../domain/endpoint.ts';
+import { StoreError } from '../../store/sqlite-store.ts';
+import type { AppDeps } from '../deps.ts';
+import { allowRead, authenticate, canSeePrivate, requireWrite } from './auth.ts';
+import { BEARER, findEndpoint, visibleEndpoint, type ApiInstance } from './context.ts';
+import { definitionFromBody, type EndpointInputPolicy, type InputMode } from './endpoint-input.ts';
+import { ApiError, notFound, validationError } from './errors.ts';
+import { EndpointList, EndpointRefParams, EndpointView, PauseBody, endpointBodySchemas, errorResponses, type EndpointBody } from './schemas.ts';
+import { endpointView } from './views.ts';
+
+const TAGS = ['endpoints'];
+
+export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
+  const { store } = deps;
+  const bodies = endpointBodySchemas({ minIntervalS: deps.config.scheduler.minIntervalS });
+  const policy: EndpointInputPolicy = {
+    minIntervalS: deps.config.scheduler.minIntervalS,
+    defaultIntervalS: deps.config.scheduler.defaultIntervalS,
+    defaultTimeoutMs: deps.config.probe.timeoutMs,
+    allowPrivate: deps.config.probe.allowPrivate,
+  };
+  const read = allowRead(deps);
+  const write = requireWrite(deps);
+  const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id));
+
+  /** The endpoint to change: 404 when unknown, 409 when the YAML file owns it. */
+  const editable = (ref: string): Endpoint => {
+    const endpoint = findEndpoint(store, ref);
+    if (!endpoint) throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}`);
+    if (endpoint.source === 'config') {
+      throw new ApiError(
+        409,
+        'CONFIG_OWNED',
+        `endpoint "${endpoint.slug}" is defined in the configuration file and is read-only through the API; edit it in the YAML file and restart mcpwatch`,
+      );
+    }
+    return endpoint;
+  };
+
+  const save = (mode: InputMode, body: EndpointBody, base: Endpoint | undefined): Endpoint => {
+    const input = definitionFromBody(body, mode, base, policy);
+    if (!input.ok) throw validationError(input.errors);
+    const holder = store.getEndpointBySlug(input.definition.slug);
+    if (holder && holder.id !== base?.id) {
+      const owner = holder.source === 'config' ? ' (defined in the configuration file)' : '';
+      throw new ApiError(409, 'SLUG_TAKEN', `slug "${input.definition.slug}" is already used by endpoint ${holder.id}${owner}`);
+    }
+    const saved = storeWrite(() => (base ? store.updateEndpoint(base.id, input.definition) : store.createEndpoint(input.definition)));
+    deps.onEndpointsChanged();
+    return saved;
+  };
+
+  const setPaused = (endpoint: Endpoint, paused: boolean, reason: string | null): Endpoint => {
+    const definition: EndpointDefinition = { ...endpoint, paused, pausedReason: paused ? reason : null };
+    const saved = storeWrite(() => store.updateEndpoint(endpoint.id, definition));
+    deps.onEndpointsChanged();
+    return saved;
+  };
+
+  app.get(
+    '/endpoints',
+    {
+      onRequest: read,
+      schema: {
+        tags: TAGS,
+        summary: 'List endpoints (public ones only without a token)',
+        security: [{}, ...BEARER],
+        response: { 200: EndpointList, ...errorResponses(401, 429) },
+      },
+    },
+    (request) => {
+      const all = canSeePrivate(authenticate(request, deps));
+      return { endpoints: store.listEndpoints().filter((e) => all || e.public).map(view) };
+    },
+  );
+
+  app.get(
+    '/endpoints/:ref',
+    {
+      onRequest: read,
+      schema: {
+        tags: TAGS,
+        summary: 'One endpoint by id or slug',
+        security: [{}, ...BEARER],
+        params: EndpointRefParams,
+        response: { 200: EndpointView, ...errorResponses(401, 404, 429) },
+      },
+    },
+    (request) => view(visibleEndpoint(store, request.params.ref, authenticate(request, deps))),
+  );
+
+  app.post(
+    '/endpoints',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Create an endpoint',
+        security: BEARER,
+        body: bodies.full,
+        response: { 201: EndpointView, ...errorResponses(400, 401, 403, 409, 429) },
+      },
+    },
+    (request, reply) => {
+      const created = save('create', request.body, undefined);
+      request.log.info({ endpointId: created.id, slug: created.slug }, 'endpoint created through the API');
+      void reply.code(201).header('location', `${app.prefix}/endpoints/${created.id}`);
+      return view(created);
+    },
+  );
+
+  app.put(
+    '/endpoints/:ref',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Replace an endpoint (omitted fields take their defaults; omitted secrets and slug are kept)',
+        security: BEARER,
+        params: EndpointRefParams,
+        body: bodies.full,
+        response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    (request) => view(save('replace', request.body, editable(request.params.ref))),
+  );
+
+  app.patch(
+    '/endpoints/:ref',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Change some fields of an endpoint',
+        security: BEARER,
+        params: EndpointRefParams,
+        body: bodies.partial,
+        response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    (request) => view(save('patch', request.body, editable(request.params.ref))),
+  );
+
+  app.delete(
+    '/endpoints/:ref',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Delete an endpoint and its history',
+        security: BEARER,
+        params: EndpointRefParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    (request, reply) => {
+      const endpoint = editable(request.params.ref);
+      if (!store.deleteEndpoint(endpoint.id)) throw notFound(`no endpoint with id or slug ${JSON.stringify(request.params.ref)}`);
+      deps.onEndpointsChanged();
+      request.log.info({ endpointId: endpoint.id, slug: endpoint.slug }, 'endpoint deleted through the API');
+      void reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/endpoints/:ref/pause',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Stop probing an endpoint (optional body: {reason})',
+        security: BEARER,
+        params: EndpointRefParams,
+        body: PauseBody,
+        response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    (request) => view(setPaused(editable(request.params.ref), true, request.body.reason?.trim() || 'paused through the API')),
+  );
+
+  app.post(
+    '/endpoints/:ref/resume',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: 'Probe a paused endpoint again',
+        security: BEARER,
+        params: EndpointRefParams,
+        response: { 200: EndpointView, ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    (request) => view(setPaused(editable(request.params.ref), false, null)),
+  );
+}
+
+/** Store refusals as API errors (a race with another writer after our own checks). */
+function storeWrite<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof StoreError) {
+      if (error.code === 'SLUG_TAKEN' || error.code === 'DUPLICATE_SLUG') throw new ApiError(409, 'SLUG_TAKEN', error.message);
+      if (error.code === 'ENDPOINT_NOT_FOUND') throw notFound(error.message);
+      if (error.code === 'INVALID_ENDPOINT') throw new ApiError(400, 'VALIDATION_FAILED', 'the endpoint was rejected by the database schema');
+    }
+    throw error;
+  }
+}
