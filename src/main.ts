@@ -137,6 +137,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       config,
       clock: Date.now,
       state: (id) => monitor.recorder.state(id),
+      endpoints: () => monitor.endpoints,
       onEndpointsChanged: () => monitor.reload(),
       // One-off checks from the API use the configured probe settings and their address policy.
       checkNow: (request) => runProbe(request, config.probe),

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { ProbeRequest } from '../probe/run-probe.ts';
@@ -13,6 +14,8 @@ export interface AppDeps {
   readonly clock: () => number;
   /** Live health state of an endpoint (the monitor's memory, ahead of the database by < 1 s). */
   readonly state: (endpointId: number) => EndpointState;
+  /** Every endpoint, from the monitor's memory: a scrape must not wait on SQLite (~60 ms at 10k). */
+  readonly endpoints: () => readonly Endpoint[];
   /** Called after the API changed endpoints, so the schedule follows. */
   readonly onEndpointsChanged: () => void;
   /** A one-off probe for the API (rate-limited there). */

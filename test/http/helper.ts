@@ -51,6 +51,7 @@ export async function buildTestApp(overrides: Partial<AppDeps> & { yaml?: string
     config,
     clock: Date.now,
     state: (id) => states().get(id) ?? initialState(id),
+    endpoints: () => store.listEndpoints(),
     onEndpointsChanged: () => {
       result.reloads++;
     },

@@ -1,0 +1,212 @@
+// What mcpwatch's own MCP tools read: plain objects from the store and the live state, filtered by
+// who is asking. An endpoint the caller may not see is reported exactly like one that does not
+// exist, so the answers never confirm a private slug.
+import { daysLeft } from '../domain/certificate.ts';
+import type { Endpoint } from '../domain/endpoint.ts';
+import type { FailureCode, Status } from '../domain/failure-codes.ts';
+import type { EndpointState, Health, HealthPolicy } from '../domain/health.ts';
+import { uptimeRatio } from '../domain/latency.ts';
+import type { Era } from '../domain/probe-result.ts';
+import type { Incident, Store, UptimeSummary } from '../store/store.ts';
+
+/** `public`: endpoints marked public only (anonymous callers); `all`: every endpoint (API token holders). */
+export type Visibility = 'public' | 'all';
+
+export interface ReadDeps {
+  readonly store: Pick<Store, 'listEndpoints' | 'getEndpointBySlug' | 'uptime' | 'incidents'>;
+  readonly state: (endpointId: number) => EndpointState;
+  /** ms since the epoch. */
+  readonly clock: () => number;
+  readonly policy: HealthPolicy;
+}
+
+/** The last round's status, or why there is none. */
+export type StatusWord = Status | 'unknown' | 'paused';
+
+export const UPTIME_WINDOWS = ['24h', '7d', '30d', '90d'] as const;
+export type UptimeWindow = (typeof UPTIME_WINDOWS)[number];
+
+const HOUR_MS = 3_600_000;
+const WINDOW_MS: Record<UptimeWindow, number> = { '24h': 24 * HOUR_MS, '7d': 7 * 24 * HOUR_MS, '30d': 30 * 24 * HOUR_MS, '90d': 90 * 24 * HOUR_MS };
+/** Most incidents one answer lists (newest first). */
+export const INCIDENT_LIMIT = 200;
+// Fetched before filtering by visibility, so private incidents cannot crowd public ones out.
+const INCIDENT_SCAN = 10_000;
+
+export interface EndpointSummary {
+  readonly slug: string;
+  readonly name: string;
+  readonly status: StatusWord;
+  readonly era: Era | null;
+}
+
+export interface OpenIncident {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly startedAt: string;
+  readonly openForS: number;
+  readonly firstCode: FailureCode;
+  readonly firstDetail: string;
+  readonly lastCode: FailureCode;
+  readonly lastDetail: string;
+}
+
+export interface EndpointStatusReport {
+  readonly slug: string;
+  readonly name: string;
+  readonly status: StatusWord;
+  /** Confirmed health, after the down/up thresholds. */
+  readonly health: Health;
+  readonly healthSince: string | null;
+  readonly code: FailureCode | null;
+  readonly detail: string | null;
+  readonly lastCheckedAt: string | null;
+  readonly lastDurationMs: number | null;
+  /** Share of rounds in the last 24 h that were not failures under the health policy; null before any. */
+  readonly uptime24h: number | null;
+  readonly certDaysLeft: number | null;
+  readonly certNotAfter: string | null;
+  readonly era: Era | null;
+  readonly protocolVersion: string | null;
+  readonly serverName: string | null;
+  readonly serverVersion: string | null;
+  readonly toolsCount: number | null;
+  readonly openIncident: OpenIncident | null;
+}
+
+export interface UptimeReport {
+  readonly slug: string;
+  readonly window: UptimeWindow;
+  readonly from: string;
+  readonly to: string;
+  readonly ratio: number | null;
+  readonly rounds: number;
+  readonly up: number;
+  readonly degraded: number;
+  readonly authRequired: number;
+  readonly down: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+export function canSee(endpoint: Endpoint, visibility: Visibility): boolean {
+  return visibility === 'all' || endpoint.public;
+}
+
+function findVisible(deps: ReadDeps, visibility: Visibility, slug: string): Endpoint | undefined {
+  const endpoint = deps.store.getEndpointBySlug(slug);
+  return endpoint && canSee(endpoint, visibility) ? endpoint : undefined;
+}
+
+function statusWord(endpoint: Endpoint, state: EndpointState): StatusWord {
+  if (endpoint.paused) return 'paused';
+  return state.lastStatus ?? 'unknown';
+}
+
+/** Rounds that were not failures, under the same policy that decides incidents. */
+export function goodRounds(summary: UptimeSummary, policy: HealthPolicy): number {
+  return summary.up + (policy.degradedIsOutage ? 0 : summary.degraded) + (policy.authRequiredIsOutage ? 0 : summary.authRequired);
+}
+
+export function listEndpoints(deps: ReadDeps, visibility: Visibility): EndpointSummary[] {
+  return deps.store
+    .listEndpoints()
+    .filter((e) => canSee(e, visibility))
+    .map((e) => {
+      const state = deps.state(e.id);
+      return { slug: e.slug, name: e.name, status: statusWord(e, state), era: state.era };
+    });
+}
+
+export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: string): EndpointStatusReport | undefined {
+  const endpoint = findVisible(deps, visibility, slug);
+  if (!endpoint) return undefined;
+  const now = deps.clock();
+  const state = deps.state(endpoint.id);
+  const day = deps.store.uptime(endpoint.id, now - WINDOW_MS['24h'], now);
+  const notAfter = state.certNotAfter === null ? Number.NaN : Date.parse(state.certNotAfter);
+  const incident = state.openIncidentId === null ? undefined : openIncidentsOf(deps, endpoint, now).find((i) => i.id === state.openIncidentId);
+  return {
+    slug: endpoint.slug,
+    name: endpoint.name,
+    status: statusWord(endpoint, state),
+    health: state.health,
+    healthSince: state.healthSince,
+    code: state.lastCode,
+    detail: state.lastDetail,
+    lastCheckedAt: state.lastCheckedAt,
+    lastDurationMs: state.lastDurationMs,
+    uptime24h: uptimeRatio(goodRounds(day, deps.policy), day.rounds),
+    certDaysLeft: Number.isFinite(notAfter) ? daysLeft(new Date(notAfter), new Date(now)) : null,
+    certNotAfter: state.certNotAfter,
+    era: state.era,
+    protocolVersion: state.protocolVersion,
+    serverName: state.serverName,
+    serverVersion: state.serverVersion,
+    toolsCount: state.toolsCount,
+    openIncident: incident ?? null,
+  };
+}
+
+export function uptime(deps: ReadDeps, visibility: Visibility, slug: string, window: UptimeWindow): UptimeReport | undefined {
+  const endpoint = findVisible(deps, visibility, slug);
+  if (!endpoint) return undefined;
+  const to = deps.clock();
+  const from = to - WINDOW_MS[window];
+  const summary = deps.store.uptime(endpoint.id, from, to);
+  return {
+    slug: endpoint.slug,
+    window,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    ratio: uptimeRatio(goodRounds(summary, deps.policy), summary.rounds),
+    rounds: summary.rounds,
+    up: summary.up,
+    degraded: summary.degraded,
+    authRequired: summary.authRequired,
+    down: summary.down,
+    p50Ms: summary.p50Ms,
+    p95Ms: summary.p95Ms,
+  };
+}
+
+/** Open incidents, newest first; undefined when `slug` names no endpoint the caller may see. */
+export function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: string): OpenIncident[] | undefined {
+  const now = deps.clock();
+  if (slug !== undefined) {
+    const endpoint = findVisible(deps, visibility, slug);
+    return endpoint && openIncidentsOf(deps, endpoint, now);
+  }
+  const visible = new Map(
+    deps.store
+      .listEndpoints()
+      .filter((e) => canSee(e, visibility))
+      .map((e) => [e.id, e]),
+  );
+  const incidents: OpenIncident[] = [];
+  for (const incident of deps.store.incidents({ openOnly: true, limit: INCIDENT_SCAN })) {
+    const endpoint = visible.get(incident.endpointId);
+    if (endpoint) incidents.push(describeIncident(incident, endpoint, now));
+    if (incidents.length === INCIDENT_LIMIT) break;
+  }
+  return incidents;
+}
+
+function openIncidentsOf(deps: ReadDeps, endpoint: Endpoint, now: number): OpenIncident[] {
+  return deps.store.incidents({ endpointId: endpoint.id, openOnly: true, limit: INCIDENT_LIMIT }).map((i) => describeIncident(i, endpoint, now));
+}
+
+function describeIncident(incident: Incident, endpoint: Endpoint, now: number): OpenIncident {
+  return {
+    id: incident.id,
+    slug: endpoint.slug,
+    name: endpoint.name,
+    startedAt: incident.startedAt,
+    openForS: Math.max(0, Math.round((now - Date.parse(incident.startedAt)) / 1000)),
+    firstCode: incident.firstCode,
+    firstDetail: incident.firstDetail,
+    lastCode: incident.lastCode,
+    lastDetail: incident.lastDetail,
+  };
+}

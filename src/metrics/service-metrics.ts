@@ -1,0 +1,105 @@
+// Metrics about mcpwatch itself: prom-client's default process metrics (one registry per process:
+// they describe the process, and each collection starts an event-loop histogram and a GC observer
+// that nothing stops) plus the scheduler's counters in a registry per app, so tests can build many
+// apps. The schedule lag summary is rendered by hand: its quantiles come from the scheduler's
+// window of recent lags, which prom-client's Summary (it wants every observation) cannot take.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { LAG_WINDOW, type SchedulerStats } from '../scheduler/scheduler.ts';
+import { familyHeader, formatValue } from './exposition.ts';
+
+export type SchedulerSnapshot = SchedulerStats & { readonly inFlight: number; readonly queued: number };
+
+export interface ServiceMetricsSource {
+  readonly scheduler: () => SchedulerSnapshot;
+  /** Largest event-loop delay since the last call, ms. */
+  readonly loopDelayMs: () => number;
+}
+
+export const LAG_QUANTILES = [0.5, 0.9, 0.99] as const;
+
+let processRegistry: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (processRegistry) return processRegistry;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // Gauges named like counters (promtool flags them); the same numbers are the sums of the
+  // per-type nodejs_active_handles, _requests and _resources, which stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  processRegistry = registry;
+  return registry;
+}
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly #source: ServiceMetricsSource;
+  readonly #inFlight: Gauge;
+  readonly #queued: Gauge;
+  readonly #endpoints: Gauge;
+  readonly #dispatched: Counter;
+  readonly #skipped: Counter;
+  readonly #missed: Counter;
+  readonly #runErrors: Counter;
+  readonly #loopDelay: Gauge;
+  readonly #renderSeconds: Gauge;
+
+  constructor(source: ServiceMetricsSource) {
+    this.#source = source;
+    const registers = [this.registry];
+    this.#inFlight = new Gauge({ name: 'mcpwatch_probes_inflight', help: 'Probe rounds running now.', registers });
+    this.#queued = new Gauge({ name: 'mcpwatch_probes_queued', help: 'Probe rounds due and waiting for a concurrency slot.', registers });
+    this.#endpoints = new Gauge({ name: 'mcpwatch_endpoints', help: 'Endpoints in the schedule, paused ones included.', registers });
+    this.#dispatched = new Counter({ name: 'mcpwatch_probes_dispatched_total', help: 'Probe rounds started.', registers });
+    this.#skipped = new Counter({
+      name: 'mcpwatch_probes_skipped_overlap_total',
+      help: "Slots skipped because the endpoint's previous round was still running or waiting.",
+      registers,
+    });
+    this.#missed = new Counter({ name: 'mcpwatch_probes_missed_total', help: 'Slots dropped because the next slot had passed too (a stalled process or a clock jump).', registers });
+    this.#runErrors = new Counter({ name: 'mcpwatch_probe_run_errors_total', help: 'Probe rounds that failed inside mcpwatch (a bug, not a server failure).', registers });
+    this.#loopDelay = new Gauge({ name: 'mcpwatch_event_loop_delay_max_seconds', help: 'Largest event-loop delay since the previous scrape, in seconds.', registers });
+    this.#renderSeconds = new Gauge({ name: 'mcpwatch_metrics_render_seconds', help: 'CPU time this scrape spent listing endpoints and rendering their series (the slices, not the waits between them), in seconds.', registers });
+  }
+
+  /** How long the per-endpoint block of the scrape being rendered took. */
+  recordRender(ms: number): void {
+    this.#renderSeconds.set(ms / 1000);
+  }
+
+  async render(): Promise<string> {
+    const stats = this.#source.scheduler();
+    this.#inFlight.set(stats.inFlight);
+    this.#queued.set(stats.queued);
+    this.#endpoints.set(stats.endpoints);
+    // The scheduler owns these counts; the counters mirror them (they only restart with the process).
+    setCounter(this.#dispatched, stats.dispatched);
+    setCounter(this.#skipped, stats.skippedOverlap);
+    setCounter(this.#missed, stats.missed);
+    setCounter(this.#runErrors, stats.runErrors);
+    this.#loopDelay.set(Math.max(0, this.#source.loopDelayMs()) / 1000);
+    return (await processMetrics().metrics()) + (await this.registry.metrics()) + renderLagSummary(stats.recentLagsMs);
+  }
+}
+
+function setCounter(counter: Counter, value: number): void {
+  counter.reset();
+  counter.inc(Math.max(0, value));
+}
+
+/**
+ * Schedule lag (actual minus planned start) as a summary of the scheduler's recent window. Only
+ * quantiles: a _sum/_count over a sliding window would not be the monotonic counters rate() expects.
+ */
+export function renderLagSummary(recentLagsMs: readonly number[]): string {
+  const sorted = Float64Array.from(recentLagsMs).sort();
+  let out = familyHeader('mcpwatch_schedule_lag_seconds', 'summary', `Schedule lag (actual minus planned start) over the last ${LAG_WINDOW} dispatches at most, in seconds.`);
+  for (const q of LAG_QUANTILES) out += `mcpwatch_schedule_lag_seconds{quantile="${q}"} ${formatValue(nearestRank(sorted, q) / 1000)}\n`;
+  return out;
+}
+
+/** The nearest-rank q-quantile of sorted values; NaN when there are none (Prometheus' empty summary). */
+export function nearestRank(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1] ?? Number.NaN;
+}
