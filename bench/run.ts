@@ -1,9 +1,11 @@
-// `npm run bench [probe|fleet|metrics]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet]`: prints figures, never fails on a number.
 import { benchFleet } from './fleet.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
+import { benchPages } from './pages.bench.ts';
 import { benchProbe } from './probe.bench.ts';
 
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'probe') await benchProbe();
 if (which === 'all' || which === 'metrics') await benchMetrics();
+if (which === 'all' || which === 'pages') await benchPages();
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));

@@ -594,7 +594,8 @@ function prepareStatements(db: Db): Statements {
     insertResult: db.prepare(
       'INSERT INTO probe_results (endpoint_id, ts, status, code, detail, duration_ms, dns_ms, connect_ms, tls_ms, era, flags, lag_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    rowidBounds: db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM probe_results'),
+    // Two subqueries: SQLite's min/max shortcut applies only to a lone aggregate; together they scan.
+    rowidBounds: db.prepare('SELECT (SELECT min(id) FROM probe_results) AS lo, (SELECT max(id) FROM probe_results) AS hi'),
     // id is the rowid (INTEGER PRIMARY KEY); SQLite names a selected `rowid` column `id` anyway.
     firstRowAtOrAfter: db.prepare('SELECT id, ts FROM probe_results WHERE id >= ? ORDER BY id LIMIT 1'),
     scanResultsDesc: db.prepare('SELECT * FROM probe_results WHERE id >= ? AND id < ? AND endpoint_id = ? ORDER BY id DESC'),
@@ -612,7 +613,7 @@ function prepareStatements(db: Db): Statements {
     insertTools: db.prepare('INSERT INTO tool_snapshots (endpoint_id, ts, hash, count, names) VALUES (?, ?, ?, ?, ?)'),
     toolSnapshots: db.prepare('SELECT * FROM tool_snapshots WHERE endpoint_id = ? ORDER BY ts DESC, id DESC LIMIT ?'),
     upsertRollup: perGranularity((table) => db.prepare(upsertRollupSql(table))),
-    rollupStartBounds: perGranularity((table) => db.prepare(`SELECT min(start) AS lo, max(start) AS hi FROM ${table}`)),
+    rollupStartBounds: perGranularity((table) => db.prepare(`SELECT (SELECT min(start) FROM ${table}) AS lo, (SELECT max(start) FROM ${table}) AS hi`)),
     rollupsForEndpoint: perGranularity((table) => db.prepare(`${startsCte()} SELECT r.* FROM s JOIN ${table} r ON r.start = s.start AND r.endpoint_id = @endpointId ORDER BY r.start`)),
     deleteRollupsForEndpoint: perGranularity((table) => db.prepare(`${startsCte()} DELETE FROM ${table} WHERE endpoint_id = @endpointId AND start IN (SELECT start FROM s)`)),
     pruneRollups: perGranularity((table) =>

@@ -1,5 +1,47 @@
+// Badges for READMEs: GET /badge/:slug.svg (status, or uptime with ?window=24h|7d|30d|90d) and
+// GET /badge/:slug.json, a shields.io endpoint badge. Public endpoints only, same 404 otherwise.
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { STATUS_BADGE, UPTIME_BADGE_COLOR, badgeSvg, shieldsJson, type BadgeSpec } from '../pages/badge.ts';
+import { formatPercent } from '../pages/format.ts';
+import { sendCached } from '../pages/http-cache.ts';
+import { publicStatus } from '../pages/status-display.ts';
+import { UPTIME_WINDOWS, isUptimeWindow, uptimeLevel, uptimeOf } from '../pages/uptime.ts';
+import { findPublic } from './status.ts';
 
-// Placeholder: filled in by the web-surface work.
-export async function badgeRoutes(_app: FastifyInstance, _opts: { deps: AppDeps }): Promise<void> {}
+export const BADGE_CACHE_CONTROL = 'public, max-age=60';
+const MAX_LABEL = 40;
+
+// Synchronous setup; the Promise only satisfies the plugin signature.
+export function badgeRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
+  const { deps } = opts;
+
+  app.get('/badge/:file', async (request, reply) => {
+    const { file } = request.params as { file: string };
+    const match = /^(.+)\.(svg|json)$/.exec(file);
+    const endpoint = match ? findPublic(deps, match[1]!) : undefined;
+    if (!match || !endpoint) {
+      return reply.code(404).header('cache-control', BADGE_CACHE_CONTROL).type('text/plain; charset=utf-8').send('no public endpoint with this name\n');
+    }
+    const query = request.query as { window?: unknown; label?: unknown };
+    const customLabel = typeof query.label === 'string' && query.label !== '' ? query.label.slice(0, MAX_LABEL) : null;
+    let spec: BadgeSpec;
+    if (isUptimeWindow(query.window)) {
+      const now = deps.clock();
+      const ratio = uptimeOf(deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
+      spec = { label: customLabel ?? `uptime ${query.window}`, message: ratio === null ? 'no data' : formatPercent(ratio), color: UPTIME_BADGE_COLOR[uptimeLevel(ratio)] };
+    } else {
+      const status = publicStatus(deps.state(endpoint.id), endpoint.paused, deps.config.health);
+      spec = { label: customLabel ?? endpoint.name, ...STATUS_BADGE[status] };
+    }
+    const svg = match[2] === 'svg';
+    // Embedded in other sites' pages: the global same-origin resource policy would block the image.
+    reply.header('cross-origin-resource-policy', 'cross-origin').header('access-control-allow-origin', '*');
+    return sendCached(request, reply, {
+      body: svg ? badgeSvg(spec) : JSON.stringify(shieldsJson(spec)),
+      contentType: svg ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8',
+      cacheControl: BADGE_CACHE_CONTROL,
+    });
+  });
+  return Promise.resolve();
+}

@@ -1,5 +1,60 @@
+// The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
+// every page links (hashed names, so they can be cached for a year).
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { buildDashboard, dashboardJson, matchesFilter, parseDashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { formatClock } from '../pages/format.ts';
+import { ifNoneMatchHits } from '../pages/http-cache.ts';
+import { loadEndpointFacts } from '../pages/load.ts';
+import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
-// Placeholder: filled in by the web-surface work.
-export async function dashboardRoutes(_app: FastifyInstance, _opts: { deps: AppDeps }): Promise<void> {}
+const YEAR_S = 365 * 24 * 3600;
+
+// Synchronous setup; the Promise only satisfies the plugin signature.
+export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
+  const { deps } = opts;
+  const templates = createTemplates();
+  const assets = loadAssets();
+  const links = assetLinks(assets);
+
+  function view(query: unknown): DashboardView {
+    const now = deps.clock();
+    const policy = deps.config.health;
+    const filter = parseDashboardFilter(query);
+    const all: EndpointEntry[] = deps.endpoints().map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
+    const facts = all.filter((e) => matchesFilter(e, filter, policy)).map((e) => loadEndpointFacts(deps, e.endpoint, now));
+    return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts });
+  }
+
+  app.get('/assets/:file', async (request, reply) => {
+    const { file } = request.params as { file: string };
+    const found = assets.lookup(file);
+    if (!found) return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
+    const { asset, immutable } = found;
+    reply.header('etag', asset.etag).header('cache-control', immutable ? `public, max-age=${YEAR_S}, immutable` : 'public, max-age=300');
+    reply.header('x-content-type-options', 'nosniff');
+    if (ifNoneMatchHits(request.headers['if-none-match'], asset.etag)) return reply.code(304).send();
+    return reply.type(asset.contentType).send(asset.body);
+  });
+
+  app.get('/', async (request, reply) => {
+    const v = view(request.query);
+    const html = templates.render('dashboard', {
+      title: 'Dashboard · mcpwatch',
+      nav: 'operator',
+      current: 'dashboard',
+      bodyClass: 'page-dashboard',
+      robots: 'noindex',
+      assets: links,
+      jsonUrl: v.jsonUrl,
+      view: v,
+      updatedText: formatClock(Date.parse(v.updatedAt)),
+    });
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  });
+
+  app.get('/dashboard.json', async (request, reply) => {
+    return reply.header('cache-control', 'no-store').send(dashboardJson(view(request.query)));
+  });
+  return Promise.resolve();
+}

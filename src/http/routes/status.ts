@@ -1,5 +1,78 @@
-import type { FastifyInstance } from 'fastify';
+// Public status pages: GET /status (every public endpoint, grouped by tag), GET /status/:slug,
+// and their JSON twins (/status.json, /status/:slug.json) for people who gate CI on them.
+// Cacheable: a strong ETag from the body and a short max-age; unknown and private slugs get the
+// very same 404, so a page does not reveal that a private endpoint exists. The JSON is public
+// data, so any origin may read it (CORS *).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
+import { sendCached } from '../pages/http-cache.ts';
+import { isLatencyRange, loadCardFacts, loadDetailFacts } from '../pages/load.ts';
+import { buildStatusDetail, buildStatusIndex, statusDetailJson, statusIndexJson, type StatusContext } from '../pages/status-model.ts';
+import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
-// Placeholder: filled in by the web-surface work.
-export async function statusRoutes(_app: FastifyInstance, _opts: { deps: AppDeps }): Promise<void> {}
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=30';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** A public endpoint by slug, or undefined for unknown and private alike. */
+export function findPublic(deps: AppDeps, slug: string): Endpoint | undefined {
+  const endpoint = deps.store.getEndpointBySlug(slug);
+  return endpoint?.public === true ? endpoint : undefined;
+}
+
+// Synchronous setup; the Promise only satisfies the plugin signature.
+export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
+  const { deps } = opts;
+  const templates = createTemplates();
+  const links = assetLinks(loadAssets());
+  const baseUrl = deps.config.publicUrl ?? '';
+
+  const context = (): StatusContext => ({ now: deps.clock(), policy: deps.config.health, certWarnDays: deps.config.probe.certExpiringDays });
+  const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };
+  const notFoundHtml = templates.render('not-found', { ...layout, title: 'Not found', bodyClass: 'page-notfound', jsonUrl: null, robots: 'noindex' });
+  const notFoundJson = JSON.stringify({ error: 'not_found', message: 'no public status page with this name' });
+
+  function notFound(reply: FastifyReply, json: boolean): FastifyReply {
+    return reply
+      .code(404)
+      .header('cache-control', PUBLIC_CACHE_CONTROL)
+      .type(json ? JSON_TYPE : HTML_TYPE)
+      .send(json ? notFoundJson : notFoundHtml);
+  }
+
+  function index(request: FastifyRequest, reply: FastifyReply, json: boolean): FastifyReply {
+    const ctx = context();
+    const items = deps
+      .endpoints()
+      .filter((e) => e.public)
+      .map((e) => loadCardFacts(deps, e, ctx.now));
+    const view = buildStatusIndex(items, ctx);
+    if (json) reply.header('access-control-allow-origin', '*');
+    const body = json
+      ? JSON.stringify(statusIndexJson(view))
+      : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
+    return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+  }
+
+  app.get('/status', async (request, reply) => index(request, reply, false));
+  app.get('/status.json', async (request, reply) => index(request, reply, true));
+
+  app.get('/status/:slug', async (request, reply) => {
+    const { slug: param } = request.params as { slug: string };
+    const json = param.endsWith('.json');
+    const endpoint = findPublic(deps, json ? param.slice(0, -'.json'.length) : param);
+    if (!endpoint) return notFound(reply, json);
+    const { range: rawRange } = request.query as { range?: unknown };
+    const range = isLatencyRange(rawRange) ? rawRange : '24h';
+    const ctx = context();
+    const view = buildStatusDetail(loadDetailFacts(deps, endpoint, ctx.now, range), ctx);
+    const jsonUrl = `/status/${encodeURIComponent(endpoint.slug)}.json${range === '24h' ? '' : `?range=${range}`}`;
+    if (json) reply.header('access-control-allow-origin', '*');
+    const body = json
+      ? JSON.stringify(statusDetailJson(view))
+      : templates.render('status-endpoint', { ...layout, title: `${endpoint.name} · Status`, bodyClass: 'page-endpoint', jsonUrl, baseUrl, view });
+    return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+  });
+  return Promise.resolve();
+}

@@ -1,0 +1,51 @@
+// Server time of the dashboard and status pages over fleets with 90 days of hourly rounds.
+// Seeding writes every hourly round (2,160 per endpoint), so the fleet sizes here are bounded by
+// seeding time; the pages themselves read only rollups and state.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAY, HOUR, seedEndpoint } from '../test/http/page-seed.ts';
+import { buildTestApp } from '../test/http/helper.ts';
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+export async function benchPages(sizes: readonly number[] = [50, 500]): Promise<void> {
+  console.log('# pages: server time via inject, 90 days of hourly rounds per endpoint, 10 requests per page after a warm-up');
+  const now = Date.UTC(2026, 10, 25, 12, 30);
+  for (const n of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-pages-'));
+    const t = await buildTestApp({ clock: () => now });
+    try {
+      const seedStart = performance.now();
+      for (let i = 0; i < n; i++) {
+        seedEndpoint(t.store, now, {
+          slug: `ep-${i}`,
+          definition: { name: `Endpoint ${i}`, tags: [`team-${i % 5}`], public: i % 10 !== 0 },
+          row: (ts) => (ts % (97 * HOUR) < HOUR ? { status: 'down', code: 'TCP_REFUSED', detail: 'connection refused' } : {}),
+          incidents: [{ startedAt: now - ((i % 80) + 1) * DAY, resolvedAt: now - ((i % 80) + 1) * DAY + 20 * 60_000, code: 'TCP_REFUSED', detail: 'connection refused' }],
+        });
+      }
+      t.store.checkpoint();
+      const seeded = performance.now() - seedStart;
+      const rows: string[] = [];
+      for (const url of ['/', '/dashboard.json', '/status', '/status/ep-1', '/status/ep-1?range=30d', '/badge/ep-1.svg?window=90d', '/metrics']) {
+        await t.app.inject({ url });
+        const times: number[] = [];
+        for (let r = 0; r < 10; r++) {
+          const t0 = performance.now();
+          await t.app.inject({ url });
+          times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        rows.push(`${url} p50 ${quantile(times, 0.5).toFixed(1)} p95 ${quantile(times, 0.95).toFixed(1)}`);
+      }
+      console.log(`N=${n} (seeded in ${(seeded / 1000).toFixed(1)} s): ${rows.join(' · ')} (ms)`);
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+  }
+}

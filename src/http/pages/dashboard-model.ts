@@ -1,0 +1,282 @@
+// The operator dashboard: one row per endpoint with everything worth a glance, plus the filter.
+// Pure: facts in, a view model out. The JSON twin carries the raw values and, under `display`,
+// the same strings the table shows, so the refresh script formats nothing itself.
+import { daysLeft } from '../../domain/certificate.ts';
+import type { Endpoint } from '../../domain/endpoint.ts';
+import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
+import { sparkline, type Sparkline } from './charts.ts';
+import { DASH, eraLabel, formatMs, formatPercent, formatRelative, formatUtc, plural } from './format.ts';
+import type { EndpointFacts } from './load.ts';
+import { DISPLAY_STATUSES, STATUS_META, isDisplayStatus, liveStatus, type DisplayStatus } from './status-display.ts';
+import { UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeLevel, type UptimeWindow } from './uptime.ts';
+
+export interface DashboardFilter {
+  readonly status: DisplayStatus | null;
+  readonly tag: string | null;
+}
+
+const MAX_TAG_LENGTH = 100;
+
+/** Query parameters to a filter; anything unrecognised means "no filter" rather than an error page. */
+export function parseDashboardFilter(query: unknown): DashboardFilter {
+  const q = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+  const status = isDisplayStatus(q.status) ? q.status : null;
+  const tag = typeof q.tag === 'string' && q.tag !== '' && q.tag.length <= MAX_TAG_LENGTH ? q.tag : null;
+  return { status, tag };
+}
+
+export function filterQuery(filter: DashboardFilter): string {
+  const params = new URLSearchParams();
+  if (filter.status) params.set('status', filter.status);
+  if (filter.tag) params.set('tag', filter.tag);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+export type CertLevel = 'ok' | 'warn' | 'bad' | 'none';
+
+export interface CertView {
+  readonly notAfter: string | null;
+  readonly daysLeft: number | null;
+  readonly text: string;
+  readonly expiresText: string;
+  readonly title: string;
+  readonly level: CertLevel;
+}
+
+export function certView(notAfter: string | null, now: number, warnDays: number): CertView {
+  const at = notAfter === null ? Number.NaN : Date.parse(notAfter);
+  if (notAfter === null || Number.isNaN(at)) return { notAfter: null, daysLeft: null, text: DASH, expiresText: DASH, title: 'no certificate seen (plain HTTP or not reached yet)', level: 'none' };
+  const days = daysLeft(new Date(at), new Date(now));
+  const text = days < 0 ? 'expired' : plural(days, 'day');
+  const level: CertLevel = days < 0 ? 'bad' : days < warnDays ? 'warn' : 'ok';
+  const expiresText = formatUtc(notAfter);
+  return { notAfter, daysLeft: days, text, expiresText, title: `${days < 0 ? 'expired' : 'expires'} ${expiresText}`, level };
+}
+
+export interface UptimeCell {
+  readonly window: UptimeWindow;
+  readonly ratio: number | null;
+  readonly text: string;
+  readonly level: UptimeLevel;
+  readonly title: string;
+}
+
+export interface DashboardRow {
+  readonly slug: string;
+  readonly name: string;
+  readonly url: string;
+  readonly tags: readonly string[];
+  readonly public: boolean;
+  readonly statusPage: string | null;
+  readonly status: DisplayStatus;
+  readonly statusLabel: string;
+  readonly confirmed: boolean;
+  /** Shown under the status: why it is not up (code, detail), why it is paused, or that it is unconfirmed. */
+  readonly code: string | null;
+  readonly detail: string | null;
+  readonly note: string | null;
+  readonly uptime: readonly UptimeCell[];
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+  readonly p50Text: string;
+  readonly p95Text: string;
+  readonly hourlyP50Ms: readonly (number | null)[];
+  readonly sparkline: Sparkline;
+  readonly cert: CertView;
+  readonly era: string | null;
+  readonly protocolVersion: string | null;
+  readonly protocolText: string;
+  readonly serverName: string | null;
+  readonly serverVersion: string | null;
+  readonly serverText: string;
+  readonly toolsCount: number | null;
+  readonly toolsText: string;
+  readonly lastCheckedAt: string | null;
+  readonly lastCheckedText: string;
+  readonly lastCheckedTitle: string;
+}
+
+export interface StatusCount {
+  readonly status: DisplayStatus;
+  readonly label: string;
+  readonly count: number;
+  readonly href: string;
+  readonly active: boolean;
+}
+
+export interface DashboardView {
+  readonly rows: readonly DashboardRow[];
+  readonly counts: readonly StatusCount[];
+  readonly tags: ReadonlyArray<{ readonly name: string; readonly selected: boolean }>;
+  readonly statuses: ReadonlyArray<{ readonly value: DisplayStatus; readonly label: string; readonly selected: boolean }>;
+  readonly filter: DashboardFilter;
+  readonly filtered: boolean;
+  readonly total: number;
+  readonly updatedAt: string;
+  readonly jsonUrl: string;
+}
+
+export interface EndpointEntry {
+  readonly endpoint: Endpoint;
+  readonly state: EndpointState;
+}
+
+export interface DashboardInput {
+  readonly now: number;
+  readonly policy: HealthPolicy;
+  readonly certWarnDays: number;
+  readonly filter: DashboardFilter;
+  /** Every endpoint with its live state: for the counts and the tag list. */
+  readonly all: readonly EndpointEntry[];
+  /** Facts for the endpoints that pass the filter (see matchesFilter), loaded by the caller. */
+  readonly facts: readonly EndpointFacts[];
+}
+
+export function matchesTag(entry: EndpointEntry, filter: DashboardFilter): boolean {
+  return filter.tag === null || entry.endpoint.tags.includes(filter.tag);
+}
+
+/** Whether a row belongs on the page, from live state alone (so only those rows load rollups). */
+export function matchesFilter(entry: EndpointEntry, filter: DashboardFilter, policy: HealthPolicy): boolean {
+  return matchesTag(entry, filter) && (filter.status === null || liveStatus(entry.state, entry.endpoint.paused, policy).status === filter.status);
+}
+
+/** Host and path only: a query string may carry an API key, and userinfo a password. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
+  } catch {
+    return url.replace(/[?#].*$/, '');
+  }
+}
+
+export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy, certWarnDays: number): DashboardRow {
+  const { endpoint, state } = facts;
+  const live = liveStatus(state, endpoint.paused, policy);
+  const failing = live.status !== 'up' && live.status !== 'paused' && live.status !== 'unknown';
+  let note: string | null = null;
+  if (live.status === 'paused') note = endpoint.pausedReason ?? 'paused by the operator';
+  else if (!live.confirmed) note = `not confirmed yet (${plural(state.consecutiveFailures, 'failed round')} of ${policy.downAfter})`;
+  else if (live.status === 'unknown') note = 'waiting for the first check';
+  const uptime = UPTIME_WINDOW_KEYS.map((window): UptimeCell => {
+    const summary = facts.uptime[window];
+    const ratio = uptimeOf(summary, policy);
+    return { window, ratio, text: formatPercent(ratio), level: uptimeLevel(ratio), title: `${window}: ${plural(summary.rounds, 'check')}, ${summary.down} down` };
+  });
+  const day = facts.uptime['24h'];
+  const hourlyP50Ms = facts.hourly.map((p) => (p.p50 === null ? null : Math.round(p.p50)));
+  const checkedMs = state.lastCheckedAt === null ? Number.NaN : Date.parse(state.lastCheckedAt);
+  return {
+    slug: endpoint.slug,
+    name: endpoint.name,
+    url: displayUrl(endpoint.url),
+    tags: endpoint.tags,
+    public: endpoint.public,
+    statusPage: endpoint.public ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
+    status: live.status,
+    statusLabel: STATUS_META[live.status].label,
+    confirmed: live.confirmed,
+    code: failing ? state.lastCode : null,
+    detail: failing ? state.lastDetail : null,
+    note,
+    uptime,
+    p50Ms: day.p50Ms === null ? null : Math.round(day.p50Ms),
+    p95Ms: day.p95Ms === null ? null : Math.round(day.p95Ms),
+    p50Text: formatMs(day.p50Ms),
+    p95Text: formatMs(day.p95Ms),
+    hourlyP50Ms,
+    sparkline: sparkline(hourlyP50Ms),
+    cert: certView(state.certNotAfter, now, certWarnDays),
+    era: state.era,
+    protocolVersion: state.protocolVersion,
+    protocolText: state.era === null ? DASH : `${eraLabel(state.era)}${state.protocolVersion === null ? '' : ` · ${state.protocolVersion}`}`,
+    serverName: state.serverName,
+    serverVersion: state.serverVersion,
+    serverText: state.serverName === null ? DASH : `${state.serverName}${state.serverVersion === null ? '' : ` ${state.serverVersion}`}`,
+    toolsCount: state.toolsCount,
+    toolsText: state.toolsCount === null ? DASH : String(state.toolsCount),
+    lastCheckedAt: state.lastCheckedAt,
+    lastCheckedText: Number.isNaN(checkedMs) ? 'never' : formatRelative(checkedMs, now),
+    lastCheckedTitle: Number.isNaN(checkedMs) ? 'not checked yet' : formatUtc(checkedMs),
+  };
+}
+
+function byAttention(a: DashboardRow, b: DashboardRow): number {
+  return STATUS_META[a.status].severity - STATUS_META[b.status].severity || Number(a.confirmed) - Number(b.confirmed) || a.name.localeCompare(b.name) || a.slug.localeCompare(b.slug);
+}
+
+export function buildDashboard(input: DashboardInput): DashboardView {
+  const { filter, policy } = input;
+  const rows = input.facts.map((f) => buildRow(f, input.now, policy, input.certWarnDays)).sort(byAttention);
+  const tagged = input.all.filter((e) => matchesTag(e, filter)).map((e) => liveStatus(e.state, e.endpoint.paused, policy).status);
+  const counts = DISPLAY_STATUSES.map((status): StatusCount => {
+    const active = filter.status === status;
+    const count = tagged.filter((s) => s === status).length;
+    return { status, label: STATUS_META[status].label, count, active, href: `/${filterQuery({ status: active ? null : status, tag: filter.tag })}` };
+  });
+  const tagNames = [...new Set(input.all.flatMap((e) => e.endpoint.tags))].sort((a, b) => a.localeCompare(b));
+  if (filter.tag !== null && !tagNames.includes(filter.tag)) tagNames.push(filter.tag);
+  return {
+    rows,
+    counts,
+    tags: tagNames.map((name) => ({ name, selected: name === filter.tag })),
+    statuses: DISPLAY_STATUSES.map((value) => ({ value, label: STATUS_META[value].label, selected: value === filter.status })),
+    filter,
+    filtered: filter.status !== null || filter.tag !== null,
+    total: input.all.length,
+    updatedAt: new Date(input.now).toISOString(),
+    jsonUrl: `/dashboard.json${filterQuery(filter)}`,
+  };
+}
+
+export interface DashboardJson {
+  readonly updatedAt: string;
+  readonly filter: DashboardFilter;
+  readonly total: number;
+  readonly counts: Readonly<Partial<Record<DisplayStatus, number>>>;
+  readonly endpoints: readonly unknown[];
+}
+
+export function dashboardJson(view: DashboardView): DashboardJson {
+  return {
+    updatedAt: view.updatedAt,
+    filter: view.filter,
+    total: view.total,
+    counts: Object.fromEntries(view.counts.map((c) => [c.status, c.count])),
+    endpoints: view.rows.map((r) => ({
+      slug: r.slug,
+      name: r.name,
+      url: r.url,
+      tags: r.tags,
+      public: r.public,
+      statusPage: r.statusPage,
+      status: r.status,
+      confirmed: r.confirmed,
+      code: r.code,
+      detail: r.detail,
+      note: r.note,
+      uptime: Object.fromEntries(r.uptime.map((u) => [u.window, u.ratio])),
+      latency: { p50Ms: r.p50Ms, p95Ms: r.p95Ms, hourlyP50Ms: r.hourlyP50Ms },
+      certificate: { notAfter: r.cert.notAfter, daysLeft: r.cert.daysLeft },
+      protocol: { era: r.era, version: r.protocolVersion },
+      server: { name: r.serverName, version: r.serverVersion },
+      toolsCount: r.toolsCount,
+      lastCheckedAt: r.lastCheckedAt,
+      display: {
+        statusLabel: r.statusLabel,
+        uptime: r.uptime.map((u) => ({ window: u.window, text: u.text, level: u.level, title: u.title })),
+        p50: r.p50Text,
+        p95: r.p95Text,
+        sparkline: { width: r.sparkline.width, height: r.sparkline.height, segments: r.sparkline.segments, dots: r.sparkline.dots, empty: r.sparkline.empty, label: r.sparkline.label },
+        cert: { text: r.cert.text, title: r.cert.title, level: r.cert.level },
+        protocol: r.protocolText,
+        server: r.serverText,
+        tools: r.toolsText,
+        lastChecked: r.lastCheckedText,
+        lastCheckedTitle: r.lastCheckedTitle,
+      },
+    })),
+  };
+}

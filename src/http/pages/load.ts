@@ -1,0 +1,115 @@
+// The only page module that reads the store: it gathers the facts one endpoint needs, from
+// state and rollups only (never raw rows, ARCHITECTURE §5). Everything after this is pure.
+import type { Endpoint } from '../../domain/endpoint.ts';
+import type { EndpointState } from '../../domain/health.ts';
+import type { CertObservation, Incident, Rollup, Store, ToolSnapshot, UptimeSummary } from '../../store/store.ts';
+import { latencySeries, type LatencyPoint } from './charts.ts';
+import { DAY_MS, HOUR_MS, UPTIME_WINDOWS, UPTIME_WINDOW_KEYS, utcDayStart, utcHourStart, type UptimeWindow } from './uptime.ts';
+
+export interface FactsSource {
+  readonly store: Store;
+  readonly state: (endpointId: number) => EndpointState;
+}
+
+export interface EndpointFacts {
+  readonly endpoint: Endpoint;
+  readonly state: EndpointState;
+  readonly uptime: Readonly<Record<UptimeWindow, UptimeSummary>>;
+  /** p50/p95 per hour over the last 24 h, current hour last. */
+  readonly hourly: readonly LatencyPoint[];
+}
+
+export const LATENCY_RANGES = {
+  '24h': { stepMs: HOUR_MS, count: 24 },
+  '7d': { stepMs: HOUR_MS, count: 7 * 24 },
+  '30d': { stepMs: DAY_MS, count: 30 },
+} as const;
+export type LatencyRange = keyof typeof LATENCY_RANGES;
+export const LATENCY_RANGE_KEYS = Object.keys(LATENCY_RANGES) as LatencyRange[];
+
+export function isLatencyRange(value: unknown): value is LatencyRange {
+  return typeof value === 'string' && Object.hasOwn(LATENCY_RANGES, value);
+}
+
+export const BAR_DAYS = 90;
+export const INCIDENT_LIMIT = 100;
+export const TOOL_HISTORY_LIMIT = 20;
+
+export function loadUptime(store: Store, endpointId: number, now: number): Record<UptimeWindow, UptimeSummary> {
+  const out = {} as Record<UptimeWindow, UptimeSummary>;
+  for (const key of UPTIME_WINDOW_KEYS) out[key] = store.uptime(endpointId, now - UPTIME_WINDOWS[key], now);
+  return out;
+}
+
+/** Slots for a range, the current (partial) slot last. */
+export function loadLatency(store: Store, endpointId: number, now: number, range: LatencyRange): LatencyPoint[] {
+  const { stepMs, count } = LATENCY_RANGES[range];
+  const current = stepMs === DAY_MS ? utcDayStart(now) : utcHourStart(now);
+  const from = current - (count - 1) * stepMs;
+  const rollups = store.rollups(stepMs === DAY_MS ? 'day' : 'hour', endpointId, from, current + stepMs);
+  return latencySeries(rollups, from, stepMs, count);
+}
+
+export function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: number): EndpointFacts {
+  return {
+    endpoint,
+    state: source.state(endpoint.id),
+    uptime: loadUptime(source.store, endpoint.id, now),
+    hourly: loadLatency(source.store, endpoint.id, now, '24h'),
+  };
+}
+
+export interface DailyFacts {
+  /** First day shown (UTC midnight). */
+  readonly fromDay: number;
+  readonly days: number;
+  readonly rollups: readonly Rollup[];
+  readonly incidents: readonly Incident[];
+}
+
+export function loadDaily(store: Store, endpointId: number, now: number): DailyFacts {
+  const fromDay = utcDayStart(now) - (BAR_DAYS - 1) * DAY_MS;
+  return {
+    fromDay,
+    days: BAR_DAYS,
+    rollups: store.rollups('day', endpointId, fromDay, utcDayStart(now) + DAY_MS),
+    incidents: store.incidents({ endpointId, limit: INCIDENT_LIMIT }),
+  };
+}
+
+/** What one endpoint's entry on the public overview needs: status, 90-day figure and bars. */
+export interface CardFacts {
+  readonly endpoint: Endpoint;
+  readonly state: EndpointState;
+  readonly uptime90d: UptimeSummary;
+  readonly daily: DailyFacts;
+}
+
+export function loadCardFacts(source: FactsSource, endpoint: Endpoint, now: number): CardFacts {
+  return {
+    endpoint,
+    state: source.state(endpoint.id),
+    uptime90d: source.store.uptime(endpoint.id, now - UPTIME_WINDOWS['90d'], now),
+    daily: loadDaily(source.store, endpoint.id, now),
+  };
+}
+
+export interface DetailFacts extends EndpointFacts {
+  readonly daily: DailyFacts;
+  readonly latencyRange: LatencyRange;
+  readonly latency: readonly LatencyPoint[];
+  readonly certificate: CertObservation | undefined;
+  readonly tools: readonly ToolSnapshot[];
+}
+
+export function loadDetailFacts(source: FactsSource, endpoint: Endpoint, now: number, range: LatencyRange): DetailFacts {
+  const base = loadEndpointFacts(source, endpoint, now);
+  return {
+    ...base,
+    daily: loadDaily(source.store, endpoint.id, now),
+    latencyRange: range,
+    latency: range === '24h' ? base.hourly : loadLatency(source.store, endpoint.id, now, range),
+    certificate: source.store.latestCertificate(endpoint.id),
+    tools: source.store.toolSnapshots(endpoint.id, TOOL_HISTORY_LIMIT),
+  };
+}
