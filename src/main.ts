@@ -117,6 +117,18 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     return 0;
   }
   const log = logger();
+  // Signals are caught from the first moment: as PID 1 in a container, Node ignores a SIGTERM
+  // that has no handler, and `docker stop` during a long migration would wait for SIGKILL.
+  let received: NodeJS.Signals | null = null;
+  let stop: (signal: NodeJS.Signals) => void = (signal) => {
+    if (received !== null) process.exit(1);
+    received = signal;
+    log.info({ signal }, 'signal during start-up; stopping once started');
+  };
+  const onSignal = (signal: NodeJS.Signals): void => stop(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   const store = service.openSqliteStore(config.databasePath);
   store.syncConfigEndpoints(config.endpoints);
   const monitor = new service.Monitor(
@@ -160,7 +172,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
+    stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
         // A second signal means "now": the WAL keeps the database consistent anyway.
         log.warn({ signal }, 'second signal, exiting at once');
@@ -185,8 +197,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
           resolve(1);
         });
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    if (received !== null) stop(received);
   });
 }
 

