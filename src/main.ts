@@ -26,6 +26,8 @@ async function loadService() {
     import('./service/retention.ts'),
     import('./store/sqlite-store.ts'),
   ]);
+  const alerts = await import('./alerts/start.ts');
+  const alertCli = await import('./alerts/cli.ts');
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -37,6 +39,8 @@ async function loadService() {
     Monitor: monitor.Monitor,
     startRetention: retention.startRetention,
     openSqliteStore: store.openSqliteStore,
+    startAlerts: alerts.startAlerts,
+    runAlertTest: alertCli.runAlertTest,
   };
 }
 
@@ -60,6 +64,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return maintenance(command, env);
     case 'token':
       return tokens(command, env);
+    case 'alert':
+      return service.runAlertTest(configOrExit(command.configPath, env), command, process.stdout);
   }
 }
 
@@ -143,6 +149,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   );
   const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
   monitor.start();
+  const alerts = service.startAlerts({ store, config, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
   const app = await service.buildApp(
     {
       store,
@@ -165,6 +172,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   } catch (err) {
     log.error({ err, host: config.listen.host, port: config.listen.port }, 'cannot listen');
     await monitor.stop(0);
+    await alerts.stop();
     store.close();
     return 1;
   }
@@ -185,6 +193,11 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       app
         .close()
         .then(() => monitor.stop(config.scheduler.drainTimeoutMs))
+        // The last rounds' events are turned into alerts before the database closes.
+        .then(async (report) => {
+          await alerts.stop();
+          return report;
+        })
         .then((report) => {
           store.close();
           log.info(report, 'stopped');

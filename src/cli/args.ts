@@ -38,6 +38,7 @@ export type TokenCommand = { readonly command: 'token'; readonly configPath: str
 );
 
 export type Command =
+  | AlertTestCommand
   | CheckCommand
   | ServeCommand
   | ConfigCommand
@@ -55,6 +56,7 @@ Commands:
   import <server.json> Add the remote endpoints of an MCP registry server.json
   backup <file>        Write a consistent copy of the database (safe while serve runs)
   migrate              Apply database migrations and exit
+  alert test <channel> Send a test message through an alert channel and report the outcome
   token create         Create an API bearer token and print it (once: only its hash is stored)
   token list           List API tokens: id, name, access, created, last used (never the token)
   token revoke <id>    Revoke an API token
@@ -108,6 +110,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (command === 'serve') return parseServe(rest);
   if (command === 'migrate' || command === 'backup' || command === 'import') return parseFileCommand(command, rest);
   if (command === 'token') return parseToken(rest);
+  if (command === 'alert') return parseAlertCommand(rest);
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
@@ -240,4 +243,25 @@ function parseToken(args: readonly string[]): TokenCommand {
     return { command: 'token', action, configPath: values.config as string | undefined, id: Number(raw) };
   }
   throw new UsageError(action === undefined ? 'token needs an action: create, list or revoke' : `unknown token action ${JSON.stringify(action)} (expected create, list or revoke)`);
+}
+
+export interface AlertTestCommand {
+  readonly command: 'alert';
+  readonly action: 'test';
+  readonly configPath: string | undefined;
+  readonly channel: string;
+}
+
+/** Parses the arguments after `alert`. */
+export function parseAlertCommand(args: readonly string[]): AlertTestCommand {
+  const [action, ...rest] = args;
+  if (action !== 'test') throw new UsageError(action === undefined ? 'alert needs a subcommand: alert test <channel>' : `unknown alert subcommand ${JSON.stringify(action)} (expected: test)`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, options: { config: { type: 'string' } } });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('alert test takes exactly one channel name');
+  return { command: 'alert', action: 'test', configPath: parsed.values.config, channel: parsed.positionals[0]! };
 }

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { validateDetailed as validateCron } from 'node-cron';
 import * as z from 'zod';
+import { ALERT_KINDS, type AlertKind } from '../alerts/types.ts';
 import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
@@ -48,7 +49,99 @@ export interface Config {
   readonly scheduler: SchedulerConfig;
   readonly retention: RetentionConfig;
   readonly endpoints: readonly EndpointDefinition[];
+  /** Present only when the file has an `alerts:` section; absent means no channels (DEFAULT_ALERTS). */
+  readonly alerts?: AlertsConfig;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Alerts: channels, routes, maintenance windows. Secret values (webhook URLs carry tokens, SMTP
+// passwords, HMAC keys, ntfy topics and tokens) live under `secrets`, which the logger redacts and
+// describeConfig never prints.
+
+export const ALERT_CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'ntfy', 'email'] as const;
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/** In Date#getUTCDay order. */
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+interface AlertChannelCommon {
+  readonly name: string;
+  /** Why the channel cannot send (an unset environment variable); its messages go to the dead letters. */
+  readonly disabledReason: string | null;
+}
+
+export interface WebhookChannelConfig extends AlertChannelCommon {
+  readonly type: 'webhook';
+  readonly secrets: { readonly url: string; readonly hmacSecret: string | null };
+}
+
+export interface SlackChannelConfig extends AlertChannelCommon {
+  readonly type: 'slack';
+  readonly secrets: { readonly url: string };
+}
+
+export interface DiscordChannelConfig extends AlertChannelCommon {
+  readonly type: 'discord';
+  readonly secrets: { readonly url: string };
+}
+
+export interface NtfyChannelConfig extends AlertChannelCommon {
+  readonly type: 'ntfy';
+  /** `url` is the ntfy server (default https://ntfy.sh); on a public server the topic is the password. */
+  readonly secrets: { readonly url: string; readonly topic: string; readonly token: string | null };
+}
+
+export interface EmailChannelConfig extends AlertChannelCommon {
+  readonly type: 'email';
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  readonly secure: boolean;
+  readonly user: string | null;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly secrets: { readonly pass: string | null };
+}
+
+export type AlertChannelConfig = WebhookChannelConfig | SlackChannelConfig | DiscordChannelConfig | NtfyChannelConfig | EmailChannelConfig;
+
+/** Sends the alerts of the selected endpoints (by slug or tag; none = all) and kinds (none = all) to channels. */
+export interface AlertRouteConfig {
+  readonly channels: readonly string[];
+  readonly endpoints: readonly string[] | null;
+  readonly tags: readonly string[] | null;
+  readonly events: readonly AlertKind[] | null;
+}
+
+interface MaintenanceScope {
+  /** Endpoint slugs and tags the window covers; both null means every endpoint. */
+  readonly endpoints: readonly string[] | null;
+  readonly tags: readonly string[] | null;
+}
+
+export type MaintenanceWindowConfig =
+  | (MaintenanceScope & { readonly kind: 'once'; readonly start: string; readonly end: string })
+  | (MaintenanceScope & { readonly kind: 'weekly'; readonly day: Weekday; readonly start: string; readonly durationMinutes: number });
+
+export interface AlertsConfig {
+  readonly channels: readonly AlertChannelConfig[];
+  /** Empty: every channel receives every alert. */
+  readonly routes: readonly AlertRouteConfig[];
+  /** Minutes between reminders while an incident stays open; 0 turns reminders off. */
+  readonly reminderMinutes: number;
+  /** Days before expiry at which to warn, each once per certificate; descending. */
+  readonly certThresholdsDays: readonly number[];
+  readonly maintenance: readonly MaintenanceWindowConfig[];
+}
+
+export const DEFAULT_ALERTS: AlertsConfig = Object.freeze({
+  channels: Object.freeze([]),
+  routes: Object.freeze([]),
+  reminderMinutes: 60,
+  certThresholdsDays: Object.freeze([30, 14, 7, 3, 1]),
+  maintenance: Object.freeze([]),
+});
 
 export type ConfigResult = { readonly ok: true; readonly config: Config; readonly warnings: string[] } | { readonly ok: false; readonly errors: string[] };
 
@@ -309,6 +402,48 @@ export const tag: Parser<string> = (input) => {
   return ok(input.trim());
 };
 
+/** "monday" or "mon", any case → the full lower-case name. */
+export const weekday: Parser<Weekday> = (input) => {
+  const word = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  const day = WEEKDAYS.find((d) => d === word || (word.length === 3 && d.startsWith(word)));
+  return day !== undefined ? ok(day) : fail(`expected a day of the week such as "monday" or "mon", got ${show(input)}`);
+};
+
+/** "HH:MM", 24-hour. */
+export const clockTime: Parser<string> = (input) => {
+  const match = typeof input === 'string' ? /^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$/.exec(input) : null;
+  return match ? ok(`${match[1]!.padStart(2, '0')}:${match[2]}`) : fail(`expected a time of day as "HH:MM" (24-hour, UTC), got ${show(input)}`);
+};
+
+/** An ISO 8601 date and time with its offset ("2026-05-01T02:00:00Z"), normalised to UTC. */
+export const timestamp: Parser<string> = (input) => {
+  // The YAML 1.1 timestamp type is off, but a Date may still arrive from a custom tag.
+  if (input instanceof Date && Number.isFinite(input.getTime())) return ok(input.toISOString());
+  const bad = `expected a date and time with an offset such as "2026-05-01T02:00:00Z" or "2026-05-01T04:00:00+02:00", got ${show(input)}`;
+  if (typeof input !== 'string') return fail(bad);
+  const value = input.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return fail(bad);
+  const ms = Date.parse(value.replace(' ', 'T'));
+  return Number.isFinite(ms) ? ok(new Date(ms).toISOString()) : fail(bad);
+};
+
+const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+
+export const emailAddress: Parser<string> = (input) =>
+  typeof input === 'string' && input.trim().length <= 320 && ADDRESS.test(input.trim()) ? ok(input.trim()) : fail(`expected an email address such as "ops@example.com", got ${show(input)}`);
+
+/** An address with an optional display name: "ops@example.com" or "mcpwatch <ops@example.com>". */
+export const mailbox: Parser<string> = (input) => {
+  if (typeof input !== 'string') return fail(`expected an email address such as "mcpwatch <alerts@example.com>", got ${show(input)}`);
+  const value = input.trim();
+  const named = /^([^<>\r\n]*)<([^<>]+)>$/.exec(value);
+  const address = named ? (named[2] ?? '').trim() : value;
+  if (value.length > 400 || /[\r\n]/.test(value) || !ADDRESS.test(address)) {
+    return fail(`expected an email address such as "mcpwatch <alerts@example.com>", got ${show(input)}`);
+  }
+  return ok(value);
+};
+
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -481,6 +616,56 @@ const endpointShape = {
   bearerToken: optional(secretRef),
 };
 
+// Which keys each channel type uses is checked in parse.ts, so the error can name the type.
+const smtpShape = {
+  host: field(required(hostName)),
+  port: optional(portNumber),
+  secure: optional(bool),
+  user: optional(text(320)),
+  pass: optional(secretRef),
+  from: field(required(mailbox)),
+  to: z.array(field(emailAddress)).nullish(),
+};
+
+const alertChannelShape = {
+  name: field(required(slug)),
+  type: field(required(oneOf(ALERT_CHANNEL_TYPES))),
+  url: optional(secretRef),
+  secret: optional(secretRef),
+  topic: optional(secretRef),
+  token: optional(secretRef),
+  smtp: z.strictObject(smtpShape).nullish(),
+};
+
+const alertRouteShape = {
+  channels: z.array(field(slug)),
+  endpoints: z.array(field(slug)).nullish(),
+  tags: z.array(field(tag)).nullish(),
+  events: z.array(field(oneOf(ALERT_KINDS))).nullish(),
+};
+
+const weeklyShape = {
+  day: field(required(weekday)),
+  start: field(required(clockTime)),
+  durationMinutes: field(required(wholeNumber(1, 7 * 24 * 60))),
+};
+
+const maintenanceShape = {
+  endpoints: z.array(field(slug)).nullish(),
+  tags: z.array(field(tag)).nullish(),
+  start: optional(timestamp),
+  end: optional(timestamp),
+  weekly: z.strictObject(weeklyShape).nullish(),
+};
+
+const alertsShape = {
+  channels: z.array(z.strictObject(alertChannelShape)).nullish(),
+  routes: z.array(z.strictObject(alertRouteShape)).nullish(),
+  reminderMinutes: optional(wholeNumber(0, 7 * 24 * 60)),
+  certThresholdsDays: z.array(field(wholeNumber(1, 365))).nullish(),
+  maintenance: z.array(z.strictObject(maintenanceShape)).nullish(),
+};
+
 const fileShape = {
   dataDir: optional(filePath),
   databasePath: optional(filePath),
@@ -491,6 +676,7 @@ const fileShape = {
   scheduler: z.strictObject(schedulerShape).nullish(),
   retention: z.strictObject(retentionShape).nullish(),
   endpoints: z.array(z.strictObject(endpointShape)).nullish(),
+  alerts: z.strictObject(alertsShape).nullish(),
 };
 
 export const configFileSchema = z.strictObject(fileShape);
@@ -506,4 +692,10 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   scheduler: Object.keys(schedulerShape),
   retention: Object.keys(retentionShape),
   'endpoints[]': Object.keys(endpointShape),
+  alerts: Object.keys(alertsShape),
+  'alerts.channels[]': Object.keys(alertChannelShape),
+  'alerts.channels[].smtp': Object.keys(smtpShape),
+  'alerts.routes[]': Object.keys(alertRouteShape),
+  'alerts.maintenance[]': Object.keys(maintenanceShape),
+  'alerts.maintenance[].weekly': Object.keys(weeklyShape),
 };

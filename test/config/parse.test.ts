@@ -209,7 +209,7 @@ describe('parseConfig: whole files', () => {
 
   test('the shipped mcpwatch.example.yaml is valid and warns about nothing when its variables are set', () => {
     const text = readFileSync(new URL('../../mcpwatch.example.yaml', import.meta.url), 'utf8');
-    const { config, warnings } = ok(parseConfig(text, { ACME_API_KEY: 'k', ACME_TOKEN: 't' }));
+    const { config, warnings } = ok(parseConfig(text, { ACME_API_KEY: 'k', ACME_TOKEN: 't', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', SMTP_PASSWORD: 'p' }));
     assert.deepEqual(warnings, []);
     assert.deepEqual(
       config.endpoints.map((e) => [e.slug, e.paused]),

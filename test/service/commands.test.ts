@@ -18,7 +18,11 @@ const MAIN = join(process.cwd(), 'src', 'main.ts');
 // tsx is resolved from the repository, whatever the child's working directory.
 const TSX = import.meta.resolve('tsx');
 
-function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number } = {}): Promise<Run> {
+/**
+ * Runs the command; with `stopWhenServing`, sends SIGTERM once the log says it is serving (plus
+ * `afterMs`), so a slow start on a loaded machine cannot turn into a kill during start-up.
+ */
+function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, string>; stopWhenServing?: { afterMs: number } } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
@@ -29,7 +33,13 @@ function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, 
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (options.killAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), options.killAfterMs);
+    let signalled = false;
+    child.stdout.on('data', () => {
+      if (options.stopWhenServing && !signalled && stdout.includes('"msg":"mcpwatch serving"')) {
+        signalled = true;
+        setTimeout(() => child.kill('SIGTERM'), options.stopWhenServing.afterMs);
+      }
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -55,7 +65,7 @@ describe('commands around serve', () => {
 
   test('zero config: serve with no file runs with ./data and no endpoints, and stops cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-zero-'));
-    const run = await mcpwatch(['serve'], { cwd: dir, killAfterMs: 2500 });
+    const run = await mcpwatch(['serve'], { cwd: dir, env: { MCPWATCH_PORT: '0' }, stopWhenServing: { afterMs: 500 } });
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.ok(existsSync(join(dir, 'data', 'mcpwatch.db')));
     const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
@@ -98,8 +108,20 @@ describe('commands around serve', () => {
   test('backup while serve runs gives a consistent copy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-backup-'));
     writeFileSync(join(dir, 'mcpwatch.yaml'), `scheduler: { minIntervalS: 1 }\nprobe: { allowPrivate: true }\nendpoints:\n  - { name: refused, url: "http://127.0.0.1:1/mcp", interval: 1s, timeout: 500 }\n`);
-    const serving = mcpwatch(['serve'], { cwd: dir, killAfterMs: 5000 });
-    await delay(3000);
+    const serving = mcpwatch(['serve'], { cwd: dir, env: { MCPWATCH_PORT: '0' }, stopWhenServing: { afterMs: 5000 } });
+    // Wait for the first stored round (start-up may be slow on a loaded machine), then copy.
+    const dbPath = join(dir, 'data', 'mcpwatch.db');
+    for (let i = 0; i < 100; i++) {
+      try {
+        const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+        const n = (db.prepare('SELECT count(*) n FROM probe_results').get() as { n: number }).n;
+        db.close();
+        if (n >= 1) break;
+      } catch {
+        // not created yet
+      }
+      await delay(200);
+    }
     const backup = await mcpwatch(['backup', join(dir, 'copy', 'backup.db')], { cwd: dir });
     assert.equal(backup.code, 0, backup.stderr);
     assert.equal((await serving).code, 0);

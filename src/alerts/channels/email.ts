@@ -1,0 +1,62 @@
+// Email over SMTP (nodemailer), one connection per message: alerts are rare, and a pooled
+// connection would outlive the attempt's signal. The idempotency key becomes the Message-ID, so
+// a retry after a lost "250 OK" is a duplicate mail clients can recognise.
+import { createTransport } from 'nodemailer';
+import type { EmailChannelConfig } from '../../config/schema.ts';
+import type { AlertMessage } from '../types.ts';
+import type { ChannelFactory } from './channel.ts';
+import { failureText, redact } from './post-json.ts';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export function emailText(message: AlertMessage): string {
+  const width = Math.max(0, ...message.facts.map((f) => f.label.length));
+  return [
+    message.text,
+    '',
+    ...message.facts.map((f) => `${`${f.label}:`.padEnd(width + 2)}${f.value}`),
+    ...(message.link !== null ? ['', message.link] : []),
+    '',
+    `-- mcpwatch, ${message.kind} at ${message.at}`,
+    '',
+  ].join('\n');
+}
+
+/** The SMTP reply code of a failed send, when the server gave one. */
+function replyCode(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('responseCode' in err)) return undefined;
+  return typeof err.responseCode === 'number' ? err.responseCode : undefined;
+}
+
+export const emailChannel: ChannelFactory<EmailChannelConfig> = (config) => async (message, signal) => {
+  const pass = config.secrets.pass;
+  const transport = createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    ...(config.user !== null && pass !== null ? { auth: { user: config.user, pass } } : {}),
+    connectionTimeout: CONNECT_TIMEOUT_MS,
+    greetingTimeout: CONNECT_TIMEOUT_MS,
+    socketTimeout: CONNECT_TIMEOUT_MS,
+  });
+  try {
+    const domain = /@([^>\s]+)>?\s*$/.exec(config.from)?.[1] ?? 'mcpwatch.invalid';
+    await transport.sendMail({
+      from: config.from,
+      to: [...config.to],
+      subject: `[mcpwatch] ${message.title}`,
+      text: emailText(message),
+      messageId: `<${message.key}@${domain}>`,
+      headers: { 'X-Mcpwatch-Event': message.kind, 'X-Mcpwatch-Idempotency-Key': message.key },
+      signal,
+    });
+    return { ok: true };
+  } catch (err) {
+    const code = replyCode(err);
+    const detail = redact(failureText(err, signal), pass !== null ? [pass] : []);
+    // SMTP's own split: 5xx is permanent (bad recipient, refused login), 4xx and no answer are not.
+    return { ok: false, retryable: code === undefined || code < 500, detail };
+  } finally {
+    transport.close();
+  }
+};

@@ -1,0 +1,168 @@
+// Alerting as a running service: the engine reads newly recorded events, the sweep runs the
+// time-driven rules, the dispatcher delivers; one timer drives all three, and a recorded event
+// wakes it early (after the Recorder's next flush, which is what writes the event).
+//
+// Decisions worth knowing:
+// - Exactly once: an event becomes outbox entries in the same transaction that moves the events
+//   cursor; delivery is at least once, with one idempotency key per (alert, channel) on every
+//   attempt, so receivers can make it exactly once.
+// - Maintenance windows record what they silence: alerts derived inside a window are written to
+//   the outbox as `suppressed` (reason `maintenance`) and never sent; when the window ends, what
+//   is still true (an outage still open, a resolution of one that was announced, authorization
+//   still required) is announced once, late. Time-driven alerts (reminders, certificate
+//   thresholds) simply wait for the window to end.
+// - With no routes every channel gets every alert; a channel whose secret is unset is disabled
+//   and its messages become dead letters (visible, not silently dropped).
+import type { Logger } from 'pino';
+import { DEFAULT_ALERTS, type Config } from '../config/schema.ts';
+import type { Endpoint } from '../domain/endpoint.ts';
+import type { EndpointState } from '../domain/health.ts';
+import type { EventListener } from '../service/recorder.ts';
+import type { AlertOutbox } from '../store/outbox.ts';
+import { SqliteOutbox } from '../store/sqlite-outbox.ts';
+import type { SqliteStore } from '../store/sqlite-store.ts';
+import { MCPWATCH_VERSION } from '../version.ts';
+import { createChannel, type Channel } from './channels/index.ts';
+import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
+import { AlertEngine } from './engine.ts';
+
+export interface AlertLoopOptions {
+  /** How often to look for new events and due deliveries. */
+  readonly pollMs: number;
+  /** How often the time-driven rules run (reminders, certificates, the end of maintenance). */
+  readonly sweepMs: number;
+  /** Delay after a recorded event before looking (the Recorder flushes every second). */
+  readonly wakeDelayMs: number;
+  /** On stop, how long deliveries in flight may finish. */
+  readonly stopGraceMs: number;
+  /** Delivered and suppressed entries are deleted after this long; dead letters stay. */
+  readonly keepMs: number;
+  readonly dispatch: Partial<DispatcherOptions>;
+}
+
+export const DEFAULT_ALERT_LOOP: AlertLoopOptions = Object.freeze({
+  pollMs: 5_000,
+  sweepMs: 30_000,
+  wakeDelayMs: 1_500,
+  stopGraceMs: 5_000,
+  keepMs: 30 * 86_400_000,
+  dispatch: {},
+});
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface StartAlertsDeps {
+  readonly store: SqliteStore;
+  readonly config: Config;
+  readonly recorder: { state(endpointId: number): EndpointState; onEvent(listener: EventListener): void };
+  /** The endpoints being monitored (e.g. `() => monitor.endpoints`); the store's list by default. */
+  readonly endpoints?: () => readonly Endpoint[];
+  readonly logger: Logger;
+  /** ms since the epoch; Date.now by default. */
+  readonly clock?: () => number;
+  readonly options?: Partial<AlertLoopOptions>;
+}
+
+export interface AlertsService {
+  /** For the API and dashboard: dead letters, counts. */
+  readonly outbox: AlertOutbox;
+  /** One pass now (events, sweep, deliveries), resolved when its deliveries are over. For tests and the CLI. */
+  runOnce(): Promise<void>;
+  /** Writes what is recorded, lets deliveries in flight finish briefly, stops. Call before closing the store. */
+  stop(): Promise<void>;
+}
+
+export function startAlerts(deps: StartAlertsDeps): AlertsService {
+  const options: AlertLoopOptions = { ...DEFAULT_ALERT_LOOP, ...deps.options };
+  const clock = deps.clock ?? Date.now;
+  const log = deps.logger.child({ component: 'alerts' });
+  const alerts = deps.config.alerts ?? DEFAULT_ALERTS;
+  const outbox = new SqliteOutbox(deps.store.database, { clock });
+  const channels = new Map<string, Channel>(alerts.channels.map((c) => [c.name, createChannel(c, { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` })]));
+  const engine = new AlertEngine({
+    store: deps.store,
+    outbox,
+    alerts,
+    publicUrl: deps.config.publicUrl,
+    live: (id) => deps.recorder.state(id),
+    ...(deps.endpoints ? { endpoints: deps.endpoints } : {}),
+    clock,
+  });
+  const dispatcher = new Dispatcher({ outbox, channels, logger: log, clock }, options.dispatch);
+
+  for (const c of channels.values()) {
+    if (c.disabledReason !== null) log.warn({ channel: c.name, type: c.type, reason: c.disabledReason }, 'alert channel disabled');
+  }
+  log.info({ channels: [...channels.values()].map((c) => `${c.name} (${c.type})`), routes: alerts.routes.length, maintenance: alerts.maintenance.length }, 'alerts started');
+
+  let lastSweep = Number.NEGATIVE_INFINITY;
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  let stopped = false;
+  let wake: NodeJS.Timeout | undefined;
+
+  const derive = (): void => {
+    const now = clock();
+    const fromEvents = engine.processEvents();
+    // Without channels the time-driven rules would only mark things as told to nobody; events
+    // are still consumed, so adding a channel later does not replay history.
+    const fromTime = channels.size > 0 && now - lastSweep >= options.sweepMs ? engine.sweep() : undefined;
+    if (fromTime) lastSweep = now;
+    const pending = fromEvents.pending + (fromTime?.pending ?? 0);
+    const suppressed = fromEvents.suppressed + (fromTime?.suppressed ?? 0);
+    if (pending + suppressed > 0) log.info({ pending, suppressed, events: fromEvents.events }, 'alerts enqueued');
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      const pruned = outbox.prune(now - options.keepMs, 5000);
+      if (pruned > 0) log.info({ pruned }, 'old alert outbox entries deleted');
+    }
+  };
+
+  const cycle = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      derive();
+    } catch (err) {
+      // A busy or full disk: the events stay behind the cursor and are read again next time.
+      log.error({ err }, 'deriving alerts failed; will retry');
+    }
+    await dispatcher.runDue();
+  };
+  const run = (): void => {
+    cycle().catch((err: unknown) => log.error({ err }, 'alert delivery cycle failed'));
+  };
+
+  const timer = setInterval(run, options.pollMs);
+  timer.unref();
+  deps.recorder.onEvent(() => {
+    if (stopped || wake !== undefined) return;
+    wake = setTimeout(() => {
+      wake = undefined;
+      run();
+    }, options.wakeDelayMs);
+    wake.unref();
+  });
+  run();
+
+  return {
+    outbox,
+    async runOnce() {
+      lastSweep = Number.NEGATIVE_INFINITY;
+      await cycle();
+      await dispatcher.idle();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(wake);
+      try {
+        // Whatever the last flush recorded is enqueued now; it is sent after the restart.
+        derive();
+      } catch (err) {
+        log.error({ err }, 'deriving alerts at shutdown failed; the events are read again after the restart');
+      }
+      await dispatcher.stop(options.stopGraceMs);
+      log.info(outbox.counts(), 'alerts stopped');
+    },
+  };
+}
