@@ -26,4 +26,9 @@ export interface AppDeps {
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
   /** Largest event-loop delay since the last call, ms (for /metrics). */
   readonly loopDelayMs: () => number;
+  /**
+   * How long a slow-to-build dashboard or overview view model is reused (default 10 s; 0 never
+   * reuses). See src/http/pages/view-cache.ts.
+   */
+  readonly pageCacheMs?: number;
 }

@@ -102,6 +102,9 @@ export interface UptimeSummary {
   readonly p95Ms: number | null;
 }
 
+/** What uptime() reports for a window without rounds. */
+export const EMPTY_UPTIME: UptimeSummary = Object.freeze({ rounds: 0, up: 0, degraded: 0, authRequired: 0, down: 0, p50Ms: null, p95Ms: null });
+
 /** An API bearer token as listed: never the token, and the hash only where it is compared. */
 export interface ApiToken {
   readonly id: number;
@@ -138,6 +141,16 @@ export interface Store {
   events(options: { endpointId?: number; limit: number; afterId?: number }): StoredEvent[];
   rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Rollup[];
   uptime(endpointId: number, fromMs: number, toMs: number): UptimeSummary;
+  /**
+   * rollups() for every endpoint at once (one range scan of the time-first key): endpoint id →
+   * its rows, oldest first. Endpoints with no row in the range are absent.
+   */
+  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Map<number, Rollup[]>;
+  /**
+   * uptime() for every endpoint at once. Endpoints with no round in the window are absent: use
+   * EMPTY_UPTIME for them (it equals what uptime() returns then).
+   */
+  uptimeAll(fromMs: number, toMs: number): Map<number, UptimeSummary>;
   latestCertificate(endpointId: number): CertObservation | undefined;
   toolSnapshots(endpointId: number, limit: number): ToolSnapshot[];
 

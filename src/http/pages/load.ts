@@ -2,7 +2,7 @@
 // state and rollups only (never raw rows, ARCHITECTURE §5). Everything after this is pure.
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState } from '../../domain/health.ts';
-import type { CertObservation, Incident, Rollup, Store, ToolSnapshot, UptimeSummary } from '../../store/store.ts';
+import { EMPTY_UPTIME, type CertObservation, type Incident, type Rollup, type Store, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { latencySeries, type LatencyPoint } from './charts.ts';
 import { DAY_MS, HOUR_MS, UPTIME_WINDOWS, UPTIME_WINDOW_KEYS, utcDayStart, utcHourStart, type UptimeWindow } from './uptime.ts';
 
@@ -41,13 +41,17 @@ export function loadUptime(store: Store, endpointId: number, now: number): Recor
   return out;
 }
 
-/** Slots for a range, the current (partial) slot last. */
-export function loadLatency(store: Store, endpointId: number, now: number, range: LatencyRange): LatencyPoint[] {
+/** The rollup query behind a latency range: granularity and [from, to), plus the slots. */
+function latencyWindow(now: number, range: LatencyRange): { granularity: 'hour' | 'day'; from: number; to: number; stepMs: number; count: number } {
   const { stepMs, count } = LATENCY_RANGES[range];
   const current = stepMs === DAY_MS ? utcDayStart(now) : utcHourStart(now);
-  const from = current - (count - 1) * stepMs;
-  const rollups = store.rollups(stepMs === DAY_MS ? 'day' : 'hour', endpointId, from, current + stepMs);
-  return latencySeries(rollups, from, stepMs, count);
+  return { granularity: stepMs === DAY_MS ? 'day' : 'hour', from: current - (count - 1) * stepMs, to: current + stepMs, stepMs, count };
+}
+
+/** Slots for a range, the current (partial) slot last. */
+export function loadLatency(store: Store, endpointId: number, now: number, range: LatencyRange): LatencyPoint[] {
+  const w = latencyWindow(now, range);
+  return latencySeries(store.rollups(w.granularity, endpointId, w.from, w.to), w.from, w.stepMs, w.count);
 }
 
 export function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: number): EndpointFacts {
@@ -59,6 +63,22 @@ export function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: 
   };
 }
 
+/**
+ * loadEndpointFacts for many endpoints with a handful of range queries in all (uptime per window,
+ * hourly rollups), not several per endpoint: what the dashboard uses. Same facts, same order.
+ */
+export function loadAllEndpointFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): EndpointFacts[] {
+  if (endpoints.length === 0) return [];
+  const uptimes = UPTIME_WINDOW_KEYS.map((key) => [key, source.store.uptimeAll(now - UPTIME_WINDOWS[key], now)] as const);
+  const w = latencyWindow(now, '24h');
+  const hourly = source.store.rollupsAll(w.granularity, w.from, w.to);
+  return endpoints.map((endpoint) => {
+    const uptime = {} as Record<UptimeWindow, UptimeSummary>;
+    for (const [key, all] of uptimes) uptime[key] = all.get(endpoint.id) ?? EMPTY_UPTIME;
+    return { endpoint, state: source.state(endpoint.id), uptime, hourly: latencySeries(hourly.get(endpoint.id) ?? [], w.from, w.stepMs, w.count) };
+  });
+}
+
 export interface DailyFacts {
   /** First day shown (UTC midnight). */
   readonly fromDay: number;
@@ -67,12 +87,16 @@ export interface DailyFacts {
   readonly incidents: readonly Incident[];
 }
 
+function barDays(now: number): { fromDay: number; toDay: number } {
+  return { fromDay: utcDayStart(now) - (BAR_DAYS - 1) * DAY_MS, toDay: utcDayStart(now) + DAY_MS };
+}
+
 export function loadDaily(store: Store, endpointId: number, now: number): DailyFacts {
-  const fromDay = utcDayStart(now) - (BAR_DAYS - 1) * DAY_MS;
+  const { fromDay, toDay } = barDays(now);
   return {
     fromDay,
     days: BAR_DAYS,
-    rollups: store.rollups('day', endpointId, fromDay, utcDayStart(now) + DAY_MS),
+    rollups: store.rollups('day', endpointId, fromDay, toDay),
     incidents: store.incidents({ endpointId, limit: INCIDENT_LIMIT }),
   };
 }
@@ -92,6 +116,20 @@ export function loadCardFacts(source: FactsSource, endpoint: Endpoint, now: numb
     uptime90d: source.store.uptime(endpoint.id, now - UPTIME_WINDOWS['90d'], now),
     daily: loadDaily(source.store, endpoint.id, now),
   };
+}
+
+/** loadCardFacts for many endpoints: two range queries in all, plus each one's incidents (indexed). */
+export function loadAllCardFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): CardFacts[] {
+  if (endpoints.length === 0) return [];
+  const uptime90d = source.store.uptimeAll(now - UPTIME_WINDOWS['90d'], now);
+  const { fromDay, toDay } = barDays(now);
+  const daily = source.store.rollupsAll('day', fromDay, toDay);
+  return endpoints.map((endpoint) => ({
+    endpoint,
+    state: source.state(endpoint.id),
+    uptime90d: uptime90d.get(endpoint.id) ?? EMPTY_UPTIME,
+    daily: { fromDay, days: BAR_DAYS, rollups: daily.get(endpoint.id) ?? [], incidents: source.store.incidents({ endpointId: endpoint.id, limit: INCIDENT_LIMIT }) },
+  }));
 }
 
 export interface DetailFacts extends EndpointFacts {

@@ -2,10 +2,11 @@
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { buildDashboard, dashboardJson, matchesFilter, parseDashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { buildDashboard, dashboardJson, filterQuery, matchesFilter, parseDashboardFilter, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { formatClock } from '../pages/format.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
-import { loadEndpointFacts } from '../pages/load.ts';
+import { loadAllEndpointFacts } from '../pages/load.ts';
+import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
 const YEAR_S = 365 * 24 * 3600;
@@ -17,12 +18,20 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   const assets = loadAssets();
   const links = assetLinks(assets);
 
+  // A large fleet takes a while to build (see bench/pages.bench.ts): a burst of loads builds once.
+  const cache = pageViewCache<DashboardView>(deps.pageCacheMs);
+
   function view(query: unknown): DashboardView {
+    const filter = parseDashboardFilter(query);
+    return cache.get(filterQuery(filter), () => build(filter));
+  }
+
+  function build(filter: DashboardFilter): DashboardView {
     const now = deps.clock();
     const policy = deps.config.health;
-    const filter = parseDashboardFilter(query);
     const all: EndpointEntry[] = deps.endpoints().map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
-    const facts = all.filter((e) => matchesFilter(e, filter, policy)).map((e) => loadEndpointFacts(deps, e.endpoint, now));
+    const shown = all.filter((e) => matchesFilter(e, filter, policy)).map((e) => e.endpoint);
+    const facts = loadAllEndpointFacts(deps, shown, now);
     return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts });
   }
 

@@ -7,8 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
 import { sendCached } from '../pages/http-cache.ts';
-import { isLatencyRange, loadCardFacts, loadDetailFacts } from '../pages/load.ts';
-import { buildStatusDetail, buildStatusIndex, statusDetailJson, statusIndexJson, type StatusContext } from '../pages/status-model.ts';
+import { isLatencyRange, loadAllCardFacts, loadDetailFacts } from '../pages/load.ts';
+import { buildStatusDetail, buildStatusIndex, statusDetailJson, statusIndexJson, type StatusContext, type StatusIndexView } from '../pages/status-model.ts';
+import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=30';
@@ -41,17 +42,29 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
       .send(json ? notFoundJson : notFoundHtml);
   }
 
-  function index(request: FastifyRequest, reply: FastifyReply, json: boolean): FastifyReply {
+  // A large fleet takes a while to build and render (see bench/pages.bench.ts): a burst of loads
+  // builds the view once, and renders each of HTML and JSON once.
+  const indexCache = pageViewCache<StatusIndexView>(deps.pageCacheMs);
+  const bodyCache = pageViewCache<string>(deps.pageCacheMs);
+
+  function buildIndex(): StatusIndexView {
     const ctx = context();
-    const items = deps
-      .endpoints()
-      .filter((e) => e.public)
-      .map((e) => loadCardFacts(deps, e, ctx.now));
-    const view = buildStatusIndex(items, ctx);
+    const items = loadAllCardFacts(
+      deps,
+      deps.endpoints().filter((e) => e.public),
+      ctx.now,
+    );
+    return buildStatusIndex(items, ctx);
+  }
+
+  function index(request: FastifyRequest, reply: FastifyReply, json: boolean): FastifyReply {
     if (json) reply.header('access-control-allow-origin', '*');
-    const body = json
-      ? JSON.stringify(statusIndexJson(view))
-      : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
+    const body = bodyCache.get(json ? 'json' : 'html', () => {
+      const view = indexCache.get('index', buildIndex);
+      return json
+        ? JSON.stringify(statusIndexJson(view))
+        : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
+    });
     return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
   }
 
