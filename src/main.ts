@@ -164,6 +164,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
       latestResult: (id) => monitor.latestResult(id),
+      alerts: alerts.outbox,
     },
     { logger: log.child({ component: 'http' }) },
   );

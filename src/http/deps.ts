@@ -4,6 +4,7 @@ import type { EndpointState } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { ProbeRequest } from '../probe/run-probe.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
+import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 
 /** What the HTTP surface needs from the running service; tests pass their own. */
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
   /** The last full probe result of an endpoint since this process started (phases, certificate). */
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
+  /** The alert outbox, when alerting runs: counts, dead letters, retry. */
+  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry'>;
   /** Largest event-loop delay since the last call, ms (for /metrics). */
   readonly loopDelayMs: () => number;
   /**

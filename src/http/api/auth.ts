@@ -86,6 +86,14 @@ export function requireWrite(deps: AuthDeps) {
   };
 }
 
+/** onRequest hook for private reads: any valid token, read-only included. */
+export function requireToken(deps: AuthDeps) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const access = authenticate(request, deps);
+    if (access.kind !== 'token') throw unauthorized(access);
+  };
+}
+
 export function canSeePrivate(access: Access): boolean {
   return access.kind === 'token';
 }

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { MCPWATCH_VERSION } from '../../version.ts';
+import { alertRoutes } from '../api/alert-routes.ts';
 import { checkRoute } from '../api/check-route.ts';
 import { dataRoutes } from '../api/data-routes.ts';
 import { endpointRoutes } from '../api/endpoint-routes.ts';
@@ -43,6 +44,7 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   endpointRoutes(api, opts.deps);
   dataRoutes(api, opts.deps);
   checkRoute(api, opts.deps);
+  alertRoutes(api, opts.deps);
 
   api.setNotFoundHandler((request) => {
     throw new ApiError(404, 'NOT_FOUND', `no API route ${request.method} ${request.url.split('?')[0] ?? ''}`);

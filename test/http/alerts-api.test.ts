@@ -1,0 +1,52 @@
+// The outbox as the API shows it: counts and dead letters need a token; a retry needs a full one.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { testMessage } from '../../src/alerts/message.ts';
+import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
+import { SqliteOutbox } from '../../src/store/sqlite-outbox.ts';
+import { buildTestApp } from './helper.ts';
+
+describe('alerts API', () => {
+  test('counts, dead letters and retry, with the right tokens', async () => {
+    let outbox: SqliteOutbox | undefined;
+    const t = await buildTestApp({
+      alerts: {
+        counts: () => outbox!.counts(),
+        deadLetters: (o) => outbox!.deadLetters(o),
+        retry: (id) => outbox!.retry(id),
+      },
+    });
+    try {
+      outbox = new SqliteOutbox(t.store.database);
+      outbox.commit({ entries: [{ idempotencyKey: '00000000-0000-4000-8000-000000000001', channel: 'ops-hook', endpointId: null, message: testMessage('ops-hook', 'k1', Date.now(), null), suppressed: null }], states: [] });
+      const [entry] = outbox.due(Date.now() + 1, 10);
+      assert.ok(entry);
+      outbox.markFailed(entry.id, 'HTTP 410 from the receiver', null);
+
+      const fullToken = generateToken();
+      const roToken = generateToken();
+      t.store.createToken('full', hashToken(fullToken), false);
+      t.store.createToken('ro', hashToken(roToken), true);
+      const full = { authorization: `Bearer ${fullToken}` };
+      const ro = { authorization: `Bearer ${roToken}` };
+
+      assert.equal((await t.app.inject({ url: '/api/v1/alerts/dead-letters' })).statusCode, 401);
+      const counts = await t.app.inject({ url: '/api/v1/alerts/outbox', headers: ro });
+      assert.equal(counts.statusCode, 200);
+      assert.deepEqual(counts.json(), { pending: 0, delivered: 0, dead: 1, suppressed: 0 });
+      const dead = await t.app.inject({ url: '/api/v1/alerts/dead-letters', headers: ro });
+      assert.equal(dead.statusCode, 200);
+      const body = dead.json<{ deadLetters: Array<{ id: number; channel: string; lastError: string }> }>();
+      assert.deepEqual(body.deadLetters.map((d) => [d.id, d.channel, d.lastError]), [[entry.id, 'ops-hook', 'HTTP 410 from the receiver']]);
+
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/alerts/dead-letters/${entry.id}/retry`, headers: ro })).statusCode, 403);
+      assert.equal(outbox.counts().dead, 1, 'a refused retry changes nothing');
+      const retried = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/dead-letters/${entry.id}/retry`, headers: full });
+      assert.equal(retried.statusCode, 202);
+      assert.deepEqual(outbox.counts(), { pending: 1, delivered: 0, dead: 0, suppressed: 0 });
+      assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/alerts/dead-letters/999/retry', headers: full })).statusCode, 404);
+    } finally {
+      await t.close();
+    }
+  });
+});
