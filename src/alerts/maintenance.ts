@@ -35,3 +35,36 @@ export function windowOpenAt(window: MaintenanceWindowConfig, atMs: number): boo
 export function inMaintenance(windows: readonly MaintenanceWindowConfig[], target: MaintenanceTarget, atMs: number): boolean {
   return windows.some((w) => windowCovers(w, target) && windowOpenAt(w, atMs));
 }
+
+export interface MaintenanceOutlook {
+  /** The end of the window covering `now`, ms; null when none is open. */
+  readonly activeUntil: number | null;
+  /** The next window to open within the horizon, ms; null when none. */
+  readonly next: { readonly start: number; readonly end: number } | null;
+}
+
+/** Start and end of a window's occurrence that is open at, or next opens after, `atMs`. */
+function occurrence(window: MaintenanceWindowConfig, atMs: number): { start: number; end: number } {
+  if (window.kind === 'once') return { start: Date.parse(window.start), end: Date.parse(window.end) };
+  const [hours, minutes] = window.start.split(':').map(Number);
+  const startInWeek = WEEKDAYS.indexOf(window.day) * DAY_MS + ((hours ?? 0) * 60 + (minutes ?? 0)) * MINUTE_MS;
+  const weekStart = atMs - ((((atMs + EPOCH_WEEK_OFFSET_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS);
+  let start = weekStart + startInWeek;
+  const length = window.durationMinutes * MINUTE_MS;
+  if (start + length <= atMs) start += WEEK_MS;
+  else if (start - WEEK_MS + length > atMs) start -= WEEK_MS;
+  return { start, end: start + length };
+}
+
+/** What a status page says about maintenance: one open now, or the next within `horizonMs`. */
+export function maintenanceOutlook(windows: readonly MaintenanceWindowConfig[], target: MaintenanceTarget, nowMs: number, horizonMs: number): MaintenanceOutlook {
+  let activeUntil: number | null = null;
+  let next: { start: number; end: number } | null = null;
+  for (const window of windows) {
+    if (!windowCovers(window, target)) continue;
+    const o = occurrence(window, nowMs);
+    if (o.start <= nowMs && nowMs < o.end) activeUntil = Math.max(activeUntil ?? 0, o.end);
+    else if (o.start > nowMs && o.start - nowMs <= horizonMs && (next === null || o.start < next.start)) next = o;
+  }
+  return { activeUntil, next };
+}

@@ -8,10 +8,14 @@ import { certView, type CertView, type UptimeCell } from './dashboard-model.ts';
 import { eraLabel, formatDuration, formatMs, formatPercent, formatUtc, plural } from './format.ts';
 import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type CardFacts, type DailyFacts, type DetailFacts, type LatencyRange } from './load.ts';
 import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplayStatus, type OverallStatus } from './status-display.ts';
+import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
+import type { MaintenanceWindowConfig } from '../../config/schema.ts';
 import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeWindow } from './uptime.ts';
 
 export interface StatusContext {
   readonly now: number;
+  /** Maintenance windows from the alerts configuration, shown on the endpoint's page. */
+  readonly maintenance?: readonly MaintenanceWindowConfig[];
   readonly policy: HealthPolicy;
   readonly certWarnDays: number;
 }
@@ -229,6 +233,8 @@ export interface StatusDetailView {
   };
   readonly incidents: readonly IncidentView[];
   readonly openIncident: IncidentView | null;
+  /** Maintenance open now (until when) or the next one within a week, as UTC text. */
+  readonly maintenance: { readonly activeUntil: string | null; readonly next: { readonly start: string; readonly end: string } | null };
   readonly cert: CertView & { readonly issuer: string | null; readonly subject: string | null };
   readonly protocol: { readonly era: string | null; readonly eraText: string; readonly version: string | null };
   readonly server: { readonly name: string | null; readonly version: string | null };
@@ -269,11 +275,19 @@ export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): Statu
     },
     incidents,
     openIncident: incidents.find((i) => i.ongoing) ?? null,
+    maintenance: maintenanceView(maintenanceOutlook(ctx.maintenance ?? [], { slug: endpoint.slug, tags: endpoint.tags }, ctx.now, 7 * DAY_MS)),
     cert: { ...cert, issuer: facts.certificate?.issuer ?? null, subject: facts.certificate?.subject ?? null },
     protocol: { era: state.era, eraText: eraLabel(state.era), version: state.protocolVersion },
     server: { name: state.serverName, version: state.serverVersion },
     tools: { count: state.toolsCount ?? facts.tools[0]?.count ?? null, names: facts.tools[0]?.names ?? [], changes: toolChanges(facts.tools) },
     badge: { svg: `/badge/${slug}.svg`, json: `/badge/${slug}.json` },
+  };
+}
+
+function maintenanceView(outlook: MaintenanceOutlook): StatusDetailView['maintenance'] {
+  return {
+    activeUntil: outlook.activeUntil === null ? null : new Date(outlook.activeUntil).toISOString(),
+    next: outlook.next === null ? null : { start: new Date(outlook.next.start).toISOString(), end: new Date(outlook.next.end).toISOString() },
   };
 }
 
@@ -285,6 +299,7 @@ export function statusDetailJson(view: StatusDetailView): unknown {
     status: view.status,
     ok: view.status === 'up' || view.status === 'auth_required',
     lastCheckedAt: view.lastCheckedAt,
+    maintenance: view.maintenance,
     uptime: Object.fromEntries(view.uptime.map((u) => [u.window, u.ratio])),
     days: view.bars.bars.map((b) => ({ date: b.date, uptime: b.uptime, checks: b.rounds, incidents: b.incidents })),
     incidents: view.incidents.map((i) => ({
