@@ -45,6 +45,11 @@ describe('alerts API', () => {
       assert.equal(retried.statusCode, 202);
       assert.deepEqual(outbox.counts(), { pending: 1, delivered: 0, dead: 0, suppressed: 0 });
       assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/alerts/dead-letters/999/retry', headers: full })).statusCode, 404);
+      // The dashboard says so while a dead letter exists, and not once it is queued again.
+      assert.doesNotMatch((await t.app.inject({ url: '/' })).body, /Undelivered alerts/);
+      const second = outbox.due(Date.now() + 1, 10)[0]!;
+      outbox.markFailed(second.id, 'HTTP 410 again', null);
+      assert.match((await t.app.inject({ url: '/' })).body, /Undelivered alerts[\s\S]*1 alert message was not delivered/);
     } finally {
       await t.close();
     }

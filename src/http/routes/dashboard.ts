@@ -58,6 +58,8 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       jsonUrl: v.jsonUrl,
       view: v,
       updatedText: formatClock(Date.parse(v.updatedAt)),
+      // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
+      deadLetters: deps.alerts?.counts().dead ?? 0,
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
