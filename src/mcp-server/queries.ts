@@ -75,19 +75,12 @@ export interface EndpointStatusReport {
   readonly openIncident: OpenIncident | null;
 }
 
-export interface UptimeReport {
+export interface UptimeReport extends UptimeSummary {
   readonly slug: string;
   readonly window: UptimeWindow;
   readonly from: string;
   readonly to: string;
   readonly ratio: number | null;
-  readonly rounds: number;
-  readonly up: number;
-  readonly degraded: number;
-  readonly authRequired: number;
-  readonly down: number;
-  readonly p50Ms: number | null;
-  readonly p95Ms: number | null;
 }
 
 export function canSee(endpoint: Endpoint, visibility: Visibility): boolean {

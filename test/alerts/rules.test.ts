@@ -5,6 +5,7 @@ import { initialAlertState, type AlertEndpointState, type AlertEvent } from '../
 import type { FailureCode, Status } from '../../src/domain/failure-codes.ts';
 import { advance, DEFAULT_HEALTH_POLICY, initialState, type HealthEvent } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
+import { probeResult } from '../fixtures/probe-result.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -254,28 +255,14 @@ describe('alert rules: certificate thresholds', () => {
 describe('alert rules from probe rounds (health thresholds first, then alert rules)', () => {
   function probe(status: Status, minute: number): ProbeResult {
     const code: FailureCode | null = status === 'up' ? null : 'TCP_REFUSED';
-    return {
+    return probeResult({
       url: 'https://x.test/mcp',
       startedAt: iso(T0 + minute * MIN),
       status,
       code,
       detail: status,
-      warnings: [],
       durationMs: 10,
-      phases: [],
-      era: null,
-      protocolVersion: null,
-      supportedVersions: [],
-      transport: null,
-      server: null,
-      capabilities: null,
-      tools: null,
-      addresses: [],
-      connectedAddress: null,
-      certificate: null,
-      auth: null,
-      eraSource: null,
-    };
+    });
   }
   function alertsFor(statuses: string): string[] {
     let health = initialState(1);

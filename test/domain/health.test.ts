@@ -3,32 +3,21 @@ import { describe, test } from 'node:test';
 import type { FailureCode, Status } from '../../src/domain/failure-codes.ts';
 import { advance, DEFAULT_HEALTH_POLICY, initialState, type EndpointState, type HealthEvent, type HealthPolicy } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
+import { probeResult } from '../fixtures/probe-result.ts';
 
 function result(status: Status, at: number, extra: Partial<ProbeResult> = {}): ProbeResult {
   const code: FailureCode | null = status === 'up' ? null : status === 'auth_required' ? 'AUTH_REQUIRED' : status === 'degraded' ? 'JSONRPC_ERROR' : 'TCP_REFUSED';
-  return {
+  return probeResult({
     url: 'https://x.test/mcp',
     startedAt: new Date(Date.UTC(2026, 10, 25, 12, at)).toISOString(),
     status,
     code,
     detail: `${status} at ${at}`,
-    warnings: [],
     durationMs: 10,
-    phases: [],
     era: status === 'up' ? 'streamable' : null,
     protocolVersion: status === 'up' ? '2025-11-25' : null,
-    supportedVersions: [],
-    transport: null,
-    server: null,
-    capabilities: null,
-    tools: null,
-    addresses: [],
-    connectedAddress: null,
-    certificate: null,
-    auth: null,
-    eraSource: null,
     ...extra,
-  };
+  });
 }
 
 /** Runs a sequence of statuses; an opened incident gets id 100+n as the store would assign. */

@@ -7,6 +7,7 @@ import { initialState, type EndpointState } from '../../src/domain/health.ts';
 import type { CertificateFacts, ProbeResult } from '../../src/domain/probe-result.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { buildTestApp, testConfig, type TestApp } from './helper.ts';
+import { probeResult as baseProbeResult } from '../fixtures/probe-result.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
 const CHECKED_AT = '2026-03-01T12:00:00.000Z'; // 1772366400
@@ -56,29 +57,7 @@ function certificate(notAfter: string, earliestNotAfter: string): CertificateFac
 }
 
 function probeResult(overrides: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    url: 'https://x.example.com/mcp',
-    startedAt: CHECKED_AT,
-    status: 'up',
-    code: null,
-    detail: '',
-    warnings: [],
-    durationMs: 48,
-    phases: [],
-    era: null,
-    protocolVersion: null,
-    supportedVersions: [],
-    transport: null,
-    server: null,
-    capabilities: null,
-    tools: null,
-    addresses: [],
-    connectedAddress: null,
-    certificate: null,
-    auth: null,
-    eraSource: null,
-    ...overrides,
-  };
+  return baseProbeResult({ url: 'https://x.example.com/mcp', startedAt: CHECKED_AT, durationMs: 48, ...overrides });
 }
 
 const SLUGS = ['alpha', 'expired', 'refused', 'auth', 'fresh', 'paused'] as const;
