@@ -25,15 +25,12 @@ export interface AlertPolicy {
   readonly flapLimit: number;
 }
 
-export const DEFAULT_FLAP_WINDOW_MS = 3_600_000;
-export const DEFAULT_FLAP_LIMIT = 2;
-
-export function alertPolicy(config: Pick<AlertsConfig, 'reminderMinutes' | 'certThresholdsDays'>): AlertPolicy {
+export function alertPolicy(config: Pick<AlertsConfig, 'reminderMinutes' | 'certThresholdsDays' | 'flapping'>): AlertPolicy {
   return {
     reminderMs: config.reminderMinutes * MINUTE_MS,
     certThresholdsDays: [...config.certThresholdsDays].sort((a, b) => b - a),
-    flapWindowMs: DEFAULT_FLAP_WINDOW_MS,
-    flapLimit: DEFAULT_FLAP_LIMIT,
+    flapWindowMs: config.flapping.windowMinutes * MINUTE_MS,
+    flapLimit: config.flapping.limit,
   };
 }
 

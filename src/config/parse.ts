@@ -387,6 +387,7 @@ function buildAlerts(file: AlertsEntry, env: Env, errors: string[], warnings: st
     routes,
     reminderMinutes: file.reminderMinutes ?? DEFAULT_ALERTS.reminderMinutes,
     certThresholdsDays: [...new Set(file.certThresholdsDays ?? DEFAULT_ALERTS.certThresholdsDays)].sort((a, b) => b - a),
+    flapping: { limit: file.flapping?.limit ?? DEFAULT_ALERTS.flapping.limit, windowMinutes: file.flapping?.windowMinutes ?? DEFAULT_ALERTS.flapping.windowMinutes },
     maintenance,
   };
 }
@@ -695,7 +696,8 @@ function describeAlerts(a: AlertsConfig): string[] {
   const thresholds = a.certThresholdsDays.length > 0 ? `certificate warnings at ${a.certThresholdsDays.join('/')} days` : 'no certificate warnings';
   const lines = [
     `alerts      ${a.channels.length} channel(s), ${a.routes.length > 0 ? `${a.routes.length} route(s)` : 'every alert to every channel'}, ` +
-      `reminders ${a.reminderMinutes > 0 ? `every ${a.reminderMinutes} min` : 'off'}, ${thresholds}, ${a.maintenance.length} maintenance window(s)`,
+      `reminders ${a.reminderMinutes > 0 ? `every ${a.reminderMinutes} min` : 'off'}, ${thresholds}, ` +
+      `at most ${a.flapping.limit} opening(s) per ${a.flapping.windowMinutes} min, ${a.maintenance.length} maintenance window(s)`,
   ];
   for (const c of a.channels) {
     // Where it goes, never how: URLs, topics and passwords stay out.

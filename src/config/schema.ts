@@ -132,6 +132,12 @@ export interface AlertsConfig {
   readonly reminderMinutes: number;
   /** Days before expiry at which to warn, each once per certificate; descending. */
   readonly certThresholdsDays: readonly number[];
+  /**
+   * Flap limit: at most `limit` incident openings (or auth entries, or changes of one kind) are
+   * announced per endpoint within `windowMinutes`; the rest are recorded as suppressed and the
+   * outcome is announced once the spell is over.
+   */
+  readonly flapping: { readonly limit: number; readonly windowMinutes: number };
   readonly maintenance: readonly MaintenanceWindowConfig[];
 }
 
@@ -140,6 +146,7 @@ export const DEFAULT_ALERTS: AlertsConfig = Object.freeze({
   routes: Object.freeze([]),
   reminderMinutes: 60,
   certThresholdsDays: Object.freeze([30, 14, 7, 3, 1]),
+  flapping: Object.freeze({ limit: 2, windowMinutes: 60 }),
   maintenance: Object.freeze([]),
 });
 
@@ -658,11 +665,17 @@ const maintenanceShape = {
   weekly: z.strictObject(weeklyShape).nullish(),
 };
 
+const flappingShape = {
+  limit: optional(wholeNumber(1, 1000)),
+  windowMinutes: optional(wholeNumber(1, 7 * 24 * 60)),
+};
+
 const alertsShape = {
   channels: z.array(z.strictObject(alertChannelShape)).nullish(),
   routes: z.array(z.strictObject(alertRouteShape)).nullish(),
   reminderMinutes: optional(wholeNumber(0, 7 * 24 * 60)),
   certThresholdsDays: z.array(field(wholeNumber(1, 365))).nullish(),
+  flapping: z.strictObject(flappingShape).nullish(),
   maintenance: z.array(z.strictObject(maintenanceShape)).nullish(),
 };
 
@@ -696,6 +709,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'alerts.channels[]': Object.keys(alertChannelShape),
   'alerts.channels[].smtp': Object.keys(smtpShape),
   'alerts.routes[]': Object.keys(alertRouteShape),
+  'alerts.flapping': Object.keys(flappingShape),
   'alerts.maintenance[]': Object.keys(maintenanceShape),
   'alerts.maintenance[].weekly': Object.keys(weeklyShape),
 };

@@ -39,7 +39,7 @@ function play(steps: readonly Step[], policy: AlertPolicy = POLICY): { alerts: A
 }
 
 describe('alert rules: incidents', () => {
-  const cases: ReadonlyArray<{ name: string; steps: Step[]; seen: string[] }> = [
+  const cases: ReadonlyArray<{ name: string; steps: Step[]; policy?: Partial<AlertPolicy>; seen: string[] }> = [
     { name: 'an opening is announced', steps: [{ event: opened(1) }], seen: ['incident_opened'] },
     { name: 'opening and resolution', steps: [{ event: opened(1) }, { event: resolved(31) }], seen: ['incident_opened', 'incident_resolved'] },
     {
@@ -55,6 +55,18 @@ describe('alert rules: incidents', () => {
         'incident_opened/flapping',
         'incident_resolved/no_change',
       ],
+    },
+    {
+      name: 'a higher flap limit announces more openings before holding back',
+      steps: [opened(1), resolved(5), opened(10), resolved(15), opened(20), resolved(25), opened(30), resolved(35)].map((event) => ({ event })),
+      policy: { flapLimit: 3 },
+      seen: ['incident_opened', 'incident_resolved', 'incident_opened', 'incident_resolved', 'incident_opened', 'incident_resolved', 'incident_opened/flapping', 'incident_resolved/no_change'],
+    },
+    {
+      name: 'a shorter flap window forgets openings sooner',
+      steps: [opened(1), resolved(5), opened(10), resolved(15), opened(20), resolved(25), opened(30), resolved(35)].map((event) => ({ event })),
+      policy: { flapWindowMs: 9 * MIN },
+      seen: ['incident_opened', 'incident_resolved', 'incident_opened', 'incident_resolved', 'incident_opened', 'incident_resolved', 'incident_opened', 'incident_resolved'],
     },
     {
       name: 'flapping that ends down is announced once it has calmed down, not before',
@@ -83,7 +95,7 @@ describe('alert rules: incidents', () => {
     },
   ];
   for (const c of cases) {
-    test(c.name, () => assert.deepEqual(play(c.steps).seen, c.seen));
+    test(c.name, () => assert.deepEqual(play(c.steps, { ...POLICY, ...c.policy }).seen, c.seen));
   }
 
   test('the resolution carries the duration from the stored incident start', () => {

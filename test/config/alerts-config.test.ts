@@ -20,6 +20,7 @@ publicUrl: https://status.example.com
 alerts:
   reminderMinutes: 30
   certThresholdsDays: [7, 30, 1, 7]
+  flapping: { limit: 3, windowMinutes: 30 }
   channels:
     - name: ops-hook
       type: webhook
@@ -103,6 +104,7 @@ const EXPECTED: AlertsConfig = {
   ],
   reminderMinutes: 30,
   certThresholdsDays: [30, 7, 1],
+  flapping: { limit: 3, windowMinutes: 30 },
   maintenance: [
     { kind: 'once', start: '2026-05-01T02:00:00.000Z', end: '2026-05-01T02:30:00.000Z', endpoints: ['weather'], tags: null },
     { kind: 'weekly', day: 'sunday', start: '03:00', durationMinutes: 90, endpoints: null, tags: ['prod'] },
@@ -124,7 +126,7 @@ describe('alerts config: valid files', () => {
   test('an empty section: the defaults', () => {
     for (const text of ['alerts: {}\n', 'alerts:\n  channels: []\n  routes:\n']) {
       const { config } = ok(parseConfig(text, {}));
-      assert.deepEqual(config.alerts, { channels: [], routes: [], reminderMinutes: 60, certThresholdsDays: [30, 14, 7, 3, 1], maintenance: [] });
+      assert.deepEqual(config.alerts, { channels: [], routes: [], reminderMinutes: 60, certThresholdsDays: [30, 14, 7, 3, 1], flapping: { limit: 2, windowMinutes: 60 }, maintenance: [] });
       assert.deepEqual(config.alerts, { ...DEFAULT_ALERTS });
     }
   });
@@ -226,6 +228,7 @@ describe('alerts config: errors, with exact messages', () => {
         'alerts.routes[0].events[0]: must be one of incident_opened, incident_resolved, incident_reminder, cert_expiring, cert_changed, protocol_changed, tools_changed, auth_required_entered, auth_required_left, got "incident_open"',
       ],
     },
+    { name: 'flapping: a limit of 0, a misspelt key', text: 'alerts:\n  flapping: { limit: 0, windowMinute: 5 }\n', errors: ['alerts.flapping.limit: must be at least 1, got 0', 'alerts.flapping.windowMinute: unknown key (did you mean "windowMinutes"?)'] },
     { name: 'reminderMinutes below 0', text: 'alerts:\n  reminderMinutes: -1\n', errors: ['alerts.reminderMinutes: must be at least 0, got -1'] },
     { name: 'a threshold of 0 days', text: 'alerts:\n  certThresholdsDays: [30, 0]\n', errors: ['alerts.certThresholdsDays[1]: must be at least 1, got 0'] },
     {
@@ -268,7 +271,7 @@ describe('alerts config: describeConfig', () => {
     const text = lines.join('\n');
     for (const secret of SECRETS) assert.ok(!text.includes(secret), `the description leaks ${secret}`);
     assert.deepEqual(lines.slice(lines.findIndex((l) => l.startsWith('alerts'))), [
-      'alerts      7 channel(s), 3 route(s), reminders every 30 min, certificate warnings at 30/7/1 days, 2 maintenance window(s)',
+      'alerts      7 channel(s), 3 route(s), reminders every 30 min, certificate warnings at 30/7/1 days, at most 3 opening(s) per 30 min, 2 maintenance window(s)',
       '  ops-hook: webhook',
       '  ops-slack: slack',
       '  guild: discord',
