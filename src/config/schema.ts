@@ -69,6 +69,12 @@ interface AlertChannelCommon {
   readonly name: string;
   /** Why the channel cannot send (an unset environment variable); its messages go to the dead letters. */
   readonly disabledReason: string | null;
+  /**
+   * Set on channels created through the API, whose URLs and SMTP hosts are user-supplied and so
+   * hostile (SSRF): every address delivery connects to is checked against it. Absent on channels
+   * from the configuration file, which the operator wrote (an internal relay is legitimate there).
+   */
+  readonly addressPolicy?: { readonly allowPrivate: boolean };
 }
 
 export interface WebhookChannelConfig extends AlertChannelCommon {
