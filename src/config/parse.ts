@@ -2,14 +2,11 @@
 // Precedence for settings: environment variable, then file, then default. Endpoints come only
 // from the file; their secrets are looked up in the environment here and nowhere else.
 import { parseDocument, type YAMLError } from 'yaml';
-import type * as z from 'zod';
 import { secretHeaderNames, type EndpointDefinition } from '../domain/endpoint.ts';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health.ts';
 import { DEFAULT_PROBE_SETTINGS } from '../probe/run-probe.ts';
 import {
-  ALLOWED_KEYS,
   DATABASE_FILE_NAME,
-  DEFAULT_ALERTS,
   DEFAULT_DATA_DIR,
   DEFAULT_LISTEN,
   DEFAULT_RETENTION,
@@ -24,23 +21,18 @@ import {
   drainTimeout,
   filePath,
   hostName,
-  kindOf,
   portNumber,
   publicUrl,
   retentionDays,
   show,
   slugify,
   suggest,
-  unknownKeyMessage,
-  type AlertChannelConfig,
-  type AlertRouteConfig,
-  type AlertsConfig,
   type Config,
   type ConfigFile,
   type ConfigResult,
+  type Env,
   type EndpointEntry,
   type ListenConfig,
-  type MaintenanceWindowConfig,
   type Parsed,
   type Parser,
   type ProbeConfig,
@@ -48,8 +40,10 @@ import {
   type SchedulerConfig,
   type SecretRef,
 } from './schema.ts';
+import { buildAlerts, describeAlerts } from './alerts.ts';
+import { formatIssue, formatPath, unsetReason } from './wording.ts';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './schema.ts';
 
 /** Parses and validates a configuration; `text` undefined means there is no file. */
 export function parseConfig(text: string | undefined, env: Env): ConfigResult {
@@ -63,7 +57,7 @@ export function parseConfig(text: string | undefined, env: Env): ConfigResult {
 
   const errors: string[] = [];
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) errors.push(...parsed.error.issues.flatMap(formatIssue));
+  if (!parsed.success) errors.push(...parsed.error.issues.flatMap((issue) => formatIssue(issue)));
   const overrides = readEnvOverrides(env, errors, warnings);
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
 
@@ -90,56 +84,6 @@ function parseYaml(text: string, warnings: string[]): { ok: true; value: unknown
   } catch (err) {
     // toJS throws for alias bombs (too many expansions) and circular aliases.
     return { ok: false, errors: [`YAML error: ${err instanceof Error ? err.message : String(err)}`] };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Error wording
-
-type Issue = z.ZodError['issues'][number];
-type PathSegment = PropertyKey;
-
-/** `endpoints[2].headers.X-Api-Key`; keys that would read ambiguously are quoted. */
-export function formatPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else {
-      const key = String(segment);
-      if (/^[A-Za-z0-9_$-]+$/.test(key)) out += out === '' ? key : `.${key}`;
-      else out += `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-function keyPattern(path: readonly PathSegment[]): string {
-  return path.map((s) => (typeof s === 'number' ? '[]' : String(s))).join('.').replace(/\.\[\]/g, '[]');
-}
-
-/** Alert channel fields whose values are credentials (Slack and Discord URLs carry their token). */
-const ALERT_SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['url', 'secret', 'topic', 'token', 'pass']);
-
-function isAlertSecretPath(path: readonly PathSegment[]): boolean {
-  return path[0] === 'alerts' && path[1] === 'channels' && path.some((s) => ALERT_SECRET_KEYS.has(s));
-}
-
-const EXPECTED: Readonly<Record<string, string>> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', number: 'a number' };
-
-function formatIssue(issue: Issue): string[] {
-  const path = formatPath(issue.path);
-  // Anything under headers or bearerToken may be a secret: describe its kind, never its text.
-  const secret = issue.path.some((s) => s === 'headers' || s === 'bearerToken') || isAlertSecretPath(issue.path);
-  const got = (value: unknown): string => (secret ? kindOf(value) : show(value));
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = ALLOWED_KEYS[keyPattern(issue.path)] ?? [];
-      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${unknownKeyMessage(key, allowed)}`);
-    }
-    case 'invalid_type':
-      return [`${path}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${got(issue.input)}`];
-    default:
-      return [`${path}: ${issue.message}`];
   }
 }
 
@@ -314,197 +258,6 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   return file.alerts == null ? config : { ...config, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Alerts
-
-type AlertsEntry = NonNullable<ConfigFile['alerts']>;
-type ChannelEntry = NonNullable<AlertsEntry['channels']>[number];
-
-/** Keys each channel type reads; any other channel key on that type is an error. */
-const CHANNEL_KEYS = {
-  webhook: ['url', 'secret'],
-  slack: ['url'],
-  discord: ['url'],
-  ntfy: ['url', 'topic', 'token'],
-  email: ['smtp'],
-} as const satisfies Record<AlertChannelConfig['type'], readonly (keyof ChannelEntry)[]>;
-const COMMON_CHANNEL_KEYS: readonly string[] = ['name', 'type'];
-
-const DEFAULT_NTFY_URL = 'https://ntfy.sh';
-const NTFY_TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
-
-function buildAlerts(file: AlertsEntry, env: Env, errors: string[], warnings: string[]): AlertsConfig {
-  const channels: AlertChannelConfig[] = [];
-  const names = new Map<string, number>();
-  for (const [index, entry] of (file.channels ?? []).entries()) {
-    const at = `alerts.channels[${index}]`;
-    const first = names.get(entry.name);
-    if (first !== undefined) errors.push(`${at}.name: "${entry.name}" is already the name of alerts.channels[${first}]; channel names must be unique`);
-    else names.set(entry.name, index);
-    const channel = buildChannel(entry, at, env, errors, warnings);
-    if (channel) channels.push(channel);
-  }
-
-  const known = [...names.keys()];
-  const routes: AlertRouteConfig[] = (file.routes ?? []).map((route, index) => {
-    const at = `alerts.routes[${index}]`;
-    if (route.channels.length === 0) errors.push(`${at}.channels: must name at least one channel`);
-    for (const [i, name] of route.channels.entries()) {
-      if (names.has(name)) continue;
-      const guess = suggest(name, known);
-      const hint = guess !== undefined ? ` (did you mean "${guess}"?)` : known.length > 0 ? ` (channels: ${known.join(', ')})` : ' (no channels are defined)';
-      errors.push(`${at}.channels[${i}]: no channel named "${name}"${hint}`);
-    }
-    return {
-      channels: [...new Set(route.channels)],
-      endpoints: route.endpoints == null ? null : [...new Set(route.endpoints)],
-      tags: route.tags == null ? null : [...new Set(route.tags)],
-      events: route.events == null ? null : [...new Set(route.events)],
-    };
-  });
-  const maintenance: MaintenanceWindowConfig[] = [];
-  for (const [index, entry] of (file.maintenance ?? []).entries()) {
-    const at = `alerts.maintenance[${index}]`;
-    const scope = { endpoints: entry.endpoints == null ? null : [...new Set(entry.endpoints)], tags: entry.tags == null ? null : [...new Set(entry.tags)] };
-    if (entry.weekly != null) {
-      if (entry.start != null || entry.end != null) errors.push(`${at}: give either weekly or start and end, not both`);
-      else maintenance.push({ kind: 'weekly', ...entry.weekly, ...scope });
-      continue;
-    }
-    if (entry.start == null || entry.end == null) {
-      errors.push(`${at}: needs start and end (a one-off window) or weekly: { day, start, durationMinutes }`);
-      continue;
-    }
-    if (Date.parse(entry.end) <= Date.parse(entry.start)) {
-      errors.push(`${at}.end: must be after start (${entry.start}), got ${entry.end}`);
-      continue;
-    }
-    maintenance.push({ kind: 'once', start: entry.start, end: entry.end, ...scope });
-  }
-
-  return {
-    channels,
-    routes,
-    reminderMinutes: file.reminderMinutes ?? DEFAULT_ALERTS.reminderMinutes,
-    certThresholdsDays: [...new Set(file.certThresholdsDays ?? DEFAULT_ALERTS.certThresholdsDays)].sort((a, b) => b - a),
-    flapping: { limit: file.flapping?.limit ?? DEFAULT_ALERTS.flapping.limit, windowMinutes: file.flapping?.windowMinutes ?? DEFAULT_ALERTS.flapping.windowMinutes },
-    maintenance,
-  };
-}
-
-function buildChannel(entry: ChannelEntry, at: string, env: Env, errors: string[], warnings: string[]): AlertChannelConfig | undefined {
-  const allowed: readonly string[] = CHANNEL_KEYS[entry.type];
-  let valid = true;
-  for (const key of Object.keys(entry)) {
-    if (entry[key as keyof ChannelEntry] == null || COMMON_CHANNEL_KEYS.includes(key) || allowed.includes(key)) continue;
-    errors.push(`${at}.${key}: not used by ${entry.type} channels (they take ${allowed.join(', ')})`);
-    valid = false;
-  }
-  const missing: string[] = [];
-  const secret = (ref: SecretRef | null | undefined, key: string, options: { required: boolean; warnLiteral: boolean; check?: (value: string) => string | undefined }): string | null => {
-    const path = `${at}.${key}`;
-    if (ref == null) {
-      if (options.required) {
-        errors.push(`${path}: required for ${entry.type} channels`);
-        valid = false;
-      }
-      return null;
-    }
-    const value = ref.kind === 'literal' ? ref.value.trim() : env[ref.name]?.trim();
-    if (ref.kind === 'env' && (value === undefined || value === '')) {
-      if (!missing.includes(ref.name)) missing.push(ref.name);
-      warnings.push(`${path}: environment variable ${ref.name} is not set; channel "${entry.name}" is disabled and its messages go to the dead letters`);
-      return '';
-    }
-    const source = ref.kind === 'env' ? `environment variable ${ref.name}` : 'the value';
-    if (value === undefined || value === '') {
-      errors.push(`${path}: must not be empty`);
-      valid = false;
-      return null;
-    }
-    if (/[\r\n\0]/.test(value)) {
-      errors.push(`${path}: ${source} contains a line break or NUL`);
-      valid = false;
-      return null;
-    }
-    const problem = options.check?.(value);
-    if (problem !== undefined) {
-      errors.push(`${path}: ${ref.kind === 'env' ? `${source}: ` : ''}${problem}`);
-      valid = false;
-      return null;
-    }
-    if (ref.kind === 'literal' && options.warnLiteral) warnings.push(`${path}: a secret written in the config file; prefer { env: VARIABLE } so the file can be shared and committed`);
-    return value;
-  };
-
-  const common = (): { name: string; disabledReason: string | null } => ({ name: entry.name, disabledReason: missing.length > 0 ? unsetReason(missing) : null });
-  let channel: AlertChannelConfig | undefined;
-  switch (entry.type) {
-    case 'webhook': {
-      const url = secret(entry.url, 'url', { required: true, warnLiteral: false, check: checkAlertUrl });
-      const hmacSecret = secret(entry.secret, 'secret', { required: false, warnLiteral: true });
-      if (entry.secret == null) warnings.push(`${at}.secret: not set; webhook bodies from channel "${entry.name}" are not signed`);
-      if (url !== null) channel = { type: 'webhook', ...common(), secrets: { url, hmacSecret } };
-      break;
-    }
-    case 'slack':
-    case 'discord': {
-      const url = secret(entry.url, 'url', { required: true, warnLiteral: true, check: checkAlertUrl });
-      if (url !== null) channel = { type: entry.type, ...common(), secrets: { url } };
-      break;
-    }
-    case 'ntfy': {
-      const url = entry.url == null ? DEFAULT_NTFY_URL : secret(entry.url, 'url', { required: true, warnLiteral: false, check: checkAlertUrl });
-      const topic = secret(entry.topic, 'topic', {
-        required: true,
-        warnLiteral: false,
-        check: (value) => (NTFY_TOPIC.test(value) ? undefined : 'expected an ntfy topic (1 to 64 letters, digits, - and _)'),
-      });
-      const token = secret(entry.token, 'token', { required: false, warnLiteral: true });
-      if (url !== null && topic !== null) channel = { type: 'ntfy', ...common(), secrets: { url: url.replace(/\/+$/, ''), topic, token } };
-      break;
-    }
-    case 'email': {
-      const smtp = entry.smtp;
-      if (smtp == null) {
-        errors.push(`${at}.smtp: required for email channels`);
-        return undefined;
-      }
-      const to = [...new Set(smtp.to ?? [])];
-      if (to.length === 0) errors.push(`${at}.smtp.to: must list at least one address`);
-      const pass = secret(smtp.pass, 'smtp.pass', { required: false, warnLiteral: true });
-      if ((smtp.user == null) !== (smtp.pass == null)) errors.push(`${at}.smtp: give both user and pass, or neither`);
-      const secure = smtp.secure ?? smtp.port === 465;
-      channel = {
-        type: 'email',
-        ...common(),
-        host: smtp.host,
-        port: smtp.port ?? (secure ? 465 : 587),
-        secure,
-        user: smtp.user ?? null,
-        from: smtp.from,
-        to,
-        secrets: { pass },
-      };
-      break;
-    }
-  }
-  return valid ? channel : undefined;
-}
-
-/** Alert URLs may hold tokens (Slack, Discord): errors show the scheme and host at most. */
-function checkAlertUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'expected an absolute http or https URL (the value is not shown: it may hold a token)';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `only http and https URLs can receive alerts, not ${url.protocol.slice(0, -1).slice(0, 20)}`;
-  if (url.username !== '' || url.password !== '') return `must not contain user:password (host ${url.host})`;
-  return undefined;
-}
-
 function buildEndpoints(
   entries: readonly EndpointEntry[],
   settings: { scheduler: SchedulerConfig; probe: ProbeConfig },
@@ -563,11 +316,6 @@ function buildEndpoints(
       secrets: { headers: secrets.headers, bearerToken: secrets.bearerToken },
     };
   });
-}
-
-export function unsetReason(names: readonly string[]): string {
-  if (names.length === 1) return `environment variable ${names[0]} is not set`;
-  return `environment variables ${names.slice(0, -1).join(', ')} and ${names.at(-1)} are not set`;
 }
 
 interface ResolvedSecrets {
@@ -690,19 +438,4 @@ export function describeConfig(config: Config): string {
   }
   if (config.alerts) lines.push(...describeAlerts(config.alerts));
   return lines.join('\n');
-}
-
-function describeAlerts(a: AlertsConfig): string[] {
-  const thresholds = a.certThresholdsDays.length > 0 ? `certificate warnings at ${a.certThresholdsDays.join('/')} days` : 'no certificate warnings';
-  const lines = [
-    `alerts      ${a.channels.length} channel(s), ${a.routes.length > 0 ? `${a.routes.length} route(s)` : 'every alert to every channel'}, ` +
-      `reminders ${a.reminderMinutes > 0 ? `every ${a.reminderMinutes} min` : 'off'}, ${thresholds}, ` +
-      `at most ${a.flapping.limit} opening(s) per ${a.flapping.windowMinutes} min, ${a.maintenance.length} maintenance window(s)`,
-  ];
-  for (const c of a.channels) {
-    // Where it goes, never how: URLs, topics and passwords stay out.
-    const target = c.type === 'email' ? `${c.host}:${c.port}${c.secure ? ' (TLS)' : ''} to ${c.to.join(', ')}` : c.type;
-    lines.push(`  ${c.name}: ${target}${c.disabledReason !== null ? `, DISABLED: ${c.disabledReason}` : ''}`);
-  }
-  return lines;
 }

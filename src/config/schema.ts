@@ -156,6 +156,9 @@ export const DEFAULT_ALERTS: AlertsConfig = Object.freeze({
   maintenance: Object.freeze([]),
 });
 
+/** Environment variables by name (process.env, or a test's own). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export type ConfigResult = { readonly ok: true; readonly config: Config; readonly warnings: string[] } | { readonly ok: false; readonly errors: string[] };
 
 export const DEFAULT_CONFIG_FILE = 'mcpwatch.yaml';
@@ -640,7 +643,7 @@ const smtpShape = {
   to: z.array(field(emailAddress)).nullish(),
 };
 
-const alertChannelShape = {
+export const alertChannelShape = {
   name: field(required(slug)),
   type: field(required(oneOf(ALERT_CHANNEL_TYPES))),
   url: optional(secretRef),
@@ -650,7 +653,7 @@ const alertChannelShape = {
   smtp: z.strictObject(smtpShape).nullish(),
 };
 
-const alertRouteShape = {
+export const alertRouteShape = {
   channels: z.array(field(slug)),
   endpoints: z.array(field(slug)).nullish(),
   tags: z.array(field(tag)).nullish(),
@@ -663,7 +666,7 @@ const weeklyShape = {
   durationMinutes: field(required(wholeNumber(1, 7 * 24 * 60))),
 };
 
-const maintenanceShape = {
+export const maintenanceShape = {
   endpoints: z.array(field(slug)).nullish(),
   tags: z.array(field(tag)).nullish(),
   start: optional(timestamp),

@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import { DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_MS, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
-import { formatPath, unsetReason, type Env } from './parse.ts';
+import type { Env } from './schema.ts';
+import { formatPath, unsetReason } from './wording.ts';
 import { HEADER_NAME, RESERVED_HEADERS, SLUG_MAX_LENGTH, deepFreeze, endpointUrl, kindOf, show, slugify } from './schema.ts';
 
 export type ImportResult =
