@@ -31,4 +31,4 @@ export function discordBody(message: AlertMessage): Record<string, unknown> {
 }
 
 export const discordChannel: ChannelFactory<DiscordChannelConfig> = (config, deps) => async (message, signal) =>
-  postJson({ url: config.secrets.url, body: JSON.stringify(discordBody(message)), headers: { 'user-agent': deps.userAgent }, signal, clock: deps.clock });
+  postJson({ url: config.secrets.url, body: JSON.stringify(discordBody(message)), headers: { 'user-agent': deps.userAgent }, signal, clock: deps.clock, addressPolicy: config.addressPolicy });

@@ -3,7 +3,9 @@
 // a retry after a lost "250 OK" is a duplicate mail clients can recognise.
 import { createTransport } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/schema.ts';
-import type { AlertMessage } from '../types.ts';
+import { hostIsIpLiteral } from '../../probe/address-policy.ts';
+import type { AlertMessage, DeliveryOutcome } from '../types.ts';
+import { resolveVetted } from './address-guard.ts';
 import type { ChannelFactory } from './channel.ts';
 import { failureText, redact } from './post-json.ts';
 
@@ -28,10 +30,34 @@ function replyCode(err: unknown): number | undefined {
   return typeof err.responseCode === 'number' ? err.responseCode : undefined;
 }
 
+type SmtpTarget = { readonly ok: true; readonly host: string; readonly servername?: string } | { readonly ok: false; readonly outcome: DeliveryOutcome };
+
+/**
+ * Where to connect. Under an address policy, the host is resolved and vetted here and nodemailer
+ * is given the vetted IP (left to itself it would resolve the name again, a rebinding window),
+ * with the configured name as TLS server name so the certificate is still checked against it.
+ */
+async function smtpTarget(config: EmailChannelConfig, signal: AbortSignal, secrets: readonly string[]): Promise<SmtpTarget> {
+  if (config.addressPolicy === undefined) return { ok: true, host: config.host };
+  try {
+    const vetted = await resolveVetted(config.host, config.addressPolicy);
+    if (!vetted.ok) return { ok: false, outcome: { ok: false, retryable: false, detail: redact(vetted.detail, secrets) } };
+    const ip = vetted.addresses[0].address;
+    return hostIsIpLiteral(config.host) === undefined ? { ok: true, host: ip, servername: config.host } : { ok: true, host: ip };
+  } catch (err) {
+    // A name that does not resolve (yet) is the ordinary, retryable DNS failure.
+    return { ok: false, outcome: { ok: false, retryable: true, detail: redact(failureText(err, signal), secrets) } };
+  }
+}
+
 export const emailChannel: ChannelFactory<EmailChannelConfig> = (config) => async (message, signal) => {
   const pass = config.secrets.pass;
+  const secrets = pass !== null ? [pass] : [];
+  const target = await smtpTarget(config, signal, secrets);
+  if (!target.ok) return target.outcome;
   const transport = createTransport({
-    host: config.host,
+    host: target.host,
+    ...(target.servername !== undefined ? { tls: { servername: target.servername } } : {}),
     port: config.port,
     secure: config.secure,
     ...(config.user !== null && pass !== null ? { auth: { user: config.user, pass } } : {}),
@@ -53,7 +79,7 @@ export const emailChannel: ChannelFactory<EmailChannelConfig> = (config) => asyn
     return { ok: true };
   } catch (err) {
     const code = replyCode(err);
-    const detail = redact(failureText(err, signal), pass !== null ? [pass] : []);
+    const detail = redact(failureText(err, signal), secrets);
     // SMTP's own split: 5xx is permanent (bad recipient, refused login), 4xx and no answer are not.
     return { ok: false, retryable: code === undefined || code < 500, detail };
   } finally {

@@ -27,6 +27,7 @@ export const ntfyChannel: ChannelFactory<NtfyChannelConfig> = (config, deps) => 
     headers: { 'user-agent': deps.userAgent, ...(token !== null && token !== '' ? { authorization: `Bearer ${token}` } : {}) },
     signal,
     clock: deps.clock,
+    addressPolicy: config.addressPolicy,
     secrets: [topic, ...(token !== null ? [token] : [])],
   });
 };

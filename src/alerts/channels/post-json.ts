@@ -2,7 +2,10 @@
 // a webhook URL is a credential, and following a redirect would hand the body to wherever the
 // Location points. Nothing that could hold a secret (the URL, its path, tokens) reaches `detail`.
 import { request } from 'undici';
+import type { AddressPolicy } from '../../probe/address-policy.ts';
 import type { DeliveryOutcome } from '../types.ts';
+import { AddressRefusedError } from './address-guard.ts';
+import { guardedDispatcher } from './guarded-dispatcher.ts';
 
 const MAX_RESPONSE_BYTES = 2048;
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -16,6 +19,8 @@ export interface PostJson {
   readonly secrets?: readonly string[];
   /** ms since the epoch, for Retry-After dates. */
   readonly clock?: () => number;
+  /** Set for channels with user-supplied URLs: only addresses it admits are connected to. */
+  readonly addressPolicy?: AddressPolicy;
 }
 
 export async function postJson(options: PostJson): Promise<DeliveryOutcome> {
@@ -28,8 +33,17 @@ export async function postJson(options: PostJson): Promise<DeliveryOutcome> {
   // Validated in the config already; checked again because this is where the request leaves.
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, retryable: false, detail: `refusing to post to a ${url.protocol} URL` };
   const hide = [options.url, url.pathname.length > 1 ? url.pathname : '', url.search.length > 1 ? url.search : '', ...(options.secrets ?? [])];
+  const guard = options.addressPolicy === undefined ? undefined : guardedDispatcher(url.hostname, options.addressPolicy);
+  // A refused address stays refused: retrying would only knock on the same door again.
+  if (guard?.ok === false) return { ok: false, retryable: false, detail: redact(guard.detail, hide) };
   try {
-    const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: options.body, signal: options.signal });
+    const response = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: options.body,
+      signal: options.signal,
+      ...(guard?.ok === true ? { dispatcher: guard.dispatcher } : {}),
+    });
     const text = redact(await readSome(response.body, MAX_RESPONSE_BYTES), hide);
     const status = response.statusCode;
     const said = text === '' ? '' : `: ${text}`;
@@ -42,7 +56,7 @@ export async function postJson(options: PostJson): Promise<DeliveryOutcome> {
     const why = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
     return { ok: false, retryable: false, detail: `HTTP ${status}${why}${said}` };
   } catch (err) {
-    return { ok: false, retryable: true, detail: redact(failureText(err, options.signal), hide) };
+    return { ok: false, retryable: !(err instanceof AddressRefusedError), detail: redact(failureText(err, options.signal), hide) };
   }
 }
 

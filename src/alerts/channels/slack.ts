@@ -31,4 +31,4 @@ export function slackBody(message: AlertMessage): Record<string, unknown> {
 }
 
 export const slackChannel: ChannelFactory<SlackChannelConfig> = (config, deps) => async (message, signal) =>
-  postJson({ url: config.secrets.url, body: JSON.stringify(slackBody(message)), headers: { 'user-agent': deps.userAgent }, signal, clock: deps.clock });
+  postJson({ url: config.secrets.url, body: JSON.stringify(slackBody(message)), headers: { 'user-agent': deps.userAgent }, signal, clock: deps.clock, addressPolicy: config.addressPolicy });

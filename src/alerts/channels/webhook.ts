@@ -42,6 +42,7 @@ export const webhookChannel: ChannelFactory<WebhookChannelConfig> = (config, dep
     body,
     signal,
     clock: deps.clock,
+    addressPolicy: config.addressPolicy,
     headers: {
       'user-agent': deps.userAgent,
       'idempotency-key': message.key,
