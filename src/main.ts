@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { parseCommand, UsageError, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
+import type { AlertSettings } from './alerts/settings.ts';
+import { parseCommand, UsageError, type AlertTestCommand, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
-import type { Config } from './config/schema.ts';
+import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
+import type { SqliteStore } from './store/sqlite-store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
 
 // The service's modules (Fastify, SQLite, the scheduler) load only for the commands that use
@@ -26,8 +28,13 @@ async function loadService() {
     import('./service/retention.ts'),
     import('./store/sqlite-store.ts'),
   ]);
-  const alerts = await import('./alerts/start.ts');
-  const alertCli = await import('./alerts/cli.ts');
+  const [alerts, alertCli, alertSettings, alertSettingsStore, schema] = await Promise.all([
+    import('./alerts/start.ts'),
+    import('./alerts/cli.ts'),
+    import('./alerts/settings.ts'),
+    import('./store/sqlite-alert-settings.ts'),
+    import('./config/schema.ts'),
+  ]);
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -41,6 +48,9 @@ async function loadService() {
     openSqliteStore: store.openSqliteStore,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
+    AlertSettings: alertSettings.AlertSettings,
+    SqliteAlertSettings: alertSettingsStore.SqliteAlertSettings,
+    DEFAULT_ALERTS: schema.DEFAULT_ALERTS,
   };
 }
 
@@ -65,7 +75,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     case 'token':
       return tokens(command, env);
     case 'alert':
-      return service.runAlertTest(configOrExit(command.configPath, env), command, process.stdout);
+      return alertTest(command, env);
   }
 }
 
@@ -90,6 +100,30 @@ async function check(command: CheckCommand): Promise<number> {
   const result = await runProbe(command.request, { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) }, { signal: controller.signal });
   process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
   return exitCodeFor(result);
+}
+
+/** The file's alert settings plus those made through the API, which live in the database. */
+function alertSettings(store: SqliteStore, config: Config, log?: Logger): AlertSettings {
+  return new service.AlertSettings({
+    base: config.alerts ?? service.DEFAULT_ALERTS,
+    store: new service.SqliteAlertSettings(store.database),
+    allowPrivate: config.probe.allowPrivate,
+    ...(log ? { logger: log } : {}),
+  });
+}
+
+async function alertTest(command: AlertTestCommand, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = configOrExit(command.configPath, env);
+  // Channels made through the API are in the database; without one there are only the file's.
+  if (!existsSync(config.databasePath)) return service.runAlertTest(config, config.alerts ?? service.DEFAULT_ALERTS, command, process.stdout);
+  const store = service.openSqliteStore(config.databasePath);
+  let alerts: AlertsConfig;
+  try {
+    alerts = alertSettings(store, config).current();
+  } finally {
+    store.close();
+  }
+  return service.runAlertTest(config, alerts, command, process.stdout);
 }
 
 function configOrExit(path: string | undefined, env: NodeJS.ProcessEnv): Config {
@@ -149,7 +183,8 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   );
   const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
   monitor.start();
-  const alerts = service.startAlerts({ store, config, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
+  const settings = alertSettings(store, config, log.child({ component: 'alerts' }));
+  const alerts = service.startAlerts({ store, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
   const app = await service.buildApp(
     {
       store,
@@ -165,6 +200,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
       latestResult: (id) => monitor.latestResult(id),
       alerts: alerts.outbox,
+      alertSettings: settings,
     },
     { logger: log.child({ component: 'http' }) },
   );

@@ -2,7 +2,7 @@
 // the outbox, so it works while `serve` runs elsewhere and says at once whether it arrived).
 import { randomUUID } from 'node:crypto';
 import type { AlertTestCommand } from '../cli/args.ts';
-import { DEFAULT_ALERTS, type Config } from '../config/schema.ts';
+import type { AlertsConfig, Config } from '../config/schema.ts';
 import { MCPWATCH_VERSION } from '../version.ts';
 import { createChannel } from './channels/index.ts';
 import { DEFAULT_DISPATCHER_OPTIONS } from './dispatcher.ts';
@@ -15,26 +15,34 @@ export interface TestAlertOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Sends one test message; unknown and disabled channels fail without sending. */
-export async function sendTestAlert(config: Config, channelName: string, options: TestAlertOptions = {}): Promise<DeliveryOutcome> {
+/**
+ * Sends one test message through a channel of `alerts` (the file's section, or the settings in
+ * force with the API's channels); unknown and disabled channels fail without sending.
+ */
+export async function sendTestAlert(alerts: AlertsConfig, publicUrl: string | null, channelName: string, options: TestAlertOptions = {}): Promise<DeliveryOutcome> {
   const clock = options.clock ?? Date.now;
-  const alerts = config.alerts ?? DEFAULT_ALERTS;
   const channelConfig = alerts.channels.find((c) => c.name === channelName);
   if (!channelConfig) {
     const known = alerts.channels.map((c) => c.name);
-    return { ok: false, retryable: false, detail: `no alert channel named "${channelName}" (${known.length > 0 ? `channels: ${known.join(', ')}` : 'the configuration defines none'})` };
+    return { ok: false, retryable: false, detail: `no alert channel named "${channelName}" (${known.length > 0 ? `channels: ${known.join(', ')}` : 'none are defined'})` };
   }
   const channel = createChannel(channelConfig, { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` });
   if (channel.disabledReason !== null) return { ok: false, retryable: false, detail: `channel "${channelName}" is disabled: ${channel.disabledReason}` };
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_DISPATCHER_OPTIONS.attemptTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   // A fresh key each time: a receiver that drops repeats must not drop the second test.
-  return channel.send(testMessage(channelName, randomUUID(), clock(), config.publicUrl), signal);
+  return channel.send(testMessage(channelName, randomUUID(), clock(), publicUrl), signal);
 }
 
 /** The command: prints the outcome, exit status 0 when the receiver accepted the message. */
-export async function runAlertTest(config: Config, command: AlertTestCommand, out: { write(text: string): unknown }, options: TestAlertOptions = {}): Promise<number> {
-  const outcome = await sendTestAlert(config, command.channel, options);
+export async function runAlertTest(
+  config: Config,
+  alerts: AlertsConfig,
+  command: AlertTestCommand,
+  out: { write(text: string): unknown },
+  options: TestAlertOptions = {},
+): Promise<number> {
+  const outcome = await sendTestAlert(alerts, config.publicUrl, command.channel, options);
   if (outcome.ok) {
     out.write(`test message sent through "${command.channel}"${outcome.detail !== undefined ? ` (${outcome.detail})` : ''}\n`);
     return 0;

@@ -34,7 +34,8 @@ export function backoffMs(failures: number, options: Pick<DispatcherOptions, 'ba
 
 export interface DispatcherDeps {
   readonly outbox: AlertOutbox;
-  readonly channels: ReadonlyMap<string, Channel>;
+  /** The channels in force now (the API may add, change or remove one at any time). */
+  readonly channels: () => ReadonlyMap<string, Channel>;
   readonly logger: Logger;
   /** ms since the epoch. */
   readonly clock: () => number;
@@ -93,7 +94,7 @@ export class Dispatcher {
 
   async #deliver(entry: OutboxEntry): Promise<void> {
     const { outbox, logger } = this.#deps;
-    const channel = this.#deps.channels.get(entry.channel);
+    const channel = this.#deps.channels().get(entry.channel);
     const about = { alert: entry.kind, channel: entry.channel, endpoint: entry.message.endpoint?.slug ?? null, id: entry.id, attempt: entry.attempts + 1 };
     if (!channel) {
       outbox.markFailed(entry.id, `channel "${entry.channel}" is no longer configured`, null);

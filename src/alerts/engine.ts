@@ -17,7 +17,8 @@ import { initialAlertState, type AlertEndpointState, type AlertEvent } from './t
 export interface AlertEngineDeps {
   readonly store: Pick<Store, 'events' | 'incidents' | 'toolSnapshots' | 'listEndpoints' | 'getEndpoint'>;
   readonly outbox: AlertOutbox;
-  readonly alerts: AlertsConfig;
+  /** The settings in force (they change when the API edits channels, routes or windows). */
+  readonly alerts: () => AlertsConfig;
   readonly publicUrl: string | null;
   /** The endpoint's live health state (the Recorder's memory). */
   readonly live: (endpointId: number) => EndpointState;
@@ -38,17 +39,27 @@ export interface PassReport {
 
 export class AlertEngine {
   readonly #deps: AlertEngineDeps;
-  readonly #policy: AlertPolicy;
+  #policyFor: AlertsConfig | undefined;
+  #policy: AlertPolicy | undefined;
   readonly #instance: string;
   readonly #batchSize: number;
   readonly #states = new Map<number, AlertEndpointState>();
 
   constructor(deps: AlertEngineDeps) {
     this.#deps = deps;
-    this.#policy = alertPolicy(deps.alerts);
     this.#instance = deps.outbox.instanceId();
     this.#batchSize = deps.batchSize ?? 500;
     for (const state of deps.outbox.loadStates()) this.#states.set(state.endpointId, state);
+  }
+
+  /** The rules' policy for the settings in force, worked out again only when they change. */
+  #currentPolicy(): AlertPolicy {
+    const alerts = this.#deps.alerts();
+    if (this.#policyFor !== alerts || this.#policy === undefined) {
+      this.#policyFor = alerts;
+      this.#policy = alertPolicy(alerts);
+    }
+    return this.#policy;
   }
 
   state(endpointId: number): AlertEndpointState {
@@ -78,7 +89,7 @@ export class AlertEngine {
         const endpoint = endpoints.get(stored.endpointId);
         if (!endpoint) continue;
         const before = changed.get(endpoint.id) ?? this.state(endpoint.id);
-        const derived = deriveFromEvent(before, { id: stored.id, endpointId: endpoint.id, event: stored.data }, this.#context(endpoint, stored.data), this.#policy);
+        const derived = deriveFromEvent(before, { id: stored.id, endpointId: endpoint.id, event: stored.data }, this.#context(endpoint, stored.data), this.#currentPolicy());
         if (derived.state !== before) changed.set(endpoint.id, derived.state);
         entries.push(...this.#entries(derived.alerts, endpoint));
       }
@@ -102,11 +113,13 @@ export class AlertEngine {
     const changed: AlertEndpointState[] = [];
     const entries: NewOutboxEntry[] = [];
     const endpoints = this.#deps.endpoints?.() ?? this.#deps.store.listEndpoints();
+    const alerts = this.#deps.alerts();
+    const policy = this.#currentPolicy();
     for (const endpoint of endpoints) {
       // A paused endpoint is not being watched: nothing new is true about it.
       if (endpoint.paused) continue;
       const before = this.state(endpoint.id);
-      const derived = deriveOnTick(before, this.#deps.live(endpoint.id), now, { inMaintenance: inMaintenance(this.#deps.alerts.maintenance, endpoint, now) }, this.#policy);
+      const derived = deriveOnTick(before, this.#deps.live(endpoint.id), now, { inMaintenance: inMaintenance(alerts.maintenance, endpoint, now) }, policy);
       if (derived.state !== before) changed.push(derived.state);
       entries.push(...this.#entries(derived.alerts, endpoint));
     }
@@ -119,8 +132,8 @@ export class AlertEngine {
   }
 
   #context(endpoint: Endpoint, event: HealthEvent): EventContext {
-    const { store, alerts } = this.#deps;
-    const base = { inMaintenance: inMaintenance(alerts.maintenance, endpoint, Date.parse(event.at)) };
+    const { store } = this.#deps;
+    const base = { inMaintenance: inMaintenance(this.#deps.alerts().maintenance, endpoint, Date.parse(event.at)) };
     switch (event.kind) {
       case 'incident_opened': {
         const found = store.incidents({ endpointId: endpoint.id, limit: 20 }).find((i) => i.startedAt === event.startedAt);
@@ -147,8 +160,9 @@ export class AlertEngine {
     const state = this.#deps.live(endpoint.id);
     const live = { status: state.lastStatus, code: state.lastCode, detail: state.lastCode !== null ? state.lastDetail : null };
     const out: NewOutboxEntry[] = [];
+    const settings = this.#deps.alerts();
     for (const alert of alerts) {
-      for (const channel of routeChannels(this.#deps.alerts, alert.kind, endpoint)) {
+      for (const channel of routeChannels(settings, alert.kind, endpoint)) {
         const key = idempotencyKey(this.#instance, alert.key, channel);
         out.push({ idempotencyKey: key, channel, endpointId: endpoint.id, suppressed: alert.suppressed, message: buildMessage(alert, { endpoint, live, publicUrl: this.#deps.publicUrl }, key) });
       }

@@ -25,6 +25,7 @@ import { MCPWATCH_VERSION } from '../version.ts';
 import { createChannel, type Channel } from './channels/index.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { AlertEngine } from './engine.ts';
+import { staticAlerts, type AlertsSource } from './settings.ts';
 
 export interface AlertLoopOptions {
   /** How often to look for new events and due deliveries. */
@@ -54,6 +55,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 export interface StartAlertsDeps {
   readonly store: SqliteStore;
   readonly config: Config;
+  /** The alert settings in force and their changes; the file's `alerts:` section alone by default. */
+  readonly settings?: AlertsSource;
   readonly recorder: { state(endpointId: number): EndpointState; onEvent(listener: EventListener): void };
   /** The endpoints being monitored (e.g. `() => monitor.endpoints`); the store's list by default. */
   readonly endpoints?: () => readonly Endpoint[];
@@ -76,24 +79,39 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
   const options: AlertLoopOptions = { ...DEFAULT_ALERT_LOOP, ...deps.options };
   const clock = deps.clock ?? Date.now;
   const log = deps.logger.child({ component: 'alerts' });
-  const alerts = deps.config.alerts ?? DEFAULT_ALERTS;
+  const settings = deps.settings ?? staticAlerts(deps.config.alerts ?? DEFAULT_ALERTS);
   const outbox = new SqliteOutbox(deps.store.database, { clock });
-  const channels = new Map<string, Channel>(alerts.channels.map((c) => [c.name, createChannel(c, { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` })]));
+  const channelDeps = { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` };
+  let channels = new Map<string, Channel>();
+  const loadChannels = (): void => {
+    const alerts = settings.current();
+    channels = new Map(alerts.channels.map((c) => [c.name, createChannel(c, channelDeps)]));
+    for (const c of channels.values()) {
+      if (c.disabledReason !== null) log.warn({ channel: c.name, type: c.type, reason: c.disabledReason }, 'alert channel disabled');
+    }
+  };
+  loadChannels();
   const engine = new AlertEngine({
     store: deps.store,
     outbox,
-    alerts,
+    alerts: () => settings.current(),
     publicUrl: deps.config.publicUrl,
     live: (id) => deps.recorder.state(id),
     ...(deps.endpoints ? { endpoints: deps.endpoints } : {}),
     clock,
   });
-  const dispatcher = new Dispatcher({ outbox, channels, logger: log, clock }, options.dispatch);
+  // Attempts in flight keep the channel they started with; the next ones use the new map.
+  const dispatcher = new Dispatcher({ outbox, channels: () => channels, logger: log, clock }, options.dispatch);
 
-  for (const c of channels.values()) {
-    if (c.disabledReason !== null) log.warn({ channel: c.name, type: c.type, reason: c.disabledReason }, 'alert channel disabled');
-  }
-  log.info({ channels: [...channels.values()].map((c) => `${c.name} (${c.type})`), routes: alerts.routes.length, maintenance: alerts.maintenance.length }, 'alerts started');
+  const summary = (): Record<string, unknown> => {
+    const alerts = settings.current();
+    return { channels: [...channels.values()].map((c) => `${c.name} (${c.type})`), routes: alerts.routes.length, maintenance: alerts.maintenance.length };
+  };
+  log.info(summary(), 'alerts started');
+  const stopListening = settings.onChange(() => {
+    loadChannels();
+    log.info(summary(), 'alert settings changed');
+  });
 
   let lastSweep = Number.NEGATIVE_INFINITY;
   let lastPrune = Number.NEGATIVE_INFINITY;
@@ -153,6 +171,7 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopListening();
       clearInterval(timer);
       clearTimeout(wake);
       try {

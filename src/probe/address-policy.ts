@@ -126,7 +126,8 @@ const ZERO_OR_ONE = ipaddr.IPv6.parseCIDR('::/127');
 // internal MCP servers, never to let a monitored URL read the instance's cloud credentials.
 // Multicast, unspecified, broadcast, documentation, reserved and benchmarking are absent too:
 // nothing legitimate is served there.
-const PRIVATE_CLASSES: ReadonlySet<AddressClass> = new Set<AddressClass>([
+/** The classes allowPrivate admits. */
+export const PRIVATE_CLASSES: ReadonlySet<AddressClass> = new Set<AddressClass>([
   'loopback',
   'private',
   'link-local',

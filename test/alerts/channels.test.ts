@@ -9,7 +9,7 @@ import { parseAlertCommand } from '../../src/cli/args.ts';
 import { buildMessage } from '../../src/alerts/message.ts';
 import type { AlertEvent, AlertMessage } from '../../src/alerts/types.ts';
 import { UsageError } from '../../src/cli/args.ts';
-import type { AlertChannelConfig, Config } from '../../src/config/schema.ts';
+import { DEFAULT_ALERTS, type AlertChannelConfig, type Config } from '../../src/config/schema.ts';
 import { mailHeader, signatureValid, startHttpReceiver, startSmtpReceiver, type HttpReceiver, type Reply, type SmtpReceiver } from './fixtures/receivers.ts';
 import { configFrom } from './fixtures/world.ts';
 
@@ -244,7 +244,7 @@ describe('mcpwatch alert test <channel>', () => {
     test(`sends a test message through ${name}`, async () => {
       const before = everything();
       const sink = out();
-      assert.equal(await runAlertTest(config, { command: 'alert', action: 'test', configPath: undefined, channel: name }, sink), 0);
+      assert.equal(await runAlertTest(config, config.alerts ?? DEFAULT_ALERTS, { command: 'alert', action: 'test', configPath: undefined, channel: name }, sink), 0);
       assert.match(sink.text, new RegExp(`^test message sent through "${name}"`));
       assert.equal(everything(), before + 1);
       assert.match(lastText(name) ?? '', /mcpwatch test message/);
@@ -252,17 +252,17 @@ describe('mcpwatch alert test <channel>', () => {
   }
 
   test('two tests in a row carry different keys (a deduplicating receiver shows both)', async () => {
-    await sendTestAlert(config, 'hook');
-    await sendTestAlert(config, 'hook');
+    await sendTestAlert(config.alerts ?? DEFAULT_ALERTS, null, 'hook');
+    await sendTestAlert(config.alerts ?? DEFAULT_ALERTS, null, 'hook');
     const [a, b] = hooks.requests.slice(-2).map((r) => r.headers['idempotency-key']);
     assert.notEqual(a, b);
   });
 
   test('unknown and disabled channels fail without sending', async () => {
     const sink = out();
-    assert.equal(await runAlertTest(config, { command: 'alert', action: 'test', configPath: undefined, channel: 'nope' }, sink), 1);
+    assert.equal(await runAlertTest(config, config.alerts ?? DEFAULT_ALERTS, { command: 'alert', action: 'test', configPath: undefined, channel: 'nope' }, sink), 1);
     assert.equal(sink.text, 'test message through "nope" failed: no alert channel named "nope" (channels: hook, chat, guild, phone, mail, badmail, off)\n');
-    assert.deepEqual(await sendTestAlert(config, 'off'), { ok: false, retryable: false, detail: 'channel "off" is disabled: environment variable NOT_SET is not set' });
+    assert.deepEqual(await sendTestAlert(config.alerts ?? DEFAULT_ALERTS, null, 'off'), { ok: false, retryable: false, detail: 'channel "off" is disabled: environment variable NOT_SET is not set' });
   });
 
   const parses: ReadonlyArray<{ args: string[]; expected: unknown }> = [
