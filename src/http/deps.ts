@@ -1,3 +1,4 @@
+import type { AlertSettings } from '../alerts/settings.ts';
 import type { Config } from '../config/schema.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
   /** The alert outbox, when alerting runs: counts, dead letters, retry. */
   readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry'>;
+  /** The alert settings in force; the API edits channels, routes and maintenance windows through it. */
+  readonly alertSettings?: AlertSettings;
   /** Largest event-loop delay since the last call, ms (for /metrics). */
   readonly loopDelayMs: () => number;
   /**

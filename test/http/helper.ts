@@ -29,7 +29,10 @@ export function testConfig(yaml = '', env: Record<string, string> = {}): Config 
   return parsed.config;
 }
 
-export async function buildTestApp(overrides: Partial<AppDeps> & { yaml?: string; checkResult?: ProbeResult } = {}): Promise<TestApp> {
+/** `withStore` adds deps built on the app's own store (alert settings, an outbox). */
+export async function buildTestApp(
+  overrides: Partial<AppDeps> & { yaml?: string; checkResult?: ProbeResult; withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps> } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-http-'));
   const store = openSqliteStore(join(dir, 'mcpwatch.db'));
   const config = overrides.config ?? testConfig(overrides.yaml ?? '');
@@ -65,6 +68,7 @@ export async function buildTestApp(overrides: Partial<AppDeps> & { yaml?: string
     loopDelayMs: () => 0,
     latestResult: () => undefined,
     ...overrides,
+    ...overrides.withStore?.(store, config),
   };
   (result as { app: FastifyInstance }).app = await buildApp(deps);
   return result;

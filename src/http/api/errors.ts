@@ -8,6 +8,8 @@ export type ApiErrorCode =
   | 'NOT_FOUND'
   | 'CONFIG_OWNED'
   | 'SLUG_TAKEN'
+  | 'NAME_TAKEN'
+  | 'IN_USE'
   | 'RATE_LIMITED'
   | 'INTERNAL';
 

@@ -5,6 +5,7 @@ import { TypeBoxValidatorCompiler, type TSchema, type TypeBoxTypeProvider } from
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { MCPWATCH_VERSION } from '../../version.ts';
 import { alertRoutes } from '../api/alert-routes.ts';
+import { alertSettingsRoutes } from '../api/alert-settings-routes.ts';
 import { checkRoute } from '../api/check-route.ts';
 import { dataRoutes } from '../api/data-routes.ts';
 import { endpointRoutes } from '../api/endpoint-routes.ts';
@@ -45,6 +46,7 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   dataRoutes(api, opts.deps);
   checkRoute(api, opts.deps);
   alertRoutes(api, opts.deps);
+  alertSettingsRoutes(api, opts.deps);
 
   api.setNotFoundHandler((request) => {
     throw new ApiError(404, 'NOT_FOUND', `no API route ${request.method} ${request.url.split('?')[0] ?? ''}`);

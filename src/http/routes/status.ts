@@ -29,7 +29,7 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const links = assetLinks(loadAssets());
   const baseUrl = deps.config.publicUrl ?? '';
 
-  const context = (): StatusContext => ({ now: deps.clock(), policy: deps.config.health, certWarnDays: deps.config.probe.certExpiringDays, maintenance: deps.config.alerts?.maintenance ?? [] });
+  const context = (): StatusContext => ({ now: deps.clock(), policy: deps.config.health, certWarnDays: deps.config.probe.certExpiringDays, maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [] });
   const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };
   const notFoundHtml = templates.render('not-found', { ...layout, title: 'Not found', bodyClass: 'page-notfound', jsonUrl: null, robots: 'noindex' });
   const notFoundJson = JSON.stringify({ error: 'not_found', message: 'no public status page with this name' });
