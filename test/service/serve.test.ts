@@ -1,8 +1,8 @@
 // `mcpwatch serve` as a real process: a YAML file of real loopback MCP servers, a real SQLite
 // file, real signals. Intervals are 1 s (scheduler.minIntervalS lowered) to keep this quick.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,55 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startEverything, startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { query, startServe, until, writeConfig } from '../fixtures/serve-process.ts';
 import { startSwitchablePort } from '../fixtures/switchable-port.ts';
-
-interface Serve {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
-  output: () => string;
-}
-
-function startServe(configPath: string): Serve {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', MCPWATCH_PORT: '0' } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, ms: performance.now() - started })),
-  );
-  return { child, exited, output: () => out };
-}
-
-function writeConfig(dir: string, yaml: string): string {
-  const path = join(dir, 'mcpwatch.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
-
-function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number, serve?: Serve): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    let value: T | undefined;
-    try {
-      value = fn();
-    } catch {
-      value = undefined; // the database may not exist yet
-    }
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}\n${serve?.output() ?? ''}`);
-    await delay(200);
-  }
-}
 
 const children: ChildProcess[] = [];
 after(() => {
