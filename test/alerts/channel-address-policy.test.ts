@@ -3,6 +3,7 @@
 // Every host here is 127.0.0.1, [::1] or localhost: even a broken guard only ever dials loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { smtpTarget } from '../../src/alerts/channels/email.ts';
 import { createChannel } from '../../src/alerts/channels/index.ts';
 import { buildMessage } from '../../src/alerts/message.ts';
 import type { AlertMessage, DeliveryOutcome } from '../../src/alerts/types.ts';
@@ -150,4 +151,16 @@ describe('email under an address policy', () => {
       }
     });
   }
+});
+
+describe('email under an address policy: a resolver that never answers', () => {
+  test('the attempt stops waiting at its deadline instead of at the resolver’s', async () => {
+    const config = emailChannel('mail.example.com', { allowPrivate: false });
+    const started = performance.now();
+    const target = await smtpTarget(config, AbortSignal.timeout(200), [], () => new Promise(() => undefined));
+    const ms = performance.now() - started;
+    assert.ok(!target.ok);
+    assert.deepEqual([target.outcome.ok, !target.outcome.ok && target.outcome.retryable, !target.outcome.ok && target.outcome.detail], [false, true, 'no answer within the time limit']);
+    assert.ok(ms < 2000, `took ${ms} ms`);
+  });
 });

@@ -5,7 +5,7 @@ import { createTransport } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/schema.ts';
 import { hostIsIpLiteral } from '../../probe/address-policy.ts';
 import type { AlertMessage, DeliveryOutcome } from '../types.ts';
-import { resolveVetted } from './address-guard.ts';
+import { resolveAll, resolveVetted, type ResolveAll } from './address-guard.ts';
 import type { ChannelFactory } from './channel.ts';
 import { failureText, redact } from './post-json.ts';
 
@@ -30,17 +30,18 @@ function replyCode(err: unknown): number | undefined {
   return typeof err.responseCode === 'number' ? err.responseCode : undefined;
 }
 
-type SmtpTarget = { readonly ok: true; readonly host: string; readonly servername?: string } | { readonly ok: false; readonly outcome: DeliveryOutcome };
+export type SmtpTarget = { readonly ok: true; readonly host: string; readonly servername?: string } | { readonly ok: false; readonly outcome: DeliveryOutcome };
 
 /**
  * Where to connect. Under an address policy, the host is resolved and vetted here and nodemailer
  * is given the vetted IP (left to itself it would resolve the name again, a rebinding window),
  * with the configured name as TLS server name so the certificate is still checked against it.
  */
-async function smtpTarget(config: EmailChannelConfig, signal: AbortSignal, secrets: readonly string[]): Promise<SmtpTarget> {
+export async function smtpTarget(config: EmailChannelConfig, signal: AbortSignal, secrets: readonly string[], resolve: ResolveAll = resolveAll): Promise<SmtpTarget> {
   if (config.addressPolicy === undefined) return { ok: true, host: config.host };
   try {
-    const vetted = await resolveVetted(config.host, config.addressPolicy);
+    // getaddrinfo cannot be cancelled; the attempt stops waiting for it at its deadline.
+    const vetted = await untilAborted(resolveVetted(config.host, config.addressPolicy, resolve), signal);
     if (!vetted.ok) return { ok: false, outcome: { ok: false, retryable: false, detail: redact(vetted.detail, secrets) } };
     const ip = vetted.addresses[0].address;
     return hostIsIpLiteral(config.host) === undefined ? { ok: true, host: ip, servername: config.host } : { ok: true, host: ip };
@@ -48,6 +49,15 @@ async function smtpTarget(config: EmailChannelConfig, signal: AbortSignal, secre
     // A name that does not resolve (yet) is the ordinary, retryable DNS failure.
     return { ok: false, outcome: { ok: false, retryable: true, detail: redact(failureText(err, signal), secrets) } };
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export const emailChannel: ChannelFactory<EmailChannelConfig> = (config) => async (message, signal) => {
