@@ -27,7 +27,7 @@ export interface AppDeps {
   /** The last full probe result of an endpoint since this process started (phases, certificate). */
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
   /** The alert outbox, when alerting runs: counts, dead letters, retry. */
-  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry'>;
+  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry' | 'backlog'>;
   /** The alert settings in force; the API edits channels, routes and maintenance windows through it. */
   readonly alertSettings?: AlertSettings;
   /** Largest event-loop delay since the last call, ms (for /metrics). */

@@ -5,6 +5,7 @@
 // window of recent lags, which prom-client's Summary (it wants every observation) cannot take.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { LAG_WINDOW, type SchedulerStats } from '../scheduler/scheduler.ts';
+import type { OutboxBacklog } from '../store/outbox.ts';
 import { familyHeader, formatValue } from './exposition.ts';
 
 export type SchedulerSnapshot = SchedulerStats & { readonly inFlight: number; readonly queued: number };
@@ -13,6 +14,10 @@ export interface ServiceMetricsSource {
   readonly scheduler: () => SchedulerSnapshot;
   /** Largest event-loop delay since the last call, ms. */
   readonly loopDelayMs: () => number;
+  /** The alert outbox's backlog, when alerting runs. */
+  readonly alerts?: () => OutboxBacklog;
+  /** ms since the epoch (the age of the oldest pending alert). */
+  readonly clock?: () => number;
 }
 
 export const LAG_QUANTILES = [0.5, 0.9, 0.99] as const;
@@ -42,6 +47,8 @@ export class ServiceMetrics {
   readonly #runErrors: Counter;
   readonly #loopDelay: Gauge;
   readonly #renderSeconds: Gauge;
+  readonly #alertMessages: Gauge | undefined;
+  readonly #alertOldest: Gauge | undefined;
 
   constructor(source: ServiceMetricsSource) {
     this.#source = source;
@@ -58,6 +65,11 @@ export class ServiceMetrics {
     this.#missed = new Counter({ name: 'mcpwatch_probes_missed_total', help: 'Slots dropped because the next slot had passed too (a stalled process or a clock jump).', registers });
     this.#runErrors = new Counter({ name: 'mcpwatch_probe_run_errors_total', help: 'Probe rounds that failed inside mcpwatch (a bug, not a server failure).', registers });
     this.#loopDelay = new Gauge({ name: 'mcpwatch_event_loop_delay_max_seconds', help: 'Largest event-loop delay since the previous scrape, in seconds.', registers });
+    if (source.alerts) {
+      // A dead letter is a page nobody received: worth its own alert rule (deploy/prometheus/alerts.yml).
+      this.#alertMessages = new Gauge({ name: 'mcpwatch_alert_messages', help: 'Alert messages waiting to be sent (pending) or given up on (dead letters).', labelNames: ['status'], registers });
+      this.#alertOldest = new Gauge({ name: 'mcpwatch_alert_oldest_pending_age_seconds', help: 'Age of the oldest alert message still waiting to be sent, in seconds; 0 when none is.', registers });
+    }
     this.#renderSeconds = new Gauge({ name: 'mcpwatch_metrics_render_seconds', help: 'CPU time this scrape spent listing endpoints and rendering their series (the slices, not the waits between them), in seconds.', registers });
   }
 
@@ -77,6 +89,13 @@ export class ServiceMetrics {
     setCounter(this.#missed, stats.missed);
     setCounter(this.#runErrors, stats.runErrors);
     this.#loopDelay.set(Math.max(0, this.#source.loopDelayMs()) / 1000);
+    const backlog = this.#source.alerts?.();
+    if (backlog) {
+      this.#alertMessages?.set({ status: 'pending' }, backlog.pending);
+      this.#alertMessages?.set({ status: 'dead' }, backlog.dead);
+      const now = (this.#source.clock ?? Date.now)();
+      this.#alertOldest?.set(backlog.oldestPendingAt === null ? 0 : Math.max(0, (now - Date.parse(backlog.oldestPendingAt)) / 1000));
+    }
     return (await processMetrics().metrics()) + (await this.registry.metrics()) + renderLagSummary(stats.recentLagsMs);
   }
 }

@@ -33,6 +33,13 @@ export interface OutboxEntry {
   readonly deliveredAt: string | null;
 }
 
+export interface OutboxBacklog {
+  readonly pending: number;
+  readonly dead: number;
+  /** created_at of the oldest message still waiting to be sent; null when none is. */
+  readonly oldestPendingAt: string | null;
+}
+
 /** What one pass of the alert rules produced, written in one transaction. */
 export interface AlertCommit {
   readonly entries: readonly NewOutboxEntry[];
@@ -66,6 +73,8 @@ export interface AlertOutbox {
   entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): OutboxEntry[];
   deadLetters(options: { readonly limit: number; readonly beforeId?: number }): OutboxEntry[];
   counts(): Readonly<Record<OutboxStatus, number>>;
+  /** What still needs attention, cheap enough for every scrape. */
+  backlog(): OutboxBacklog;
   /** Deletes up to `limit` delivered and suppressed entries created before `beforeMs`; dead letters stay. */
   prune(beforeMs: number, limit: number): number;
 }

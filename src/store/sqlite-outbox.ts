@@ -3,7 +3,7 @@
 // event loop for the busy timeout. On one connection the statements simply take turns.
 import type Database from 'better-sqlite3';
 import type { AlertEndpointState, AlertMessage, SuppressReason } from '../alerts/types.ts';
-import type { AlertCommit, AlertOutbox, OutboxEntry, OutboxStatus } from './outbox.ts';
+import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxStatus } from './outbox.ts';
 import { OUTBOX_STATUSES } from './outbox.ts';
 
 type Db = Database.Database;
@@ -91,6 +91,9 @@ export class SqliteOutbox implements AlertOutbox {
         `${select} WHERE (@status IS NULL OR status = @status) AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
       ),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM alert_outbox GROUP BY status'),
+      // Each on its partial index, so a scrape does not count 30 days of delivered messages.
+      pendingBacklog: db.prepare<[], { n: number; oldest: string | null }>("SELECT count(*) AS n, min(created_at) AS oldest FROM alert_outbox INDEXED BY alert_outbox_due WHERE status = 'pending'"),
+      deadCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM alert_outbox INDEXED BY alert_outbox_dead WHERE status = 'dead'"),
       prune: db.prepare<[string, number]>(
         "DELETE FROM alert_outbox WHERE id IN (SELECT id FROM alert_outbox WHERE status IN ('delivered', 'suppressed') AND created_at < ? ORDER BY id LIMIT ?)",
       ),
@@ -185,6 +188,11 @@ export class SqliteOutbox implements AlertOutbox {
       if (status !== undefined) out[status] = row.n;
     }
     return out;
+  }
+
+  backlog(): OutboxBacklog {
+    const pending = this.#s.pendingBacklog.get();
+    return { pending: pending?.n ?? 0, dead: this.#s.deadCount.get()?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
   }
 
   prune(beforeMs: number, limit: number): number {

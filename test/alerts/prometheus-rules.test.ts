@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { initialState, type EndpointState } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
+import { SqliteOutbox } from '../../src/store/sqlite-outbox.ts';
 import { buildTestApp, type TestApp } from '../http/helper.ts';
 
 const RULES = 'deploy/prometheus/alerts.yml';
@@ -119,6 +120,7 @@ describe('alert rules and dashboard use only metrics /metrics exports', () => {
       state: (id) => states.get(id) ?? initialState(id),
       latestResult: (id) => latest.get(id),
       scheduler: () => ({ dispatched: 10, skippedOverlap: 1, missed: 0, runErrors: 0, endpoints: 1, lastLagMs: 40, recentLagsMs: [10, 40, 900], inFlight: 1, queued: 0 }),
+      withStore: (store) => ({ alerts: new SqliteOutbox(store.database) }),
     });
     const endpoint = app.store.createEndpoint({
       slug: 'weather',

@@ -8,16 +8,14 @@ import { buildTestApp } from './helper.ts';
 
 describe('alerts API', () => {
   test('counts, dead letters and retry, with the right tokens', async () => {
-    let outbox: SqliteOutbox | undefined;
+    let outbox!: SqliteOutbox;
     const t = await buildTestApp({
-      alerts: {
-        counts: () => outbox!.counts(),
-        deadLetters: (o) => outbox!.deadLetters(o),
-        retry: (id) => outbox!.retry(id),
+      withStore: (store) => {
+        outbox = new SqliteOutbox(store.database);
+        return { alerts: outbox };
       },
     });
     try {
-      outbox = new SqliteOutbox(t.store.database);
       outbox.commit({ entries: [{ idempotencyKey: '00000000-0000-4000-8000-000000000001', channel: 'ops-hook', endpointId: null, message: testMessage('ops-hook', 'k1', Date.now(), null), suppressed: null }], states: [] });
       const [entry] = outbox.due(Date.now() + 1, 10);
       assert.ok(entry);
@@ -34,6 +32,11 @@ describe('alerts API', () => {
       const counts = await t.app.inject({ url: '/api/v1/alerts/outbox', headers: ro });
       assert.equal(counts.statusCode, 200);
       assert.deepEqual(counts.json(), { pending: 0, delivered: 0, dead: 1, suppressed: 0 });
+      // Prometheus sees the dead letter too (an alert rule pages on it).
+      const scraped = (await t.app.inject({ url: '/metrics' })).body;
+      assert.match(scraped, /^mcpwatch_alert_messages\{status="dead"\} 1$/m);
+      assert.match(scraped, /^mcpwatch_alert_messages\{status="pending"\} 0$/m);
+      assert.match(scraped, /^mcpwatch_alert_oldest_pending_age_seconds 0$/m);
       const dead = await t.app.inject({ url: '/api/v1/alerts/dead-letters', headers: ro });
       assert.equal(dead.statusCode, 200);
       const body = dead.json<{ deadLetters: Array<{ id: number; channel: string; lastError: string }> }>();
@@ -44,6 +47,7 @@ describe('alerts API', () => {
       const retried = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/dead-letters/${entry.id}/retry`, headers: full });
       assert.equal(retried.statusCode, 202);
       assert.deepEqual(outbox.counts(), { pending: 1, delivered: 0, dead: 0, suppressed: 0 });
+      assert.deepEqual(outbox.backlog(), { pending: 1, dead: 0, oldestPendingAt: outbox.get(entry.id)?.createdAt });
       assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/alerts/dead-letters/999/retry', headers: full })).statusCode, 404);
       // The dashboard says so while a dead letter exists, and not once it is queued again.
       assert.doesNotMatch((await t.app.inject({ url: '/' })).body, /Undelivered alerts/);
