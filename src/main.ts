@@ -202,7 +202,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       alerts: alerts.outbox,
       alertSettings: settings,
     },
-    { logger: log.child({ component: 'http' }) },
+    { logger: log.child({ component: 'http' }), trustProxy: config.listen.trustProxy },
   );
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });

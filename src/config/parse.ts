@@ -26,6 +26,7 @@ import {
   retentionDays,
   show,
   slugify,
+  trustedProxy,
   suggest,
   type Config,
   type ConfigFile,
@@ -95,6 +96,7 @@ interface EnvOverrides {
   readonly databasePath?: string;
   readonly host?: string;
   readonly port?: number;
+  readonly trustProxy?: boolean | string[];
   readonly publicUrl?: string;
   readonly allowPrivate?: boolean;
   readonly concurrency?: number;
@@ -108,6 +110,7 @@ export const SETTING_ENV_VARS = [
   'MCPWATCH_DB',
   'MCPWATCH_HOST',
   'MCPWATCH_PORT',
+  'MCPWATCH_TRUST_PROXY',
   'MCPWATCH_PUBLIC_URL',
   'MCPWATCH_ALLOW_PRIVATE',
   'MCPWATCH_CONCURRENCY',
@@ -129,6 +132,12 @@ const envBool: Parser<boolean> = (input) => {
   if (['true', '1', 'yes', 'on'].includes(word)) return { ok: true, value: true };
   if (['false', '0', 'no', 'off'].includes(word)) return { ok: true, value: false };
   return { ok: false, message: `expected true or false (or 1/0, yes/no, on/off), got ${show(input)}` };
+};
+
+/** MCPWATCH_TRUST_PROXY: a boolean word, or a comma-separated list of proxies. */
+const envTrustProxy: Parser<boolean | string[]> = (input) => {
+  const flag = envBool(input);
+  return flag.ok ? flag : commaList(trustedProxy)(input);
 };
 
 function commaList<T>(parse: Parser<T>): Parser<T[]> {
@@ -165,6 +174,7 @@ function readEnvOverrides(env: Env, errors: string[], warnings: string[]): EnvOv
     databasePath: take('MCPWATCH_DB', filePath),
     host: take('MCPWATCH_HOST', hostName),
     port: take('MCPWATCH_PORT', numeric(portNumber)),
+    trustProxy: take('MCPWATCH_TRUST_PROXY', envTrustProxy),
     publicUrl: take('MCPWATCH_PUBLIC_URL', publicUrl),
     allowPrivate: take('MCPWATCH_ALLOW_PRIVATE', envBool),
     concurrency: take('MCPWATCH_CONCURRENCY', numeric(concurrencyCount)),
@@ -187,7 +197,11 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   const databasePath = env.databasePath ?? file.databasePath ?? `${base}/${DATABASE_FILE_NAME}`;
 
   const l: NonNullable<ConfigFile['listen']> = file.listen ?? {};
-  const listen: ListenConfig = { host: env.host ?? l.host ?? DEFAULT_LISTEN.host, port: env.port ?? l.port ?? DEFAULT_LISTEN.port };
+  const listen: ListenConfig = {
+    host: env.host ?? l.host ?? DEFAULT_LISTEN.host,
+    port: env.port ?? l.port ?? DEFAULT_LISTEN.port,
+    trustProxy: env.trustProxy ?? l.trustProxy ?? DEFAULT_LISTEN.trustProxy,
+  };
 
   const p: NonNullable<ConfigFile['probe']> = file.probe ?? {};
   const d = DEFAULT_PROBE_SETTINGS;
@@ -410,7 +424,7 @@ export function describeConfig(config: Config): string {
   const shown = config.endpoints.filter((e) => e.public).length;
   const lines = [
     `data        ${config.dataDir} (database ${config.databasePath})`,
-    `listen      ${host}:${listen.port}${config.publicUrl !== null ? `, public URL ${config.publicUrl}` : ''}`,
+    `listen      ${host}:${listen.port}${config.publicUrl !== null ? `, public URL ${config.publicUrl}` : ''}${describeTrust(listen.trustProxy)}`,
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +
       `private addresses ${p.allowPrivate ? 'allowed' : 'refused'}, DNS ${p.dnsServers.length > 0 ? p.dnsServers.join(' ') : 'system resolver'}` +
       `${p.extraCaFile !== null ? `, extra CA ${p.extraCaFile}` : ''}`,
@@ -438,4 +452,9 @@ export function describeConfig(config: Config): string {
   }
   if (config.alerts) lines.push(...describeAlerts(config.alerts));
   return lines.join('\n');
+}
+
+function describeTrust(trust: ListenConfig['trustProxy']): string {
+  if (trust === false) return '';
+  return `, client addresses from X-Forwarded-For ${trust === true ? 'of any peer' : `of ${trust.join(', ')}`}`;
 }

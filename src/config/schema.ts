@@ -15,6 +15,13 @@ import type { ProbeSettings } from '../probe/run-probe.ts';
 export interface ListenConfig {
   readonly host: string;
   readonly port: number;
+  /**
+   * Which peers may say who the client is (X-Forwarded-For), so rate limits and logs see the
+   * client rather than the reverse proxy: false (nobody, the default), true (any peer: only when
+   * nothing but the proxy can reach mcpwatch), or addresses, CIDRs and the names loopback,
+   * linklocal and uniquelocal (the proxy's own addresses: the client is the nearest untrusted hop).
+   */
+  readonly trustProxy: boolean | readonly string[];
 }
 
 export interface ProbeConfig extends ProbeSettings {
@@ -164,7 +171,7 @@ export type ConfigResult = { readonly ok: true; readonly config: Config; readonl
 export const DEFAULT_CONFIG_FILE = 'mcpwatch.yaml';
 export const DEFAULT_DATA_DIR = './data';
 export const DATABASE_FILE_NAME = 'mcpwatch.db';
-export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080 });
+export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080, trustProxy: false });
 export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
   concurrency: 64,
   perHostConcurrency: 4,
@@ -357,6 +364,33 @@ export const hostName: Parser<string> = (input) => {
     return fail(`expected a host name or IP address such as "127.0.0.1" or "::", got ${show(input)}`);
   }
   return ok(input.trim());
+};
+
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One trusted proxy: an IP address, a CIDR, or loopback / linklocal / uniquelocal. */
+export const trustedProxy: Parser<string> = (input) => {
+  const bad = fail(`expected an IP address, a CIDR such as "172.16.0.0/12", or one of ${PROXY_RANGE_NAMES.join(', ')}, got ${show(input)}`);
+  if (typeof input !== 'string') return bad;
+  const value = input.trim();
+  if (PROXY_RANGE_NAMES.includes(value) || isIP(value) !== 0) return ok(value);
+  const cidr = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  const family = cidr ? isIP(cidr[1] ?? '') : 0;
+  if (cidr && family !== 0 && Number(cidr[2]) <= (family === 4 ? 32 : 128)) return ok(value);
+  return bad;
+};
+
+/** listen.trustProxy: true, false, or a list of trusted proxies. */
+export const trustProxySetting: Parser<boolean | string[]> = (input) => {
+  if (typeof input === 'boolean') return ok(input);
+  if (!Array.isArray(input)) return fail(`expected true, false or a list of proxy addresses and CIDRs, got ${show(input)}`);
+  const values: string[] = [];
+  for (const [index, item] of input.entries()) {
+    const parsed = trustedProxy(item);
+    if (!parsed.ok) return fail(parsed.message, [index]);
+    values.push(parsed.value);
+  }
+  return ok(values);
 };
 
 /** A DNS server as c-ares takes it: "1.1.1.1", "127.0.0.1:5353", "::1" or "[::1]:53". */
@@ -572,7 +606,7 @@ export const concurrencyCount = wholeNumber(1, 10_000);
 export const retentionDays = wholeNumber(1, 3650);
 export const drainTimeout = duration('ms', 0, MAX_MS);
 
-const listenShape = { host: optional(hostName), port: optional(portNumber) };
+const listenShape = { host: optional(hostName), port: optional(portNumber), trustProxy: optional(trustProxySetting) };
 
 const probeShape = {
   timeoutMs: optional(duration('ms', 100, MAX_MS)),

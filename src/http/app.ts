@@ -13,14 +13,14 @@ import { statusRoutes } from './routes/status.ts';
 export interface AppOptions {
   /** The service's pino logger; request logs never include headers, so tokens stay out of them. */
   readonly logger?: FastifyBaseLogger;
-  /** Trust X-Forwarded-* from a reverse proxy (Caddy in compose.yml), for rate limits per client. */
-  readonly trustProxy?: boolean;
+  /** listen.trustProxy: whose X-Forwarded-For names the client (for rate limits and logs). */
+  readonly trustProxy?: boolean | readonly string[];
 }
 
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : (options.trustProxy ?? false),
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance;
   await app.register(securityPlugin, { deps });

@@ -11,7 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const DEFAULTS: Config = {
   dataDir: './data',
   databasePath: './data/mcpwatch.db',
-  listen: { host: '127.0.0.1', port: 8080 },
+  listen: { host: '127.0.0.1', port: 8080, trustProxy: false },
   publicUrl: null,
   probe: {
     timeoutMs: 15_000,
@@ -67,7 +67,7 @@ function errorsOf(result: ConfigResult): string[] {
 const FULL = `
 dataDir: /var/lib/mcpwatch/
 databasePath: /var/lib/mcpwatch/db/main.sqlite
-listen: { host: "::", port: 9000 }
+listen: { host: "::", port: 9000, trustProxy: [uniquelocal, "203.0.113.7", "2001:db8::/32"] }
 publicUrl: https://status.example.com/
 probe:
   timeoutMs: 20s
@@ -130,7 +130,7 @@ describe('parseConfig: whole files', () => {
       expected: {
         dataDir: '/var/lib/mcpwatch/',
         databasePath: '/var/lib/mcpwatch/db/main.sqlite',
-        listen: { host: '::', port: 9000 },
+        listen: { host: '::', port: 9000, trustProxy: ['uniquelocal', '203.0.113.7', '2001:db8::/32'] },
         publicUrl: 'https://status.example.com',
         probe: {
           timeoutMs: 20_000,
@@ -229,6 +229,8 @@ describe('parseConfig: errors, one per class, with exact messages', () => {
       text: ep('    intreval: 30\n'),
       errors: ['endpoints[0].intreval: unknown key (did you mean "interval"?)'],
     },
+    { name: 'trustProxy entry that is not an address', text: 'listen:\n  trustProxy: [10.0.0.0/8, proxy.local]\n', errors: ['listen.trustProxy[1]: expected an IP address, a CIDR such as "172.16.0.0/12", or one of loopback, linklocal, uniquelocal, got "proxy.local"'] },
+    { name: 'trustProxy as a word', text: 'listen:\n  trustProxy: caddy\n', errors: ['listen.trustProxy: expected true, false or a list of proxy addresses and CIDRs, got "caddy"'] },
     { name: 'unknown top-level key, with suggestion', text: 'listne:\n  port: 1\n', errors: ['listne: unknown key (did you mean "listen"?)'] },
     { name: 'snake_case key', text: 'probe:\n  allow_private: true\n', errors: ['probe.allow_private: unknown key (did you mean "allowPrivate"?)'] },
     {
@@ -386,8 +388,10 @@ describe('parseConfig: environment overrides', () => {
   const cases: readonly { name: string; env: Env; pick: (c: Config) => unknown; expected: unknown }[] = [
     { name: 'MCPWATCH_DATA_DIR (and the database follows)', env: { MCPWATCH_DATA_DIR: '/env/data' }, pick: (c) => [c.dataDir, c.databasePath], expected: ['/env/data', '/env/data/mcpwatch.db'] },
     { name: 'MCPWATCH_DB', env: { MCPWATCH_DB: '/env/db.sqlite' }, pick: (c) => c.databasePath, expected: '/env/db.sqlite' },
-    { name: 'MCPWATCH_HOST', env: { MCPWATCH_HOST: '::1' }, pick: (c) => c.listen, expected: { host: '::1', port: 1000 } },
-    { name: 'MCPWATCH_PORT', env: { MCPWATCH_PORT: '9999' }, pick: (c) => c.listen, expected: { host: '0.0.0.0', port: 9999 } },
+    { name: 'MCPWATCH_HOST', env: { MCPWATCH_HOST: '::1' }, pick: (c) => c.listen, expected: { host: '::1', port: 1000, trustProxy: false } },
+    { name: 'MCPWATCH_PORT', env: { MCPWATCH_PORT: '9999' }, pick: (c) => c.listen, expected: { host: '0.0.0.0', port: 9999, trustProxy: false } },
+    { name: 'MCPWATCH_TRUST_PROXY=true', env: { MCPWATCH_TRUST_PROXY: 'true' }, pick: (c) => c.listen.trustProxy, expected: true },
+    { name: 'MCPWATCH_TRUST_PROXY as a list', env: { MCPWATCH_TRUST_PROXY: 'uniquelocal, 10.0.0.0/8,::1' }, pick: (c) => c.listen.trustProxy, expected: ['uniquelocal', '10.0.0.0/8', '::1'] },
     { name: 'MCPWATCH_PUBLIC_URL', env: { MCPWATCH_PUBLIC_URL: 'https://watch.example.org/' }, pick: (c) => c.publicUrl, expected: 'https://watch.example.org' },
     { name: 'MCPWATCH_ALLOW_PRIVATE=1', env: { MCPWATCH_ALLOW_PRIVATE: '1' }, pick: (c) => c.probe.allowPrivate, expected: true },
     { name: 'MCPWATCH_ALLOW_PRIVATE=TRUE', env: { MCPWATCH_ALLOW_PRIVATE: 'TRUE' }, pick: (c) => c.probe.allowPrivate, expected: true },
@@ -414,6 +418,8 @@ describe('parseConfig: environment overrides', () => {
   const bad: readonly { env: Env; error: string }[] = [
     { env: { MCPWATCH_PORT: '80a' }, error: 'MCPWATCH_PORT: expected a whole number from 0 to 65535, got "80a"' },
     { env: { MCPWATCH_PORT: '65536' }, error: 'MCPWATCH_PORT: must be at most 65535, got 65536' },
+    { env: { MCPWATCH_TRUST_PROXY: 'caddy' }, error: 'MCPWATCH_TRUST_PROXY: expected an IP address, a CIDR such as "172.16.0.0/12", or one of loopback, linklocal, uniquelocal, got "caddy"' },
+    { env: { MCPWATCH_TRUST_PROXY: '10.0.0.0/33' }, error: 'MCPWATCH_TRUST_PROXY: expected an IP address, a CIDR such as "172.16.0.0/12", or one of loopback, linklocal, uniquelocal, got "10.0.0.0/33"' },
     { env: { MCPWATCH_HOST: 'my host' }, error: 'MCPWATCH_HOST: expected a host name or IP address such as "127.0.0.1" or "::", got "my host"' },
     { env: { MCPWATCH_PUBLIC_URL: 'status.example.com' }, error: 'MCPWATCH_PUBLIC_URL: expected an absolute http or https URL such as "https://status.example.com", got "status.example.com"' },
     { env: { MCPWATCH_ALLOW_PRIVATE: 'maybe' }, error: 'MCPWATCH_ALLOW_PRIVATE: expected true or false (or 1/0, yes/no, on/off), got "maybe"' },

@@ -115,6 +115,8 @@ describe('compose.yml', () => {
     assert.equal(parsed.config.listen.port, PORT);
     assert.equal(parsed.config.dataDir, '/data');
     assert.equal(parsed.config.databasePath, '/data/mcpwatch.db');
+    // Caddy is the only peer on the compose network's private range: rate limits count visitors.
+    assert.deepEqual(parsed.config.listen.trustProxy, ['uniquelocal']);
   });
 
   test('data lives in named volumes; bind mounts are read-only files from deploy/', () => {

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { initialState, type EndpointState } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, type AppOptions } from '../../src/http/app.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import type { ProbeRequest } from '../../src/probe/run-probe.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
@@ -31,7 +31,7 @@ export function testConfig(yaml = '', env: Record<string, string> = {}): Config 
 
 /** `withStore` adds deps built on the app's own store (alert settings, an outbox). */
 export async function buildTestApp(
-  overrides: Partial<AppDeps> & { yaml?: string; checkResult?: ProbeResult; withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps> } = {},
+  overrides: Partial<AppDeps> & { yaml?: string; checkResult?: ProbeResult; withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps>; appOptions?: AppOptions } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-http-'));
   const store = openSqliteStore(join(dir, 'mcpwatch.db'));
@@ -70,6 +70,6 @@ export async function buildTestApp(
     ...overrides,
     ...overrides.withStore?.(store, config),
   };
-  (result as { app: FastifyInstance }).app = await buildApp(deps);
+  (result as { app: FastifyInstance }).app = await buildApp(deps, overrides.appOptions);
   return result;
 }

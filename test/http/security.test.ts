@@ -83,6 +83,39 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits behind a reverse proxy (listen.trustProxy)', () => {
+  const remaining = (res: LightMyRequestResponse): number => Number(res.headers['x-ratelimit-remaining']);
+  const from = (remoteAddress: string, forwardedFor: string) => ({ url: '/api/v1/endpoints', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+
+  test('a trusted proxy: each client behind it has its own budget; an untrusted peer cannot claim to be someone else', async () => {
+    const t = await buildTestApp({ appOptions: { trustProxy: ['127.0.0.1'] } });
+    try {
+      const max = RATE_LIMITS.anonymousPerMinute;
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '198.51.100.1'))), max - 1);
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '198.51.100.2'))), max - 1, 'another client, another budget');
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '198.51.100.1'))), max - 2);
+      // A client that prepends its own X-Forwarded-For is still the hop the proxy saw.
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '203.0.113.66, 198.51.100.2'))), max - 2);
+      // A peer that is not the proxy: its header is ignored, whatever it says.
+      assert.equal(remaining(await t.app.inject(from('192.0.2.50', '198.51.100.7'))), max - 1);
+      assert.equal(remaining(await t.app.inject(from('192.0.2.50', '198.51.100.8'))), max - 2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('by default nobody is trusted: every client behind a proxy shares the proxy’s budget', async () => {
+    const t = await buildTestApp();
+    try {
+      const max = RATE_LIMITS.anonymousPerMinute;
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '198.51.100.1'))), max - 1);
+      assert.equal(remaining(await t.app.inject(from('127.0.0.1', '198.51.100.2'))), max - 2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('error handler', () => {
   test('a 500 says nothing about the cause: no message, no stack, only the request id', async () => {
     const t = await buildTestApp({
