@@ -11,7 +11,7 @@ import { BUCKET_COUNT, bucketIndex } from '../../src/domain/latency.ts';
 import type { Incident, Rollup, ToolSnapshot, UptimeSummary } from '../../src/store/store.ts';
 import { badgeSvg, escapeXml, shieldsJson, textWidth } from '../../src/http/pages/badge.ts';
 import { dailyBars, latencyChart, latencySeries, niceCeil, sparkline } from '../../src/http/pages/charts.ts';
-import { buildDashboard, certView, dashboardJson, displayUrl, filterQuery, parseDashboardFilter } from '../../src/http/pages/dashboard-model.ts';
+import { buildDashboard, certView, dashboardJson, displayUrl, filterQuery, parseDashboardFilter, selectPage } from '../../src/http/pages/dashboard-model.ts';
 import { formatDuration, formatMs, formatPercent, formatRelative, formatUtc } from '../../src/http/pages/format.ts';
 import { etagFor, ifNoneMatchHits } from '../../src/http/pages/http-cache.ts';
 import type { EndpointFacts } from '../../src/http/pages/load.ts';
@@ -274,10 +274,11 @@ describe('dashboard model', () => {
     facts(4, 'sleepy', { health: 'up', lastStatus: 'up' }, { paused: true, pausedReason: 'needs env MCP_TOKEN' }),
   ];
   const entries = all.map((f) => ({ endpoint: f.endpoint, state: f.state }));
-  const build = (query: unknown) => {
+  const build = (query: unknown, size?: number) => {
     const filter = parseDashboardFilter(query);
-    const keep = new Set(all.filter((f) => (filter.tag === null || f.endpoint.tags.includes(filter.tag)) && (filter.status === null || liveStatus(f.state, f.endpoint.paused, POLICY).status === filter.status)).map((f) => f.endpoint.id));
-    return buildDashboard({ now: NOW, policy: POLICY, certWarnDays: 14, filter, all: entries, facts: all.filter((f) => keep.has(f.endpoint.id)) });
+    const { endpoints, page } = selectPage(entries, filter, POLICY, size);
+    const facts = endpoints.map((e) => all.find((f) => f.endpoint.id === e.id)!);
+    return buildDashboard({ now: NOW, policy: POLICY, certWarnDays: 14, filter, all: entries, facts, page });
   };
 
   test('rows sorted by attention; notes explain unconfirmed and paused rows', () => {
@@ -312,11 +313,27 @@ describe('dashboard model', () => {
     assert.equal(json.endpoints.length, 1);
   });
   test('parseDashboardFilter and filterQuery', () => {
-    assert.deepEqual(parseDashboardFilter({ status: 'down', tag: 'a b' }), { status: 'down', tag: 'a b' });
-    assert.deepEqual(parseDashboardFilter({ status: 'nope', tag: ['x'] }), { status: null, tag: null });
-    assert.deepEqual(parseDashboardFilter(null), { status: null, tag: null });
-    assert.deepEqual(parseDashboardFilter({ tag: 'x'.repeat(101) }), { status: null, tag: null });
-    assert.equal(filterQuery({ status: null, tag: '<&>' }), '?tag=%3C%26%3E');
+    assert.deepEqual(parseDashboardFilter({ status: 'down', tag: 'a b', page: '3' }), { status: 'down', tag: 'a b', page: 3 });
+    assert.deepEqual(parseDashboardFilter({ status: 'nope', tag: ['x'], page: '-1' }), { status: null, tag: null, page: 1 });
+    assert.deepEqual(parseDashboardFilter(null), { status: null, tag: null, page: 1 });
+    assert.deepEqual(parseDashboardFilter({ tag: 'x'.repeat(101), page: '1e9' }), { status: null, tag: null, page: 1 });
+    assert.equal(parseDashboardFilter({ page: '999999' }).page, 100_000);
+    assert.equal(filterQuery({ status: null, tag: '<&>', page: 1 }), '?tag=%3C%26%3E');
+    assert.equal(filterQuery({ status: 'down', tag: null, page: 2 }), '?status=down&page=2');
+  });
+  test('pages: rows in attention order across pages; links keep the filter; a page past the last shows the last', () => {
+    const first = build({}, 3);
+    assert.deepEqual(first.rows.map((r) => r.slug), ['blip', 'down-one', 'up-one']);
+    assert.deepEqual([first.page.number, first.page.pages, first.page.matched, first.page.from, first.page.to, first.page.prev, first.page.next], [1, 2, 4, 1, 3, null, '/?page=2']);
+    const second = build({ page: '2' }, 3);
+    assert.deepEqual(second.rows.map((r) => r.slug), ['sleepy']);
+    assert.deepEqual([second.page.from, second.page.to, second.page.prev, second.page.next], [4, 4, '/', null]);
+    assert.equal(second.jsonUrl, '/dashboard.json?page=2');
+    assert.deepEqual(dashboardJson(second).page, { number: 2, pages: 2, size: 3, matched: 4 });
+    assert.deepEqual(build({ page: '9' }, 3).rows.map((r) => r.slug), ['sleepy']);
+    const filtered = build({ tag: 'prod', page: '1' }, 1);
+    assert.deepEqual([filtered.rows.map((r) => r.slug), filtered.page.next], [['down-one'], '/?tag=prod&page=2']);
+    assert.equal(filtered.counts.find((c) => c.status === 'up')!.href, '/?status=up&tag=prod', 'a status link starts at page 1');
   });
   test('displayUrl drops userinfo, query and fragment', () => {
     assert.equal(displayUrl('https://u:p@h.example:8443/mcp?key=s#x'), 'https://h.example:8443/mcp?…');

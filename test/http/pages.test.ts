@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { formatPercent } from '../../src/http/pages/format.ts';
+import { DASHBOARD_PAGE_SIZE } from '../../src/http/pages/dashboard-model.ts';
 import type { ResultRow } from '../../src/store/store.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
@@ -159,7 +160,7 @@ describe('pages over seeded data', () => {
     assert.equal(res.statusCode, 200);
     const body = json<{ total: number; counts: Record<string, number>; filter: unknown; endpoints: Record<string, unknown>[] }>(res);
     assert.equal(body.total, 4);
-    assert.deepEqual(body.filter, { status: null, tag: 'prod' });
+    assert.deepEqual(body.filter, { status: null, tag: 'prod', page: 1 });
     assert.deepEqual(body.counts, { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0 });
     const alpha = body.endpoints.find((e) => e.slug === 'alpha')!;
     assert.deepEqual(Object.keys(alpha).sort(), [
@@ -359,5 +360,38 @@ describe('pages over seeded data', () => {
     assert.equal((await t.app.inject({ url: '/assets/app.css', headers: { 'if-none-match': String(plain.headers.etag) } })).statusCode, 304);
     assert.equal((await t.app.inject({ url: '/assets/..%2Fpackage.json' })).statusCode, 404);
     assert.equal((await t.app.inject({ url: '/assets/nope.css' })).statusCode, 404);
+  });
+});
+
+describe('dashboard pages', () => {
+  test('a large fleet is shown a page at a time, problems first, with links that keep the filter', async () => {
+    const now = Date.now();
+    const t = await buildTestApp();
+    try {
+      for (let i = 0; i < DASHBOARD_PAGE_SIZE + 5; i++) {
+        seedEndpoint(t.store, now, { slug: `ep-${String(i).padStart(3, '0')}`, days: 0, state: i === 104 ? { health: 'down', lastStatus: 'down', lastCode: 'TCP_REFUSED', lastDetail: 'refused' } : {} });
+      }
+      t.store.checkpoint();
+      const first = await t.app.inject({ url: '/' });
+      const rows = (html: string): string[] => [...html.matchAll(/<tr data-slug="([^"]+)"/g)].map((m) => m[1]!);
+      const onFirst = rows(first.body);
+      assert.equal(onFirst.length, DASHBOARD_PAGE_SIZE);
+      assert.equal(onFirst[0], 'ep-104', 'the one that is down comes first, whichever page it would sort to by name');
+      assert.match(first.body, new RegExp(`Endpoints 1–${DASHBOARD_PAGE_SIZE} of ${DASHBOARD_PAGE_SIZE + 5}`));
+      assert.match(first.body, /<a rel="next" href="\/\?page=2">/);
+      const second = await t.app.inject({ url: '/?page=2' });
+      const onSecond = rows(second.body);
+      assert.equal(onSecond.length, 5);
+      assert.equal(new Set([...onFirst, ...onSecond]).size, DASHBOARD_PAGE_SIZE + 5, 'every endpoint on exactly one page');
+      assert.match(second.body, /<a rel="prev" href="\/">/);
+      assert.match(second.body, /data-refresh="\/dashboard\.json\?page=2"/, 'the refresh keeps the page');
+      const json = (await t.app.inject({ url: '/dashboard.json?page=2' })).json<{ page: unknown; endpoints: unknown[] }>();
+      assert.deepEqual([json.endpoints.length, json.page], [5, { number: 2, pages: 2, size: DASHBOARD_PAGE_SIZE, matched: DASHBOARD_PAGE_SIZE + 5 }]);
+      const down = await t.app.inject({ url: '/?status=down' });
+      assert.deepEqual(rows(down.body), ['ep-104']);
+      assert.doesNotMatch(down.body, /rel="next"/);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { buildDashboard, dashboardJson, filterQuery, matchesFilter, parseDashboardFilter, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { formatClock } from '../pages/format.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
 import { loadAllEndpointFacts } from '../pages/load.ts';
@@ -30,9 +30,9 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     const now = deps.clock();
     const policy = deps.config.health;
     const all: EndpointEntry[] = deps.endpoints().map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
-    const shown = all.filter((e) => matchesFilter(e, filter, policy)).map((e) => e.endpoint);
-    const facts = loadAllEndpointFacts(deps, shown, now);
-    return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts });
+    const { endpoints, page } = selectPage(all, filter, policy);
+    const facts = loadAllEndpointFacts(deps, endpoints, now);
+    return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts, page });
   }
 
   app.get('/assets/:file', async (request, reply) => {
@@ -59,7 +59,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       view: v,
       updatedText: formatClock(Date.parse(v.updatedAt)),
       // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
-      deadLetters: deps.alerts?.counts().dead ?? 0,
+      deadLetters: deps.alerts?.backlog().dead ?? 0,
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
