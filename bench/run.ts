@@ -7,5 +7,5 @@ import { benchProbe } from './probe.bench.ts';
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'probe') await benchProbe();
 if (which === 'all' || which === 'metrics') await benchMetrics();
-if (which === 'all' || which === 'pages') await benchPages();
+if (which === 'all' || which === 'pages') await benchPages((process.env.BENCH_PAGES ?? '50,500,2000').split(',').map(Number));
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));

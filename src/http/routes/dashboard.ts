@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { formatClock } from '../pages/format.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
-import { loadAllEndpointFacts } from '../pages/load.ts';
+import { loadPageFacts } from '../pages/load.ts';
 import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
@@ -31,7 +31,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     const policy = deps.config.health;
     const all: EndpointEntry[] = deps.endpoints().map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
     const { endpoints, page } = selectPage(all, filter, policy);
-    const facts = loadAllEndpointFacts(deps, endpoints, now);
+    const facts = loadPageFacts(deps, endpoints, all.length, now);
     return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts, page });
   }
 
