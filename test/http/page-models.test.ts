@@ -16,7 +16,7 @@ import { formatDuration, formatMs, formatPercent, formatRelative, formatUtc } fr
 import { etagFor, ifNoneMatchHits } from '../../src/http/pages/http-cache.ts';
 import type { EndpointFacts } from '../../src/http/pages/load.ts';
 import { liveStatus, overallStatus, publicStatus, type DisplayStatus } from '../../src/http/pages/status-display.ts';
-import { buildStatusIndex, incidentsPerDay, incidentView, toolChanges } from '../../src/http/pages/status-model.ts';
+import { buildStatusIndex, incidentsPerDay, incidentView, parseStatusPage, selectStatusPage, toolChanges } from '../../src/http/pages/status-model.ts';
 import { goodRounds, uptimeLevel, uptimeOf } from '../../src/http/pages/uptime.ts';
 import { createTemplates, loadAssets, webDir } from '../../src/http/pages/web-files.ts';
 import { definition, state } from '../store/helper.ts';
@@ -247,7 +247,10 @@ describe('status model', () => {
       uptime90d: summary(99, 1),
       daily: { fromDay: from, days: 3, rollups: [], incidents: [] },
     });
-    const view = buildStatusIndex([card(1, 'b', ['x', 'y'], { health: 'up', lastStatus: 'up', lastCheckedAt: '2026-03-15T12:00:00.000Z' }), card(2, 'a', [], { health: 'down', lastStatus: 'down', lastCheckedAt: '2026-03-15T12:01:00.000Z' }), card(3, 'c', ['x'], {})], { now: NOW, policy: POLICY, certWarnDays: 14 });
+    const cards = [card(1, 'b', ['x', 'y'], { health: 'up', lastStatus: 'up', lastCheckedAt: '2026-03-15T12:00:00.000Z' }), card(2, 'a', [], { health: 'down', lastStatus: 'down', lastCheckedAt: '2026-03-15T12:01:00.000Z' }), card(3, 'c', ['x'], {})];
+    const all = cards.map((c) => ({ endpoint: c.endpoint, state: c.state }));
+    const ctx = { now: NOW, policy: POLICY, certWarnDays: 14 };
+    const view = buildStatusIndex({ all, selection: selectStatusPage(all.map((e) => e.endpoint), 1), facts: cards }, ctx);
     assert.deepEqual(view.groups.map((g) => [g.name, g.endpoints.map((c) => c.slug)]), [
       ['x', ['b', 'c']],
       ['y', ['b']],
@@ -257,6 +260,19 @@ describe('status model', () => {
     assert.equal(view.updatedAt, '2026-03-15T12:01:00.000Z');
     assert.equal(view.groups[0]!.endpoints[0]!.uptime90dText, '99.00%');
     assert.equal(view.groups[0]!.endpoints[0]!.bars.bars.length, 3);
+    assert.deepEqual(view.page, { number: 1, pages: 1, cards: 4, from: 1, to: 4, prev: null, next: null });
+
+    // Two cards a page: groups continue across pages; the overall status still covers everyone.
+    const second = selectStatusPage(all.map((e) => e.endpoint), 2, 2);
+    assert.deepEqual(second.placements.map((p) => [p.group, p.endpoint.slug]), [['y', 'b'], ['Other', 'a']]);
+    const page2 = buildStatusIndex({ all, selection: second, facts: cards.filter((c) => second.endpoints.includes(c.endpoint)) }, ctx);
+    assert.deepEqual(page2.groups.map((g) => [g.name, g.endpoints.map((c) => c.slug)]), [['y', ['b']], ['Other', ['a']]]);
+    assert.equal(page2.overall, 'outage');
+    assert.deepEqual([page2.page.prev, page2.page.next], ['/status', null]);
+    assert.equal(selectStatusPage(all.map((e) => e.endpoint), 99, 2).number, 2, 'past the last page: the last page');
+  });
+  test('parseStatusPage', () => {
+    assert.deepEqual([parseStatusPage({ page: '3' }), parseStatusPage({ page: '0' }), parseStatusPage({ page: 'x' }), parseStatusPage(null), parseStatusPage({ page: ['2'] })], [3, 1, 1, 1, 1]);
   });
 });
 

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { formatPercent } from '../../src/http/pages/format.ts';
 import { DASHBOARD_PAGE_SIZE } from '../../src/http/pages/dashboard-model.ts';
+import { STATUS_PAGE_SIZE } from '../../src/http/pages/status-model.ts';
 import type { ResultRow } from '../../src/store/store.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
@@ -363,8 +364,8 @@ describe('pages over seeded data', () => {
   });
 });
 
-describe('dashboard pages', () => {
-  test('a large fleet is shown a page at a time, problems first, with links that keep the filter', async () => {
+describe('pages of a large fleet', () => {
+  test('the dashboard and the public overview show a page at a time; the JSON twin of the overview lists everyone', async () => {
     const now = Date.now();
     const t = await buildTestApp();
     try {
@@ -390,6 +391,20 @@ describe('dashboard pages', () => {
       const down = await t.app.inject({ url: '/?status=down' });
       assert.deepEqual(rows(down.body), ['ep-104']);
       assert.doesNotMatch(down.body, /rel="next"/);
+
+      // The public overview pages its cards too; its JSON twin still lists everyone for CI gates.
+      const cards = (html: string): string[] => [...html.matchAll(/<li class="card" data-slug="([^"]+)"/g)].map((m) => m[1]!);
+      const status1 = await t.app.inject({ url: '/status' });
+      assert.equal(cards(status1.body).length, STATUS_PAGE_SIZE);
+      assert.match(status1.body, /Some systems are down/, 'the overall status covers every page');
+      assert.match(status1.body, new RegExp(`Showing 1–${STATUS_PAGE_SIZE} of ${DASHBOARD_PAGE_SIZE + 5}`));
+      const last = Math.ceil((DASHBOARD_PAGE_SIZE + 5) / STATUS_PAGE_SIZE);
+      const statusLast = await t.app.inject({ url: `/status?page=${last}` });
+      assert.equal(cards(statusLast.body).length, (DASHBOARD_PAGE_SIZE + 5) % STATUS_PAGE_SIZE || STATUS_PAGE_SIZE);
+      assert.doesNotMatch(statusLast.body, /rel="next"/);
+      assert.notEqual(status1.headers.etag, statusLast.headers.etag);
+      const everyone = (await t.app.inject({ url: '/status.json' })).json<{ endpoints: Array<{ slug: string }> }>();
+      assert.equal(everyone.endpoints.length, DASHBOARD_PAGE_SIZE + 5);
     } finally {
       await t.close();
     }

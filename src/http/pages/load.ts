@@ -91,7 +91,11 @@ const OWN_READS_COST_FACTOR = 5;
  * page costs what its rows cost, not what the fleet costs.
  */
 export function loadPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): EndpointFacts[] {
-  return endpoints.length * OWN_READS_COST_FACTOR < fleetSize ? endpoints.map((e) => loadEndpointFacts(source, e, now)) : loadAllEndpointFacts(source, endpoints, now);
+  return ownReadsCheaper(endpoints.length, fleetSize) ? endpoints.map((e) => loadEndpointFacts(source, e, now)) : loadAllEndpointFacts(source, endpoints, now);
+}
+
+function ownReadsCheaper(pageSize: number, fleetSize: number): boolean {
+  return pageSize * OWN_READS_COST_FACTOR < fleetSize;
 }
 
 export interface DailyFacts {
@@ -131,6 +135,11 @@ export function loadCardFacts(source: FactsSource, endpoint: Endpoint, now: numb
     uptime90d: source.store.uptime(endpoint.id, now - UPTIME_WINDOWS['90d'], now),
     daily: loadDaily(source.store, endpoint.id, now),
   };
+}
+
+/** Card facts for a page of the public overview; see loadPageFacts for the choice of reads. */
+export function loadCardPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): CardFacts[] {
+  return ownReadsCheaper(endpoints.length, fleetSize) ? endpoints.map((e) => loadCardFacts(source, e, now)) : loadAllCardFacts(source, endpoints, now);
 }
 
 /** loadCardFacts for many endpoints: two range queries in all, plus each one's incidents (indexed). */

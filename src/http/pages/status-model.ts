@@ -1,8 +1,9 @@
 // Public status pages: the overview (public endpoints grouped by tag) and one endpoint's page.
 // Pure: facts in, view models and JSON twins out. Nothing here depends on the wall clock except
 // through `now`, and nothing shows a relative time, so a cached page stays true.
-import type { HealthPolicy } from '../../domain/health.ts';
-import type { Incident, Rollup, ToolSnapshot } from '../../store/store.ts';
+import type { Endpoint } from '../../domain/endpoint.ts';
+import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
+import { EMPTY_UPTIME, type Incident, type Rollup, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { dailyBars, latencyChart, type DayBars, type DayInput, type LatencyChart, type LatencyPoint } from './charts.ts';
 import { certView, type CertView, type UptimeCell } from './dashboard-model.ts';
 import { eraLabel, formatDuration, formatMs, formatPercent, formatUtc, plural } from './format.ts';
@@ -69,13 +70,78 @@ export interface StatusGroup {
   readonly endpoints: readonly StatusCard[];
 }
 
+/** Cards per page of the overview: each carries 90 bars, so a page, not the fleet, bounds its cost. */
+export const STATUS_PAGE_SIZE = 50;
+
+export interface StatusPageView {
+  readonly number: number;
+  readonly pages: number;
+  /** Cards on every page (an endpoint with two tags has two). */
+  readonly cards: number;
+  readonly from: number;
+  readonly to: number;
+  readonly prev: string | null;
+  readonly next: string | null;
+}
+
 export interface StatusIndexView {
   readonly overall: OverallStatus;
   readonly overallText: string;
   readonly groups: readonly StatusGroup[];
+  /** Public endpoints, on every page. */
   readonly count: number;
+  readonly page: StatusPageView;
   readonly updatedAt: string | null;
   readonly updatedText: string;
+}
+
+export interface PublicEntry {
+  readonly endpoint: Endpoint;
+  readonly state: EndpointState;
+}
+
+/** One card's place: an endpoint appears under each of its tags, untagged ones under "Other". */
+export interface Placement {
+  readonly group: string;
+  readonly endpoint: Endpoint;
+}
+
+/** Every card of the overview in page order: groups alphabetically with Other last, names within. */
+export function placements(endpoints: readonly Endpoint[]): Placement[] {
+  const out: Placement[] = [];
+  for (const endpoint of endpoints) {
+    for (const group of endpoint.tags.length === 0 ? [UNTAGGED] : [...new Set(endpoint.tags)]) out.push({ group, endpoint });
+  }
+  return out.sort(
+    (a, b) =>
+      (a.group === UNTAGGED ? 1 : 0) - (b.group === UNTAGGED ? 1 : 0) ||
+      a.group.localeCompare(b.group) ||
+      a.endpoint.name.localeCompare(b.endpoint.name) ||
+      a.endpoint.slug.localeCompare(b.endpoint.slug),
+  );
+}
+
+/** `?page=` of the overview; anything else is page 1. */
+export function parseStatusPage(query: unknown): number {
+  const raw = typeof query === 'object' && query !== null ? (query as Record<string, unknown>).page : undefined;
+  return typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Math.max(1, Number(raw)) : 1;
+}
+
+export interface StatusPageSelection {
+  readonly placements: readonly Placement[];
+  /** The distinct endpoints on the page, whose facts the caller loads. */
+  readonly endpoints: readonly Endpoint[];
+  readonly number: number;
+  readonly pages: number;
+  readonly cards: number;
+}
+
+export function selectStatusPage(endpoints: readonly Endpoint[], page: number, size = STATUS_PAGE_SIZE): StatusPageSelection {
+  const all = placements(endpoints);
+  const pages = Math.max(1, Math.ceil(all.length / size));
+  const number = Math.min(page, pages);
+  const onPage = all.slice((number - 1) * size, number * size);
+  return { placements: onPage, endpoints: [...new Set(onPage.map((p) => p.endpoint))], number, pages, cards: all.length };
 }
 
 function card(facts: CardFacts, ctx: StatusContext): StatusCard {
@@ -93,55 +159,68 @@ function card(facts: CardFacts, ctx: StatusContext): StatusCard {
   };
 }
 
-/** Endpoints grouped under each of their tags (alphabetical), untagged ones last under "Other". */
-export function buildStatusIndex(items: readonly CardFacts[], ctx: StatusContext): StatusIndexView {
-  const cards = new Map(items.map((f) => [f.endpoint.id, card(f, ctx)]));
-  const groups = new Map<string, StatusCard[]>();
-  const sorted = [...items].sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name) || a.endpoint.slug.localeCompare(b.endpoint.slug));
-  for (const facts of sorted) {
-    const names = facts.endpoint.tags.length === 0 ? [UNTAGGED] : [...new Set(facts.endpoint.tags)];
-    for (const name of names) {
-      const list = groups.get(name) ?? [];
-      list.push(cards.get(facts.endpoint.id)!);
-      groups.set(name, list);
-    }
+export interface StatusIndexInput {
+  /** Every public endpoint with its live state: the overall status and the last check. */
+  readonly all: readonly PublicEntry[];
+  readonly selection: StatusPageSelection;
+  /** Facts for selection.endpoints. */
+  readonly facts: readonly CardFacts[];
+}
+
+/** One page of the overview: its cards grouped under their tags, the overall status from every endpoint. */
+export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): StatusIndexView {
+  const cards = new Map(input.facts.map((f) => [f.endpoint.id, card(f, ctx)]));
+  const groups: Array<{ name: string; endpoints: StatusCard[] }> = [];
+  for (const p of input.selection.placements) {
+    const c = cards.get(p.endpoint.id);
+    if (!c) continue;
+    const last = groups.at(-1);
+    if (last?.name === p.group) last.endpoints.push(c);
+    else groups.push({ name: p.group, endpoints: [c] });
   }
-  const ordered = [...groups.entries()]
-    .sort(([a], [b]) => (a === UNTAGGED ? 1 : b === UNTAGGED ? -1 : a.localeCompare(b)))
-    .map(([name, endpoints]) => ({ name, endpoints }));
-  const overall = overallStatus([...cards.values()].map((c) => c.status));
-  const updatedAt = latestCheck(items.map((f) => f.state.lastCheckedAt));
+  const overall = overallStatus(input.all.map((e) => publicStatus(e.state, e.endpoint.paused, ctx.policy)));
+  const updatedAt = latestCheck(input.all.map((e) => e.state.lastCheckedAt));
+  const { number, pages, cards: total } = input.selection;
+  const shown = input.selection.placements.length;
   return {
     overall,
     overallText: OVERALL_TEXT[overall],
-    groups: ordered,
-    count: items.length,
+    groups,
+    count: input.all.length,
+    page: {
+      number,
+      pages,
+      cards: total,
+      from: shown === 0 ? 0 : (number - 1) * STATUS_PAGE_SIZE + 1,
+      to: shown === 0 ? 0 : (number - 1) * STATUS_PAGE_SIZE + shown,
+      prev: number > 1 ? (number === 2 ? '/status' : `/status?page=${number - 1}`) : null,
+      next: number < pages ? `/status?page=${number + 1}` : null,
+    },
     updatedAt,
     updatedText: updatedAt === null ? 'never' : formatUtc(updatedAt),
   };
 }
 
-export function statusIndexJson(view: StatusIndexView): unknown {
-  const seen = new Map<string, StatusCard & { tags: string[] }>();
-  for (const group of view.groups) {
-    for (const c of group.endpoints) {
-      const entry = seen.get(c.slug) ?? { ...c, tags: [] };
-      if (group.name !== UNTAGGED) entry.tags.push(group.name);
-      seen.set(c.slug, entry);
-    }
-  }
+/**
+ * /status.json: every public endpoint on one document (CI gates on it), without the bars, so it
+ * needs only the live states and one 90-day uptime figure each.
+ */
+export function statusIndexJson(all: readonly PublicEntry[], uptime90d: ReadonlyMap<number, UptimeSummary>, ctx: StatusContext): unknown {
+  const statuses = all.map((e) => publicStatus(e.state, e.endpoint.paused, ctx.policy));
+  const overall = overallStatus(statuses);
+  const sorted = all.map((e, i) => ({ e, status: statuses[i]! })).sort((a, b) => a.e.endpoint.name.localeCompare(b.e.endpoint.name) || a.e.endpoint.slug.localeCompare(b.e.endpoint.slug));
   return {
-    status: view.overall,
-    description: view.overallText,
-    updatedAt: view.updatedAt,
-    endpoints: [...seen.values()].map((c) => ({
-      slug: c.slug,
-      name: c.name,
-      tags: c.tags,
-      status: c.status,
-      ok: c.status === 'up' || c.status === 'auth_required',
-      uptime90d: c.uptime90d,
-      url: c.href,
+    status: overall,
+    description: OVERALL_TEXT[overall],
+    updatedAt: latestCheck(all.map((e) => e.state.lastCheckedAt)),
+    endpoints: sorted.map(({ e, status }) => ({
+      slug: e.endpoint.slug,
+      name: e.endpoint.name,
+      tags: [...new Set(e.endpoint.tags)].sort((a, b) => a.localeCompare(b)),
+      status,
+      ok: status === 'up' || status === 'auth_required',
+      uptime90d: uptimeOf(uptime90d.get(e.endpoint.id) ?? EMPTY_UPTIME, ctx.policy),
+      url: `/status/${encodeURIComponent(e.endpoint.slug)}`,
     })),
   };
 }

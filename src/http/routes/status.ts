@@ -7,8 +7,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
 import { sendCached } from '../pages/http-cache.ts';
-import { isLatencyRange, loadAllCardFacts, loadDetailFacts } from '../pages/load.ts';
-import { buildStatusDetail, buildStatusIndex, statusDetailJson, statusIndexJson, type StatusContext, type StatusIndexView } from '../pages/status-model.ts';
+import { isLatencyRange, loadCardPageFacts, loadDetailFacts } from '../pages/load.ts';
+import {
+  buildStatusDetail,
+  buildStatusIndex,
+  parseStatusPage,
+  selectStatusPage,
+  statusDetailJson,
+  statusIndexJson,
+  type PublicEntry,
+  type StatusContext,
+  type StatusIndexView,
+} from '../pages/status-model.ts';
+import { UPTIME_WINDOWS } from '../pages/uptime.ts';
 import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
@@ -43,29 +54,43 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   }
 
   // A large fleet takes a while to build and render (see bench/pages.bench.ts): a burst of loads
-  // builds the view once, and renders each of HTML and JSON once.
+  // builds each page's view once, and renders each of HTML and JSON once.
   const indexCache = pageViewCache<StatusIndexView>(deps.pageCacheMs);
   const bodyCache = pageViewCache<string>(deps.pageCacheMs);
 
-  function buildIndex(): StatusIndexView {
+  const publicEntries = (): PublicEntry[] =>
+    deps
+      .endpoints()
+      .filter((e) => e.public)
+      .map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
+
+  function buildIndex(page: number): StatusIndexView {
     const ctx = context();
-    const items = loadAllCardFacts(
-      deps,
-      deps.endpoints().filter((e) => e.public),
-      ctx.now,
+    const all = publicEntries();
+    const selection = selectStatusPage(
+      all.map((e) => e.endpoint),
+      page,
     );
-    return buildStatusIndex(items, ctx);
+    const facts = loadCardPageFacts(deps, selection.endpoints, all.length, ctx.now);
+    return buildStatusIndex({ all, selection, facts }, ctx);
+  }
+
+  function buildJson(): string {
+    const ctx = context();
+    return JSON.stringify(statusIndexJson(publicEntries(), deps.store.uptimeAll(ctx.now - UPTIME_WINDOWS['90d'], ctx.now), ctx));
   }
 
   function index(request: FastifyRequest, reply: FastifyReply, json: boolean): FastifyReply {
-    if (json) reply.header('access-control-allow-origin', '*');
-    const body = bodyCache.get(json ? 'json' : 'html', () => {
-      const view = indexCache.get('index', buildIndex);
-      return json
-        ? JSON.stringify(statusIndexJson(view))
-        : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
+    if (json) {
+      reply.header('access-control-allow-origin', '*');
+      return sendCached(request, reply, { body: bodyCache.get('json', buildJson), contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+    }
+    const page = parseStatusPage(request.query);
+    const body = bodyCache.get(`html:${page}`, () => {
+      const view = indexCache.get(`page:${page}`, () => buildIndex(page));
+      return templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
     });
-    return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+    return sendCached(request, reply, { body, contentType: HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
   }
 
   app.get('/status', async (request, reply) => index(request, reply, false));
