@@ -23,7 +23,11 @@ export class AddressRefusedError extends Error {
   override readonly name = 'AddressRefusedError';
 }
 
-/** Keeps the addresses the policy admits; refuses, with every reason, when none is left. */
+/**
+ * Admits a host only when the policy admits every address it resolves to, as the probe does: a
+ * name answering both a public and a private address is how rebinding attacks begin. A refusal
+ * gives every reason.
+ */
 export function vetAddresses(host: string, addresses: readonly LookupAddress[], policy: AddressPolicy): Vetted {
   const allowed: LookupAddress[] = [];
   const reasons: string[] = [];
@@ -33,7 +37,7 @@ export function vetAddresses(host: string, addresses: readonly LookupAddress[], 
     else reasons.push(decision.reason);
   }
   const [first, ...rest] = allowed;
-  if (first !== undefined) return { ok: true, addresses: [first, ...rest] };
+  if (first !== undefined && reasons.length === 0) return { ok: true, addresses: [first, ...rest] };
   return { ok: false, detail: `refusing to deliver to ${host}: ${reasons.length > 0 ? reasons.join('; ') : 'it resolves to no address'}` };
 }
 
