@@ -55,7 +55,7 @@ export async function benchPages(sizes: readonly number[] = [50, 500, 2000]): Pr
       memory.states = new Map(t.store.loadStates().map((s) => [s.endpointId, s]));
       const seeded = performance.now() - seedStart;
       const rows: string[] = [];
-      for (const url of ['/', '/?page=5', '/dashboard.json', '/status', '/status/ep-1', '/status/ep-1?range=30d', '/badge/ep-1.svg?window=90d', '/metrics']) rows.push(await timeUrl(t, url));
+      for (const url of ['/', '/?page=5', '/dashboard.json', '/status', '/status.json', '/status/ep-1', '/status/ep-1?range=30d', '/badge/ep-1.svg?window=90d', '/metrics']) rows.push(await timeUrl(t, url));
       cached = await buildTestApp({ ...fromMemory, store: t.store });
       const hits = [await timeUrl(cached, '/'), await timeUrl(cached, '/status')];
       console.log(`N=${n} (seeded in ${(seeded / 1000).toFixed(1)} s): ${rows.join(' · ')} (ms) | cached: ${hits.join(' · ')} (ms)`);
