@@ -27,6 +27,17 @@ export interface ResponseHead {
   readonly body: Dispatcher.ResponseData['body'];
 }
 
+/**
+ * Drops a body we will not read. undici's body stream reports being destroyed before its end as
+ * an 'error' event ("Request aborted"); with no listener that is an uncaught exception, depending
+ * on whether the end had already arrived. Dropping it is the point, so the error is swallowed.
+ */
+export function dropBody(body: ResponseHead['body']): void {
+  if (body.destroyed) return;
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -72,14 +83,14 @@ export async function sendRequest(
 export async function readBody(head: ResponseHead, limits: Limits, deadline: Deadline, maxBytes = limits.maxBodyBytes): Promise<Outcome<{ text: string; bytes: number }>> {
   const declared = Number(header(head.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    head.body.destroy();
+    dropBody(head.body);
     return { ok: false, code: 'BODY_TOO_LARGE', detail: `the server declared a ${declared}-byte body; the limit is ${maxBytes}` };
   }
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
     await deadline.wait(limits.bodyMs, 'BODY_TIMEOUT', async (signal) => {
-      signal.addEventListener('abort', () => head.body.destroy(), { once: true });
+      signal.addEventListener('abort', () => dropBody(head.body), { once: true });
       for await (const chunk of head.body) {
         const buf = chunk as Buffer;
         bytes += buf.length;
@@ -88,7 +99,7 @@ export async function readBody(head: ResponseHead, limits: Limits, deadline: Dea
       }
     });
   } catch (err) {
-    head.body.destroy();
+    dropBody(head.body);
     if (err instanceof BodyTooLarge) return { ok: false, code: 'BODY_TOO_LARGE', detail: `the body exceeded ${maxBytes} bytes` };
     const failure = classifyError(err, 'body');
     return { ok: false, ...failure };
@@ -99,7 +110,7 @@ export async function readBody(head: ResponseHead, limits: Limits, deadline: Dea
 /** Drains at most a little of an unwanted body so the connection can be reused, else drops it. */
 export async function discardBody(head: ResponseHead, limits: Limits, deadline: Deadline): Promise<void> {
   const result = await readBody(head, { ...limits, bodyMs: Math.min(limits.bodyMs, 1000) }, deadline, 64 * 1024);
-  if (!result.ok) head.body.destroy();
+  if (!result.ok) dropBody(head.body);
 }
 
 class BodyTooLarge extends Error {
@@ -192,6 +203,6 @@ export class SseReader {
   }
 
   close(): void {
-    if (!this.#ended) this.head.body.destroy();
+    if (!this.#ended) dropBody(this.head.body);
   }
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Failure, Outcome } from '../../domain/failure-codes.ts';
 import { truncate } from '../../domain/http-status.ts';
 import { findResponse, findUnmatchedError, parseJsonRpcPayload, type JsonRpcId, type JsonRpcMessage } from '../../domain/jsonrpc.ts';
-import { header, readBody, sendRequest, SseReader, type ResponseHead } from '../http.ts';
+import { dropBody, header, readBody, sendRequest, SseReader, type ResponseHead } from '../http.ts';
 import { pathOf, type McpContext } from './context.ts';
 
 /** What came back for one JSON-RPC POST, before any era decides what it means. */
@@ -66,7 +66,7 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
   const success = head.status >= 200 && head.status < 300;
   if (success && head.contentType === 'text/event-stream') {
     if (request.id === null) {
-      head.body.destroy();
+      dropBody(head.body);
       return { ok: true, reply: { ...base, message: undefined, problem: undefined, snippet: '' } };
     }
     const reader = new SseReader(head, { ...ctx.limits, maxBodyBytes: maxBytes });
