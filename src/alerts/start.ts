@@ -83,11 +83,15 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
   const outbox = new SqliteOutbox(deps.store.database, { clock });
   const channelDeps = { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` };
   let channels = new Map<string, Channel>();
+  // Reloaded on every settings change; a disabled channel is worth one warning, not one per change.
+  const warnedDisabled = new Set<string>();
   const loadChannels = (): void => {
     const alerts = settings.current();
     channels = new Map(alerts.channels.map((c) => [c.name, createChannel(c, channelDeps)]));
     for (const c of channels.values()) {
-      if (c.disabledReason !== null) log.warn({ channel: c.name, type: c.type, reason: c.disabledReason }, 'alert channel disabled');
+      if (c.disabledReason === null || warnedDisabled.has(c.name)) continue;
+      warnedDisabled.add(c.name);
+      log.warn({ channel: c.name, type: c.type, reason: c.disabledReason }, 'alert channel disabled');
     }
   };
   loadChannels();

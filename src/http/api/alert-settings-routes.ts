@@ -142,7 +142,7 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
     what: 'alert route',
     body: RouteBody,
     view: RouteView,
-    list: () => settings.routes().map(routeView),
+    items: () => settings.routes(),
     create: (body) => settings.createRoute(body),
     replace: (id, body) => settings.replaceRoute(id, body),
     remove: (id) => settings.deleteRoute(id),
@@ -157,7 +157,7 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
     what: 'maintenance window',
     body: WindowBody,
     view: WindowView,
-    list: () => settings.windows().map((w) => windowView(w, now())),
+    items: () => settings.windows(),
     create: (body) => settings.createWindow(body),
     replace: (id, body) => settings.replaceWindow(id, body),
     remove: (id) => settings.deleteWindow(id),
@@ -174,7 +174,7 @@ interface ItemRoutesOptions<T> {
   readonly body: TSchema;
   readonly view: TSchema;
   readonly summary: string;
-  list(): unknown[];
+  items(): readonly ItemInfo<T>[];
   create(body: Spec): { value: ItemInfo<T>; warnings: readonly string[] };
   replace(id: number, body: Spec): { value: ItemInfo<T>; warnings: readonly string[] };
   remove(id: number): { warnings: readonly string[] };
@@ -186,7 +186,7 @@ interface ItemRoutesOptions<T> {
 function itemRoutes<T>(app: ApiInstance, o: ItemRoutesOptions<T>): void {
   const withWarnings = Type.Intersect([o.view, Type.Object({ warnings: Warnings })]);
   const security = BEARER;
-  app.get(o.path, { onRequest: o.read, schema: { tags: TAGS, summary: o.summary, security, response: { 200: Type.Object({ items: Type.Array(o.view) }), ...errorResponses(401, 429) } } }, () => ({ items: o.list() }));
+  app.get(o.path, { onRequest: o.read, schema: { tags: TAGS, summary: o.summary, security, response: { 200: Type.Object({ items: Type.Array(o.view) }), ...errorResponses(401, 429) } } }, () => ({ items: o.items().map((i) => o.toView(i)) }));
   app.post(
     o.path,
     { onRequest: o.write, schema: { tags: TAGS, summary: `Create an ${o.what}`, security, body: o.body, response: { 201: withWarnings, ...errorResponses(400, 401, 403, 429) } } },

@@ -5,9 +5,8 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { ALERT_KINDS } from '../../alerts/types.ts';
 import { ALERT_CHANNEL_TYPES, WEEKDAYS } from '../../config/schema.ts';
-import { MAX_SECRET_LENGTH, MAX_TAGS } from './schemas.ts';
+import { MAX_SECRET_LENGTH, MAX_TAGS, Nullable } from './schemas.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Name = Type.String({ minLength: 1, maxLength: 64, description: 'Lowercase letters, digits and dashes' });
 const Secret = (description: string) => Nullable(Type.String({ maxLength: MAX_SECRET_LENGTH, description: `${description} (write-only)` }));
 const List = <T extends TSchema>(item: T) => Nullable(Type.Array(item, { maxItems: 256 }));

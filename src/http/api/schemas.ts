@@ -7,7 +7,7 @@ import { ERAS } from '../../config/schema.ts';
 import { STATUSES, FAILURE_CODES } from '../../domain/failure-codes.ts';
 import { ERAS as PROBE_ERAS } from '../../domain/probe-result.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const MAX_TAGS = 32;
 export const MAX_HEADERS = 32;

@@ -7,6 +7,7 @@ import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
 import { sparkline, type Sparkline } from './charts.ts';
 import { DASH, eraLabel, formatMs, formatPercent, formatRelative, formatUtc, plural } from './format.ts';
 import type { EndpointFacts } from './load.ts';
+import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
 import { DISPLAY_STATUSES, STATUS_META, isDisplayStatus, liveStatus, type DisplayStatus } from './status-display.ts';
 import { UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeLevel, type UptimeWindow } from './uptime.ts';
 
@@ -24,15 +25,13 @@ export interface DashboardFilter {
 export const DASHBOARD_PAGE_SIZE = 100;
 
 const MAX_TAG_LENGTH = 100;
-const MAX_PAGE = 100_000;
 
 /** Query parameters to a filter; anything unrecognised means "no filter" rather than an error page. */
 export function parseDashboardFilter(query: unknown): DashboardFilter {
   const q = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
   const status = isDisplayStatus(q.status) ? q.status : null;
   const tag = typeof q.tag === 'string' && q.tag !== '' && q.tag.length <= MAX_TAG_LENGTH ? q.tag : null;
-  const page = typeof q.page === 'string' && /^\d{1,6}$/.test(q.page) ? Math.min(MAX_PAGE, Math.max(1, Number(q.page))) : 1;
-  return { status, tag, page };
+  return { status, tag, page: parsePage(q.page) };
 }
 
 export function filterQuery(filter: DashboardFilter): string {
@@ -116,17 +115,9 @@ export interface StatusCount {
   readonly active: boolean;
 }
 
-export interface PageView {
-  readonly number: number;
-  readonly pages: number;
-  readonly size: number;
+export interface PageView extends Page, PageLinks {
   /** Endpoints that pass the filter, on every page. */
   readonly matched: number;
-  /** 1-based positions of the first and last row shown; 0 and 0 when none is. */
-  readonly from: number;
-  readonly to: number;
-  readonly prev: string | null;
-  readonly next: string | null;
 }
 
 export interface DashboardView {
@@ -154,7 +145,7 @@ export interface DashboardInput {
   readonly filter: DashboardFilter;
   /** Every endpoint with its live state: for the counts and the tag list. */
   readonly all: readonly EndpointEntry[];
-  /** Facts for the endpoints on this page (see selectPage), loaded by the caller. */
+  /** Facts for the endpoints on this page, in selectPage's order, loaded by the caller. */
   readonly facts: readonly EndpointFacts[];
   readonly page: Pick<PageView, 'number' | 'pages' | 'size' | 'matched'>;
 }
@@ -165,8 +156,8 @@ export interface PageSelection {
 }
 
 /**
- * The endpoints of one page, most in need of attention first, chosen from live state alone: only
- * these rows then load rollups.
+ * The endpoints of one page, most in need of attention first, chosen and ordered from live state
+ * alone: only these rows then load rollups, and the rows keep this order.
  */
 export function selectPage(all: readonly EndpointEntry[], filter: DashboardFilter, policy: HealthPolicy, size = DASHBOARD_PAGE_SIZE): PageSelection {
   const keyed = all
@@ -179,9 +170,8 @@ export function selectPage(all: readonly EndpointEntry[], filter: DashboardFilte
         a.e.endpoint.name.localeCompare(b.e.endpoint.name) ||
         a.e.endpoint.slug.localeCompare(b.e.endpoint.slug),
     );
-  const pages = Math.max(1, Math.ceil(keyed.length / size));
-  const number = Math.min(filter.page, pages);
-  return { endpoints: keyed.slice((number - 1) * size, number * size).map((k) => k.e.endpoint), page: { number, pages, size, matched: keyed.length } };
+  const { start, end, ...page } = pageOf(keyed.length, filter.page, size);
+  return { endpoints: keyed.slice(start, end).map((k) => k.e.endpoint), page: { ...page, matched: keyed.length } };
 }
 
 export function matchesTag(entry: EndpointEntry, filter: DashboardFilter): boolean {
@@ -254,31 +244,16 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
   };
 }
 
-function byAttention(a: DashboardRow, b: DashboardRow): number {
-  return STATUS_META[a.status].severity - STATUS_META[b.status].severity || Number(a.confirmed) - Number(b.confirmed) || a.name.localeCompare(b.name) || a.slug.localeCompare(b.slug);
-}
-
 export function buildDashboard(input: DashboardInput): DashboardView {
   const { filter, policy } = input;
-  const rows = input.facts.map((f) => buildRow(f, input.now, policy, input.certWarnDays)).sort(byAttention);
+  const rows = input.facts.map((f) => buildRow(f, input.now, policy, input.certWarnDays));
   const tagged = input.all.filter((e) => matchesTag(e, filter)).map((e) => liveStatus(e.state, e.endpoint.paused, policy).status);
   const counts = DISPLAY_STATUSES.map((status): StatusCount => {
     const active = filter.status === status;
     const count = tagged.filter((s) => s === status).length;
     return { status, label: STATUS_META[status].label, count, active, href: `/${filterQuery({ status: active ? null : status, tag: filter.tag, page: 1 })}` };
   });
-  const { number, pages, size, matched } = input.page;
-  const at = (n: number): string => `/${filterQuery({ ...filter, page: n })}`;
-  const page: PageView = {
-    number,
-    pages,
-    size,
-    matched,
-    from: rows.length === 0 ? 0 : (number - 1) * size + 1,
-    to: rows.length === 0 ? 0 : (number - 1) * size + rows.length,
-    prev: number > 1 ? at(number - 1) : null,
-    next: number < pages ? at(number + 1) : null,
-  };
+  const page: PageView = { ...input.page, ...pageLinks(input.page, rows.length, (n) => `/${filterQuery({ ...filter, page: n })}`) };
   const tagNames = [...new Set(input.all.flatMap((e) => e.endpoint.tags))].sort((a, b) => a.localeCompare(b));
   if (filter.tag !== null && !tagNames.includes(filter.tag)) tagNames.push(filter.tag);
   return {
@@ -291,7 +266,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     filtered: filter.status !== null || filter.tag !== null,
     total: input.all.length,
     updatedAt: new Date(input.now).toISOString(),
-    jsonUrl: `/dashboard.json${filterQuery({ ...filter, page: number })}`,
+    jsonUrl: `/dashboard.json${filterQuery({ ...filter, page: page.number })}`,
   };
 }
 

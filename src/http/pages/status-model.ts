@@ -11,6 +11,7 @@ import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type CardFacts, type DailyFacts, ty
 import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplayStatus, type OverallStatus } from './status-display.ts';
 import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
 import type { MaintenanceWindowConfig } from '../../config/schema.ts';
+import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
 import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeWindow } from './uptime.ts';
 
 export interface StatusContext {
@@ -73,15 +74,9 @@ export interface StatusGroup {
 /** Cards per page of the overview: each carries 90 bars, so a page, not the fleet, bounds its cost. */
 export const STATUS_PAGE_SIZE = 50;
 
-export interface StatusPageView {
-  readonly number: number;
-  readonly pages: number;
+export interface StatusPageView extends Omit<Page, 'size'>, PageLinks {
   /** Cards on every page (an endpoint with two tags has two). */
   readonly cards: number;
-  readonly from: number;
-  readonly to: number;
-  readonly prev: string | null;
-  readonly next: string | null;
 }
 
 export interface StatusIndexView {
@@ -123,25 +118,21 @@ export function placements(endpoints: readonly Endpoint[]): Placement[] {
 
 /** `?page=` of the overview; anything else is page 1. */
 export function parseStatusPage(query: unknown): number {
-  const raw = typeof query === 'object' && query !== null ? (query as Record<string, unknown>).page : undefined;
-  return typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Math.max(1, Number(raw)) : 1;
+  return parsePage(typeof query === 'object' && query !== null ? (query as Record<string, unknown>).page : undefined);
 }
 
-export interface StatusPageSelection {
+export interface StatusPageSelection extends Page {
   readonly placements: readonly Placement[];
   /** The distinct endpoints on the page, whose facts the caller loads. */
   readonly endpoints: readonly Endpoint[];
-  readonly number: number;
-  readonly pages: number;
   readonly cards: number;
 }
 
 export function selectStatusPage(endpoints: readonly Endpoint[], page: number, size = STATUS_PAGE_SIZE): StatusPageSelection {
   const all = placements(endpoints);
-  const pages = Math.max(1, Math.ceil(all.length / size));
-  const number = Math.min(page, pages);
-  const onPage = all.slice((number - 1) * size, number * size);
-  return { placements: onPage, endpoints: [...new Set(onPage.map((p) => p.endpoint))], number, pages, cards: all.length };
+  const { start, end, ...at } = pageOf(all.length, page, size);
+  const onPage = all.slice(start, end);
+  return { ...at, placements: onPage, endpoints: [...new Set(onPage.map((p) => p.endpoint))], cards: all.length };
 }
 
 function card(facts: CardFacts, ctx: StatusContext): StatusCard {
@@ -181,21 +172,13 @@ export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): S
   const overall = overallStatus(input.all.map((e) => publicStatus(e.state, e.endpoint.paused, ctx.policy)));
   const updatedAt = latestCheck(input.all.map((e) => e.state.lastCheckedAt));
   const { number, pages, cards: total } = input.selection;
-  const shown = input.selection.placements.length;
+  const links = pageLinks(input.selection, input.selection.placements.length, (n) => (n === 1 ? '/status' : `/status?page=${n}`));
   return {
     overall,
     overallText: OVERALL_TEXT[overall],
     groups,
     count: input.all.length,
-    page: {
-      number,
-      pages,
-      cards: total,
-      from: shown === 0 ? 0 : (number - 1) * STATUS_PAGE_SIZE + 1,
-      to: shown === 0 ? 0 : (number - 1) * STATUS_PAGE_SIZE + shown,
-      prev: number > 1 ? (number === 2 ? '/status' : `/status?page=${number - 1}`) : null,
-      next: number < pages ? `/status?page=${number + 1}` : null,
-    },
+    page: { number, pages, cards: total, ...links },
     updatedAt,
     updatedText: updatedAt === null ? 'never' : formatUtc(updatedAt),
   };
