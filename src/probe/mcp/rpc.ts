@@ -59,10 +59,10 @@ export async function postRpc(ctx: McpContext, request: RpcRequest, target: URL 
     ctx.deadline,
   );
   if (!sent.ok) return sent;
-  return readReply(ctx, sent.head, request);
+  return readReply(ctx, sent.head, request, target);
 }
 
-async function readReply(ctx: McpContext, head: ResponseHead, request: RpcRequest): Promise<Outcome<{ reply: RpcReply }>> {
+async function readReply(ctx: McpContext, head: ResponseHead, request: RpcRequest, target: URL): Promise<Outcome<{ reply: RpcReply }>> {
   const base = { status: head.status, headers: head.headers, contentType: head.contentType };
   const maxBytes = request.maxBytes ?? ctx.limits.maxBodyBytes;
   const success = head.status >= 200 && head.status < 300;
@@ -71,7 +71,7 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
       dropBody(head.body);
       return { ok: true, reply: { ...base, message: undefined, problem: undefined, snippet: '' } };
     }
-    const found = await readSseReply(ctx, head, request, request.id, maxBytes);
+    const found = await readSseReply(ctx, head, request, request.id, maxBytes, target);
     if (!found.ok && !isContentProblem(found.code)) return found;
     return {
       ok: true,
@@ -111,7 +111,7 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
  * `retry` (SEP-1699), each reconnect a row of the waterfall. The whole search shares one SSE
  * deadline, one byte cap and one event cap, so reconnects cannot stretch any of them.
  */
-async function readSseReply(ctx: McpContext, head: ResponseHead, request: RpcRequest, id: JsonRpcId, maxBytes: number): Promise<Outcome<{ message: JsonRpcMessage }>> {
+async function readSseReply(ctx: McpContext, head: ResponseHead, request: RpcRequest, id: JsonRpcId, maxBytes: number, target: URL): Promise<Outcome<{ message: JsonRpcMessage }>> {
   const deadlineAt = ctx.deadline.clock() + ctx.limits.sseEventMs;
   let reader = new SseReader(head, { ...ctx.limits, maxBodyBytes: maxBytes });
   let bytes = 0;
@@ -134,7 +134,7 @@ async function readSseReply(ctx: McpContext, head: ResponseHead, request: RpcReq
     const plan = planReconnect({ lastEventId, retryMs, reconnects, leftMs, request: `request ${String(id)}` });
     if (plan.kind === 'give-up') return { ok: false, ...plan.failure };
     const headers = resumeHeaders(ctx, request.headers, head, plan.lastEventId);
-    const reopened = await ctx.phases.time('reconnect', () => reopenStream(ctx, plan, headers));
+    const reopened = await ctx.phases.time('reconnect', () => reopenStream(ctx, plan, headers, target));
     if (!reopened.ok) return reopened;
     reader = new SseReader(reopened.head, { ...ctx.limits, maxBodyBytes: Math.max(0, maxBytes - bytes), maxSseEvents: Math.max(0, ctx.limits.maxSseEvents - events) });
   }

@@ -26,18 +26,19 @@ export function resumeHeaders(ctx: McpContext, sent: Readonly<Record<string, str
 }
 
 /**
- * Waits the server's `retry` and reopens the stream with GET + Last-Event-ID (SEP-1699). Anything
+ * Waits the server's `retry` and reopens the stream with GET + Last-Event-ID (SEP-1699) at the URL
+ * the POST went to. Anything
  * but an event stream back means the server cannot resume; auth, rate limits and 5xx keep their
  * own codes, everything else is "no response" with the status in the detail.
  */
-export async function reopenStream(ctx: McpContext, plan: Reconnect, headers: Record<string, string>): Promise<Outcome<{ head: ResponseHead }>> {
+export async function reopenStream(ctx: McpContext, plan: Reconnect, headers: Record<string, string>, target: URL): Promise<Outcome<{ head: ResponseHead }>> {
   try {
     // The deadline's own signal: a cancelled or expired probe does not sit out the wait.
     await sleep(plan.delayMs, undefined, { signal: ctx.deadline.signal });
   } catch (err) {
     return { ok: false, ...classifyError(ctx.deadline.signal.reason ?? err, 'body') };
   }
-  const sent = await sendRequest(ctx.dispatcher, { method: 'GET', path: pathOf(ctx.url), headers }, ctx.limits, ctx.deadline);
+  const sent = await sendRequest(ctx.dispatcher, { method: 'GET', path: pathOf(target), headers }, ctx.limits, ctx.deadline);
   if (!sent.ok) return sent;
   const { head } = sent;
   if (head.status >= 200 && head.status < 300 && head.contentType === 'text/event-stream') return { ok: true, head };
