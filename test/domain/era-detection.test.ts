@@ -118,6 +118,11 @@ function rpcError(code: number, message: string, data?: unknown, id: JsonRpcId |
 
 const FIRST_TRY: DiscoverAttempt = { version: '2026-07-28', retried: false };
 const RETRY: DiscoverAttempt = { version: '2026-07-28', retried: true };
+const REFUSED_ON_RETRY: DiscoverVerdict = {
+  kind: 'modern-failure',
+  failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'server/discover refused 2026-07-28 on the retry too, although the server lists 2026-07-28' },
+  supported: ['2026-07-28'],
+};
 
 describe('judgeDiscover', () => {
   const cases: readonly { name: string; wire: Wire; attempt?: DiscoverAttempt; expected: DiscoverVerdict }[] = [
@@ -175,21 +180,13 @@ describe('judgeDiscover', () => {
       name: '-32022 refusing 2026-07-28 while listing it, on the retry → modern-failure PROTOCOL_VERSION_UNSUPPORTED',
       wire: { status: 400, body: REFUSED_ALTHOUGH_LISTED },
       attempt: RETRY,
-      expected: {
-        kind: 'modern-failure',
-        failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'server/discover refused 2026-07-28 on the retry too, although the server lists 2026-07-28' },
-        supported: ['2026-07-28'],
-      },
+      expected: REFUSED_ON_RETRY,
     },
     {
       name: '-32022 naming a shared revision on the retry (after 1999-01-01) → modern-failure, no third request',
       wire: { status: 400, body: UNSUPPORTED_1999 },
       attempt: RETRY,
-      expected: {
-        kind: 'modern-failure',
-        failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'server/discover refused 2026-07-28 on the retry too, although the server lists 2026-07-28' },
-        supported: ['2026-07-28'],
-      },
+      expected: REFUSED_ON_RETRY,
     },
     {
       name: '-32022 with only 2025 revisions on the retry → still legacy (the 2025 handshake may work)',
