@@ -136,6 +136,15 @@ describe('SSE polling: a stream closed after a priming event is resumed by GET +
     assert.ok(wallMs < settings.sseEventMs + MARGIN_MS, `took ${Math.round(wallMs)} ms`);
   });
 
+  test('reconnects stop when the next retry wait no longer fits the probe deadline', async () => {
+    const settings = { ...SETTINGS, timeoutMs: 1500, sseEventMs: 10_000 };
+    const { server, result, wallMs } = await probe({ era: 'streamable', reply: 'poll-forever', pollMethods: ['ping'], retryMs: 500 }, {}, settings);
+    assert.equal(result.code, 'SSE_NO_RESPONSE', result.detail);
+    assert.match(result.detail, /asked to reconnect after 500 ms, more than the \d+ ms left/);
+    assert.ok(gets(server).length < MAX_RECONNECTS, `${gets(server).length} GETs`);
+    assert.ok(wallMs < settings.timeoutMs + MARGIN_MS, `took ${Math.round(wallMs)} ms`);
+  });
+
   test('a retry longer than the time left is not waited out', async () => {
     const { server, result, wallMs } = await probe({ era: 'streamable', reply: 'poll', pollMethods: ['ping'], retryMs: 60_000 });
     assert.equal(result.code, 'SSE_NO_RESPONSE');
