@@ -119,9 +119,14 @@ describe('SSE polling: a stream closed after a priming event is resumed by GET +
     assert.ok(wallMs < SETTINGS.timeoutMs + MARGIN_MS, `took ${Math.round(wallMs)} ms`);
   });
 
-  test(`a server that closes forever: ${MAX_RECONNECTS} reconnects, then SSE_NO_RESPONSE (modern era)`, async () => {
-    const { server, result } = await probe({ era: 'modern', reply: 'poll-forever' }, { era: 'modern' });
-    assert.equal(result.code, 'SSE_NO_RESPONSE');
+  test(`a server that closes forever: ${MAX_RECONNECTS} reconnects, then SSE_NO_RESPONSE (modern era, detected)`, async () => {
+    const { server, result } = await probe({ era: 'modern', reply: 'poll-forever' });
+    assert.equal(result.code, 'SSE_NO_RESPONSE', result.detail);
+    assert.match(result.detail, new RegExp(`gave up after ${MAX_RECONNECTS} reconnects`));
+    // Detection went on to initialize, which the modern-only server refused: the broken
+    // discover stream is still what is reported, in the modern era.
+    assert.equal(result.era, 'modern');
+    assert.deepEqual(server.requests.filter((r) => r.httpMethod === 'POST').map((r) => r.rpcMethod), ['server/discover', 'initialize']);
     assert.equal(gets(server).length, MAX_RECONNECTS);
     assertResumedInOrder(server, 100, 1);
   });
@@ -151,6 +156,19 @@ describe('SSE polling: a stream closed after a priming event is resumed by GET +
     assert.match(result.detail, /asked to reconnect after 60000 ms/);
     assert.equal(gets(server).length, 0);
     assert.ok(wallMs < SETTINGS.sseEventMs, `took ${Math.round(wallMs)} ms`);
+  });
+
+  test('modern era forced (--era modern): the same bounded give-up', async () => {
+    const { server, result } = await probe({ era: 'modern', reply: 'poll-forever' }, { era: 'modern' });
+    assert.equal(result.code, 'SSE_NO_RESPONSE');
+    assert.equal(gets(server).length, MAX_RECONNECTS);
+  });
+
+  test('a modern server that cannot resume (GET → 405) → SSE_NO_RESPONSE in the modern era', async () => {
+    const { result } = await probe({ era: 'modern', reply: 'poll-no-resume' });
+    assert.equal(result.code, 'SSE_NO_RESPONSE');
+    assert.equal(result.era, 'modern');
+    assert.match(result.detail, /with HTTP 405/);
   });
 
   test('a server that cannot resume (GET → 405) → SSE_NO_RESPONSE naming the 405', async () => {
