@@ -3,7 +3,7 @@
 import type { Failure } from './failure-codes.ts';
 import { failureForStatus } from './http-status.ts';
 import { describeRpcError, isRecord, RPC, type JsonRpcMessage } from './jsonrpc.ts';
-import { isKnownLegacyVersion, pickModernVersion } from './protocol-versions.ts';
+import { isKnownLegacyVersion, LATEST_MODERN, pickModernVersion } from './protocol-versions.ts';
 
 /** The parts of a reply the decisions need; built from RpcReply by the I/O layer. */
 export interface ReplySummary {
@@ -83,7 +83,18 @@ export function parseDiscoverResult(result: unknown): DiscoverFacts | undefined 
   };
 }
 
-export function judgeDiscover(reply: ReplySummary): DiscoverVerdict {
+/** Which `server/discover` this reply answers: the revision sent, and whether it was already the retry. */
+export interface DiscoverAttempt {
+  readonly version: string;
+  readonly retried: boolean;
+}
+
+/**
+ * A -32022 naming a revision we share is retried once with it, even when it is the revision just
+ * sent: a server may refuse the first request of a client it does not know yet (the conformance
+ * suite's `request-metadata` does exactly that). Only a second refusal is final.
+ */
+export function judgeDiscover(reply: ReplySummary, attempt: DiscoverAttempt = { version: LATEST_MODERN, retried: false }): DiscoverVerdict {
   const stop = stopFailure(reply);
   if (stop) return { kind: 'stop', failure: stop };
   const { message } = reply;
@@ -91,6 +102,13 @@ export function judgeDiscover(reply: ReplySummary): DiscoverVerdict {
     const supported = supportedFromError(message);
     if (supported.length > 0) {
       const version = pickModernVersion(supported);
+      if (version !== undefined && attempt.retried) {
+        const failure: Failure = {
+          code: 'PROTOCOL_VERSION_UNSUPPORTED',
+          detail: `server/discover refused ${attempt.version} on the retry too, although the server lists ${supported.join(', ')}`,
+        };
+        return { kind: 'modern-failure', failure, supported };
+      }
       if (version !== undefined) return { kind: 'retry', version, supported };
       // The server is modern in shape but shares no revision with us; it may still speak 2025.
       if (supported.some(isKnownLegacyVersion)) return { kind: 'legacy', fallback: versionFailure(supported) };

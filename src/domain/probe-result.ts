@@ -15,6 +15,8 @@ export type PhaseName =
   | 'initialize'
   | 'initialized'
   | 'ping'
+  /** A response stream closed before the response, reopened by GET + Last-Event-ID (SEP-1699): the `retry` wait and the GET, inside the step it resumes. */
+  | 'reconnect'
   | 'sse_open'
   | 'tools_list'
   | 'auth_metadata'

@@ -134,14 +134,44 @@ export class SseReader {
   #events = 0;
   #ended = false;
   #pending: Promise<IteratorResult<unknown>> | undefined;
+  #lastEventId: string | undefined;
+  #retryMs: number | undefined;
 
   constructor(readonly head: ResponseHead, readonly limits: Limits) {
     this.#iterator = (head.body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    this.#parser = createParser({ onEvent: (event) => this.#queue.push(event) });
+    this.#parser = createParser({
+      onEvent: (event) => {
+        // The SSE "last event ID buffer": kept until another id field replaces it (even with "").
+        if (event.id !== undefined) this.#lastEventId = event.id;
+        this.#queue.push(event);
+      },
+      onRetry: (ms) => {
+        this.#retryMs = ms;
+      },
+    });
   }
 
   get eventsRead(): number {
     return this.#events;
+  }
+
+  get bytesRead(): number {
+    return this.#bytes;
+  }
+
+  /** True once the server ended the body cleanly (not on a reset, a timeout or a cap). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The id of the last event parsed that carried one, for Last-Event-ID (SEP-1699 resumption). */
+  get lastEventId(): string | undefined {
+    return this.#lastEventId;
+  }
+
+  /** The last `retry:` field the server sent, in ms. */
+  get retryMs(): number | undefined {
+    return this.#retryMs;
   }
 
   /**

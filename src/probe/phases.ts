@@ -17,7 +17,12 @@ export class PhaseRecorder {
   async time<T extends { ok: boolean }>(phase: PhaseName, fn: () => Promise<T>): Promise<T> {
     const start = this.clock();
     const result = await fn();
-    this.#timings.push({ phase, startMs: round(start - this.#origin), ms: round(this.clock() - start), ok: result.ok });
+    const timing: PhaseTiming = { phase, startMs: round(start - this.#origin), ms: round(this.clock() - start), ok: result.ok };
+    // Kept in start order: a step timed inside another (a reconnect inside the discover it
+    // resumes) ends first but belongs after its parent in the waterfall.
+    const at = this.#timings.findIndex((t) => t.startMs > timing.startMs);
+    if (at < 0) this.#timings.push(timing);
+    else this.#timings.splice(at, 0, timing);
     return result;
   }
 

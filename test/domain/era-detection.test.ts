@@ -9,6 +9,7 @@ import {
   parseDiscoverResult,
   parseInitializeResult,
   pickNoEraFailure,
+  type DiscoverAttempt,
   type DiscoverFacts,
   type DiscoverVerdict,
   type InitializeFacts,
@@ -66,6 +67,10 @@ const EMPTY_RESULT = '{"result":{},"jsonrpc":"2.0","id":1}';
 // v2-modern-only.txt #13 / #1
 const UNSUPPORTED_1999 =
   '{"jsonrpc":"2.0","error":{"code":-32022,"message":"Unsupported protocol version: 1999-01-01","data":{"supported":["2026-07-28"],"requested":"1999-01-01"}},"id":1}';
+// The conformance suite's request-metadata scenario (0.2.0-alpha.12): the first request of a
+// client is refused with -32022 even though it asked for the one revision the server lists.
+const REFUSED_ALTHOUGH_LISTED =
+  '{"jsonrpc":"2.0","id":1,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2026-07-28"],"requested":"2026-07-28"}}}';
 const UNSUPPORTED_2025 =
   '{"jsonrpc":"2.0","error":{"code":-32022,"message":"Unsupported protocol version: 2025-11-25","data":{"supported":["2026-07-28"],"requested":"2025-11-25"}},"id":1}';
 // modern-2026-07-28.txt: tools/list without Mcp-Method header (our id 3)
@@ -111,8 +116,16 @@ function rpcError(code: number, message: string, data?: unknown, id: JsonRpcId |
   return JSON.stringify({ jsonrpc: '2.0', id, error: { code, message, ...(data !== undefined ? { data } : {}) } });
 }
 
+const FIRST_TRY: DiscoverAttempt = { version: '2026-07-28', retried: false };
+const RETRY: DiscoverAttempt = { version: '2026-07-28', retried: true };
+const REFUSED_ON_RETRY: DiscoverVerdict = {
+  kind: 'modern-failure',
+  failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'server/discover refused 2026-07-28 on the retry too, although the server lists 2026-07-28' },
+  supported: ['2026-07-28'],
+};
+
 describe('judgeDiscover', () => {
-  const cases: readonly { name: string; wire: Wire; expected: DiscoverVerdict }[] = [
+  const cases: readonly { name: string; wire: Wire; attempt?: DiscoverAttempt; expected: DiscoverVerdict }[] = [
     { name: 'modern-only server: 200 DiscoverResult → modern', wire: { status: 200, body: STRICT_DISCOVER }, expected: { kind: 'modern', facts: STRICT_FACTS } },
     {
       name: 'dual-era server on /mcp: 200 DiscoverResult with string id → modern',
@@ -156,6 +169,36 @@ describe('judgeDiscover', () => {
       name: '-32022 with data.supported [2026-07-28] → retry with 2026-07-28',
       wire: { status: 400, body: UNSUPPORTED_1999 },
       expected: { kind: 'retry', version: '2026-07-28', supported: ['2026-07-28'] },
+    },
+    {
+      name: '-32022 refusing 2026-07-28 while listing it, first try → retry with the same revision',
+      wire: { status: 400, body: REFUSED_ALTHOUGH_LISTED },
+      attempt: FIRST_TRY,
+      expected: { kind: 'retry', version: '2026-07-28', supported: ['2026-07-28'] },
+    },
+    {
+      name: '-32022 refusing 2026-07-28 while listing it, on the retry → modern-failure PROTOCOL_VERSION_UNSUPPORTED',
+      wire: { status: 400, body: REFUSED_ALTHOUGH_LISTED },
+      attempt: RETRY,
+      expected: REFUSED_ON_RETRY,
+    },
+    {
+      name: '-32022 naming a shared revision on the retry (after 1999-01-01) → modern-failure, no third request',
+      wire: { status: 400, body: UNSUPPORTED_1999 },
+      attempt: RETRY,
+      expected: REFUSED_ON_RETRY,
+    },
+    {
+      name: '-32022 with only 2025 revisions on the retry → still legacy (the 2025 handshake may work)',
+      wire: { status: 400, body: rpcError(-32022, 'Unsupported protocol version: 2026-07-28', { supported: ['2025-11-25'] }) },
+      attempt: RETRY,
+      expected: { kind: 'legacy', fallback: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: `the server supports 2025-11-25; ${SPEAKS}` } },
+    },
+    {
+      name: 'DiscoverResult on the retry → modern',
+      wire: { status: 200, body: STRICT_DISCOVER },
+      attempt: RETRY,
+      expected: { kind: 'modern', facts: STRICT_FACTS },
     },
     {
       name: '-32022 with data.supported only 2025 revisions → legacy PROTOCOL_VERSION_UNSUPPORTED',
@@ -264,7 +307,7 @@ describe('judgeDiscover', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      assert.deepEqual(judgeDiscover(summarize(c.wire)), c.expected);
+      assert.deepEqual(judgeDiscover(summarize(c.wire), c.attempt), c.expected);
     });
   }
 });

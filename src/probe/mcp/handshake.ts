@@ -36,12 +36,25 @@ export async function handshake(ctx: McpContext, override: EraOverride, hint: Er
   return detect(ctx);
 }
 
+/** Replies to server/discover that broke on the way (not a refusal): no answer on the stream, bad JSON. */
+const BROKEN_REPLIES: ReadonlySet<string> = new Set(['SSE_NO_RESPONSE', 'INVALID_JSON', 'INVALID_JSONRPC']);
+
+/**
+ * A server that refuses initialize as a modern server, after its server/discover reply broke
+ * (a stream closed for good before the response), is a modern server with a broken reply: that
+ * is the failure to report, not the refusal of a handshake it never offered.
+ */
+function modernAfterAll(attempt: Attempt, discoverFallback: Failure | undefined): Attempt {
+  if (attempt.kind !== 'final' || attempt.era !== 'modern' || discoverFallback === undefined) return attempt;
+  return BROKEN_REPLIES.has(discoverFallback.code) ? { kind: 'final', failure: discoverFallback, era: 'modern' } : attempt;
+}
+
 /** The specification's order: modern first, then the 2025 handshake, then HTTP+SSE. */
 async function detect(ctx: McpContext): Promise<HandshakeOutcome> {
   const fallbacks: Failure[] = [];
   for (const era of ['modern', 'streamable', 'sse'] as const) {
     const attempt = await ATTEMPTS[era](ctx);
-    if (attempt.kind !== 'next') return finish(attempt, 'detected');
+    if (attempt.kind !== 'next') return finish(modernAfterAll(attempt, fallbacks[0]), 'detected');
     fallbacks.push(attempt.fallback);
   }
   return { ok: false, failure: pickNoEraFailure(fallbacks), era: null, auth: null, eraSource: null };

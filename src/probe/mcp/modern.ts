@@ -1,4 +1,4 @@
-import { judgeDiscover, type DiscoverFacts } from '../../domain/era-detection.ts';
+import { judgeDiscover, type DiscoverAttempt, type DiscoverFacts } from '../../domain/era-detection.ts';
 import { LATEST_MODERN } from '../../domain/protocol-versions.ts';
 import { CLIENT_INFO } from '../../version.ts';
 import { finalFailure, summarize, wwwAuthenticate, type Attempt } from './attempt.ts';
@@ -21,15 +21,16 @@ function modernHeaders(version: string, method: string): Record<string, string> 
   return { 'mcp-protocol-version': version, 'mcp-method': method };
 }
 
-/** `server/discover`, with one retry on -32022 naming a revision both sides speak. */
+/** `server/discover`, with one retry on -32022 naming a revision both sides speak (judgeDiscover decides). */
 export async function tryModern(ctx: McpContext): Promise<Attempt> {
-  let version: string = LATEST_MODERN;
-  for (let round = 0; round < 2; round++) {
+  let attempt: DiscoverAttempt = { version: LATEST_MODERN, retried: false };
+  for (;;) {
+    const { version } = attempt;
     const sent = await ctx.phases.time('discover', () =>
       postRpc(ctx, { id: 1, method: 'server/discover', params: { _meta: modernMeta(version) }, headers: modernHeaders(version, 'server/discover') }),
     );
     if (!sent.ok) return { kind: 'final', failure: sent, era: null };
-    const verdict = judgeDiscover(summarize(sent.reply, ctx));
+    const verdict = judgeDiscover(summarize(sent.reply, ctx), attempt);
     switch (verdict.kind) {
       case 'stop':
         return finalFailure(ctx, verdict.failure, null, wwwAuthenticate(sent.reply));
@@ -38,16 +39,13 @@ export async function tryModern(ctx: McpContext): Promise<Attempt> {
       case 'modern-failure':
         return { kind: 'final', failure: verdict.failure, era: 'modern' };
       case 'retry':
-        if (verdict.version === version) {
-          return { kind: 'final', failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: `server/discover refused ${version} although the server lists it` }, era: 'modern' };
-        }
-        version = verdict.version;
+        // judgeDiscover never answers 'retry' to a retry, so this runs at most twice.
+        attempt = { version: verdict.version, retried: true };
         continue;
       case 'modern':
         return modernFollowUp(ctx, version, verdict.facts);
     }
   }
-  return { kind: 'final', failure: { code: 'PROTOCOL_VERSION_UNSUPPORTED', detail: 'no protocol revision agreed after a retry' }, era: 'modern' };
 }
 
 async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverFacts): Promise<Attempt> {

@@ -3,7 +3,9 @@ import type { Failure, Outcome } from '../../domain/failure-codes.ts';
 import { truncate } from '../../domain/http-status.ts';
 import { findResponse, findUnmatchedError, parseJsonRpcPayload, type JsonRpcId, type JsonRpcMessage } from '../../domain/jsonrpc.ts';
 import { dropBody, header, readBody, sendRequest, SseReader, type ResponseHead } from '../http.ts';
+import { planReconnect } from '../../domain/sse-resumption.ts';
 import { pathOf, type McpContext } from './context.ts';
+import { reopenStream, resumeHeaders } from './sse-polling.ts';
 
 /** What came back for one JSON-RPC POST, before any era decides what it means. */
 export interface RpcReply {
@@ -57,10 +59,10 @@ export async function postRpc(ctx: McpContext, request: RpcRequest, target: URL 
     ctx.deadline,
   );
   if (!sent.ok) return sent;
-  return readReply(ctx, sent.head, request);
+  return readReply(ctx, sent.head, request, target);
 }
 
-async function readReply(ctx: McpContext, head: ResponseHead, request: RpcRequest): Promise<Outcome<{ reply: RpcReply }>> {
+async function readReply(ctx: McpContext, head: ResponseHead, request: RpcRequest, target: URL): Promise<Outcome<{ reply: RpcReply }>> {
   const base = { status: head.status, headers: head.headers, contentType: head.contentType };
   const maxBytes = request.maxBytes ?? ctx.limits.maxBodyBytes;
   const success = head.status >= 200 && head.status < 300;
@@ -69,10 +71,7 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
       dropBody(head.body);
       return { ok: true, reply: { ...base, message: undefined, problem: undefined, snippet: '' } };
     }
-    const reader = new SseReader(head, { ...ctx.limits, maxBodyBytes: maxBytes });
-    const found = await awaitSseResponse(reader, ctx, request.id);
-    if (found.ok) await reader.finish(ctx.deadline, 250);
-    else reader.close();
+    const found = await readSseReply(ctx, head, request, request.id, maxBytes, target);
     if (!found.ok && !isContentProblem(found.code)) return found;
     return {
       ok: true,
@@ -106,6 +105,41 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
   return { ok: true, reply: { ...base, message, problem, snippet } };
 }
 
+/**
+ * Reads a response stream to our response, following it across server-side closes: a stream
+ * that ends cleanly after an event id is resumed with GET + Last-Event-ID after the server's
+ * `retry` (SEP-1699), each reconnect a row of the waterfall. The whole search shares one SSE
+ * deadline, one byte cap and one event cap, so reconnects cannot stretch any of them.
+ */
+async function readSseReply(ctx: McpContext, head: ResponseHead, request: RpcRequest, id: JsonRpcId, maxBytes: number, target: URL): Promise<Outcome<{ message: JsonRpcMessage }>> {
+  const deadlineAt = ctx.deadline.clock() + ctx.limits.sseEventMs;
+  let reader = new SseReader(head, { ...ctx.limits, maxBodyBytes: maxBytes });
+  let bytes = 0;
+  let events = 0;
+  let lastEventId: string | undefined;
+  let retryMs: number | undefined;
+  for (let reconnects = 0; ; reconnects++) {
+    const found = await awaitSseResponse(reader, ctx, id, deadlineAt);
+    if (found.ok) {
+      await reader.finish(ctx.deadline, 250);
+      return found;
+    }
+    reader.close();
+    if (found.code !== 'SSE_NO_RESPONSE' || !reader.ended) return found;
+    bytes += reader.bytesRead;
+    events += reader.eventsRead;
+    lastEventId = reader.lastEventId ?? lastEventId;
+    retryMs = reader.retryMs ?? retryMs;
+    const leftMs = Math.min(deadlineAt - ctx.deadline.clock(), ctx.deadline.remaining());
+    const plan = planReconnect({ lastEventId, retryMs, reconnects, leftMs, request: `request ${String(id)}` });
+    if (plan.kind === 'give-up') return { ok: false, ...plan.failure };
+    const headers = resumeHeaders(ctx, request.headers, head, plan.lastEventId);
+    const reopened = await ctx.phases.time('reconnect', () => reopenStream(ctx, plan, headers, target));
+    if (!reopened.ok) return reopened;
+    reader = new SseReader(reopened.head, { ...ctx.limits, maxBodyBytes: Math.max(0, maxBytes - bytes), maxSseEvents: Math.max(0, ctx.limits.maxSseEvents - events) });
+  }
+}
+
 function emptyBody(head: ResponseHead): Failure {
   return head.status === 202
     ? { code: 'NOT_MCP', detail: 'the server accepted a request with 202 and no response (an HTTP+SSE message endpoint?)' }
@@ -136,8 +170,8 @@ export async function awaitSseResponse(
   reader: SseReader,
   ctx: McpContext,
   id: JsonRpcId,
+  deadlineAt = ctx.deadline.clock() + ctx.limits.sseEventMs,
 ): Promise<Outcome<{ message: JsonRpcMessage }>> {
-  const deadlineAt = ctx.deadline.clock() + ctx.limits.sseEventMs;
   let sawInvalid: string | undefined;
   for (;;) {
       const left = Math.max(0, deadlineAt - ctx.deadline.clock());
