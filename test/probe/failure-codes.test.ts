@@ -11,7 +11,7 @@ import { FAILURE_CODES, WARNING_CODES, type FailureCode, type Status, type Warni
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeRequest, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
-import { startDnsServer, type TestDnsServer } from '../fixtures/dns-server.ts';
+import { startDnsServer, unusedUdpPort, type TestDnsServer } from '../fixtures/dns-server.ts';
 import {
   closedPort,
   FAULT_AUTH_TOKEN,
@@ -52,6 +52,8 @@ interface Env {
   refusedPort: number;
   backlog: BacklogFullListener;
   dns: TestDnsServer;
+  /** A UDP port nothing listens on: a resolver that is down. */
+  refusedDnsPort: number;
   pki: TestPki;
 }
 
@@ -89,6 +91,7 @@ before(async () => {
         'other.test': { a: ['127.0.0.1'] },
       }),
     ),
+    refusedDnsPort: await unusedUdpPort(),
     pki,
   };
 });
@@ -163,6 +166,16 @@ const CASES: readonly Case[] = [
   { name: 'DNS_NO_RECORDS', status: 'down', code: 'DNS_NO_RECORDS', limit: 0, url: () => 'http://nodata.test/', settings: useTestDns },
   { name: 'DNS_SERVFAIL', status: 'down', code: 'DNS_SERVFAIL', limit: 0, url: () => 'http://servfail.test/', settings: useTestDns },
   { name: 'DNS_TIMEOUT', status: 'down', code: 'DNS_TIMEOUT', limit: 'dnsTimeoutMs', url: () => 'http://silent.test/', settings: useTestDns },
+  // ICMP port unreachable comes back at once: a resolver that is down, not a slow one.
+  {
+    name: 'DNS_UNREACHABLE resolver port refuses (nothing listens there)',
+    status: 'down',
+    code: 'DNS_UNREACHABLE',
+    limit: 0,
+    url: () => 'http://mcp.test/',
+    settings: () => ({ dnsServers: [`127.0.0.1:${fx().refusedDnsPort}`] }),
+    check: (r) => assert.match(r.detail, /no DNS server could be reached/),
+  },
 
   // TCP.
   { name: 'TCP_REFUSED closed port', status: 'down', code: 'TCP_REFUSED', limit: 0, url: () => `http://127.0.0.1:${fx().refusedPort}/` },
@@ -385,7 +398,7 @@ describe('failure codes from real loopback peers', () => {
     const warnings = new Set(CASES.flatMap((c) => c.warnings ?? []));
     assert.deepEqual(FAILURE_CODES.filter((code) => !codes.has(code)), [], 'failure codes without a case');
     assert.deepEqual(WARNING_CODES.filter((code) => !warnings.has(code)), [], 'warnings without a case');
-    assert.equal(FAILURE_CODES.length, 40);
+    assert.equal(FAILURE_CODES.length, 41);
     assert.equal(WARNING_CODES.length, 3);
   });
 });
