@@ -1,7 +1,7 @@
 // Every failure code and warning the probe can report, each produced by a real peer on loopback
 // (test/fixtures/fault-server.ts, certs.ts, dns-server.ts), with the exact status and code and
 // a bound on how long the probe took: a hostile server must never hold a probe past its limits.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeRequest, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
 import { startDnsServer, unusedUdpPort, type TestDnsServer } from '../fixtures/dns-server.ts';
+import { netnsUnavailable } from '../fixtures/netns.ts';
 import {
   closedPort,
   FAULT_AUTH_TOKEN,
@@ -311,14 +312,6 @@ const CASES: readonly Case[] = [
   // discover, initialize, initialized, ping and DELETE each wait 300 ms.
   { name: 'SLOW warning (300 ms a reply, slowMs 200)', status: 'up', code: null, warnings: ['SLOW'], limit: 5 * 300, url: http('/slow-ok'), settings: () => ({ slowMs: 200 }), server: httpServer },
 ];
-
-/** `unshare -rn` works here (unprivileged user + network namespaces); else why not. */
-function netnsUnavailable(): string | undefined {
-  const probe = spawnSync('unshare', ['-rn', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8', timeout: 5000 });
-  if (probe.error) return `unshare -rn failed: ${probe.error.message}`;
-  if (probe.status !== 0) return `unshare -rn failed (exit ${probe.status}): ${probe.stderr.trim()}`;
-  return undefined;
-}
 
 /**
  * Runs the probe in a child inside a fresh network namespace that has only `lo`: 10.255.255.1 has
