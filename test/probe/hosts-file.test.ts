@@ -115,15 +115,12 @@ describe('HostsFile on a real file', () => {
     const path = join(dir, 'replaced');
     await writeFile(path, '10.0.0.1 a.test\n');
     const { hosts, advance } = hostsAt(path);
-    const first = await hosts.table();
-    // Same size, same text length: only the inode (and times) tell the new file apart.
+    assert.deepEqual(await hosts.lookup('a.test'), [v4('10.0.0.1')]);
+    // The same size: only the inode and the times tell the new file apart.
     await writeFile(`${path}.new`, '10.0.0.9 a.test\n');
     await rename(`${path}.new`, path);
     advance(1000);
     assert.deepEqual(await hosts.lookup('a.test'), [v4('10.0.0.9')]);
-    advance(1000);
-    assert.equal(await hosts.table(), await hosts.table(), 'an unchanged file is not parsed again');
-    assert.notEqual(first, await hosts.table());
   });
 
   test('an unchanged file is not parsed again', async () => {
