@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runProbe, DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../src/probe/run-probe.ts';
 import { createResolver } from '../src/probe/dns.ts';
+import { HostsFile, SYSTEM_HOSTS_FILE } from '../src/probe/hosts-file.ts';
 import { createTrustContext } from '../src/probe/tls.ts';
 import { createTestPki } from '../test/fixtures/certs.ts';
 import { startDnsServer } from '../test/fixtures/dns-server.ts';
@@ -62,7 +63,11 @@ export async function benchProbe(): Promise<void> {
   const terminator = await startTerminatorChild(JSON.stringify(cert), Number(new URL(streamable.url).port));
   try {
     const settings: ProbeSettings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, dnsServers: [dns.address], extraCaPem: pki.caPem };
-    const deps = { resolver: createResolver({ servers: [dns.address], timeoutMs: 2000 }), trust: createTrustContext(pki.caPem) };
+    const deps = {
+      resolver: createResolver({ servers: [dns.address], timeoutMs: 2000 }),
+      hosts: new HostsFile({ path: SYSTEM_HOSTS_FILE }),
+      trust: createTrustContext(pki.caPem),
+    };
     const tlsUrl = `https://mcp.bench:${terminator.port}/mcp`;
     await measure('everything streamable, TLS, DNS, hinted era', { url: tlsUrl, eraHint: 'streamable' }, settings, deps);
     await measure('everything streamable, TLS, DNS, + tools/list', { url: tlsUrl, eraHint: 'streamable', listTools: true }, settings, deps);

@@ -1,5 +1,6 @@
-// `npm run bench [probe|metrics|pages|fleet]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts]`: prints figures, never fails on a number.
 import { benchFleet } from './fleet.bench.ts';
+import { benchHosts } from './hosts.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
 import { benchPages } from './pages.bench.ts';
 import { benchProbe } from './probe.bench.ts';
@@ -9,3 +10,4 @@ if (which === 'all' || which === 'probe') await benchProbe();
 if (which === 'all' || which === 'metrics') await benchMetrics();
 if (which === 'all' || which === 'pages') await benchPages((process.env.BENCH_PAGES ?? '50,500,2000').split(',').map(Number));
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));
+if (which === 'all' || which === 'hosts') await benchHosts();

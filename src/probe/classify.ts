@@ -21,7 +21,9 @@ const DNS_CODES: Record<string, FailureCode> = {
   ETIMEOUT: 'DNS_TIMEOUT',
   ESERVFAIL: 'DNS_SERVFAIL',
   EREFUSED: 'DNS_SERVFAIL',
-  ECONNREFUSED: 'DNS_TIMEOUT',
+  // c-ares's "could not contact DNS servers": every server refused (ICMP port unreachable) or had
+  // no route. It comes back at once; calling it a timeout sends people after a slow server.
+  ECONNREFUSED: 'DNS_UNREACHABLE',
   EBADRESP: 'DNS_SERVFAIL',
   EFORMERR: 'DNS_SERVFAIL',
   ENOTIMP: 'DNS_SERVFAIL',
@@ -62,6 +64,7 @@ export function classifyError(err: unknown, stage: Stage): Failure {
   const message = errorMessage(err);
   if (stage === 'dns') {
     const mapped: FailureCode = (code !== undefined ? DNS_CODES[code] : undefined) ?? 'DNS_SERVFAIL';
+    if (mapped === 'DNS_UNREACHABLE') return { code: mapped, detail: `DNS: no DNS server could be reached (${message})` };
     return { code: mapped, detail: `DNS: ${message}` };
   }
   // A peer that hangs up mid-handshake is refusing TLS (unknown SNI, no shared cipher), not a flaky network.

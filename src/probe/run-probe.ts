@@ -8,7 +8,8 @@ import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
 import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
 import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
-import { createResolver, resolveHost, type DnsResolver } from './dns.ts';
+import { createResolver, resolveHost, type DnsResolver, type HostsLookup } from './dns.ts';
+import { HostsFile, SYSTEM_HOSTS_FILE } from './hosts-file.ts';
 import type { Limits } from './http.ts';
 import { describeAuth } from './mcp/auth.ts';
 import type { McpContext } from './mcp/context.ts';
@@ -70,6 +71,8 @@ export interface ProbeDeps {
   readonly clock?: Clock;
   readonly wallClock?: () => Date;
   readonly resolver?: DnsResolver;
+  /** Names answered before DNS (default: /etc/hosts, read for this probe); null: none. */
+  readonly hosts?: HostsLookup | null;
   readonly trust?: SecureContext;
   readonly signal?: AbortSignal;
 }
@@ -104,8 +107,11 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       facts.addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4, ttl: null }];
     } else {
       const dnsOptions = { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs };
-      const resolver = deps.resolver ?? createResolver(dnsOptions);
-      const resolved = await phases.time('dns', () => resolveHost(hostname, resolver, dnsOptions, deadline));
+      const sources = {
+        resolver: deps.resolver ?? createResolver(dnsOptions),
+        hosts: deps.hosts === undefined ? new HostsFile({ path: SYSTEM_HOSTS_FILE }) : deps.hosts,
+      };
+      const resolved = await phases.time('dns', () => resolveHost(hostname, sources, dnsOptions, deadline));
       if (!resolved.ok) return failed(resolved);
       facts.addresses = resolved.addresses;
     }

@@ -7,6 +7,7 @@ import type { Endpoint } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import { createResolver, type DnsResolver } from '../probe/dns.ts';
+import { HostsFile, SYSTEM_HOSTS_FILE } from '../probe/hosts-file.ts';
 import { runProbe, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
@@ -47,6 +48,7 @@ export class Monitor {
   readonly #clock: () => number;
   readonly #probe: ProbeFn;
   readonly #resolver: DnsResolver;
+  readonly #hosts: HostsFile;
   readonly #trust: SecureContext;
   readonly #shutdown = new AbortController();
   #endpoints = new Map<number, Endpoint>();
@@ -64,6 +66,8 @@ export class Monitor {
     this.#probe = deps.probe ?? runProbe;
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
     this.#resolver = createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs });
+    // Parsed once, re-read when it changes: a large /etc/hosts must not cost every probe.
+    this.#hosts = new HostsFile({ path: SYSTEM_HOSTS_FILE });
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
@@ -143,7 +147,7 @@ export class Monitor {
       endpoint,
       hint,
       this.options.probe,
-      { resolver: this.#resolver, trust: this.#trust, signal: this.#shutdown.signal },
+      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, signal: this.#shutdown.signal },
       this.options.retryOnFailure,
     );
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { promises as dns } from 'node:dns';
 import { Packet } from 'dns2';
-import { startDnsServer, type TestDnsServer } from '../fixtures/dns-server.ts';
+import { startDnsServer, unusedUdpPort, type TestDnsServer } from '../fixtures/dns-server.ts';
 
 const TIMEOUT_MS = 300;
 let server: TestDnsServer;
@@ -17,6 +17,7 @@ before(async () => {
     'broken.test': 'servfail',
     'silent.test': 'noanswer',
     'empty.test': 'nodata',
+    'lossy.test': { a: ['127.0.0.1'], dropFirst: 1 },
   });
 });
 
@@ -139,4 +140,20 @@ void test('wire format: QR, RA, RCODE and echoed question', async () => {
 void test('invalid zone addresses are rejected up front', async () => {
   await assert.rejects(startDnsServer({ 'bad.test': { a: ['::1'] } }), /invalid ipv4/);
   await assert.rejects(startDnsServer({ 'bad.test': { aaaa: ['127.0.0.1'] } }), /invalid ipv6/);
+});
+
+void test('dropFirst: the first question goes unanswered, the next one is answered', async () => {
+  const count = (): number => server.queries.filter((q) => q.name === 'lossy.test').length;
+  assert.equal(await errorCode(resolver().resolve4('lossy.test')), 'ETIMEOUT');
+  assert.deepEqual(await resolver().resolve4('lossy.test'), ['127.0.0.1']);
+  assert.equal(count(), 2);
+});
+
+void test('unusedUdpPort: a query there is refused at once (ICMP port unreachable)', async () => {
+  const r = new dns.Resolver({ timeout: 5000, tries: 1 });
+  r.setServers([`127.0.0.1:${await unusedUdpPort()}`]);
+  const started = performance.now();
+  assert.equal(await errorCode(r.resolve4('mcp.test')), 'ECONNREFUSED');
+  // Far below the 5 s timeout: the refusal is what ended it.
+  assert.ok(performance.now() - started < 2500, `took ${Math.round(performance.now() - started)} ms`);
 });

@@ -1,7 +1,7 @@
 // Every failure code and warning the probe can report, each produced by a real peer on loopback
 // (test/fixtures/fault-server.ts, certs.ts, dns-server.ts), with the exact status and code and
 // a bound on how long the probe took: a hostile server must never hold a probe past its limits.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,7 +11,8 @@ import { FAILURE_CODES, WARNING_CODES, type FailureCode, type Status, type Warni
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeRequest, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
-import { startDnsServer, type TestDnsServer } from '../fixtures/dns-server.ts';
+import { startDnsServer, unusedUdpPort, type TestDnsServer } from '../fixtures/dns-server.ts';
+import { netnsUnavailable } from '../fixtures/netns.ts';
 import {
   closedPort,
   FAULT_AUTH_TOKEN,
@@ -52,6 +53,8 @@ interface Env {
   refusedPort: number;
   backlog: BacklogFullListener;
   dns: TestDnsServer;
+  /** A UDP port nothing listens on: a resolver that is down. */
+  refusedDnsPort: number;
   pki: TestPki;
 }
 
@@ -89,6 +92,7 @@ before(async () => {
         'other.test': { a: ['127.0.0.1'] },
       }),
     ),
+    refusedDnsPort: await unusedUdpPort(),
     pki,
   };
 });
@@ -163,6 +167,16 @@ const CASES: readonly Case[] = [
   { name: 'DNS_NO_RECORDS', status: 'down', code: 'DNS_NO_RECORDS', limit: 0, url: () => 'http://nodata.test/', settings: useTestDns },
   { name: 'DNS_SERVFAIL', status: 'down', code: 'DNS_SERVFAIL', limit: 0, url: () => 'http://servfail.test/', settings: useTestDns },
   { name: 'DNS_TIMEOUT', status: 'down', code: 'DNS_TIMEOUT', limit: 'dnsTimeoutMs', url: () => 'http://silent.test/', settings: useTestDns },
+  // ICMP port unreachable comes back at once: a resolver that is down, not a slow one.
+  {
+    name: 'DNS_UNREACHABLE resolver port refuses (nothing listens there)',
+    status: 'down',
+    code: 'DNS_UNREACHABLE',
+    limit: 0,
+    url: () => 'http://mcp.test/',
+    settings: () => ({ dnsServers: [`127.0.0.1:${fx().refusedDnsPort}`] }),
+    check: (r) => assert.match(r.detail, /no DNS server could be reached/),
+  },
 
   // TCP.
   { name: 'TCP_REFUSED closed port', status: 'down', code: 'TCP_REFUSED', limit: 0, url: () => `http://127.0.0.1:${fx().refusedPort}/` },
@@ -299,14 +313,6 @@ const CASES: readonly Case[] = [
   { name: 'SLOW warning (300 ms a reply, slowMs 200)', status: 'up', code: null, warnings: ['SLOW'], limit: 5 * 300, url: http('/slow-ok'), settings: () => ({ slowMs: 200 }), server: httpServer },
 ];
 
-/** `unshare -rn` works here (unprivileged user + network namespaces); else why not. */
-function netnsUnavailable(): string | undefined {
-  const probe = spawnSync('unshare', ['-rn', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8', timeout: 5000 });
-  if (probe.error) return `unshare -rn failed: ${probe.error.message}`;
-  if (probe.status !== 0) return `unshare -rn failed (exit ${probe.status}): ${probe.stderr.trim()}`;
-  return undefined;
-}
-
 /**
  * Runs the probe in a child inside a fresh network namespace that has only `lo`: 10.255.255.1 has
  * no route there, so connect() fails at once with ENETUNREACH and no packet leaves the machine.
@@ -385,7 +391,7 @@ describe('failure codes from real loopback peers', () => {
     const warnings = new Set(CASES.flatMap((c) => c.warnings ?? []));
     assert.deepEqual(FAILURE_CODES.filter((code) => !codes.has(code)), [], 'failure codes without a case');
     assert.deepEqual(WARNING_CODES.filter((code) => !warnings.has(code)), [], 'warnings without a case');
-    assert.equal(FAILURE_CODES.length, 40);
+    assert.equal(FAILURE_CODES.length, 41);
     assert.equal(WARNING_CODES.length, 3);
   });
 });
