@@ -71,6 +71,8 @@ serve, import, backup, migrate, token options:
 check options:
   --json                  Print the full result as JSON
   --tools                 Also list tools (count and a hash of names + schemas)
+  --call-tool <name>      Also call this tool with empty arguments (opt-in: only for a tool
+                          without side effects; the service never calls tools)
   --era <era>             auto (default) | modern | streamable | sse
   --timeout <ms>          Overall deadline in milliseconds (default ${DEFAULT_PROBE_SETTINGS.timeoutMs})
   --header 'Name: value'  Send a header on every request (repeatable)
@@ -101,6 +103,14 @@ function headerValue(name: string, value: string, flag: string): [string, string
   return [name, value];
 }
 
+// The spec's tool-name rule (2025-11-25 server/tools §Tool names): 1–128 of A–Z a–z 0–9 _ - .
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function toolName(value: string): string {
+  if (!TOOL_NAME.test(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`);
+  return value;
+}
+
 /** Pure: argv and environment in, a command or a UsageError out. */
 export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
   const [command, ...rest] = argv;
@@ -123,6 +133,7 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
       options: {
         json: { type: 'boolean', default: false },
         tools: { type: 'boolean', default: false },
+        'call-tool': { type: 'string' },
         era: { type: 'string', default: 'auto' },
         timeout: { type: 'string' },
         header: { type: 'string', multiple: true, default: [] },
@@ -188,7 +199,7 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
   };
   return {
     command: 'check',
-    request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools },
+    request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools, ...(values['call-tool'] !== undefined ? { callTool: toolName(values['call-tool']) } : {}) },
     settings,
     json: values.json,
     caFile: values['ca-file'],

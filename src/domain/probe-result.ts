@@ -19,6 +19,8 @@ export type PhaseName =
   | 'reconnect'
   | 'sse_open'
   | 'tools_list'
+  /** `check --call-tool`: one operator-named tool called with no arguments (never in the service). */
+  | 'tool_call'
   | 'auth_metadata'
   | 'session_close';
 

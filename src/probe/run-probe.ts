@@ -27,6 +27,11 @@ export interface ProbeRequest {
   /** The era this endpoint answered in last time; tried first. */
   readonly eraHint?: Era;
   readonly listTools?: boolean;
+  /**
+   * Calls this tool with empty arguments after the handshake: an explicit opt-in of `check` for a
+   * side-effect-free health tool. The service never sets it — a monitor must not act on servers.
+   */
+  readonly callTool?: string;
 }
 
 export interface ProbeSettings {
@@ -169,7 +174,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       limits,
       deadline,
       phases,
-      tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes },
+      tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes, call: request.callTool ?? null },
     };
     const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
     const outcome = await handshake(ctx, request.era ?? 'auto', request.eraHint);

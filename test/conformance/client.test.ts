@@ -25,8 +25,18 @@ const SUITE = join(TOOLS, '@modelcontextprotocol/conformance/dist/index.js');
 const BASELINE = fileURLToPath(new URL('expected-failures.yaml', import.meta.url));
 const INSTALL_HINT = 'npm ci --prefix tools/conformance';
 
-/** Scenarios a probe can pass: the handshake, SEP-2575 request metadata, SEP-1699 SSE reconnect. */
-const SCENARIOS = ['initialize', 'request-metadata', 'sse-retry'] as const;
+/**
+ * Scenarios a probe can pass: the handshake, SEP-2575 request metadata, SEP-1699 SSE reconnect,
+ * each with the check options it needs. sse-retry's mock server closes a response stream early
+ * only for `tools/call` of its `test_reconnection` tool (every other reply is plain JSON), and the
+ * probe never calls a tool on its own: the scenario runs with the operator's explicit opt-in
+ * `--call-tool`, exactly as a CI user would check a server's own health tool.
+ */
+const SCENARIOS = {
+  initialize: [],
+  'request-metadata': [],
+  'sse-retry': ['--tools', '--call-tool', 'test_reconnection'],
+} as const satisfies Record<string, readonly string[]>;
 
 // Measured on a 2-core runner at load average 10–15: a scenario takes 1.5–4 s (most of it tsx
 // starting mcpwatch). The suite's own client deadline and ours sit far above that, so only a hung
@@ -48,8 +58,8 @@ function missingSuite(): string | undefined {
 }
 
 /** The client command; the suite appends the server URL as its last argument. */
-function clientCommand(): string {
-  const parts = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), 'check', '--allow-private'];
+function clientCommand(options: readonly string[]): string {
+  const parts = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), 'check', '--allow-private', ...options];
   // The suite splits the command on spaces.
   for (const part of parts) assert.doesNotMatch(part, /\s/, `a path with white space cannot go into --command: ${part}`);
   return parts.join(' ');
@@ -86,12 +96,12 @@ describe('official MCP conformance suite, client scenarios, mcpwatch check as th
     await rm(out, { recursive: true, force: true });
   });
 
-  for (const scenario of SCENARIOS) {
+  for (const [scenario, options] of Object.entries(SCENARIOS)) {
     test(scenario, { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
       if (lacks(t, missingSuite() ?? netnsUnavailable())) return;
       const dir = join(out, scenario);
       const run = await runInLoopbackNetns(
-        [NODE22, SUITE, 'client', '--command', clientCommand(), '--scenario', scenario, '--timeout', String(CLIENT_TIMEOUT_MS), '-o', dir, '--expected-failures', BASELINE],
+        [NODE22, SUITE, 'client', '--command', clientCommand(options), '--scenario', scenario, '--timeout', String(CLIENT_TIMEOUT_MS), '-o', dir, '--expected-failures', BASELINE],
         { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeoutMs: SCENARIO_TIMEOUT_MS - 5_000 },
       );
       const output = `${run.stderr}\n${run.stdout}`;

@@ -16,7 +16,13 @@ export interface McpContext {
   readonly limits: Limits;
   readonly deadline: Deadline;
   readonly phases: PhaseRecorder;
-  readonly tools: { readonly enabled: boolean; readonly maxPages: number; readonly maxBytes: number };
+  readonly tools: {
+    readonly enabled: boolean;
+    readonly maxPages: number;
+    readonly maxBytes: number;
+    /** A tool the operator asked to call (`check --call-tool`); null: tools are never called. */
+    readonly call: string | null;
+  };
   /** Fetches RFC 9728 metadata after a 401; lives in run-probe because it may need the origin's pool. */
   readonly describeAuth: (challenge: string | undefined) => Promise<AuthFacts>;
 }

@@ -6,7 +6,7 @@ import type { RpcChannel } from './channel.ts';
 import { streamableChannel } from './channel.ts';
 import type { McpContext } from './context.ts';
 import { postRpc } from './rpc.ts';
-import { listTools } from './tools.ts';
+import { callTool, listTools } from './tools.ts';
 
 /** 2026-07-28 requests carry the protocol in `_meta`; there is no handshake and no session. */
 function modernMeta(version: string): Record<string, unknown> {
@@ -17,8 +17,9 @@ function modernMeta(version: string): Record<string, unknown> {
   };
 }
 
-function modernHeaders(version: string, method: string): Record<string, string> {
-  return { 'mcp-protocol-version': version, 'mcp-method': method };
+/** `Mcp-Name` mirrors `params.name` of tools/call (and the like); a server refuses a mismatch with -32020. */
+function modernHeaders(version: string, method: string, name?: string): Record<string, string> {
+  return { 'mcp-protocol-version': version, 'mcp-method': method, ...(name !== undefined ? { 'mcp-name': name } : {}) };
 }
 
 /** `server/discover`, with one retry on -32022 naming a revision both sides speak (judgeDiscover decides). */
@@ -51,9 +52,10 @@ export async function tryModern(ctx: McpContext): Promise<Attempt> {
 async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverFacts): Promise<Attempt> {
   let tools = null;
   let followUpFailure = null;
+  let method = 'tools/list';
+  let name: string | undefined;
+  const channel: RpcChannel = streamableChannel(ctx, () => modernHeaders(version, method, name), false);
   if (ctx.tools.enabled) {
-    let method = 'tools/list';
-    const channel: RpcChannel = streamableChannel(ctx, () => modernHeaders(version, method), false);
     const listed = await ctx.phases.time('tools_list', () =>
       listTools(channel, {
         maxPages: ctx.tools.maxPages,
@@ -66,6 +68,13 @@ async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverF
     );
     if (listed.ok) tools = listed.tools;
     else followUpFailure = { code: listed.code, detail: `tools/list: ${listed.detail}` };
+  }
+  if (ctx.tools.call !== null && followUpFailure === null) {
+    const tool = ctx.tools.call;
+    method = 'tools/call';
+    name = tool;
+    const called = await ctx.phases.time('tool_call', () => callTool(channel, tool, { maxBytes: ctx.tools.maxBytes, meta: modernMeta(version) }));
+    if (!called.ok) followUpFailure = { code: called.code, detail: `tools/call: ${called.detail}` };
   }
   return {
     kind: 'ok',

@@ -5,7 +5,7 @@ import type { Era, ToolsFacts, Warning } from '../../domain/probe-result.ts';
 import type { Attempt } from './attempt.ts';
 import type { RpcChannel } from './channel.ts';
 import type { McpContext } from './context.ts';
-import { listTools } from './tools.ts';
+import { callTool, listTools } from './tools.ts';
 
 /**
  * What follows a 2025 `initialize` in both legacy transports: the initialized notification, a
@@ -40,6 +40,14 @@ export async function legacyFollowUp(
     if (listed.ok) tools = listed.tools;
     else if (listed.code === 'SESSION_REJECTED') return { kind: 'final', failure: listed, era };
     else followUpFailure = { code: listed.code, detail: `tools/list: ${listed.detail}` };
+  }
+  if (ctx.tools.call !== null && followUpFailure === null) {
+    const name = ctx.tools.call;
+    const called = await ctx.phases.time('tool_call', () => callTool(channel, name, { maxBytes: ctx.tools.maxBytes }));
+    if (!called.ok) {
+      if (called.code === 'SESSION_REJECTED') return { kind: 'final', failure: called, era };
+      followUpFailure = { code: called.code, detail: `tools/call: ${called.detail}` };
+    }
   }
 
   return {

@@ -53,3 +53,20 @@ function facts(signatures: ToolSignature[], pages: number, truncated: boolean): 
 function invalid(detail: string): { ok: false } & Failure {
   return { ok: false, code: 'INVALID_JSONRPC', detail };
 }
+
+/**
+ * One `tools/call` with empty arguments, for `check --call-tool`. A reply with `isError: true`
+ * is a failure of the tool, not of the transport: the caller reports it as degraded.
+ */
+export async function callTool(
+  channel: RpcChannel,
+  name: string,
+  options: { maxBytes: number; meta?: Record<string, unknown> },
+): Promise<Outcome<object>> {
+  const params = { name, arguments: {}, ...(options.meta ? { _meta: options.meta } : {}) };
+  const reply = await channel.request('tools/call', params, { maxBytes: options.maxBytes });
+  if (!reply.ok) return reply;
+  if (!isRecord(reply.result)) return invalid(`the tools/call result for ${JSON.stringify(name)} is not an object`);
+  if (reply.result.isError === true) return { ok: false, code: 'JSONRPC_ERROR', detail: `the tool ${JSON.stringify(name)} reported an error (isError: true)` };
+  return { ok: true };
+}
