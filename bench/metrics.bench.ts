@@ -119,6 +119,7 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
       chainError: null,
       hostnameValid: true,
     },
+    http: { lastStatus: status === 'down' ? 503 : status === 'auth_required' ? 401 : 200, version: '1.1', responses: 3, headWaitMs: 40.2 },
     auth: null,
     eraSource: 'detected',
   };

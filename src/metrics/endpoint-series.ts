@@ -20,18 +20,16 @@
 //   come from the closed FAILURE_CODES set.
 // - probe_ssl_earliest_cert_expiry keeps the last known value when the certificate has expired,
 //   fails verification, or the last probe never reached TLS.
+// - The blackbox_exporter series of the last full result (probe_http_*, probe_tls_version_info,
+//   probe_ssl_last_chain_expiry_timestamp_seconds, probe_ip_*) have blackbox's meanings; see
+//   blackbox.ts. Like the phases they come from the last result since this process started.
 // - mcp_probe_phase_duration_seconds sums repeated steps of one phase (a discover retried after
 //   -32022 counts both requests), so each phase is one series.
 import { STATUSES } from '../domain/failure-codes.ts';
 import { isFailure, type EndpointState, type HealthPolicy } from '../domain/health.ts';
 import type { PhaseName, ProbeResult } from '../domain/probe-result.ts';
-import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type MetricType } from './exposition.ts';
-
-interface Family {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-}
+import { BLACKBOX_FAMILIES, blackboxSamples } from './blackbox.ts';
+import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type Family } from './exposition.ts';
 
 export const ENDPOINT_FAMILIES = {
   success: { name: 'probe_success', type: 'gauge', help: 'Whether the last confirmed probe round succeeded (1) or counts as a failure under the health policy (0).' },
@@ -55,6 +53,7 @@ export const ENDPOINT_FAMILIES = {
   up: { name: 'mcp_endpoint_up', type: 'gauge', help: 'Confirmed health after the down/up thresholds: 1 up, 0 down; absent until confirmed.' },
   incidentOpen: { name: 'mcp_incident_open', type: 'gauge', help: 'Whether the endpoint has an open incident (1) or not (0).' },
   lastCheck: { name: 'mcp_probe_last_check_timestamp_seconds', type: 'gauge', help: 'When the last probe round started, unix seconds.' },
+  ...BLACKBOX_FAMILIES,
 } as const satisfies Record<string, Family>;
 
 type FamilyKey = keyof typeof ENDPOINT_FAMILIES;
@@ -128,6 +127,9 @@ export class EndpointSeriesWriter {
       }
       t.dns.push(`probe_dns_lookup_time_seconds${l}} ${seconds(dnsMs)}\n`);
       for (let i = 0; i < names.length; i++) t.phase.push(`mcp_probe_phase_duration_seconds${l},phase="${names[i]}"} ${seconds(totals[i] ?? 0)}\n`);
+      blackboxSamples(latest, (key, labels, value) => {
+        t[key].push(`${ENDPOINT_FAMILIES[key].name}${l}${labels === '' ? '' : `,${labels}`}} ${value}\n`);
+      });
     }
     if (input.certExpiryMs !== null) t.certExpiry.push(`probe_ssl_earliest_cert_expiry${l}} ${formatValue(Math.floor(input.certExpiryMs / 1000))}\n`);
     if (state.era !== null) {

@@ -9,7 +9,7 @@ import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
 import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
 import { createResolver, resolveHost, type DnsResolver } from './dns.ts';
-import type { Limits } from './http.ts';
+import { ResponseLog, type Limits } from './http.ts';
 import { describeAuth } from './mcp/auth.ts';
 import type { McpContext } from './mcp/context.ts';
 import { handshake } from './mcp/handshake.ts';
@@ -78,6 +78,7 @@ interface Facts {
   addresses: ResolvedAddress[];
   connectedAddress: string | null;
   certificate: CertificateFacts | null;
+  readonly responses: ResponseLog;
 }
 
 /** Runs one probe to completion. Never throws for anything the remote side does. */
@@ -86,7 +87,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const startedAt = (deps.wallClock ?? (() => new Date()))();
   const phases = new PhaseRecorder(clock);
   const deadline = new Deadline(clock, settings.timeoutMs, deps.signal);
-  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null };
+  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null, responses: new ResponseLog() };
   const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
   const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
     buildFailure(base, failure, facts, phases, settings, extra);
@@ -163,6 +164,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       limits,
       deadline,
       phases,
+      responses: facts.responses,
       tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes },
     };
     const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
@@ -190,6 +192,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       addresses: facts.addresses,
       connectedAddress: facts.connectedAddress,
       certificate: facts.certificate,
+      http: facts.responses.facts,
       auth: null,
       eraSource: outcome.eraSource,
     };
@@ -276,6 +279,7 @@ function buildFailure(
     addresses: facts.addresses,
     connectedAddress: facts.connectedAddress,
     certificate: facts.certificate,
+    http: facts.responses.facts,
     auth: extra.auth ?? null,
     eraSource: null,
   };

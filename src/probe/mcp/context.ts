@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { AuthFacts } from '../../domain/probe-result.ts';
 import type { Deadline } from '../deadline.ts';
-import type { Limits } from '../http.ts';
+import type { Limits, ResponseLog } from '../http.ts';
 import type { PhaseRecorder } from '../phases.ts';
 
 /** Everything an era's handshake needs, built once per probe by run-probe. */
@@ -16,6 +16,8 @@ export interface McpContext {
   readonly limits: Limits;
   readonly deadline: Deadline;
   readonly phases: PhaseRecorder;
+  /** Requests that speak MCP hand their responses to it (sendRequest's `log`); follow-ups do not. */
+  readonly responses: ResponseLog;
   readonly tools: { readonly enabled: boolean; readonly maxPages: number; readonly maxBytes: number };
   /** Fetches RFC 9728 metadata after a 401; lives in run-probe because it may need the origin's pool. */
   readonly describeAuth: (challenge: string | undefined) => Promise<AuthFacts>;
