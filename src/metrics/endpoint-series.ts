@@ -27,7 +27,7 @@
 //   -32022 counts both requests), so each phase is one series.
 import { STATUSES } from '../domain/failure-codes.ts';
 import { isFailure, type EndpointState, type HealthPolicy } from '../domain/health.ts';
-import type { PhaseName, ProbeResult } from '../domain/probe-result.ts';
+import type { Era, PhaseName, PhaseTiming, ProbeResult } from '../domain/probe-result.ts';
 import { BLACKBOX_FAMILIES, blackboxSamples } from './blackbox.ts';
 import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type Family } from './exposition.ts';
 
@@ -80,6 +80,30 @@ function emptyLines(): Lines {
 
 const seconds = (ms: number): string => formatValue(ms / 1000);
 
+/** Time per phase in first-run order, repeated steps summed (a discover retried after -32022), and the DNS total. */
+export function phaseTotals(phases: readonly PhaseTiming[]): { names: PhaseName[]; totals: number[]; dnsMs: number } {
+  let dnsMs = 0;
+  const names: PhaseName[] = [];
+  const totals: number[] = [];
+  for (const p of phases) {
+    if (p.phase === 'dns') dnsMs += p.ms;
+    const i = names.indexOf(p.phase);
+    if (i < 0) {
+      names.push(p.phase);
+      totals.push(p.ms);
+    } else totals[i] = (totals[i] ?? 0) + p.ms;
+  }
+  return { names, totals, dnsMs };
+}
+
+/** mcp_server_info's labels after the slug; server-supplied values cut and escaped. */
+export function serverInfoLabels(era: Era, protocolVersion: string | null, serverName: string | null, serverVersion: string | null): string {
+  return (
+    `era="${era}",protocol_version="${remoteLabelValue(protocolVersion ?? '')}"` +
+    `,server_name="${remoteLabelValue(serverName ?? '')}",server_version="${remoteLabelValue(serverVersion ?? '')}"`
+  );
+}
+
 /**
  * Accumulates endpoints family by family (the format wants each family's samples together, under
  * one HELP/TYPE), so endpoints can be added in any number of slices before `finish`.
@@ -114,17 +138,7 @@ export class EndpointSeriesWriter {
       if (Number.isFinite(at)) t.lastCheck.push(`mcp_probe_last_check_timestamp_seconds${l}} ${formatValue(at / 1000)}\n`);
     }
     if (latest) {
-      let dnsMs = 0;
-      const names: PhaseName[] = [];
-      const totals: number[] = [];
-      for (const p of latest.phases) {
-        if (p.phase === 'dns') dnsMs += p.ms;
-        const i = names.indexOf(p.phase);
-        if (i < 0) {
-          names.push(p.phase);
-          totals.push(p.ms);
-        } else totals[i] = (totals[i] ?? 0) + p.ms;
-      }
+      const { names, totals, dnsMs } = phaseTotals(latest.phases);
       t.dns.push(`probe_dns_lookup_time_seconds${l}} ${seconds(dnsMs)}\n`);
       for (let i = 0; i < names.length; i++) t.phase.push(`mcp_probe_phase_duration_seconds${l},phase="${names[i]}"} ${seconds(totals[i] ?? 0)}\n`);
       blackboxSamples(latest, (key, labels, value) => {
@@ -132,12 +146,7 @@ export class EndpointSeriesWriter {
       });
     }
     if (input.certExpiryMs !== null) t.certExpiry.push(`probe_ssl_earliest_cert_expiry${l}} ${formatValue(Math.floor(input.certExpiryMs / 1000))}\n`);
-    if (state.era !== null) {
-      const labels =
-        `,era="${state.era}",protocol_version="${remoteLabelValue(state.protocolVersion ?? '')}"` +
-        `,server_name="${remoteLabelValue(state.serverName ?? '')}",server_version="${remoteLabelValue(state.serverVersion ?? '')}"`;
-      t.serverInfo.push(`mcp_server_info${l}${labels}} 1\n`);
-    }
+    if (state.era !== null) t.serverInfo.push(`mcp_server_info${l},${serverInfoLabels(state.era, state.protocolVersion, state.serverName, state.serverVersion)}} 1\n`);
     if (state.toolsCount !== null) t.toolsCount.push(`mcp_tools_listed${l}} ${state.toolsCount}\n`);
     if (state.health !== 'unknown') t.up.push(`mcp_endpoint_up${l}} ${state.health === 'up' ? 1 : 0}\n`);
     t.incidentOpen.push(`mcp_incident_open${l}} ${state.openIncidentId === null ? 0 : 1}\n`);
