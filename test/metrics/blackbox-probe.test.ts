@@ -4,7 +4,6 @@
 // last verified chain's expiry, IPv4 and IPv6 with blackbox's FNV-1a address hash.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
@@ -12,6 +11,7 @@ import { ipAddrHash } from '../../src/metrics/blackbox.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { startSwitchablePort, unusedLoopbackPort, type SwitchablePort } from '../fixtures/switchable-port.ts';
 import { startTlsTerminator } from '../fixtures/tls-terminator.ts';
 import { buildTestApp, type TestApp } from '../http/helper.ts';
 
@@ -30,43 +30,6 @@ function value(lines: readonly string[], series: string): string | undefined {
   return line?.slice(series.length + 1);
 }
 
-/** A refused port: bound, then closed, so nothing listens there. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Plain TCP from [::1] to an IPv4 loopback port, so the same server is reachable over IPv6. */
-async function ipv6Forwarder(upstreamPort: number): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
-    sockets.add(client).add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '::1', () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 /** The soonest notAfter of the certificates in a PEM bundle, unix seconds. */
 function earliestNotAfter(...pems: string[]): number {
   const blocks = pems.join('\n').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -78,7 +41,7 @@ describe('blackbox series from real probes', () => {
   let up: RunningServer;
   let protectedServer: RunningServer;
   let tlsUrl: string;
-  let ipv6: { port: number; close: () => Promise<void> } | undefined;
+  let ipv6: SwitchablePort | undefined;
   let app: TestApp;
   let token: string;
   const closers: Array<() => Promise<void>> = [];
@@ -94,7 +57,7 @@ describe('blackbox series from real probes', () => {
     closers.push(() => tls.close());
     tlsUrl = tls.url(up.url);
     try {
-      ipv6 = await ipv6Forwarder(upPort);
+      ipv6 = await startSwitchablePort(upPort, '::1');
       closers.push(() => ipv6!.close());
     } catch {
       ipv6 = undefined; // no ::1 on this machine: the IPv6 case says so below
@@ -150,7 +113,7 @@ describe('blackbox series from real probes', () => {
   });
 
   test('refused: success 0, status and version 0, SSL 0, the address still known (IPv4)', async () => {
-    const lines = await probe(`http://127.0.0.1:${await refusedPort()}/mcp`);
+    const lines = await probe(`http://127.0.0.1:${await unusedLoopbackPort()}/mcp`);
     assert.equal(value(lines, 'probe_success'), '0');
     assert.equal(value(lines, 'probe_http_status_code'), '0');
     assert.equal(value(lines, 'probe_http_version'), '0');

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,6 +15,7 @@ import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { servingPort, startServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
+import { unusedLoopbackPort } from '../fixtures/switchable-port.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const MARKER = '<!-- blackbox-scrape-config:';
@@ -41,14 +41,6 @@ function readmeScrapeConfig(): { scrape_configs: ScrapeJob[] } {
   const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
   assert.ok(block, 'no ```yaml block after the marker');
   return parseDocument(block[1]!).toJS() as { scrape_configs: ScrapeJob[] };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface PromSample {
@@ -88,7 +80,7 @@ let prometheusLog = '';
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mcpwatch-prometheus-probe-'));
   mcpUp = await startV2Server({ era: 'dual' });
-  refusedUrl = `http://127.0.0.1:${await freePort()}/mcp`;
+  refusedUrl = `http://127.0.0.1:${await unusedLoopbackPort()}/mcp`;
 });
 
 after(async () => {
@@ -123,7 +115,7 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, JSON.stringify(prometheusConfig)); // JSON is YAML
 
-  const promPort = await freePort();
+  const promPort = await unusedLoopbackPort();
   prometheus = spawn(
     PROMETHEUS,
     [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
