@@ -89,7 +89,7 @@ const seconds = (ms: number): string => formatValue(Math.round(ms * 1000) / 1e6)
 /** Emits the blackbox series of one result, families in BLACKBOX_FAMILIES order. */
 export function blackboxSamples(result: ProbeResult, emit: SampleSink): void {
   const http = result.http;
-  const overTls = http !== null && result.url.startsWith('https:');
+  const overTls = http !== null && /^https:/i.test(result.url);
   emit('httpStatus', '', String(http?.lastStatus ?? 0));
   emit('httpVersion', '', http ? formatValue(Number(http.version)) : '0');
   emit('httpSsl', '', overTls ? '1' : '0');
