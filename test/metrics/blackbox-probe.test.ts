@@ -3,6 +3,8 @@
 // endpoint). Status code and version of the last MCP response, SSL 0/1, the TLS version label, the
 // last verified chain's expiry, IPv4 and IPv6 with blackbox's FNV-1a address hash.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
@@ -139,6 +141,14 @@ describe('blackbox series from real probes', () => {
     assert.equal(value(lines, 'probe_success'), '1', lines.join('\n'));
     assert.equal(value(lines, 'probe_ip_protocol'), '6');
     assert.equal(value(lines, 'probe_ip_addr_hash'), String(HASH_IPV6_LOOPBACK));
+  });
+
+  test('promtool check metrics accepts a whole /probe answer', { skip: existsSync('/usr/bin/promtool') ? false : 'promtool is not installed (apt-get install prometheus; .ci/run installs it)' }, async () => {
+    const response = await app.app.inject({ method: 'GET', url: `/probe?target=${encodeURIComponent(tlsUrl)}&module=mcp`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.statusCode, 200);
+    const checked = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: response.body, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(`${checked.stdout}${checked.stderr}`, '', response.body);
+    assert.equal(checked.status, 0);
   });
 
   test('/metrics renders the same series for an endpoint whose last result is a real probe', async () => {
