@@ -1,12 +1,14 @@
 // GET /probe's own rules: parameters, tokens, rate limit, the cap on probes at once and the
-// scrape-timeout budget. The probe behind it is a stub here (the route is what is under test; what
-// it must do with the probe's answer is in test/metrics/blackbox-probe.test.ts against real servers).
+// scrape-timeout budget, with a stub probe (the route is what is under test there; what it must do
+// with a probe's answer is in test/metrics/blackbox-probe.test.ts against real servers). The last
+// group runs the real probe: the address policy must hold for a target the caller chose.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { AppDeps, CheckOptions } from '../../src/http/deps.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { scrapeBudgetMs } from '../../src/http/routes/probe.ts';
-import type { ProbeRequest } from '../../src/probe/run-probe.ts';
+import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeRequest } from '../../src/probe/run-probe.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
 import { buildTestApp, testConfig, type TestApp } from './helper.ts';
 
@@ -235,3 +237,36 @@ async function until(ready: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('GET /probe: the target is hostile (real probes, address policy as configured)', () => {
+  // Only loopback targets: were the policy broken, these would still dial nothing off this machine
+  // (the metadata and private ranges are covered by the address-policy table tests).
+  const cases: ReadonlyArray<[string, (port: number) => string]> = [
+    ['loopback IP', (port) => `http://127.0.0.1:${port}/mcp`],
+    ['localhost', (port) => `http://localhost:${port}/mcp`],
+    ['IPv4-mapped loopback', (port) => `http://[::ffff:127.0.0.1]:${port}/mcp`],
+  ];
+  for (const [name, target] of cases) {
+    test(`${name} without probe.allowPrivate: probe_success 0, ADDRESS_BLOCKED, nothing dialled`, async () => {
+      const listener = createServer((socket) => socket.destroy());
+      let connections = 0;
+      listener.on('connection', () => connections++);
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const port = (listener.address() as AddressInfo).port;
+      const settings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: false, timeoutMs: 5_000 };
+      const h = await harness('probe: { allowPrivate: false }', (request, options = {}) => runProbe(request, settings, options.signal ? { signal: options.signal } : {}));
+      try {
+        const response = await h.t.app.inject({ method: 'GET', url: probeUrl(target(port)), headers: bearer(h.full) });
+        assert.equal(response.statusCode, 200, response.body);
+        const lines = response.body.split('\n');
+        assert.ok(lines.includes('probe_success 0'), response.body);
+        assert.ok(lines.includes('mcp_probe_failure{code="ADDRESS_BLOCKED"} 1'), response.body);
+        assert.ok(lines.includes('probe_http_status_code 0'));
+        assert.equal(connections, 0);
+      } finally {
+        await h.t.close();
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
+      }
+    });
+  }
+});
