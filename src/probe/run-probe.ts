@@ -162,9 +162,9 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       headers,
       hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
       limits,
+      responses: facts.responses,
       deadline,
       phases,
-      responses: facts.responses,
       tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes },
     };
     const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };

@@ -14,10 +14,10 @@ export interface McpContext {
   readonly headers: Readonly<Record<string, string>>;
   readonly hasCredentials: boolean;
   readonly limits: Limits;
-  readonly deadline: Deadline;
-  readonly phases: PhaseRecorder;
   /** Requests that speak MCP hand their responses to it (sendRequest's `log`); follow-ups do not. */
   readonly responses: ResponseLog;
+  readonly deadline: Deadline;
+  readonly phases: PhaseRecorder;
   readonly tools: { readonly enabled: boolean; readonly maxPages: number; readonly maxBytes: number };
   /** Fetches RFC 9728 metadata after a 401; lives in run-probe because it may need the origin's pool. */
   readonly describeAuth: (challenge: string | undefined) => Promise<AuthFacts>;
