@@ -101,8 +101,8 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
     server: { name: `server-${i}-mcp`, version: '1.4.2', title: null },
     capabilities: {},
     tools: { count: 12, hash: 'h', names: [], pages: 1, truncated: false },
-    addresses: [],
-    connectedAddress: null,
+    addresses: [{ address: `198.51.100.${i % 250}`, family: 4, ttl: 300 }],
+    connectedAddress: `198.51.100.${i % 250}`,
     certificate: {
       subject: '',
       issuer: '',
@@ -119,6 +119,7 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
       chainError: null,
       hostnameValid: true,
     },
+    http: { lastStatus: status === 'down' ? 503 : status === 'auth_required' ? 401 : 200, version: '1.1', responses: 3, headWaitMs: 40.2 },
     auth: null,
     eraSource: 'detected',
   };

@@ -194,7 +194,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       endpoints: () => monitor.endpoints,
       onEndpointsChanged: () => monitor.reload(),
       // One-off checks from the API use the configured probe settings and their address policy.
-      checkNow: (request) => runProbe(request, config.probe),
+      checkNow: (request, options) => monitor.checkNow(request, options),
       readiness: () => ({ database: store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
       scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),

@@ -11,6 +11,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_RETENTION,
   DEFAULT_SCHEDULER,
+  DEFAULT_PROBE_ENDPOINT,
   HEADER_NAME,
   RESERVED_HEADERS,
   SECRET_LOOKING,
@@ -37,6 +38,7 @@ import {
   type Parsed,
   type Parser,
   type ProbeConfig,
+  type ProbeEndpointConfig,
   type RetentionConfig,
   type SchedulerConfig,
   type SecretRef,
@@ -224,6 +226,14 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     extraCaFile: p.extraCaFile ?? null,
   };
 
+  const pe: NonNullable<ConfigFile['probeEndpoint']> = file.probeEndpoint ?? {};
+  const probeEndpoint: ProbeEndpointConfig = {
+    enabled: pe.enabled ?? DEFAULT_PROBE_ENDPOINT.enabled,
+    auth: pe.auth ?? DEFAULT_PROBE_ENDPOINT.auth,
+    perMinute: pe.perMinute ?? DEFAULT_PROBE_ENDPOINT.perMinute,
+    concurrency: pe.concurrency ?? DEFAULT_PROBE_ENDPOINT.concurrency,
+  };
+
   const h: NonNullable<ConfigFile['health']> = file.health ?? {};
   const health: HealthPolicy = {
     downAfter: h.downAfter ?? DEFAULT_HEALTH_POLICY.downAfter,
@@ -263,6 +273,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     listen,
     publicUrl: env.publicUrl ?? file.publicUrl ?? null,
     probe,
+    probeEndpoint,
     health,
     scheduler,
     retention,
@@ -428,6 +439,7 @@ export function describeConfig(config: Config): string {
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +
       `private addresses ${p.allowPrivate ? 'allowed' : 'refused'}, DNS ${p.dnsServers.length > 0 ? p.dnsServers.join(' ') : 'system resolver'}` +
       `${p.extraCaFile !== null ? `, extra CA ${p.extraCaFile}` : ''}`,
+    `/probe      ${describeProbeEndpoint(config.probeEndpoint)}`,
     `health      down after ${h.downAfter} failed round(s), up after ${h.upAfter} good; auth required ${h.authRequiredIsOutage ? 'counts' : 'does not count'} as an outage; ` +
       `degraded ${h.degradedIsOutage ? 'counts' : 'does not count'}`,
     `scheduler   ${s.concurrency} probes at once (${s.perHostConcurrency} per host), every ${s.defaultIntervalS} s by default (minimum ${s.minIntervalS} s), ` +
@@ -452,6 +464,12 @@ export function describeConfig(config: Config): string {
   }
   if (config.alerts) lines.push(...describeAlerts(config.alerts));
   return lines.join('\n');
+}
+
+function describeProbeEndpoint(e: ProbeEndpointConfig): string {
+  if (!e.enabled) return 'off';
+  const who = { none: 'anyone (no token)', read: 'any token, read-only included', full: 'a full token' }[e.auth];
+  return `on for ${who}; ${e.perMinute} a minute, ${e.concurrency} at once`;
 }
 
 function describeTrust(trust: ListenConfig['trustProxy']): string {

@@ -29,6 +29,24 @@ export interface ProbeConfig extends ProbeSettings {
   readonly extraCaFile: string | null;
 }
 
+/** Who may call GET /probe: anyone, any valid token (read-only included), or a full token only. */
+export const PROBE_ENDPOINT_AUTH = ['none', 'read', 'full'] as const;
+export type ProbeEndpointAuth = (typeof PROBE_ENDPOINT_AUTH)[number];
+
+/**
+ * GET /probe?target=…&module=mcp, blackbox_exporter's endpoint: one fresh probe of a caller-chosen
+ * URL. It makes this server dial out, so by default it takes a full token, as POST /api/v1/check
+ * does; `read` lets a read-only token (what Prometheus should hold) cause probes too.
+ */
+export interface ProbeEndpointConfig {
+  readonly enabled: boolean;
+  readonly auth: ProbeEndpointAuth;
+  /** Requests a minute per token (per client address when auth is none). */
+  readonly perMinute: number;
+  /** Probes through /probe at once; more wait in line (up to 4× this), then get a 503. */
+  readonly concurrency: number;
+}
+
 export interface SchedulerConfig {
   readonly concurrency: number;
   readonly perHostConcurrency: number;
@@ -52,6 +70,7 @@ export interface Config {
   /** Base URL for links in pages and notifications, without a trailing slash; null when unset. */
   readonly publicUrl: string | null;
   readonly probe: ProbeConfig;
+  readonly probeEndpoint: ProbeEndpointConfig;
   readonly health: HealthPolicy;
   readonly scheduler: SchedulerConfig;
   readonly retention: RetentionConfig;
@@ -180,6 +199,7 @@ export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
   drainTimeoutMs: 25_000,
   retryOnFailure: true,
 });
+export const DEFAULT_PROBE_ENDPOINT: ProbeEndpointConfig = Object.freeze({ enabled: true, auth: 'full', perMinute: 300, concurrency: 8 });
 export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
 export const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
 
@@ -627,6 +647,13 @@ const probeShape = {
   extraCaFile: optional(filePath),
 };
 
+const probeEndpointShape = {
+  enabled: optional(bool),
+  auth: optional(oneOf(PROBE_ENDPOINT_AUTH)),
+  perMinute: optional(wholeNumber(1, 100_000)),
+  concurrency: optional(wholeNumber(1, 1000)),
+};
+
 const healthShape = {
   downAfter: optional(wholeNumber(1, 100)),
   upAfter: optional(wholeNumber(1, 100)),
@@ -728,6 +755,7 @@ const fileShape = {
   listen: z.strictObject(listenShape).nullish(),
   publicUrl: optional(publicUrl),
   probe: z.strictObject(probeShape).nullish(),
+  probeEndpoint: z.strictObject(probeEndpointShape).nullish(),
   health: z.strictObject(healthShape).nullish(),
   scheduler: z.strictObject(schedulerShape).nullish(),
   retention: z.strictObject(retentionShape).nullish(),
@@ -744,6 +772,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': Object.keys(fileShape),
   listen: Object.keys(listenShape),
   probe: Object.keys(probeShape),
+  probeEndpoint: Object.keys(probeEndpointShape),
   health: Object.keys(healthShape),
   scheduler: Object.keys(schedulerShape),
   retention: Object.keys(retentionShape),

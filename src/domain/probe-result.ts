@@ -88,6 +88,21 @@ export interface ToolsFacts {
   readonly truncated: boolean;
 }
 
+/**
+ * What the HTTP layer saw of the MCP exchanges: every request that speaks MCP (POSTs, the HTTP+SSE
+ * GET), not the session-closing DELETE nor the RFC 9728 metadata fetch, which are courtesies and
+ * look-ups after the outcome (a 405 to DELETE or a 404 for metadata says nothing about the server).
+ */
+export interface HttpFacts {
+  /** Status of the last such response (blackbox's probe_http_status_code). */
+  readonly lastStatus: number;
+  /** HTTP version of that response, as "1.1" or "2" (blackbox's probe_http_version). */
+  readonly version: string;
+  readonly responses: number;
+  /** Request sent to status line and headers received, summed over the responses, ms. */
+  readonly headWaitMs: number;
+}
+
 export interface ProbeResult {
   readonly url: string;
   /** Wall-clock start, ISO 8601. */
@@ -109,6 +124,8 @@ export interface ProbeResult {
   readonly addresses: readonly ResolvedAddress[];
   readonly connectedAddress: string | null;
   readonly certificate: CertificateFacts | null;
+  /** Null when no MCP request got a response (refused, timed out, TLS failed). */
+  readonly http: HttpFacts | null;
   readonly auth: AuthFacts | null;
   /** How the era was found: from the caller's hint, by detection, or forced by the override. */
   readonly eraSource: 'hint' | 'detected' | 'override' | null;

@@ -7,6 +7,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { probeRoutes } from './routes/probe.ts';
 import { securityPlugin } from './routes/security.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -26,6 +27,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(securityPlugin, { deps });
   await app.register(healthRoutes, { deps });
   await app.register(metricsRoutes, { deps });
+  await app.register(probeRoutes, { deps });
   await app.register(apiRoutes, { deps, prefix: '/api/v1' });
   await app.register(dashboardRoutes, { deps });
   await app.register(statusRoutes, { deps });

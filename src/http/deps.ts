@@ -8,6 +8,12 @@ import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 
+export interface CheckOptions {
+  readonly timeoutMs?: number;
+  /** Aborts the probe (the caller went away). */
+  readonly signal?: AbortSignal;
+}
+
 /** What the HTTP surface needs from the running service; tests pass their own. */
 export interface AppDeps {
   readonly store: Store;
@@ -20,8 +26,11 @@ export interface AppDeps {
   readonly endpoints: () => readonly Endpoint[];
   /** Called after the API changed endpoints, so the schedule follows. */
   readonly onEndpointsChanged: () => void;
-  /** A one-off probe for the API (rate-limited there). */
-  readonly checkNow: (request: ProbeRequest) => Promise<ProbeResult>;
+  /**
+   * A one-off probe for the API and GET /probe (rate-limited there), under the configured probe
+   * settings and address policy; `timeoutMs` can only shorten the configured timeout.
+   */
+  readonly checkNow: (request: ProbeRequest, options?: CheckOptions) => Promise<ProbeResult>;
   readonly readiness: () => { readonly database: boolean; readonly scheduler: boolean };
   readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
   /** The last full probe result of an endpoint since this process started (phases, certificate). */

@@ -20,18 +20,16 @@
 //   come from the closed FAILURE_CODES set.
 // - probe_ssl_earliest_cert_expiry keeps the last known value when the certificate has expired,
 //   fails verification, or the last probe never reached TLS.
+// - The blackbox_exporter series of the last full result (probe_http_*, probe_tls_version_info,
+//   probe_ssl_last_chain_expiry_timestamp_seconds, probe_ip_*) have blackbox's meanings; see
+//   blackbox.ts. Like the phases they come from the last result since this process started.
 // - mcp_probe_phase_duration_seconds sums repeated steps of one phase (a discover retried after
 //   -32022 counts both requests), so each phase is one series.
 import { STATUSES } from '../domain/failure-codes.ts';
 import { isFailure, type EndpointState, type HealthPolicy } from '../domain/health.ts';
-import type { PhaseName, ProbeResult } from '../domain/probe-result.ts';
-import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type MetricType } from './exposition.ts';
-
-interface Family {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-}
+import type { Era, PhaseName, PhaseTiming, ProbeResult } from '../domain/probe-result.ts';
+import { BLACKBOX_FAMILIES, blackboxSamples } from './blackbox.ts';
+import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type Family } from './exposition.ts';
 
 export const ENDPOINT_FAMILIES = {
   success: { name: 'probe_success', type: 'gauge', help: 'Whether the last confirmed probe round succeeded (1) or counts as a failure under the health policy (0).' },
@@ -55,6 +53,7 @@ export const ENDPOINT_FAMILIES = {
   up: { name: 'mcp_endpoint_up', type: 'gauge', help: 'Confirmed health after the down/up thresholds: 1 up, 0 down; absent until confirmed.' },
   incidentOpen: { name: 'mcp_incident_open', type: 'gauge', help: 'Whether the endpoint has an open incident (1) or not (0).' },
   lastCheck: { name: 'mcp_probe_last_check_timestamp_seconds', type: 'gauge', help: 'When the last probe round started, unix seconds.' },
+  ...BLACKBOX_FAMILIES,
 } as const satisfies Record<string, Family>;
 
 type FamilyKey = keyof typeof ENDPOINT_FAMILIES;
@@ -80,6 +79,30 @@ function emptyLines(): Lines {
 }
 
 const seconds = (ms: number): string => formatValue(ms / 1000);
+
+/** Time per phase in first-run order, repeated steps summed (a discover retried after -32022), and the DNS total. */
+export function phaseTotals(phases: readonly PhaseTiming[]): { names: PhaseName[]; totals: number[]; dnsMs: number } {
+  let dnsMs = 0;
+  const names: PhaseName[] = [];
+  const totals: number[] = [];
+  for (const p of phases) {
+    if (p.phase === 'dns') dnsMs += p.ms;
+    const i = names.indexOf(p.phase);
+    if (i < 0) {
+      names.push(p.phase);
+      totals.push(p.ms);
+    } else totals[i] = (totals[i] ?? 0) + p.ms;
+  }
+  return { names, totals, dnsMs };
+}
+
+/** mcp_server_info's labels after the slug; server-supplied values cut and escaped. */
+export function serverInfoLabels(era: Era, protocolVersion: string | null, serverName: string | null, serverVersion: string | null): string {
+  return (
+    `era="${era}",protocol_version="${remoteLabelValue(protocolVersion ?? '')}"` +
+    `,server_name="${remoteLabelValue(serverName ?? '')}",server_version="${remoteLabelValue(serverVersion ?? '')}"`
+  );
+}
 
 /**
  * Accumulates endpoints family by family (the format wants each family's samples together, under
@@ -115,27 +138,15 @@ export class EndpointSeriesWriter {
       if (Number.isFinite(at)) t.lastCheck.push(`mcp_probe_last_check_timestamp_seconds${l}} ${formatValue(at / 1000)}\n`);
     }
     if (latest) {
-      let dnsMs = 0;
-      const names: PhaseName[] = [];
-      const totals: number[] = [];
-      for (const p of latest.phases) {
-        if (p.phase === 'dns') dnsMs += p.ms;
-        const i = names.indexOf(p.phase);
-        if (i < 0) {
-          names.push(p.phase);
-          totals.push(p.ms);
-        } else totals[i] = (totals[i] ?? 0) + p.ms;
-      }
+      const { names, totals, dnsMs } = phaseTotals(latest.phases);
       t.dns.push(`probe_dns_lookup_time_seconds${l}} ${seconds(dnsMs)}\n`);
       for (let i = 0; i < names.length; i++) t.phase.push(`mcp_probe_phase_duration_seconds${l},phase="${names[i]}"} ${seconds(totals[i] ?? 0)}\n`);
+      blackboxSamples(latest, (key, labels, value) => {
+        t[key].push(`${ENDPOINT_FAMILIES[key].name}${l}${labels === '' ? '' : `,${labels}`}} ${value}\n`);
+      });
     }
     if (input.certExpiryMs !== null) t.certExpiry.push(`probe_ssl_earliest_cert_expiry${l}} ${formatValue(Math.floor(input.certExpiryMs / 1000))}\n`);
-    if (state.era !== null) {
-      const labels =
-        `,era="${state.era}",protocol_version="${remoteLabelValue(state.protocolVersion ?? '')}"` +
-        `,server_name="${remoteLabelValue(state.serverName ?? '')}",server_version="${remoteLabelValue(state.serverVersion ?? '')}"`;
-      t.serverInfo.push(`mcp_server_info${l}${labels}} 1\n`);
-    }
+    if (state.era !== null) t.serverInfo.push(`mcp_server_info${l},${serverInfoLabels(state.era, state.protocolVersion, state.serverName, state.serverVersion)}} 1\n`);
     if (state.toolsCount !== null) t.toolsCount.push(`mcp_tools_listed${l}} ${state.toolsCount}\n`);
     if (state.health !== 'unknown') t.up.push(`mcp_endpoint_up${l}} ${state.health === 'up' ? 1 : 0}\n`);
     t.incidentOpen.push(`mcp_incident_open${l}} ${state.openIncidentId === null ? 0 : 1}\n`);

@@ -6,6 +6,13 @@ export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 
 export type MetricType = 'gauge' | 'counter' | 'summary' | 'histogram' | 'untyped';
 
+/** One metric family of a hand-rendered block. */
+export interface Family {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+}
+
 /** `# HELP` and `# TYPE` lines of one family, each ending in a newline. */
 export function familyHeader(name: string, type: MetricType, help: string): string {
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;

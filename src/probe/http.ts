@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { Failure, Outcome } from '../domain/failure-codes.ts';
+import type { HttpFacts } from '../domain/probe-result.ts';
 import { classifyError } from './classify.ts';
 import type { Deadline } from './deadline.ts';
 
@@ -47,13 +48,43 @@ function mediaType(headers: IncomingHttpHeaders): string {
   return (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Sends a request and waits for the response head (TTFB). The body is the caller's to read or drop. */
+/**
+ * The HTTP version of every response the probe reads. The probe's clients are undici's HTTP/1.1
+ * client (no allowH2) behind ALPN "http/1.1", and undici does not report a status line's version:
+ * an HTTP/1.0 reply (which undici accepts) would also read as 1.1.
+ */
+export const PROBE_HTTP_VERSION = '1.1';
+
+/** Collects the facts of the responses handed to it (see HttpFacts for which ones are). */
+export class ResponseLog {
+  #lastStatus: number | null = null;
+  #responses = 0;
+  #headWaitMs = 0;
+
+  saw(status: number, headWaitMs: number): void {
+    this.#lastStatus = status;
+    this.#responses += 1;
+    this.#headWaitMs += headWaitMs;
+  }
+
+  get facts(): HttpFacts | null {
+    if (this.#lastStatus === null) return null;
+    return { lastStatus: this.#lastStatus, version: PROBE_HTTP_VERSION, responses: this.#responses, headWaitMs: Math.round(this.#headWaitMs * 100) / 100 };
+  }
+}
+
+/**
+ * Sends a request and waits for the response head (TTFB). The body is the caller's to read or drop.
+ * `log`, when given, records the response's status and the wait for its head.
+ */
 export async function sendRequest(
   dispatcher: Dispatcher,
   request: HttpRequest,
   limits: Limits,
   deadline: Deadline,
+  log?: ResponseLog,
 ): Promise<Outcome<{ head: ResponseHead }>> {
+  const sentAt = deadline.clock();
   try {
     const response = await deadline.wait(limits.ttfbMs, 'HTTP_TTFB_TIMEOUT', (signal) =>
       dispatcher.request({
@@ -73,6 +104,7 @@ export async function sendRequest(
       contentType: mediaType(response.headers),
       body: response.body,
     };
+    log?.saw(head.status, deadline.clock() - sentAt);
     return { ok: true, head };
   } catch (err) {
     return { ok: false, ...classifyError(err, 'http') };

@@ -10,7 +10,7 @@ import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
 import { createResolver, resolveHost, type DnsResolver, type HostsLookup } from './dns.ts';
 import { HostsFile, SYSTEM_HOSTS_FILE } from './hosts-file.ts';
-import type { Limits } from './http.ts';
+import { ResponseLog, type Limits } from './http.ts';
 import { describeAuth } from './mcp/auth.ts';
 import type { McpContext } from './mcp/context.ts';
 import { handshake } from './mcp/handshake.ts';
@@ -86,6 +86,7 @@ interface Facts {
   addresses: ResolvedAddress[];
   connectedAddress: string | null;
   certificate: CertificateFacts | null;
+  readonly responses: ResponseLog;
 }
 
 /** Runs one probe to completion. Never throws for anything the remote side does. */
@@ -94,7 +95,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const startedAt = (deps.wallClock ?? (() => new Date()))();
   const phases = new PhaseRecorder(clock);
   const deadline = new Deadline(clock, settings.timeoutMs, deps.signal);
-  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null };
+  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null, responses: new ResponseLog() };
   const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
   const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
     buildFailure(base, failure, facts, phases, settings, extra);
@@ -172,6 +173,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       headers,
       hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
       limits,
+      responses: facts.responses,
       deadline,
       phases,
       tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes, call: request.callTool ?? null },
@@ -201,6 +203,7 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       addresses: facts.addresses,
       connectedAddress: facts.connectedAddress,
       certificate: facts.certificate,
+      http: facts.responses.facts,
       auth: null,
       eraSource: outcome.eraSource,
     };
@@ -287,6 +290,7 @@ function buildFailure(
     addresses: facts.addresses,
     connectedAddress: facts.connectedAddress,
     certificate: facts.certificate,
+    http: facts.responses.facts,
     auth: extra.auth ?? null,
     eraSource: null,
   };

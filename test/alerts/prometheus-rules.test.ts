@@ -195,6 +195,7 @@ describe('alert rules and dashboard use only metrics /metrics exports', () => {
         chainError: null,
         hostnameValid: true,
       },
+      http: { lastStatus: 503, version: '1.1', responses: 1, headWaitMs: 2 },
       auth: null,
       eraSource: 'detected',
     });

@@ -50,6 +50,7 @@ const UP: ProbeResult = {
   ],
   connectedAddress: '93.184.216.34',
   certificate: CERT,
+  http: null,
   auth: null,
   eraSource: 'detected',
 };

@@ -31,6 +31,7 @@ const DEFAULTS: Config = {
     dnsServers: [],
     extraCaFile: null,
   },
+  probeEndpoint: { enabled: true, auth: 'full', perMinute: 300, concurrency: 8 },
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
   scheduler: { concurrency: 64, perHostConcurrency: 4, defaultIntervalS: 60, minIntervalS: 10, drainTimeoutMs: 25_000, retryOnFailure: true },
   retention: { rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
@@ -95,6 +96,7 @@ scheduler:
   drainTimeoutMs: 5s
   retryOnFailure: false
 retention: { rawDays: 7, rollupDays: 90, pruneCron: "0 * * * *", pruneBatch: 100 }
+probeEndpoint: { enabled: false, auth: read, perMinute: 60, concurrency: 2 }
 defaults: &defaults
 endpoints:
   - name: Acme Weather
@@ -150,6 +152,7 @@ describe('parseConfig: whole files', () => {
           dnsServers: ['1.1.1.1', '127.0.0.1:5353', '[::1]:53'],
           extraCaFile: './ca.pem',
         },
+        probeEndpoint: { enabled: false, auth: 'read', perMinute: 60, concurrency: 2 },
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
         scheduler: { concurrency: 8, perHostConcurrency: 2, defaultIntervalS: 120, minIntervalS: 30, drainTimeoutMs: 5_000, retryOnFailure: false },
         retention: { rawDays: 7, rollupDays: 90, pruneCron: '0 * * * *', pruneBatch: 100 },
@@ -292,6 +295,8 @@ describe('parseConfig: errors, one per class, with exact messages', () => {
       errors: ['endpoints[0].slug: expected lowercase letters, digits and dashes (at most 64, no dash at either end), got "My_Server"'],
     },
     { name: 'bad era', text: ep('    era: http\n'), errors: ['endpoints[0].era: must be one of auto, modern, streamable, sse, got "http"'] },
+    { name: 'bad /probe auth', text: 'probeEndpoint: { auth: token }\n', errors: ['probeEndpoint.auth: must be one of none, read, full, got "token"'] },
+    { name: 'unknown /probe key', text: 'probeEndpoint: { timeout: 5 }\n', errors: ['probeEndpoint.timeout: unknown key (expected one of: enabled, auth, perMinute, concurrency)'] },
     { name: 'YAML 1.1 boolean', text: ep('    public: yes\n'), errors: ['endpoints[0].public: expected true or false, got "yes"'] },
     { name: 'number as a string', text: 'listen:\n  port: "8080"\n', errors: ['listen.port: expected a whole number from 0 to 65535, got "8080"'] },
     { name: 'port out of range', text: 'listen:\n  port: 70000\n', errors: ['listen.port: must be at most 65535, got 70000'] },
@@ -553,6 +558,7 @@ endpoints:
       'data        ./data (database ./data/mcpwatch.db)',
       'listen      127.0.0.1:8080, public URL https://status.example.com',
       'probe       timeout 15000 ms, slow above 3000 ms, certificate warning 14 days before expiry, private addresses refused, DNS system resolver',
+      '/probe      on for a full token; 300 a minute, 8 at once',
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',
       'scheduler   64 probes at once (4 per host), every 60 s by default (minimum 10 s), one immediate retry on failure, drain 25000 ms',
       'retention   raw results 14 days, rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',

@@ -96,6 +96,7 @@ const CHECK_RESULT: ProbeResult = {
   addresses: [{ address: '93.184.216.34', family: 4, ttl: 300 }],
   connectedAddress: '93.184.216.34',
   certificate: null,
+  http: null,
   auth: null,
   eraSource: 'detected',
 };

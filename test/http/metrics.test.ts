@@ -104,6 +104,9 @@ async function seededFleet(overrides: Partial<AppDeps> & { yaml?: string } = {})
     probeResult({
       era: 'modern',
       certificate: certificate(LEAF_NOT_AFTER, CHAIN_NOT_AFTER),
+      http: { lastStatus: 200, version: '1.1', responses: 3, headWaitMs: 18 },
+      addresses: [{ address: '192.0.2.10', family: 4, ttl: 60 }],
+      connectedAddress: '192.0.2.10',
       phases: [
         { phase: 'dns', startMs: 0, ms: 2, ok: true },
         { phase: 'connect', startMs: 2, ms: 3, ok: true },
@@ -216,6 +219,20 @@ test('one endpoint: exactly these lines, server-supplied labels escaped and cut,
       'mcp_endpoint_up{slug="alpha"} 1',
       'mcp_incident_open{slug="alpha"} 0',
       'mcp_probe_last_check_timestamp_seconds{slug="alpha"} 1772366400',
+      'probe_http_status_code{slug="alpha"} 200',
+      'probe_http_version{slug="alpha"} 1.1',
+      'probe_http_ssl{slug="alpha"} 1',
+      'probe_http_duration_seconds{slug="alpha",phase="resolve"} 0.002',
+      'probe_http_duration_seconds{slug="alpha",phase="connect"} 0.003',
+      'probe_http_duration_seconds{slug="alpha",phase="tls"} 0.012',
+      // Three requests waited 18 ms for their heads; the MCP exchanges took 33 ms in all.
+      'probe_http_duration_seconds{slug="alpha",phase="processing"} 0.018',
+      'probe_http_duration_seconds{slug="alpha",phase="transfer"} 0.015',
+      'probe_tls_version_info{slug="alpha",version="TLS 1.3"} 1',
+      'probe_ssl_last_chain_expiry_timestamp_seconds{slug="alpha"} 1781481600',
+      'probe_ip_protocol{slug="alpha"} 4',
+      // FNV-1a 32 of the bytes c0 00 02 0a, as blackbox's ipHash computes it.
+      'probe_ip_addr_hash{slug="alpha"} 1886098357',
     ]);
   } finally {
     await t.close();

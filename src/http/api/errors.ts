@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'NAME_TAKEN'
   | 'IN_USE'
   | 'RATE_LIMITED'
+  | 'BUSY'
   | 'INTERNAL';
 
 export interface FieldError {

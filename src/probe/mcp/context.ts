@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { AuthFacts } from '../../domain/probe-result.ts';
 import type { Deadline } from '../deadline.ts';
-import type { Limits } from '../http.ts';
+import type { Limits, ResponseLog } from '../http.ts';
 import type { PhaseRecorder } from '../phases.ts';
 
 /** Everything an era's handshake needs, built once per probe by run-probe. */
@@ -14,6 +14,8 @@ export interface McpContext {
   readonly headers: Readonly<Record<string, string>>;
   readonly hasCredentials: boolean;
   readonly limits: Limits;
+  /** Requests that speak MCP hand their responses to it (sendRequest's `log`); follow-ups do not. */
+  readonly responses: ResponseLog;
   readonly deadline: Deadline;
   readonly phases: PhaseRecorder;
   readonly tools: {

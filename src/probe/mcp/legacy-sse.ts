@@ -56,7 +56,7 @@ type Opened =
   | ({ ok: false; evidence: boolean; challenge?: string } & Failure);
 
 async function openStream(ctx: McpContext): Promise<Opened> {
-  const sent = await sendRequest(ctx.streamDispatcher(), { method: 'GET', path: pathOf(ctx.url), headers: { ...ctx.headers, accept: 'text/event-stream' } }, ctx.limits, ctx.deadline);
+  const sent = await sendRequest(ctx.streamDispatcher(), { method: 'GET', path: pathOf(ctx.url), headers: { ...ctx.headers, accept: 'text/event-stream' } }, ctx.limits, ctx.deadline, ctx.responses);
   if (!sent.ok) return { ...sent, evidence: false };
   const { head } = sent;
   if (head.status < 200 || head.status >= 300) {
@@ -115,6 +115,7 @@ function sseChannel(ctx: McpContext, reader: SseReader, endpoint: URL): RpcChann
       { method: 'POST', path: pathOf(endpoint), headers: { ...ctx.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: encodeRpc({ id, method, ...(params ? { params } : {}) }) },
       ctx.limits,
       ctx.deadline,
+      ctx.responses,
     );
     if (!sent.ok) return sent;
     const body = await readBody(sent.head, ctx.limits, ctx.deadline, 64 * 1024);

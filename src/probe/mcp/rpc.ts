@@ -57,6 +57,7 @@ export async function postRpc(ctx: McpContext, request: RpcRequest, target: URL 
     },
     ctx.limits,
     ctx.deadline,
+    ctx.responses,
   );
   if (!sent.ok) return sent;
   return readReply(ctx, sent.head, request, target);
