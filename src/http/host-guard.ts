@@ -47,16 +47,17 @@ export function judgeHost(check: HostCheck, hostHeader: string | undefined): Hos
 /**
  * The Origin header (MCP, streamable HTTP: "servers MUST validate the Origin header … if present
  * and invalid, respond 403"). Absent passes: only browsers send it. Allowed: the names the Host
- * check allows, or the request's own host (same origin), which is all that is known when the Host
- * check is not enforced.
+ * check allows; where that check is not enforced, also the request's own host (same origin),
+ * which is all that is known there.
  */
 export function judgeOrigin(check: HostCheck, originHeader: string | undefined, hostHeader: string | undefined): HostVerdict {
   const parsed = validateOriginHeader(originHeader, []);
   if (parsed.ok) return ALLOWED;
   if (parsed.errorCode !== 'invalid_origin') return { ok: false, message: `unreadable Origin header ${show(originHeader)}` };
   const hostname = parsed.hostname ?? '';
-  const own = validateHostHeader(hostHeader, [hostname]);
-  if (own.ok || nameAllowed(check, hostname)) return ALLOWED;
+  // Same origin counts only where the Host itself is unchecked: a rebinding page is same-origin.
+  const sameOrigin = !check.enforced && validateHostHeader(hostHeader, [hostname]).ok;
+  if (sameOrigin || nameAllowed(check, hostname)) return ALLOWED;
   return { ok: false, message: `requests from pages on ${show(hostname)} are not accepted (Origin check); ${HOW_TO_ALLOW}` };
 }
 
