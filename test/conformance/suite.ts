@@ -38,9 +38,9 @@ export function locateSuite(): Located {
  * What a test does when the suite is absent: in CI (CI=true) that is a broken build, so `fail`
  * carries the reason for a failing test; elsewhere `skip` does, printed loudly first.
  */
-export function suiteOrSkip(located: Located): { readonly suite?: Suite; readonly skip?: string; readonly fail?: string } {
+export function suiteOrSkip(located: Located, env: NodeJS.ProcessEnv = process.env): { readonly suite?: Suite; readonly skip?: string; readonly fail?: string } {
   if (located.ok) return { suite: located.suite };
-  if (process.env.CI === 'true') return { fail: `the MCP conformance suite is required in CI (CI=true): ${located.reason}` };
+  if (env.CI === 'true') return { fail: `the MCP conformance suite is required in CI (CI=true): ${located.reason}` };
   const banner = `CONFORMANCE SUITE NOT RUN: ${located.reason}`;
   console.error(`\n${'!'.repeat(banner.length)}\n${banner}\n${'!'.repeat(banner.length)}\n`);
   return { skip: banner };
@@ -74,7 +74,12 @@ export function runCli(suite: Suite, args: readonly string[], timeoutMs: number)
 export async function listServerScenarios(suite: Suite): Promise<Map<string, readonly string[]>> {
   const run = await runCli(suite, ['list'], 60_000);
   if (run.code !== 0) throw new Error(`conformance list failed (exit ${run.code}): ${run.stderr}`);
-  const section = run.stdout.split(/^Client scenarios/m)[0] ?? '';
+  return parseServerScenarios(run.stdout);
+}
+
+/** The "Server scenarios" section of `conformance list`: `  - name [rev,rev]` lines. */
+export function parseServerScenarios(listOutput: string): Map<string, readonly string[]> {
+  const section = listOutput.split(/^Client scenarios/m)[0] ?? '';
   const scenarios = new Map<string, readonly string[]>();
   for (const match of section.matchAll(/^\s+- (\S+) \[([^\]]*)\]$/gm)) {
     scenarios.set(match[1] ?? '', (match[2] ?? '').split(',').map((v) => v.trim()));
