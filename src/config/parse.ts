@@ -15,12 +15,14 @@ import {
   HEADER_NAME,
   RESERVED_HEADERS,
   SECRET_LOOKING,
+  allowedHostList,
   concurrencyCount,
   configFileSchema,
   deepFreeze,
   dnsServer,
   drainTimeout,
   filePath,
+  hostCheck,
   hostName,
   portNumber,
   publicUrl,
@@ -34,6 +36,7 @@ import {
   type ConfigResult,
   type Env,
   type EndpointEntry,
+  type HostCheck,
   type ListenConfig,
   type Parsed,
   type Parser,
@@ -100,6 +103,7 @@ interface EnvOverrides {
   readonly port?: number;
   readonly trustProxy?: boolean | string[];
   readonly publicUrl?: string;
+  readonly allowedHosts?: string[];
   readonly allowPrivate?: boolean;
   readonly concurrency?: number;
   readonly rawDays?: number;
@@ -114,6 +118,7 @@ export const SETTING_ENV_VARS = [
   'MCPWATCH_PORT',
   'MCPWATCH_TRUST_PROXY',
   'MCPWATCH_PUBLIC_URL',
+  'MCPWATCH_ALLOWED_HOSTS',
   'MCPWATCH_ALLOW_PRIVATE',
   'MCPWATCH_CONCURRENCY',
   'MCPWATCH_RAW_RETENTION_DAYS',
@@ -178,6 +183,7 @@ function readEnvOverrides(env: Env, errors: string[], warnings: string[]): EnvOv
     port: take('MCPWATCH_PORT', numeric(portNumber)),
     trustProxy: take('MCPWATCH_TRUST_PROXY', envTrustProxy),
     publicUrl: take('MCPWATCH_PUBLIC_URL', publicUrl),
+    allowedHosts: take('MCPWATCH_ALLOWED_HOSTS', (input) => allowedHostList(String(input).split(',').filter((part) => part.trim() !== ''))),
     allowPrivate: take('MCPWATCH_ALLOW_PRIVATE', envBool),
     concurrency: take('MCPWATCH_CONCURRENCY', numeric(concurrencyCount)),
     rawDays: take('MCPWATCH_RAW_RETENTION_DAYS', numeric(retentionDays)),
@@ -203,6 +209,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     host: env.host ?? l.host ?? DEFAULT_LISTEN.host,
     port: env.port ?? l.port ?? DEFAULT_LISTEN.port,
     trustProxy: env.trustProxy ?? l.trustProxy ?? DEFAULT_LISTEN.trustProxy,
+    allowedHosts: env.allowedHosts ?? l.allowedHosts ?? DEFAULT_LISTEN.allowedHosts,
   };
 
   const p: NonNullable<ConfigFile['probe']> = file.probe ?? {};
@@ -436,6 +443,7 @@ export function describeConfig(config: Config): string {
   const lines = [
     `data        ${config.dataDir} (database ${config.databasePath})`,
     `listen      ${host}:${listen.port}${config.publicUrl !== null ? `, public URL ${config.publicUrl}` : ''}${describeTrust(listen.trustProxy)}`,
+    `hosts       ${describeHosts(hostCheck(listen, config.publicUrl))}`,
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +
       `private addresses ${p.allowPrivate ? 'allowed' : 'refused'}, DNS ${p.dnsServers.length > 0 ? p.dnsServers.join(' ') : 'system resolver'}` +
       `${p.extraCaFile !== null ? `, extra CA ${p.extraCaFile}` : ''}`,
@@ -470,6 +478,12 @@ function describeProbeEndpoint(e: ProbeEndpointConfig): string {
   if (!e.enabled) return 'off';
   const who = { none: 'anyone (no token)', read: 'any token, read-only included', full: 'a full token' }[e.auth];
   return `on for ${who}; ${e.perMinute} a minute, ${e.concurrency} at once`;
+}
+
+function describeHosts(check: HostCheck): string {
+  if (check.anyHost) return 'any Host header served (allowedHosts "*": no DNS-rebinding protection)';
+  const names = ['IP addresses', 'localhost', ...check.names].join(', ');
+  return check.enforced ? `only ${names} (other Host headers get 403)` : `any Host header served; Origin on /mcp must be ${names} or the Host itself`;
 }
 
 function describeTrust(trust: ListenConfig['trustProxy']): string {

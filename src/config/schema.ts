@@ -2,7 +2,7 @@
 // shared by the file schema and the environment overrides, so `port: 80a` in the file and
 // MCPWATCH_PORT=80a are refused with the same sentence. zod supplies the structure (strict
 // objects, lists) and the unknown-key detection; the parsers supply the wording.
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { validateDetailed as validateCron } from 'node-cron';
 import * as z from 'zod';
 import { ALERT_KINDS, type AlertKind } from '../alerts/types.ts';
@@ -22,6 +22,12 @@ export interface ListenConfig {
    * linklocal and uniquelocal (the proxy's own addresses: the client is the nearest untrusted hop).
    */
   readonly trustProxy: boolean | readonly string[];
+  /**
+   * Host names requests may address mcpwatch by (the Host header), besides IP literals, localhost
+   * and *.localhost, which a DNS-rebinding page cannot use: "status.example.com", ".example.com"
+   * (the name and its subdomains), or "*" (any). See hostCheck() for when the list is enforced.
+   */
+  readonly allowedHosts: readonly string[];
 }
 
 export interface ProbeConfig extends ProbeSettings {
@@ -190,7 +196,7 @@ export type ConfigResult = { readonly ok: true; readonly config: Config; readonl
 export const DEFAULT_CONFIG_FILE = 'mcpwatch.yaml';
 export const DEFAULT_DATA_DIR = './data';
 export const DATABASE_FILE_NAME = 'mcpwatch.db';
-export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080, trustProxy: false });
+export const DEFAULT_LISTEN: ListenConfig = Object.freeze({ host: '127.0.0.1', port: 8080, trustProxy: false, allowedHosts: Object.freeze([]) });
 export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
   concurrency: 64,
   perHostConcurrency: 4,
@@ -413,6 +419,71 @@ export const trustProxySetting: Parser<boolean | string[]> = (input) => {
   return ok(values);
 };
 
+const HOST_LABEL = '[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?';
+const HOST_PATTERN = new RegExp(`^\\.?${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+
+/** One listen.allowedHosts entry: a host name, ".example.com" (it and its subdomains), or "*". */
+export const allowedHost: Parser<string> = (input) => {
+  const bad = fail(`expected a host name such as "status.example.com", ".example.com" (the name and its subdomains) or "*" (any host), without scheme or port, got ${show(input)}`);
+  if (typeof input !== 'string') return bad;
+  const value = input.trim().toLowerCase().replace(/(?<=.)\.$/, '');
+  if (value === '*' || isIP(value) !== 0 || (value.length <= 253 && HOST_PATTERN.test(value))) return ok(value);
+  return bad;
+};
+
+/** listen.allowedHosts: a list of allowedHost entries. */
+export const allowedHostList: Parser<string[]> = (input) => {
+  if (!Array.isArray(input)) return fail(`expected a list of host names such as ["status.example.com"], got ${show(input)}`);
+  const values: string[] = [];
+  for (const [index, item] of input.entries()) {
+    const parsed = allowedHost(item);
+    if (!parsed.ok) return fail(parsed.message, [index]);
+    if (!values.includes(parsed.value)) values.push(parsed.value);
+  }
+  return ok(values);
+};
+
+/** Which Host and Origin names the HTTP surface accepts: the DNS-rebinding rule, decided here only. */
+export interface HostCheck {
+  /** Every request's Host header must name an allowed host (else 403). */
+  readonly enforced: boolean;
+  /** Allowed besides IP literals, localhost and *.localhost: publicUrl's host, then listen.allowedHosts. */
+  readonly names: readonly string[];
+  /** listen.allowedHosts has "*": any Host and any Origin. */
+  readonly anyHost: boolean;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** A listen address only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name)?.[1];
+  if (mapped !== undefined) return LOOPBACK.check(mapped, 'ipv4');
+  const family = isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * A web page can rebind its own name to 127.0.0.1 and read whatever mcpwatch serves there; only
+ * the Host header still carries the attacker's name. So the Host allow-list is enforced wherever
+ * mcpwatch knows its names: always when bound to loopback (the operator's browser is the one
+ * machine that can reach it), and wherever listen.allowedHosts is set. Bound to a wider address
+ * with no list, the names it is reached by are unknown and every Host is served, as before.
+ */
+export function hostCheck(listen: ListenConfig, publicUrl: string | null): HostCheck {
+  const anyHost = listen.allowedHosts.includes('*');
+  const names = [...(publicUrl !== null ? [new URL(publicUrl).hostname.toLowerCase()] : []), ...listen.allowedHosts.filter((h) => h !== '*')];
+  return {
+    enforced: !anyHost && (isLoopbackHost(listen.host) || listen.allowedHosts.length > 0),
+    names: [...new Set(names)],
+    anyHost,
+  };
+}
+
 /** A DNS server as c-ares takes it: "1.1.1.1", "127.0.0.1:5353", "::1" or "[::1]:53". */
 export const dnsServer: Parser<string> = (input) => {
   const bad = fail(`expected an IP address with an optional port ("1.1.1.1", "127.0.0.1:5353", "[::1]:53"), got ${show(input)}`);
@@ -626,7 +697,7 @@ export const concurrencyCount = wholeNumber(1, 10_000);
 export const retentionDays = wholeNumber(1, 3650);
 export const drainTimeout = duration('ms', 0, MAX_MS);
 
-const listenShape = { host: optional(hostName), port: optional(portNumber), trustProxy: optional(trustProxySetting) };
+const listenShape = { host: optional(hostName), port: optional(portNumber), trustProxy: optional(trustProxySetting), allowedHosts: optional(allowedHostList) };
 
 const probeShape = {
   timeoutMs: optional(duration('ms', 100, MAX_MS)),

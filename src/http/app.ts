@@ -1,6 +1,8 @@
 // Builds the Fastify app; never listens (only main.ts does), so tests use inject() or port 0.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { hostCheck } from '../config/schema.ts';
 import type { AppDeps } from './deps.ts';
+import { hostGuardPlugin } from './host-guard.ts';
 import { apiRoutes } from './routes/api.ts';
 import { badgeRoutes } from './routes/badge.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -25,6 +27,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance;
   await app.register(securityPlugin, { deps });
+  // After the security plugin, so a refused Host still gets its headers, request id and error body.
+  await app.register(hostGuardPlugin, { check: hostCheck(deps.config.listen, deps.config.publicUrl) });
   await app.register(healthRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(probeRoutes, { deps });

@@ -1,7 +1,7 @@
 // mcpwatch's own MCP server: read-only tools over the endpoints it watches. One instance per
 // request (the SDK's stateless serving builds one from the factory each time), scoped to what the
 // caller may see.
-import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import { McpServer, type CacheHint, type CallToolResult } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { FAILURE_CODES } from '../domain/failure-codes.ts';
 import { ERAS } from '../domain/probe-result.ts';
@@ -14,6 +14,14 @@ const INSTRUCTIONS =
   'Read-only view of the MCP servers this mcpwatch instance monitors: which endpoints exist, whether each is up ' +
   '(and why not), uptime and latency over a window, and open incidents. Endpoints are named by slug; ' +
   'call list_endpoints first to find them.';
+
+/**
+ * The tool list and the discover result are the same for every caller (visibility narrows the
+ * data a tool returns, never which tools exist) and change only when mcpwatch is upgraded, which
+ * restarts it: shared caches may keep them. An hour bounds how long a client keeps a list from
+ * before an upgrade; the SDK's default (0, private) would have clients refetch on every use.
+ */
+export const LIST_CACHE_HINT: Readonly<CacheHint> = Object.freeze({ ttlMs: 3_600_000, cacheScope: 'public' });
 
 const STATUS_WORDS = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused'] as const;
 
@@ -86,7 +94,16 @@ function unknownSlug(slug: string): CallToolResult {
 }
 
 export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): McpServer {
-  const server = new McpServer({ ...MCP_SERVER_INFO }, { instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { ...MCP_SERVER_INFO },
+    {
+      instructions: INSTRUCTIONS,
+      // The SDK declares tools.listChanged once a tool is registered; this list never changes
+      // while the process runs, so a client's listen stream would wait for nothing.
+      capabilities: { tools: { listChanged: false } },
+      cacheHints: { 'tools/list': { ...LIST_CACHE_HINT }, 'server/discover': { ...LIST_CACHE_HINT } },
+    },
+  );
 
   server.registerTool(
     'list_endpoints',

@@ -11,7 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const DEFAULTS: Config = {
   dataDir: './data',
   databasePath: './data/mcpwatch.db',
-  listen: { host: '127.0.0.1', port: 8080, trustProxy: false },
+  listen: { host: '127.0.0.1', port: 8080, trustProxy: false, allowedHosts: [] },
   publicUrl: null,
   probe: {
     timeoutMs: 15_000,
@@ -68,7 +68,7 @@ function errorsOf(result: ConfigResult): string[] {
 const FULL = `
 dataDir: /var/lib/mcpwatch/
 databasePath: /var/lib/mcpwatch/db/main.sqlite
-listen: { host: "::", port: 9000, trustProxy: [uniquelocal, "203.0.113.7", "2001:db8::/32"] }
+listen: { host: "::", port: 9000, trustProxy: [uniquelocal, "203.0.113.7", "2001:db8::/32"], allowedHosts: [Status.Example.COM., .internal.example, status.example.com] }
 publicUrl: https://status.example.com/
 probe:
   timeoutMs: 20s
@@ -132,7 +132,7 @@ describe('parseConfig: whole files', () => {
       expected: {
         dataDir: '/var/lib/mcpwatch/',
         databasePath: '/var/lib/mcpwatch/db/main.sqlite',
-        listen: { host: '::', port: 9000, trustProxy: ['uniquelocal', '203.0.113.7', '2001:db8::/32'] },
+        listen: { host: '::', port: 9000, trustProxy: ['uniquelocal', '203.0.113.7', '2001:db8::/32'], allowedHosts: ['status.example.com', '.internal.example'] },
         publicUrl: 'https://status.example.com',
         probe: {
           timeoutMs: 20_000,
@@ -393,8 +393,9 @@ describe('parseConfig: environment overrides', () => {
   const cases: readonly { name: string; env: Env; pick: (c: Config) => unknown; expected: unknown }[] = [
     { name: 'MCPWATCH_DATA_DIR (and the database follows)', env: { MCPWATCH_DATA_DIR: '/env/data' }, pick: (c) => [c.dataDir, c.databasePath], expected: ['/env/data', '/env/data/mcpwatch.db'] },
     { name: 'MCPWATCH_DB', env: { MCPWATCH_DB: '/env/db.sqlite' }, pick: (c) => c.databasePath, expected: '/env/db.sqlite' },
-    { name: 'MCPWATCH_HOST', env: { MCPWATCH_HOST: '::1' }, pick: (c) => c.listen, expected: { host: '::1', port: 1000, trustProxy: false } },
-    { name: 'MCPWATCH_PORT', env: { MCPWATCH_PORT: '9999' }, pick: (c) => c.listen, expected: { host: '0.0.0.0', port: 9999, trustProxy: false } },
+    { name: 'MCPWATCH_HOST', env: { MCPWATCH_HOST: '::1' }, pick: (c) => c.listen, expected: { host: '::1', port: 1000, trustProxy: false, allowedHosts: [] } },
+    { name: 'MCPWATCH_PORT', env: { MCPWATCH_PORT: '9999' }, pick: (c) => c.listen, expected: { host: '0.0.0.0', port: 9999, trustProxy: false, allowedHosts: [] } },
+    { name: 'MCPWATCH_ALLOWED_HOSTS', env: { MCPWATCH_ALLOWED_HOSTS: 'watch.example.org, .lan,,' }, pick: (c) => c.listen.allowedHosts, expected: ['watch.example.org', '.lan'] },
     { name: 'MCPWATCH_TRUST_PROXY=true', env: { MCPWATCH_TRUST_PROXY: 'true' }, pick: (c) => c.listen.trustProxy, expected: true },
     { name: 'MCPWATCH_TRUST_PROXY as a list', env: { MCPWATCH_TRUST_PROXY: 'uniquelocal, 10.0.0.0/8,::1' }, pick: (c) => c.listen.trustProxy, expected: ['uniquelocal', '10.0.0.0/8', '::1'] },
     { name: 'MCPWATCH_PUBLIC_URL', env: { MCPWATCH_PUBLIC_URL: 'https://watch.example.org/' }, pick: (c) => c.publicUrl, expected: 'https://watch.example.org' },
@@ -557,6 +558,7 @@ endpoints:
     assert.deepEqual(description.split('\n'), [
       'data        ./data (database ./data/mcpwatch.db)',
       'listen      127.0.0.1:8080, public URL https://status.example.com',
+      'hosts       only IP addresses, localhost, status.example.com (other Host headers get 403)',
       'probe       timeout 15000 ms, slow above 3000 ms, certificate warning 14 days before expiry, private addresses refused, DNS system resolver',
       '/probe      on for a full token; 300 a minute, 8 at once',
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',

@@ -5,10 +5,12 @@ import type { IncomingMessage } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import type { FastifyInstance } from 'fastify';
+import { hostCheck } from '../../config/schema.ts';
 import type { ReadDeps } from '../../mcp-server/queries.ts';
 import { createMcpwatchServer } from '../../mcp-server/server.ts';
 import { authenticate } from '../api/auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { judgeOrigin } from '../host-guard.ts';
 
 // The API's access policy, unchanged: anonymous callers see public endpoints; any valid API token
 // (read-only ones too: every tool here only reads) sees all; a presented but invalid credential is
@@ -17,6 +19,7 @@ const INVALID_TOKEN_CHALLENGE = 'Bearer realm="mcpwatch", error="invalid_token"'
 
 export function mcpRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
   const { deps } = opts;
+  const check = hostCheck(deps.config.listen, deps.config.publicUrl);
   const read: ReadDeps = { store: deps.store, state: deps.state, clock: deps.clock, policy: deps.config.health };
   const maxRequestBodySize = app.initialConfig.bodyLimit ?? 256 * 1024;
   const onerror = (err: Error): void => app.log.warn({ err }, 'mcp request failed');
@@ -37,6 +40,9 @@ export function mcpRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promis
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
     handler: async (request, reply) => {
+      // Before authentication: a foreign page learns nothing, not even whether a token is valid.
+      const origin = judgeOrigin(check, request.headers.origin, request.headers.host);
+      if (!origin.ok) return reply.code(403).send({ jsonrpc: '2.0', error: { code: -32000, message: origin.message }, id: null });
       const access = authenticate(request, deps);
       if (access.kind === 'invalid') {
         return reply
