@@ -15,7 +15,7 @@ const INSTRUCTIONS =
   '(and why not), uptime and latency over a window, and open incidents. Endpoints are named by slug; ' +
   'call list_endpoints first to find them.';
 
-const STATUS_WORDS = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused'] as const;
+const STATUS_WORDS = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused', 'archived'] as const;
 
 const slugInput = z.string().min(1).max(64).describe('Endpoint slug, as list_endpoints shows it');
 const statusWord = z.enum(STATUS_WORDS);
@@ -92,7 +92,7 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
     'list_endpoints',
     {
       title: 'List endpoints',
-      description: 'Monitored endpoints with their slug, name, last status (up, degraded, auth_required, down, unknown before the first check, paused) and protocol era.',
+      description: 'Monitored endpoints with their slug, name, last status (up, degraded, auth_required, down, unknown before the first check, paused, archived) and protocol era.',
       inputSchema: z.object({ status: statusWord.optional().describe('Only endpoints with this status') }),
       outputSchema: listOutput,
       annotations: READ_ONLY,
