@@ -94,7 +94,7 @@ describe('commands around serve', () => {
     assert.match(first.stdout, /added weather-sse https:\/\/weather\.example\.com\/sse \(paused: .*X_API_KEY/);
     const again = await mcpwatch(['import', file], { cwd: dir });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /updated weather /);
+    assert.match(again.stdout, /unchanged weather /);
     const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
     assert.equal((db.prepare('SELECT count(*) n FROM endpoints').get() as { n: number }).n, 2);
     db.close();
