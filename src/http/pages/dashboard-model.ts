@@ -216,7 +216,7 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
     url: displayUrl(endpoint.url),
     tags: endpoint.tags,
     public: endpoint.public,
-    statusPage: endpoint.public ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
+    statusPage: endpoint.public && endpoint.archivedAt === null ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
     status: live.status,
     statusLabel: STATUS_META[live.status].label,
     confirmed: live.confirmed,
