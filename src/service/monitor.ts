@@ -70,6 +70,7 @@ export class Monitor {
   #pollTimer: NodeJS.Timeout | undefined;
   #lastFlushAt = 0;
   #endpointsVersion: number | null = null;
+  #started = false;
 
   constructor(readonly options: MonitorOptions, deps: MonitorDeps) {
     this.#store = deps.store;
@@ -117,7 +118,9 @@ export class Monitor {
       else if (before.updatedAt !== endpoint.updatedAt || before.archivedAt !== endpoint.archivedAt) changed++;
       // Its last result would read as current in /metrics.
       if (isIdle(endpoint)) this.#latest.delete(endpoint.id);
-      this.scheduler.upsert({ id: endpoint.id, host: new URL(endpoint.url).hostname, intervalMs: endpoint.intervalS * 1000, paused: isIdle(endpoint) });
+      // Never checked and added while running (import, API, reload): probed at once, not in up to an interval.
+      const firstRunNow = this.#started && before === undefined && this.recorder.state(endpoint.id).lastCheckedAt === null;
+      this.scheduler.upsert({ id: endpoint.id, host: new URL(endpoint.url).hostname, intervalMs: endpoint.intervalS * 1000, paused: isIdle(endpoint) }, { firstRunNow });
     }
     this.#endpoints = current;
     return { added, changed, removed };
@@ -133,6 +136,7 @@ export class Monitor {
 
   start(): void {
     this.reload();
+    this.#started = true;
     this.#loop = startLoopMonitor({ clock: this.#clock });
     this.scheduler.start();
     this.#flushTimer = setInterval(() => this.flush(), 1000);

@@ -1,0 +1,120 @@
+// A running `serve` picks up changes without a restart (issue 11, item 5): endpoints added by
+// `mcpwatch import` (another process on the same SQLite file), and edits to the YAML file saved
+// the way editors save (write elsewhere, rename over), a broken file, a file that is briefly
+// gone, and SIGHUP. Real processes, a real MCP server on loopback.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { query, runMcpwatch, startServe, until, type Serve } from '../fixtures/serve-process.ts';
+
+const children: ChildProcess[] = [];
+let server: RunningServer;
+before(async () => {
+  server = await startV2Server({ era: 'modern' });
+});
+after(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await server.close();
+});
+
+function yaml(dir: string, endpoints: string[]): string {
+  return `dataDir: ${dir}/data
+probe: { allowPrivate: true, timeoutMs: 3000 }
+scheduler: { minIntervalS: 1 }
+endpoints:
+${endpoints.map((e) => `  - ${e}`).join('\n')}
+`;
+}
+
+/** How vim (backupcopy=no), sed -i and most deploy tools save: a new file renamed over the old. */
+function saveByRename(path: string, text: string): void {
+  const temp = `${path}.swp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+function rounds(db: string, slug: string): number {
+  return query<{ n: number }>(db, 'SELECT count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE e.slug = ?', slug)[0]!.n;
+}
+
+function starts(db: string, slug: string): number[] {
+  return query<{ ts: number }>(db, 'SELECT r.ts FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE e.slug = ? ORDER BY r.ts', slug).map((r) => r.ts);
+}
+
+function linesAfter(s: Serve, mark: number, text: string): string[] {
+  return s
+    .output()
+    .slice(mark)
+    .split('\n')
+    .filter((line) => line.includes(text));
+}
+
+test('serve applies import, file edits, a broken or missing file and SIGHUP without a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-live-'));
+  const path = join(dir, 'mcpwatch.yaml');
+  const a1 = `{ name: a, url: "${server.url}", interval: 1s }`;
+  writeFileSync(path, yaml(dir, [a1]));
+  const db = join(dir, 'data', 'mcpwatch.db');
+  const s = startServe(path);
+  children.push(s.child);
+  await until('rounds for a', () => (rounds(db, 'a') >= 2 ? true : undefined), 20_000, s);
+
+  // `import` is another process: the running service learns of it from the database.
+  const serverJson = join(dir, 'server.json');
+  writeFileSync(serverJson, JSON.stringify({ name: 'io.github.acme/imported', version: '1.0.0', remotes: [{ type: 'streamable-http', url: server.url }] }));
+  const imported = await runMcpwatch(['import', serverJson, '--config', path]);
+  assert.equal(imported.code, 0, imported.stderr);
+  await until('rounds for the imported endpoint', () => (rounds(db, 'imported') >= 1 ? true : undefined), 20_000, s);
+
+  // An added endpoint and a changed interval, saved by rename.
+  let mark = s.output().length;
+  const a2 = `{ name: a, url: "${server.url}", interval: 2s }`;
+  saveByRename(path, yaml(dir, [a2, `{ name: c, url: "${server.url}", interval: 1s }`]));
+  await until('rounds for c', () => (rounds(db, 'c') >= 2 ? true : undefined), 20_000, s);
+  assert.deepEqual(query(db, "SELECT slug, interval_s FROM endpoints WHERE slug IN ('a', 'c') ORDER BY slug"), [
+    { slug: 'a', interval_s: 2 },
+    { slug: 'c', interval_s: 1 },
+  ]);
+  // An editor's burst of events is one reload, not several.
+  assert.equal(linesAfter(s, mark, '"msg":"configuration reloaded"').length, 1, s.output().slice(mark));
+
+  // A broken file keeps the running configuration, and says why.
+  mark = s.output().length;
+  writeFileSync(path, 'endpoints:\n  - { name: c, url: "not a url" }\n');
+  await until('the refusal in the log', () => (linesAfter(s, mark, 'configuration not reloaded').length > 0 ? true : undefined), 20_000, s);
+  assert.match(linesAfter(s, mark, 'configuration not reloaded')[0]!, /endpoints\[0\]\.url/);
+  const cBefore = rounds(db, 'c');
+  await until('c still probed', () => (rounds(db, 'c') >= cBefore + 2 ? true : undefined), 20_000, s);
+
+  // Briefly gone (a deploy that deletes, then writes), back without c: c is archived.
+  mark = s.output().length;
+  unlinkSync(path);
+  await until('the missing file in the log', () => (linesAfter(s, mark, 'is missing').length > 0 ? true : undefined), 20_000, s);
+  writeFileSync(path, yaml(dir, [a2]));
+  await until('c archived', () => (query<{ archived_at: string | null }>(db, "SELECT archived_at FROM endpoints WHERE slug = 'c'")[0]?.archived_at ? true : undefined), 20_000, s);
+  const cArchived = rounds(db, 'c');
+  const aNow = rounds(db, 'a');
+  await until('a probed on', () => (rounds(db, 'a') >= aNow + 2 ? true : undefined), 20_000, s);
+  // One round may have been in flight when c was archived.
+  assert.ok(rounds(db, 'c') <= cArchived + 1, 'an archived endpoint is not probed');
+
+  mark = s.output().length;
+  s.child.kill('SIGHUP');
+  await until('a reload on SIGHUP', () => (linesAfter(s, mark, '"trigger":"SIGHUP"').length > 0 ? true : undefined), 20_000, s);
+
+  // No reload doubled a's probes: at a 2 s interval, starts are never close together.
+  await delay(3000);
+  const interval2s = starts(db, 'a').slice(-4);
+  const gaps = interval2s.slice(1).map((t, i) => t - interval2s[i]!);
+  assert.ok(gaps.every((g) => g > 500), `gaps between a's rounds: ${gaps.join(', ')} ms`);
+  assert.equal(query<{ n: number }>(db, "SELECT count(*) n FROM endpoints WHERE slug = 'imported'")[0]!.n, 1);
+
+  s.child.kill('SIGTERM');
+  const exit = await s.exited;
+  assert.equal(exit.code, 0, s.output());
+});
