@@ -26,7 +26,7 @@ export interface MonitorOptions {
   /**
    * How often the endpoints' change counter is read, ms; 0 never. `mcpwatch import` is another
    * process writing the same database, so the running service only learns of it by looking: one
-   * primary-key read per look (measured ~2 µs), against ~50 ms to list 10k endpoints.
+   * primary-key read per look (measured 2.6 µs), against 154 ms to list and decode 10k endpoints.
    */
   readonly endpointsPollMs?: number;
 }
