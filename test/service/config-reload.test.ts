@@ -32,58 +32,56 @@ async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promi
   }
 }
 
+/** A watched file in a fresh directory, and how many changes were reported so far. */
+function watched(content: string, debounceMs: number): { dir: string; path: string; changes: () => number; check: () => void; stop: () => void } {
+  const dir = tempDir();
+  const path = join(dir, 'mcpwatch.yaml');
+  writeFileSync(path, content);
+  let changes = 0;
+  const watch = watchFile(path, { debounceMs, pollMs: 0, onChange: () => changes++ });
+  return { dir, path, changes: () => changes, check: () => watch.check(), stop: () => watch.stop() };
+}
+
 describe('watchFile', () => {
   test('a save by rename (write elsewhere, rename over, a neighbour touched) is one change; the same content again is none', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'mcpwatch.yaml');
-    writeFileSync(path, 'endpoints: []\n');
-    let changes = 0;
-    const watch = watchFile(path, { debounceMs: 100, pollMs: 0, onChange: () => changes++ });
+    const { dir, path, changes, stop } = watched('endpoints: []\n', 100);
     try {
       writeFileSync(`${path}.swp`, 'endpoints: []\n# edited\n');
       renameSync(`${path}.swp`, path);
       writeFileSync(join(dir, 'unrelated.txt'), 'x');
-      await until('the change', () => changes > 0);
+      await until('the change', () => changes() > 0);
       await delay(400);
-      assert.equal(changes, 1);
+      assert.equal(changes(), 1);
       writeFileSync(path, 'endpoints: []\n# edited\n');
       await delay(400);
-      assert.equal(changes, 1, 'identical content is not a change');
+      assert.equal(changes(), 1, 'identical content is not a change');
     } finally {
-      watch.stop();
+      stop();
     }
   });
 
   test('a file that goes missing and comes back is seen both times, and the watch survives', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'mcpwatch.yaml');
-    writeFileSync(path, 'endpoints: []\n');
-    let changes = 0;
-    const watch = watchFile(path, { debounceMs: 100, pollMs: 0, onChange: () => changes++ });
+    const { path, changes, stop } = watched('endpoints: []\n', 100);
     try {
       unlinkSync(path);
-      await until('the removal', () => changes === 1);
+      await until('the removal', () => changes() === 1);
       writeFileSync(path, 'endpoints: []\n# back\n');
-      await until('the return', () => changes === 2);
+      await until('the return', () => changes() === 2);
     } finally {
-      watch.stop();
+      stop();
     }
   });
 
   test('check() compares at once (what the fallback poll does); nothing fires after stop()', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'mcpwatch.yaml');
-    writeFileSync(path, 'a: 1\n');
-    let changes = 0;
-    const watch = watchFile(path, { debounceMs: 60_000, pollMs: 0, onChange: () => changes++ });
+    const { path, changes, check, stop } = watched('a: 1\n', 60_000);
     writeFileSync(path, 'a: 2\n');
-    watch.check();
-    assert.equal(changes, 1);
-    watch.stop();
+    check();
+    assert.equal(changes(), 1);
+    stop();
     writeFileSync(path, 'a: 3\n');
-    watch.check();
+    check();
     await delay(200);
-    assert.equal(changes, 1);
+    assert.equal(changes(), 1);
   });
 });
 

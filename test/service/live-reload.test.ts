@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
-import { query, runMcpwatch, startServe, until, type Serve } from '../fixtures/serve-process.ts';
+import { loopbackYaml, query, roundsOf, runMcpwatch, startServe, stopServe, until, type Serve } from '../fixtures/serve-process.ts';
 
 const children: ChildProcess[] = [];
 let server: RunningServer;
@@ -23,24 +23,11 @@ after(async () => {
   await server.close();
 });
 
-function yaml(dir: string, endpoints: string[]): string {
-  return `dataDir: ${dir}/data
-probe: { allowPrivate: true, timeoutMs: 3000 }
-scheduler: { minIntervalS: 1 }
-endpoints:
-${endpoints.map((e) => `  - ${e}`).join('\n')}
-`;
-}
-
 /** How vim (backupcopy=no), sed -i and most deploy tools save: a new file renamed over the old. */
 function saveByRename(path: string, text: string): void {
   const temp = `${path}.swp`;
   writeFileSync(temp, text);
   renameSync(temp, path);
-}
-
-function rounds(db: string, slug: string): number {
-  return query<{ n: number }>(db, 'SELECT count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE e.slug = ?', slug)[0]!.n;
 }
 
 function starts(db: string, slug: string): number[] {
@@ -57,18 +44,12 @@ function linesAfter(s: Serve, mark: number, text: string): string[] {
 
 async function startWith(dir: string, endpoints: string[]): Promise<{ s: Serve; path: string; db: string }> {
   const path = join(dir, 'mcpwatch.yaml');
-  writeFileSync(path, yaml(dir, endpoints));
+  writeFileSync(path, loopbackYaml(dir, endpoints));
   const db = join(dir, 'data', 'mcpwatch.db');
   const s = startServe(path);
   children.push(s.child);
-  await until('rounds for a', () => (rounds(db, 'a') >= 2 ? true : undefined), 20_000, s);
+  await until('rounds for a', () => (roundsOf(db, 'a') >= 2 ? true : undefined), 20_000, s);
   return { s, path, db };
-}
-
-async function stop(s: Serve): Promise<void> {
-  s.child.kill('SIGTERM');
-  const exit = await s.exited;
-  assert.equal(exit.code, 0, s.output());
 }
 
 test('an endpoint added by `mcpwatch import` (another process) is probed by the running serve without a restart', async () => {
@@ -79,8 +60,8 @@ test('an endpoint added by `mcpwatch import` (another process) is probed by the 
   const imported = await runMcpwatch(['import', serverJson, '--config', path]);
   assert.equal(imported.code, 0, imported.stderr);
   // Its interval is 60 s: only a prompt first run makes this pass well inside the deadline.
-  await until('rounds for the imported endpoint', () => (rounds(db, 'imported') >= 1 ? true : undefined), 20_000, s);
-  await stop(s);
+  await until('rounds for the imported endpoint', () => (roundsOf(db, 'imported') >= 1 ? true : undefined), 20_000, s);
+  await stopServe(s);
 });
 
 test('file edits saved by rename, a broken file, a missing file and SIGHUP apply without a restart or double probing', async () => {
@@ -90,8 +71,8 @@ test('file edits saved by rename, a broken file, a missing file and SIGHUP apply
   // An added endpoint and a changed interval, saved by rename.
   let mark = s.output().length;
   const a2 = `{ name: a, url: "${server.url}", interval: 2s }`;
-  saveByRename(path, yaml(dir, [a2, `{ name: c, url: "${server.url}", interval: 1s }`]));
-  await until('rounds for c', () => (rounds(db, 'c') >= 2 ? true : undefined), 20_000, s);
+  saveByRename(path, loopbackYaml(dir, [a2, `{ name: c, url: "${server.url}", interval: 1s }`]));
+  await until('rounds for c', () => (roundsOf(db, 'c') >= 2 ? true : undefined), 20_000, s);
   assert.deepEqual(query(db, "SELECT slug, interval_s FROM endpoints WHERE slug IN ('a', 'c') ORDER BY slug"), [
     { slug: 'a', interval_s: 2 },
     { slug: 'c', interval_s: 1 },
@@ -104,20 +85,20 @@ test('file edits saved by rename, a broken file, a missing file and SIGHUP apply
   writeFileSync(path, 'endpoints:\n  - { name: c, url: "not a url" }\n');
   await until('the refusal in the log', () => (linesAfter(s, mark, 'configuration not reloaded').length > 0 ? true : undefined), 20_000, s);
   assert.match(linesAfter(s, mark, 'configuration not reloaded')[0]!, /endpoints\[0\]\.url/);
-  const cBefore = rounds(db, 'c');
-  await until('c still probed', () => (rounds(db, 'c') >= cBefore + 2 ? true : undefined), 20_000, s);
+  const cBefore = roundsOf(db, 'c');
+  await until('c still probed', () => (roundsOf(db, 'c') >= cBefore + 2 ? true : undefined), 20_000, s);
 
   // Briefly gone (a deploy that deletes, then writes), back without c: c is archived.
   mark = s.output().length;
   unlinkSync(path);
   await until('the missing file in the log', () => (linesAfter(s, mark, 'is missing').length > 0 ? true : undefined), 20_000, s);
-  writeFileSync(path, yaml(dir, [a2]));
+  writeFileSync(path, loopbackYaml(dir, [a2]));
   await until('c archived', () => (query<{ archived_at: string | null }>(db, "SELECT archived_at FROM endpoints WHERE slug = 'c'")[0]?.archived_at ? true : undefined), 20_000, s);
-  const cArchived = rounds(db, 'c');
-  const aNow = rounds(db, 'a');
-  await until('a probed on', () => (rounds(db, 'a') >= aNow + 2 ? true : undefined), 20_000, s);
+  const cArchived = roundsOf(db, 'c');
+  const aNow = roundsOf(db, 'a');
+  await until('a probed on', () => (roundsOf(db, 'a') >= aNow + 2 ? true : undefined), 20_000, s);
   // One round may have been in flight when c was archived.
-  assert.ok(rounds(db, 'c') <= cArchived + 1, 'an archived endpoint is not probed');
+  assert.ok(roundsOf(db, 'c') <= cArchived + 1, 'an archived endpoint is not probed');
 
   mark = s.output().length;
   s.child.kill('SIGHUP');
@@ -128,5 +109,5 @@ test('file edits saved by rename, a broken file, a missing file and SIGHUP apply
   const interval2s = starts(db, 'a').slice(-4);
   const gaps = interval2s.slice(1).map((t, i) => t - interval2s[i]!);
   assert.ok(gaps.every((g) => g > 500), `gaps between a's rounds: ${gaps.join(', ')} ms`);
-  await stop(s);
+  await stopServe(s);
 });

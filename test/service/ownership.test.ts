@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
-import { query, runMcpwatch, servingPort, startServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
+import { loopbackYaml, query, roundsOf, runMcpwatch, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
 
 const children: ChildProcess[] = [];
 let server: RunningServer;
@@ -23,21 +23,6 @@ function serve(config: string): Serve {
   const s = startServe(config);
   children.push(s.child);
   return s;
-}
-
-async function stop(s: Serve): Promise<void> {
-  s.child.kill('SIGTERM');
-  const exit = await s.exited;
-  assert.equal(exit.code, 0, s.output());
-}
-
-function yaml(dir: string, endpoints: string[]): string {
-  return `dataDir: ${dir}/data
-probe: { allowPrivate: true, timeoutMs: 3000 }
-scheduler: { minIntervalS: 1 }
-endpoints:
-${endpoints.map((e) => `  - ${e}`).join('\n')}
-`;
 }
 
 /** A registry entry whose second remote is named "Weather MCP (SSE)" and so slugs to weather-mcp-sse. */
@@ -58,18 +43,14 @@ function serverJson(dir: string, url: string): string {
   return file;
 }
 
-function rounds(db: string, slug: string): number {
-  return query<{ n: number }>(db, 'SELECT count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE e.slug = ?', slug)[0]!.n;
-}
-
 describe('ownership', () => {
   test('import refuses a slug the configuration file owns, naming the owner, and imports the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-own-'));
-    const config = writeConfig(dir, yaml(dir, [`{ name: "Weather MCP (SSE)", url: "${server.url}", interval: 1s, public: true }`]));
+    const config = writeConfig(dir, loopbackYaml(dir, [`{ name: "Weather MCP (SSE)", url: "${server.url}", interval: 1s, public: true }`]));
     const db = join(dir, 'data', 'mcpwatch.db');
     const first = serve(config);
-    await until('a round for the config endpoint', () => (rounds(db, 'weather-mcp-sse') >= 1 ? true : undefined), 20_000, first);
-    await stop(first);
+    await until('a round for the config endpoint', () => (roundsOf(db, 'weather-mcp-sse') >= 1 ? true : undefined), 20_000, first);
+    await stopServe(first);
 
     const run = await runMcpwatch(['import', serverJson(dir, server.url), '--config', config]);
     assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -95,14 +76,14 @@ describe('ownership', () => {
 
   test('a config entry whose slug another owner holds does not stop serve: it is reported and skipped, the rest is monitored', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-conflict-'));
-    const config = writeConfig(dir, yaml(dir, [`{ name: other, url: "${server.url}", interval: 1s }`]));
+    const config = writeConfig(dir, loopbackYaml(dir, [`{ name: other, url: "${server.url}", interval: 1s }`]));
     const imported = await runMcpwatch(['import', serverJson(dir, server.url), '--config', config]);
     assert.equal(imported.code, 0, imported.stderr);
-    writeConfig(dir, yaml(dir, [`{ name: "Weather MCP", url: "${server.url}", interval: 1s }`, `{ name: other, url: "${server.url}", interval: 1s }`]));
+    writeConfig(dir, loopbackYaml(dir, [`{ name: "Weather MCP", url: "${server.url}", interval: 1s }`, `{ name: other, url: "${server.url}", interval: 1s }`]));
 
     const db = join(dir, 'data', 'mcpwatch.db');
     const s = serve(config);
-    await until('rounds for the unaffected endpoint', () => (rounds(db, 'other') >= 2 ? true : undefined), 20_000, s);
+    await until('rounds for the unaffected endpoint', () => (roundsOf(db, 'other') >= 2 ? true : undefined), 20_000, s);
     const warning = s
       .output()
       .split('\n')
@@ -110,7 +91,7 @@ describe('ownership', () => {
     assert.ok(warning, s.output());
     assert.match(warning, /owned by mcpwatch import/);
     assert.deepEqual(query(db, "SELECT source, interval_s FROM endpoints WHERE slug = 'weather-mcp'"), [{ source: 'import', interval_s: 60 }]);
-    await stop(s);
+    await stopServe(s);
   });
 });
 
@@ -119,21 +100,21 @@ describe('history is never deleted by omission', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-archive-'));
     const a = `{ name: a, url: "${server.url}", interval: 1s, public: true }`;
     const b = `{ name: b, url: "${server.url}", interval: 1s, public: true }`;
-    const config = writeConfig(dir, yaml(dir, [a, b]));
+    const config = writeConfig(dir, loopbackYaml(dir, [a, b]));
     const db = join(dir, 'data', 'mcpwatch.db');
 
     const first = serve(config);
-    await until('rounds for b', () => (rounds(db, 'b') >= 2 ? true : undefined), 20_000, first);
-    await stop(first);
+    await until('rounds for b', () => (roundsOf(db, 'b') >= 2 ? true : undefined), 20_000, first);
+    await stopServe(first);
     const [{ id: bId }] = query<{ id: number }>(db, "SELECT id FROM endpoints WHERE slug = 'b'") as [{ id: number }];
-    const kept = rounds(db, 'b');
+    const kept = roundsOf(db, 'b');
 
-    writeConfig(dir, yaml(dir, [a]));
+    writeConfig(dir, loopbackYaml(dir, [a]));
     const second = serve(config);
     const port = await until('serving', () => servingPort(second), 20_000, second);
-    const aBefore = rounds(db, 'a');
-    await until('more rounds for a', () => (rounds(db, 'a') >= aBefore + 3 ? true : undefined), 20_000, second);
-    assert.equal(rounds(db, 'b'), kept, 'an archived endpoint is not probed, and its rounds stay');
+    const aBefore = roundsOf(db, 'a');
+    await until('more rounds for a', () => (roundsOf(db, 'a') >= aBefore + 3 ? true : undefined), 20_000, second);
+    assert.equal(roundsOf(db, 'b'), kept, 'an archived endpoint is not probed, and its rounds stay');
     assert.match(second.output(), /"slug":"b".*no longer in the configuration file: archived/);
     const row = query<{ id: number; archived_at: string | null }>(db, "SELECT id, archived_at FROM endpoints WHERE slug = 'b'");
     assert.equal(row[0]?.id, bId);
@@ -152,13 +133,13 @@ describe('history is never deleted by omission', () => {
     );
     const publicPage = await fetch(`http://127.0.0.1:${port}/status/b`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(publicPage.status, 404, 'an archived endpoint is off the public pages');
-    await stop(second);
+    await stopServe(second);
 
-    writeConfig(dir, yaml(dir, [a, b]));
+    writeConfig(dir, loopbackYaml(dir, [a, b]));
     const third = serve(config);
-    await until('b probed again', () => (rounds(db, 'b') >= kept + 2 ? true : undefined), 20_000, third);
+    await until('b probed again', () => (roundsOf(db, 'b') >= kept + 2 ? true : undefined), 20_000, third);
     assert.match(third.output(), /"slug":"b".*restored with its history/);
     assert.deepEqual(query(db, "SELECT id, archived_at FROM endpoints WHERE slug = 'b'"), [{ id: bId, archived_at: null }]);
-    await stop(third);
+    await stopServe(third);
   });
 });
