@@ -8,7 +8,7 @@ import type { AlertSettings } from './alerts/settings.ts';
 import { parseCommand, UsageError, type AlertTestCommand, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
-import { DEFAULT_CONFIG_FILE, type AlertsConfig, type Config } from './config/schema.ts';
+import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
 import type { SqliteStore } from './store/sqlite-store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
@@ -60,6 +60,7 @@ async function loadService() {
     AlertSettings: alertSettings.AlertSettings,
     SqliteAlertSettings: alertSettingsStore.SqliteAlertSettings,
     DEFAULT_ALERTS: schema.DEFAULT_ALERTS,
+    DEFAULT_CONFIG_FILE: schema.DEFAULT_CONFIG_FILE,
     applyConfigEndpoints: configEndpoints.applyConfigEndpoints,
     startConfigReload: configReload.startConfigReload,
     importEndpoints: importEndpoints.importEndpoints,
@@ -204,7 +205,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   monitor.start();
   // The file is watched even when absent at start (zero-config): creating it applies it.
   const reloader = service.startConfigReload({
-    path: resolve(command.configPath ?? DEFAULT_CONFIG_FILE),
+    path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
     running: config,
     load: (path) => service.loadConfig(path, env),
     apply: (next) => {
