@@ -134,6 +134,10 @@ describe('history is never deleted by omission', () => {
     const publicPage = await fetch(`http://127.0.0.1:${port}/status/b`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(publicPage.status, 404, 'an archived endpoint is off the public pages');
     await stopServe(second);
+    const listed = await runMcpwatch(['endpoints', 'list', '--config', config]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^b +config +archived \d{4}-\d\d-\d\d +1s +http:\/\/127\.0\.0\.1:\d+\/mcp$/m);
+    assert.match(listed.stdout, /^a +config +active +1s /m);
 
     writeConfig(dir, loopbackYaml(dir, [a, b]));
     const third = serve(config);
