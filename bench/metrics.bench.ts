@@ -154,7 +154,7 @@ async function benchSize(n: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-metrics-bench-'));
   const store = openSqliteStore(join(dir, 'mcpwatch.db'));
   try {
-    const endpoints = store.syncConfigEndpoints(Array.from({ length: n }, (_, i) => definition(i)));
+    const { endpoints } = store.syncConfigEndpoints(Array.from({ length: n }, (_, i) => definition(i)));
     const now = Date.now();
     const states = new Map<number, EndpointState>();
     const latest = new Map<number, ProbeResult>();

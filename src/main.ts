@@ -2,9 +2,11 @@
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AlertSettings } from './alerts/settings.ts';
 import { parseCommand, UsageError, type AlertTestCommand, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
+import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
@@ -35,6 +37,13 @@ async function loadService() {
     import('./store/sqlite-alert-settings.ts'),
     import('./config/schema.ts'),
   ]);
+  // Endpoint ownership, archiving and live reload (wip/ownership).
+  const [configEndpoints, configReload, importEndpoints, endpointsCommand] = await Promise.all([
+    import('./service/config-endpoints.ts'),
+    import('./service/config-reload.ts'),
+    import('./service/import-endpoints.ts'),
+    import('./cli/endpoints-command.ts'),
+  ]);
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -51,6 +60,12 @@ async function loadService() {
     AlertSettings: alertSettings.AlertSettings,
     SqliteAlertSettings: alertSettingsStore.SqliteAlertSettings,
     DEFAULT_ALERTS: schema.DEFAULT_ALERTS,
+    DEFAULT_CONFIG_FILE: schema.DEFAULT_CONFIG_FILE,
+    applyConfigEndpoints: configEndpoints.applyConfigEndpoints,
+    startConfigReload: configReload.startConfigReload,
+    importEndpoints: importEndpoints.importEndpoints,
+    describeImport: importEndpoints.describeImport,
+    runEndpointsCommand: endpointsCommand.runEndpointsCommand,
   };
 }
 
@@ -76,6 +91,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return tokens(command, env);
     case 'alert':
       return alertTest(command, env);
+    case 'endpoints':
+      return endpoints(command, env);
   }
 }
 
@@ -168,9 +185,12 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const onSignal = (signal: NodeJS.Signals): void => stop(signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Without a handler SIGHUP kills Node; before the reloader exists the file is read anyway.
+  let hup: () => void = () => log.info('SIGHUP during start-up; the configuration is being read anyway');
+  process.on('SIGHUP', () => hup());
 
   const store = service.openSqliteStore(config.databasePath);
-  store.syncConfigEndpoints(config.endpoints);
+  service.applyConfigEndpoints(store, config.endpoints, log);
   const monitor = new service.Monitor(
     {
       probe: config.probe,
@@ -183,6 +203,19 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   );
   const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
   monitor.start();
+  // The file is watched even when absent at start (zero-config): creating it applies it.
+  const reloader = service.startConfigReload({
+    path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
+    running: config,
+    load: (path) => service.loadConfig(path, env),
+    apply: (next) => {
+      const report = service.applyConfigEndpoints(store, next.endpoints, log);
+      monitor.reload();
+      return report;
+    },
+    log: log.child({ component: 'config' }),
+  });
+  hup = () => void reloader.reload('SIGHUP');
   const settings = alertSettings(store, config, log.child({ component: 'alerts' }));
   const alerts = service.startAlerts({ store, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
   const app = await service.buildApp(
@@ -208,6 +241,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     log.error({ err, host: config.listen.host, port: config.listen.port }, 'cannot listen');
+    reloader.stop();
     await monitor.stop(0);
     await alerts.stop();
     store.close();
@@ -226,6 +260,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       stopping = true;
       log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: monitor.scheduler.inFlight }, 'shutting down');
       void retention.stop();
+      reloader.stop();
       // Stop taking requests first; in-flight probes then get the whole drain window.
       app
         .close()
@@ -276,13 +311,10 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
           return 2;
         }
         for (const warning of imported.warnings) process.stderr.write(`mcpwatch: warning: ${warning}\n`);
-        for (const definition of imported.endpoints) {
-          const existing = store.getEndpointBySlug(definition.slug);
-          const endpoint = existing ? store.updateEndpoint(existing.id, definition) : store.createEndpoint(definition);
-          const state = endpoint.paused ? `paused: ${endpoint.pausedReason ?? 'paused'}` : 'active';
-          process.stdout.write(`${existing ? 'updated' : 'added'} ${endpoint.slug} ${endpoint.url} (${state})\n`);
-        }
-        return 0;
+        const outcome = service.describeImport(service.importEndpoints(store, imported.endpoints));
+        process.stdout.write(outcome.stdout);
+        process.stderr.write(outcome.stderr);
+        return outcome.exitCode;
       }
     }
   } finally {
@@ -329,6 +361,30 @@ function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
         return 0;
       }
     }
+  } finally {
+    store.close();
+  }
+}
+
+async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = configOrExit(command.configPath, env);
+  const store = service.openSqliteStore(config.databasePath);
+  try {
+    return await service.runEndpointsCommand(command, store, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      interactive: process.stdin.isTTY === true,
+      confirm: async (question) => {
+        const { createInterface } = await import('node:readline/promises');
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        try {
+          return /^y(es)?$/i.test((await rl.question(question)).trim());
+        } finally {
+          rl.close();
+        }
+      },
+      now: Date.now,
+    });
   } finally {
     store.close();
   }

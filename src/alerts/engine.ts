@@ -4,7 +4,7 @@
 // (Listening to the Recorder directly would see events before their tick is written; a crash in
 // between would announce an incident the database never recorded, and derive it again later.)
 import type { AlertsConfig } from '../config/schema.ts';
-import type { Endpoint } from '../domain/endpoint.ts';
+import { isIdle, type Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { AlertOutbox, NewOutboxEntry } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
@@ -116,8 +116,8 @@ export class AlertEngine {
     const alerts = this.#deps.alerts();
     const policy = this.#currentPolicy();
     for (const endpoint of endpoints) {
-      // A paused endpoint is not being watched: nothing new is true about it.
-      if (endpoint.paused) continue;
+      // A paused or archived endpoint is not being watched: nothing new is true about it.
+      if (isIdle(endpoint)) continue;
       const before = this.state(endpoint.id);
       const derived = deriveOnTick(before, this.#deps.live(endpoint.id), now, { inMaintenance: inMaintenance(alerts.maintenance, endpoint, now) }, policy);
       if (derived.state !== before) changed.push(derived.state);

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { checkTokenName } from '../http/api/tokens.ts';
+import type { EndpointsCommand } from './endpoints-command.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
 
 export class UsageError extends Error {
@@ -43,6 +44,7 @@ export type Command =
   | ServeCommand
   | ConfigCommand
   | TokenCommand
+  | EndpointsCommand
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version' };
 
@@ -60,13 +62,16 @@ Commands:
   token create         Create an API bearer token and print it (once: only its hash is stored)
   token list           List API tokens: id, name, access, created, last used (never the token)
   token revoke <id>    Revoke an API token
+  endpoints list       List endpoints: slug, owner, state (active, paused, archived), interval, URL
+  endpoints purge <slug>  Delete an endpoint and all its history (asks first; --yes when not a terminal)
   help                 Show this help
 
-serve, import, backup, migrate, token options:
+serve, import, backup, migrate, token, endpoints options:
   --config <path>         YAML configuration (default: ./mcpwatch.yaml when present)
   --check-config          (serve) Validate the configuration, print a summary and exit
   --read-only             (token create) The token can read through the API but not change anything
   --name <name>           (token create) A label to recognise the token by (default "${DEFAULT_TOKEN_NAME}")
+  --yes                   (endpoints purge) Delete without asking
 
 check options:
   --json                  Print the full result as JSON
@@ -121,6 +126,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (command === 'migrate' || command === 'backup' || command === 'import') return parseFileCommand(command, rest);
   if (command === 'token') return parseToken(rest);
   if (command === 'alert') return parseAlertCommand(rest);
+  if (command === 'endpoints') return parseEndpointsCommand(rest);
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
@@ -275,4 +281,22 @@ export function parseAlertCommand(args: readonly string[]): AlertTestCommand {
   }
   if (parsed.positionals.length !== 1) throw new UsageError('alert test takes exactly one channel name');
   return { command: 'alert', action: 'test', configPath: parsed.values.config, channel: parsed.positionals[0]! };
+}
+
+// --- endpoints (wip/ownership) ----------------------------------------------------------------
+
+/** Parses the arguments after `endpoints`; the command itself is in endpoints-command.ts. */
+export function parseEndpointsCommand(args: readonly string[]): EndpointsCommand {
+  const [action, ...rest] = args;
+  if (action === 'list') {
+    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError('endpoints list takes no arguments');
+    return { command: 'endpoints', action, configPath: values.config as string | undefined };
+  }
+  if (action === 'purge') {
+    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' }, yes: { type: 'boolean', default: false } });
+    if (positionals.length !== 1) throw new UsageError('endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)');
+    return { command: 'endpoints', action, configPath: values.config as string | undefined, slug: positionals[0]!, yes: values.yes === true };
+  }
+  throw new UsageError(action === undefined ? 'endpoints needs an action: list or purge' : `unknown endpoints action ${JSON.stringify(action)} (expected list or purge)`);
 }

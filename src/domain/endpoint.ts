@@ -3,6 +3,18 @@ import type { EraOverride } from './probe-result.ts';
 /** Where an endpoint's definition lives: the YAML file owns its entries; the API owns the rest. */
 export type EndpointSource = 'config' | 'api' | 'import';
 
+/** Who may change an endpoint of each source, in words for refusals ("… is owned by <owner>"). */
+export const SOURCE_OWNER = {
+  config: 'the configuration file',
+  api: 'the API',
+  import: 'mcpwatch import',
+} as const satisfies Record<EndpointSource, string>;
+
+/** Not probed: paused by someone, or archived because its owner no longer lists it. */
+export function isIdle(endpoint: Pick<Endpoint, 'paused' | 'archivedAt'>): boolean {
+  return endpoint.paused || endpoint.archivedAt !== null;
+}
+
 /** An endpoint as the operator defined it. Secrets live in `secrets` and never leave the process in output. */
 export interface EndpointDefinition {
   readonly slug: string;
@@ -32,6 +44,11 @@ export interface Endpoint extends EndpointDefinition {
   readonly id: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * When its owner (the configuration file) stopped listing it; null while live. An archived
+   * endpoint is not probed, keeps its history, and comes back with it when listed again.
+   */
+  readonly archivedAt: string | null;
 }
 
 export const DEFAULT_INTERVAL_S = 60;

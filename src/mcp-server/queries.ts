@@ -21,7 +21,7 @@ export interface ReadDeps {
 }
 
 /** The last round's status, or why there is none. */
-export type StatusWord = Status | 'unknown' | 'paused';
+export type StatusWord = Status | 'unknown' | 'paused' | 'archived';
 
 export const UPTIME_WINDOWS = ['24h', '7d', '30d', '90d'] as const;
 export type UptimeWindow = (typeof UPTIME_WINDOWS)[number];
@@ -84,7 +84,7 @@ export interface UptimeReport extends UptimeSummary {
 }
 
 export function canSee(endpoint: Endpoint, visibility: Visibility): boolean {
-  return visibility === 'all' || endpoint.public;
+  return visibility === 'all' || (endpoint.public && endpoint.archivedAt === null);
 }
 
 function findVisible(deps: ReadDeps, visibility: Visibility, slug: string): Endpoint | undefined {
@@ -93,6 +93,7 @@ function findVisible(deps: ReadDeps, visibility: Visibility, slug: string): Endp
 }
 
 function statusWord(endpoint: Endpoint, state: EndpointState): StatusWord {
+  if (endpoint.archivedAt !== null) return 'archived';
   if (endpoint.paused) return 'paused';
   return state.lastStatus ?? 'unknown';
 }

@@ -23,7 +23,7 @@ const INSTRUCTIONS =
  */
 export const LIST_CACHE_HINT: Readonly<CacheHint> = Object.freeze({ ttlMs: 3_600_000, cacheScope: 'public' });
 
-const STATUS_WORDS = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused'] as const;
+const STATUS_WORDS = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused', 'archived'] as const;
 
 const slugInput = z.string().min(1).max(64).describe('Endpoint slug, as list_endpoints shows it');
 const statusWord = z.enum(STATUS_WORDS);
@@ -109,7 +109,7 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
     'list_endpoints',
     {
       title: 'List endpoints',
-      description: 'Monitored endpoints with their slug, name, last status (up, degraded, auth_required, down, unknown before the first check, paused) and protocol era.',
+      description: 'Monitored endpoints with their slug, name, last status (up, degraded, auth_required, down, unknown before the first check, paused, archived) and protocol era.',
       inputSchema: z.object({ status: statusWord.optional().describe('Only endpoints with this status') }),
       outputSchema: listOutput,
       annotations: READ_ONLY,

@@ -4,7 +4,7 @@
 // share one render: several Prometheus replicas cost one render per second, not one each.
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Endpoint } from '../domain/endpoint.ts';
+import { isIdle, type Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import { EndpointSeriesWriter } from './endpoint-series.ts';
@@ -97,8 +97,8 @@ export class MetricsScraper {
     sliceStart = performance.now();
     for (let i = 0; i < endpoints.length; i++) {
       const endpoint = endpoints[i];
-      // A paused endpoint is not probed: its last values would read as current, so it has no series.
-      if (endpoint === undefined || endpoint.paused) continue;
+      // A paused or archived endpoint is not probed: its last values would read as current, so it has no series.
+      if (endpoint === undefined || isIdle(endpoint)) continue;
       const state = source.state(endpoint.id);
       const latest = source.latestResult(endpoint.id);
       const expiry = this.#certExpiryOf(endpoint.id, state, latest);

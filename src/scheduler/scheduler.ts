@@ -178,16 +178,23 @@ export class Scheduler {
   /**
    * Adds or changes an endpoint. A new endpoint, a changed interval or an unpause schedules the
    * next phase slot after now; an unchanged endpoint keeps its due time, so re-upserting the
-   * whole fleet (a config reload) moves nothing.
+   * whole fleet (a config reload) moves nothing. `firstRunNow` puts a new endpoint's first run at
+   * the next tick (then it follows its phase): one added while running should not wait a whole
+   * interval to be seen, while the fleet loaded at start keeps its spread.
    */
-  upsert(endpoint: ScheduledEndpoint): void {
+  upsert(endpoint: ScheduledEndpoint, options: { readonly firstRunNow?: boolean } = {}): void {
     if (!Number.isSafeInteger(endpoint.id)) throw new RangeError(`endpoint id must be a safe integer, got ${endpoint.id}`);
     checkPositiveInt('intervalMs', endpoint.intervalMs);
     const existing = this.#endpoints.get(endpoint.id);
     if (existing === undefined) {
       const slot: EndpointSlot = { ...endpoint, dueAt: null, gen: 0, waiting: null };
       this.#endpoints.set(endpoint.id, slot);
-      if (!slot.paused) this.#scheduleNext(slot, this.#clock());
+      if (slot.paused) return;
+      if (options.firstRunNow === true) {
+        slot.gen = ++this.#gen;
+        slot.dueAt = this.#clock();
+        this.#due.push({ dueAt: slot.dueAt, id: slot.id, gen: slot.gen });
+      } else this.#scheduleNext(slot, this.#clock());
       return;
     }
     // A new host applies from the next job; a job already waiting keeps the lane it is in.

@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Endpoint } from '../domain/endpoint.ts';
+import { isIdle, type Endpoint } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import { createResolver, type DnsResolver } from '../probe/dns.ts';
@@ -24,6 +24,19 @@ export interface MonitorOptions {
   readonly concurrency: number;
   readonly perHostConcurrency: number;
   readonly retryOnFailure: boolean;
+  /**
+   * How often the endpoints' change counter is read, ms; 0 never. `mcpwatch import` is another
+   * process writing the same database, so the running service only learns of it by looking: one
+   * primary-key read per look (measured 2.6 µs), against 154 ms to list and decode 10k endpoints.
+   */
+  readonly endpointsPollMs?: number;
+}
+
+/** What a reload changed, by endpoint id. */
+export interface ReloadSummary {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
 }
 
 export interface MonitorDeps {
@@ -56,7 +69,10 @@ export class Monitor {
   readonly #latest = new Map<number, ProbeResult>();
   #loop: LoopMonitor | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
   #lastFlushAt = 0;
+  #endpointsVersion: number | null = null;
+  #started = false;
 
   constructor(readonly options: MonitorOptions, deps: MonitorDeps) {
     this.#store = deps.store;
@@ -91,27 +107,64 @@ export class Monitor {
     return this.#probe(request, settings, { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, signal });
   }
 
-  /** Loads endpoints from the store into the schedule; call again after endpoints change. */
-  reload(): void {
+  /**
+   * Loads endpoints from the store into the schedule; call again after endpoints change. An
+   * unchanged endpoint keeps its slot, health state and cached era; an archived or paused one
+   * stays listed (the pages show it) but is not probed.
+   */
+  reload(): ReloadSummary {
+    // Read before listing: a change landing in between is seen by the next poll, never missed.
+    this.#endpointsVersion = this.#store.endpointsVersion();
     const current = new Map(this.#store.listEndpoints().map((e) => [e.id, e]));
+    let removed = 0;
+    let added = 0;
+    let changed = 0;
     for (const id of this.#endpoints.keys()) {
       if (!current.has(id)) {
         this.scheduler.remove(id);
         this.recorder.forget(id);
         this.#latest.delete(id);
+        removed++;
       }
     }
     for (const endpoint of current.values()) {
-      this.scheduler.upsert({ id: endpoint.id, host: new URL(endpoint.url).hostname, intervalMs: endpoint.intervalS * 1000, paused: endpoint.paused });
+      const before = this.#endpoints.get(endpoint.id);
+      if (before === undefined) added++;
+      else if (before.updatedAt !== endpoint.updatedAt || before.archivedAt !== endpoint.archivedAt) changed++;
+      // Its last result would read as current in /metrics.
+      if (isIdle(endpoint)) this.#latest.delete(endpoint.id);
+      // Never checked and added while running (import, API, reload): probed at once, not in up to an interval.
+      const firstRunNow = this.#started && before === undefined && this.recorder.state(endpoint.id).lastCheckedAt === null;
+      this.scheduler.upsert({ id: endpoint.id, host: new URL(endpoint.url).hostname, intervalMs: endpoint.intervalS * 1000, paused: isIdle(endpoint) }, { firstRunNow });
     }
     this.#endpoints = current;
+    return { added, changed, removed };
+  }
+
+  /** Reloads when any process changed an endpoint since the last look. */
+  pollEndpoints(): ReloadSummary | null {
+    if (this.#store.endpointsVersion() === this.#endpointsVersion) return null;
+    const summary = this.reload();
+    this.#log.info(summary, 'endpoints changed in the database; schedule updated');
+    return summary;
   }
 
   start(): void {
     this.reload();
+    this.#started = true;
     this.#loop = startLoopMonitor({ clock: this.#clock });
     this.scheduler.start();
     this.#flushTimer = setInterval(() => this.flush(), 1000);
+    const pollMs = this.options.endpointsPollMs ?? 2000;
+    if (pollMs > 0) {
+      this.#pollTimer = setInterval(() => {
+        try {
+          this.pollEndpoints();
+        } catch (err) {
+          this.#log.error({ err }, 'reading endpoint changes failed; will retry');
+        }
+      }, pollMs);
+    }
     this.#log.info({ endpoints: this.#endpoints.size }, 'monitor started');
   }
 
@@ -146,7 +199,7 @@ export class Monitor {
 
   async #run(job: Job): Promise<void> {
     const endpoint = this.#endpoints.get(job.endpointId);
-    if (!endpoint || endpoint.paused) return;
+    if (!endpoint || isIdle(endpoint)) return;
     const startedAt = this.#clock();
     const state = this.recorder.state(endpoint.id);
     // The cached era saves a request every round, but a server that gains a newer era while the
@@ -175,6 +228,7 @@ export class Monitor {
   async stop(drainMs: number): Promise<DrainReport> {
     this.scheduler.stop();
     clearInterval(this.#flushTimer);
+    clearInterval(this.#pollTimer);
     const drained = await this.scheduler.drain(drainMs);
     if (drained.abandoned > 0) {
       this.#shutdown.abort();

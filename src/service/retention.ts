@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
  * Deletes old rows in small batches, yielding to the event loop between them, so a prune of a
  * day's worth of rows (14 M at 10k endpoints) never stalls the probes timing themselves.
  */
-export async function pruneOnce(store: Store, options: RetentionOptions, now: number): Promise<{ results: number; rollups: number }> {
+export async function pruneOnce(store: Store, options: RetentionOptions, now: number): Promise<{ results: number; rollups: number; archivedEndpoints: string[] }> {
   let results = 0;
   let rollups = 0;
   for (;;) {
@@ -30,7 +30,10 @@ export async function pruneOnce(store: Store, options: RetentionOptions, now: nu
     if (n < options.batch) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { results, rollups };
+  // An endpoint archived longer than the longest window has nothing left to show: its row goes
+  // too (with its incidents and events), so archives do not pile up forever.
+  const archivedEndpoints = store.pruneArchivedEndpoints(now - Math.max(options.rawDays, options.rollupDays) * DAY_MS).map((e) => e.slug);
+  return { results, rollups, archivedEndpoints };
 }
 
 export function startRetention(store: Store, options: RetentionOptions, logger: Logger, clock: () => number = Date.now): ScheduledTask {
@@ -40,7 +43,7 @@ export function startRetention(store: Store, options: RetentionOptions, logger: 
     running = true;
     try {
       const pruned = await pruneOnce(store, options, clock());
-      if (pruned.results + pruned.rollups > 0) logger.info(pruned, 'pruned old rows');
+      if (pruned.results + pruned.rollups + pruned.archivedEndpoints.length > 0) logger.info(pruned, 'pruned old rows');
     } catch (err) {
       logger.error({ err }, 'pruning failed');
     } finally {

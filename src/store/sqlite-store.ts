@@ -21,7 +21,7 @@ import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
 import type { Era, EraOverride } from '../domain/probe-result.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
-import type { ApiToken, CertObservation, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
+import type { ApiToken, CertObservation, ConfigSyncReport, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
 type Db = Database.Database;
 type Granularity = 'hour' | 'day';
@@ -189,6 +189,7 @@ interface EndpointDbRow {
   secrets_json: string;
   created_at: string;
   updated_at: string;
+  archived_at: string | null;
 }
 
 const ERA_OVERRIDES: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
@@ -213,6 +214,7 @@ function endpointFromDb(row: EndpointDbRow): Endpoint {
     secrets: parseSecrets(row.secrets_json),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 
@@ -503,6 +505,9 @@ interface Statements {
   insertEndpoint: Database.Statement<[Record<string, unknown>], EndpointDbRow>;
   updateEndpoint: Database.Statement<[Record<string, unknown>], EndpointDbRow>;
   deleteEndpoint: Database.Statement<[number]>;
+  setArchived: Database.Statement<[string | null, number], EndpointDbRow>;
+  archivedBefore: Database.Statement<[string], EndpointDbRow>;
+  endpointsVersion: Database.Statement<[], { value: number }>;
   loadStates: Database.Statement<[], EndpointState>;
   upsertState: Database.Statement<[EndpointState]>;
   setOpenIncident: Database.Statement<[number | null, number]>;
@@ -612,6 +617,9 @@ function prepareStatements(db: Db): Statements {
       `UPDATE endpoints SET (${ENDPOINT_COLUMNS}, updated_at) = (${ENDPOINT_VALUES}, @now) WHERE id = @id RETURNING *`,
     ),
     deleteEndpoint: db.prepare('DELETE FROM endpoints WHERE id = ?'),
+    setArchived: db.prepare('UPDATE endpoints SET archived_at = ? WHERE id = ? RETURNING *'),
+    archivedBefore: db.prepare('SELECT * FROM endpoints WHERE archived_at IS NOT NULL AND archived_at < ? ORDER BY id'),
+    endpointsVersion: db.prepare("SELECT value FROM store_meta WHERE key = 'endpoints_version'"),
     loadStates: db.prepare(`SELECT ${stateSelect} FROM endpoint_state ORDER BY endpoint_id`),
     upsertState: db.prepare(
       `INSERT INTO endpoint_state (${stateColumns.join(', ')}) VALUES (${STATE_FIELDS.map((f) => `@${f}`).join(', ')})
@@ -744,29 +752,57 @@ export class SqliteStore implements Store {
     return deleted;
   }
 
-  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): Endpoint[] {
-    const deleted: number[] = [];
-    const result = this.#db.transaction(() => {
+  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): ConfigSyncReport {
+    const now = this.#nowIso();
+    return this.#db.transaction((): ConfigSyncReport => {
       const wanted = new Set<string>();
-      const out: Endpoint[] = [];
+      const report: { endpoints: Endpoint[]; added: string[]; updated: string[]; restored: string[]; archived: string[]; conflicts: { slug: string; holder: Endpoint }[] } = {
+        endpoints: [],
+        added: [],
+        updated: [],
+        restored: [],
+        archived: [],
+        conflicts: [],
+      };
       for (const input of definitions) {
         const definition: EndpointDefinition = { ...input, source: 'config' };
         if (wanted.has(definition.slug)) throw new StoreError('DUPLICATE_SLUG', `slug "${definition.slug}" is listed twice in the configuration`);
         wanted.add(definition.slug);
         const existing = this.getEndpointBySlug(definition.slug);
-        if (!existing) out.push(this.createEndpoint(definition));
-        else if (existing.source !== 'config') {
-          throw new StoreError('SLUG_TAKEN', `slug "${definition.slug}" in the configuration is already used by an endpoint that the configuration does not own (source: ${existing.source}); rename one of them`);
-        } else if (sameDefinition(existing, definition)) out.push(existing);
-        else out.push(this.updateEndpoint(existing.id, definition));
+        if (!existing) {
+          report.endpoints.push(this.createEndpoint(definition));
+          report.added.push(definition.slug);
+        } else if (existing.source !== 'config') {
+          // Someone else's endpoint: skipped and reported, never taken over and never fatal.
+          report.conflicts.push({ slug: definition.slug, holder: existing });
+        } else {
+          let current = sameDefinition(existing, definition) ? existing : this.updateEndpoint(existing.id, definition);
+          if (current.archivedAt !== null) {
+            current = this.#setArchived(current.id, null);
+            report.restored.push(definition.slug);
+          } else if (current !== existing) report.updated.push(definition.slug);
+          report.endpoints.push(current);
+        }
       }
+      // Leaving the file archives: the history stays until retention or `endpoints purge`.
       for (const row of this.#s.listConfigEndpoints.all()) {
-        if (!wanted.has(row.slug) && this.#deleteEndpointRows(row.id)) deleted.push(row.id);
+        if (wanted.has(row.slug) || row.archived_at !== null) continue;
+        this.#setArchived(row.id, now);
+        report.archived.push(row.slug);
       }
-      return out;
+      return report;
     })();
-    for (const id of deleted) this.#forget(id);
-    return result;
+  }
+
+  endpointsVersion(): number {
+    return this.#s.endpointsVersion.get()?.value ?? 0;
+  }
+
+  pruneArchivedEndpoints(archivedBeforeMs: number): Endpoint[] {
+    const cutoff = new Date(archivedBeforeMs).toISOString();
+    const gone = this.#db.transaction(() => this.#s.archivedBefore.all(cutoff).filter((row) => this.#deleteEndpointRows(row.id)).map(endpointFromDb))();
+    for (const endpoint of gone) this.#forget(endpoint.id);
+    return gone;
   }
 
   // --- ticks -----------------------------------------------------------------------------------
@@ -1154,6 +1190,12 @@ export class SqliteStore implements Store {
     }
     // Its raw rows stay until retention removes them: finding them would scan the whole table.
     return this.#s.deleteEndpoint.run(id).changes > 0;
+  }
+
+  #setArchived(id: number, at: string | null): Endpoint {
+    const row = this.#s.setArchived.get(at, id);
+    if (!row) throw new StoreError('ENDPOINT_NOT_FOUND', `no endpoint with id ${id}`);
+    return endpointFromDb(row);
   }
 
   #forget(id: number): void {

@@ -119,6 +119,20 @@ export interface StoredApiToken extends ApiToken {
   readonly hash: string;
 }
 
+/** What syncConfigEndpoints did, by slug. */
+export interface ConfigSyncReport {
+  /** The file's endpoints as stored now, in the file's order; conflicting entries left out. */
+  readonly endpoints: readonly Endpoint[];
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  /** Listed again after being archived: same id, history kept. */
+  readonly restored: readonly string[];
+  /** No longer listed: archived, not probed, history kept. */
+  readonly archived: readonly string[];
+  /** Entries skipped because an endpoint the file does not own holds the slug. */
+  readonly conflicts: ReadonlyArray<{ readonly slug: string; readonly holder: Endpoint }>;
+}
+
 export interface Store {
   listEndpoints(): Endpoint[];
   getEndpoint(id: number): Endpoint | undefined;
@@ -127,10 +141,19 @@ export interface Store {
   updateEndpoint(id: number, definition: EndpointDefinition): Endpoint;
   deleteEndpoint(id: number): boolean;
   /**
-   * Makes the `config`-sourced endpoints match the YAML file: insert new slugs, update changed
-   * ones, delete those no longer listed. Endpoints from the API or an import are left alone.
+   * Makes the `config`-sourced endpoints match the YAML file, in one transaction: insert new
+   * slugs, update changed ones, restore archived ones listed again (same id, same history), and
+   * archive (never delete) those no longer listed. Endpoints from the API or an import are left
+   * alone: an entry whose slug one of them holds is skipped and reported as a conflict.
    */
-  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): Endpoint[];
+  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): ConfigSyncReport;
+  /** Bumped by every change to any endpoint, by any process on the same database. */
+  endpointsVersion(): number;
+  /**
+   * Deletes the endpoints archived before `archivedBeforeMs` with everything they own (state,
+   * incidents, events, rollups); returns them. Retention calls it with its longest window.
+   */
+  pruneArchivedEndpoints(archivedBeforeMs: number): Endpoint[];
 
   loadStates(): EndpointState[];
   /** One transaction: raw rows, states, incidents, events, rollups, observations. */

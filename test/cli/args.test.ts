@@ -156,3 +156,24 @@ describe('parseCommand: usage errors', () => {
     assert.doesNotMatch(err.message, /tok-literal/);
   });
 });
+
+describe('parseCommand: endpoints', () => {
+  test('list and purge, with --config and --yes', () => {
+    assert.deepEqual(parseCommand(['endpoints', 'list'], {}), { command: 'endpoints', action: 'list', configPath: undefined });
+    assert.deepEqual(parseCommand(['endpoints', 'purge', 'weather', '--config', 'm.yaml'], {}), { command: 'endpoints', action: 'purge', configPath: 'm.yaml', slug: 'weather', yes: false });
+    assert.deepEqual(parseCommand(['endpoints', 'purge', '--yes', 'weather'], {}), { command: 'endpoints', action: 'purge', configPath: undefined, slug: 'weather', yes: true });
+    assert.match(USAGE, /endpoints purge <slug>/);
+  });
+  const errors: Array<[string[], string]> = [
+    [['endpoints'], 'endpoints needs an action: list or purge'],
+    [['endpoints', 'delete', 'x'], 'unknown endpoints action "delete" (expected list or purge)'],
+    [['endpoints', 'purge'], 'endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)'],
+    [['endpoints', 'purge', 'a', 'b'], 'endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)'],
+    [['endpoints', 'list', 'x'], 'endpoints list takes no arguments'],
+  ];
+  for (const [argv, message] of errors) {
+    test(argv.join(' '), () => {
+      assert.throws(() => parseCommand(argv, {}), (err: unknown) => err instanceof UsageError && err.message === message);
+    });
+  }
+});

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { envNameFor, importServerJson, type ImportResult } from '../../src/config/server-json.ts';
+import { SLUG } from '../../src/config/schema.ts';
 import type { EndpointDefinition } from '../../src/domain/endpoint.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -252,5 +254,28 @@ describe('importServerJson: refusals', () => {
     const errors = errorsOf(importServerJson('{ "name": "a/b",\n  "remotes": [ }', {}));
     assert.equal(errors.length, 1);
     assert.match(errors[0] ?? '', /^not valid JSON: /);
+  });
+});
+
+describe('importServerJson: slugs', () => {
+  test('slugs within one server.json are unique and valid, whatever the name and the mix of remotes', () => {
+    const remoteType = fc.constantFrom('streamable-http', 'sse');
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 90 }), fc.array(remoteType, { minLength: 1, maxLength: 8 }), (tail, types) => {
+        const name = `io.github.acme/${tail}`;
+        const result = importServerJson(JSON.stringify({ name, remotes: types.map((type, i) => ({ type, url: `https://h${i}.example.com/mcp` })) }), {});
+        // A name with nothing usable in it is refused; that is a different test's business.
+        if (!result.ok) return;
+        const slugs = result.endpoints.map((e) => e.slug);
+        assert.equal(new Set(slugs).size, slugs.length, `duplicate slugs ${JSON.stringify(slugs)} for ${JSON.stringify(name)}`);
+        for (const slug of slugs) assert.match(slug, SLUG);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a base name that already ends in a remote suffix still gets distinct slugs', () => {
+    const json = { name: 'io.github.acme/weather-sse', remotes: [{ type: 'sse', url: 'https://a.example.com/sse' }, { type: 'sse', url: 'https://b.example.com/sse' }, { type: 'sse', url: 'https://c.example.com/sse' }] };
+    assert.deepEqual(ok(importServerJson(JSON.stringify(json), {})).endpoints.map((e) => e.slug), ['weather-sse', 'weather-sse-sse', 'weather-sse-sse-2']);
   });
 });

@@ -14,6 +14,7 @@ interface EndpointJson {
   name: string;
   url: string;
   intervalS: number;
+  archivedAt?: string | null;
   timeoutMs: number;
   era: string;
   public: boolean;
@@ -486,7 +487,7 @@ describe('not found and config-owned', () => {
   test('endpoints from the YAML file are read-only through the API: 409 naming the file', async () => {
     const { t, write, read } = await setup({ yaml: CONFIG_YAML });
     try {
-      const [owned] = t.store.syncConfigEndpoints(t.config.endpoints);
+      const [owned] = t.store.syncConfigEndpoints(t.config.endpoints).endpoints;
       assert.ok(owned);
       const before = JSON.stringify(t.store.getEndpoint(owned.id));
       const requests: { method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'; url: string; payload?: object }[] = [
@@ -507,6 +508,28 @@ describe('not found and config-owned', () => {
       const get = await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/from-yaml`, headers: read });
       assert.equal(get.statusCode, 200);
       assert.equal(get.json<EndpointJson>().source, 'config');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('an archived config endpoint is listed as archived, cannot be changed, and can be deleted on purpose', async () => {
+    const { t, write, read } = await setup({ yaml: CONFIG_YAML });
+    try {
+      const [owned] = t.store.syncConfigEndpoints(t.config.endpoints).endpoints;
+      assert.ok(owned);
+      assert.equal((await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/from-yaml`, headers: read })).json<EndpointJson>().archivedAt, null);
+      t.store.syncConfigEndpoints([]);
+      const listed = (await t.app.inject({ method: 'GET', url: `${BASE}/endpoints`, headers: read })).json<{ endpoints: EndpointJson[] }>().endpoints;
+      const archived = listed.find((e) => e.slug === 'from-yaml');
+      assert.ok(archived, 'still listed');
+      assert.match(archived.archivedAt ?? '', /^\d{4}-\d\d-\d\dT/);
+      const patch = await t.app.inject({ method: 'PATCH', url: `${BASE}/endpoints/from-yaml`, headers: write, payload: { public: false } });
+      assert.equal(patch.statusCode, 409);
+      assert.match(errorOf(patch).message, /archived: the configuration file owned it and no longer lists it/);
+      const del = await t.app.inject({ method: 'DELETE', url: `${BASE}/endpoints/from-yaml`, headers: write });
+      assert.equal(del.statusCode, 204, del.body);
+      assert.equal(t.store.getEndpoint(owned.id), undefined);
     } finally {
       await t.close();
     }

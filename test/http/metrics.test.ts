@@ -303,6 +303,22 @@ test('auth_required counts as success by default and as failure when the policy 
   }
 });
 
+test('archived: no series, like paused, even with a last result in memory', async () => {
+  const { t, states, latest, tick } = await seededFleet();
+  try {
+    const [gone] = t.store.syncConfigEndpoints([definition('gone', { source: 'config' })]).endpoints;
+    assert.ok(gone);
+    states.set(gone.id, { ...initialState(gone.id), health: 'up', lastStatus: 'up', lastCheckedAt: CHECKED_AT, lastDurationMs: 48 });
+    latest.set(gone.id, probeResult());
+    assert.notDeepEqual(linesFor(await scrape(t), 'gone'), [], 'live: it has series');
+    t.store.syncConfigEndpoints([]);
+    tick();
+    assert.deepEqual(linesFor(await scrape(t), 'gone'), []);
+  } finally {
+    await t.close();
+  }
+});
+
 test('never checked: only mcp_incident_open; paused: no series; no URL or tag anywhere', async () => {
   const { t } = await seededFleet();
   try {

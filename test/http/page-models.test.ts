@@ -27,7 +27,7 @@ const NOW = Date.parse('2026-03-15T12:30:00.000Z');
 const POLICY = DEFAULT_HEALTH_POLICY;
 
 function endpoint(id: number, slug: string, overrides: Partial<Endpoint> = {}): Endpoint {
-  return { ...definition(slug), id, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...overrides };
+  return { ...definition(slug), id, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', archivedAt: null, ...overrides };
 }
 
 function summary(up: number, down = 0, extra: Partial<UptimeSummary> = {}): UptimeSummary {
@@ -88,13 +88,20 @@ describe('status-display', () => {
   ];
   for (const [name, s, paused, live, confirmed, shown] of table) {
     test(name, () => {
-      assert.deepEqual(liveStatus(state(1, s), paused, policy), { status: live, confirmed });
-      assert.equal(publicStatus(state(1, s), paused, policy), shown);
+      assert.deepEqual(liveStatus(state(1, s), { paused, archivedAt: null }, policy), { status: live, confirmed });
+      assert.equal(publicStatus(state(1, s), { paused, archivedAt: null }, policy), shown);
     });
   }
   test('auth_required as an outage is unconfirmed until the health says down', () => {
     const strict = { ...policy, authRequiredIsOutage: true };
-    assert.deepEqual(liveStatus(state(1, { health: 'up', lastStatus: 'auth_required' }), false, strict), { status: 'auth_required', confirmed: false });
+    assert.deepEqual(liveStatus(state(1, { health: 'up', lastStatus: 'auth_required' }), { paused: false, archivedAt: null }, strict), { status: 'auth_required', confirmed: false });
+  });
+  test('archived wins over paused and over the last round, and is left out of the overall status', () => {
+    const hold = { paused: true, archivedAt: '2026-03-01T00:00:00.000Z' };
+    assert.deepEqual(liveStatus(state(1, { health: 'down', lastStatus: 'down' }), hold, policy), { status: 'archived', confirmed: true });
+    assert.equal(publicStatus(state(1, { health: 'up', lastStatus: 'up' }), hold, policy), 'archived');
+    assert.equal(overallStatus(['archived', 'up']), 'operational');
+    assert.equal(overallStatus(['archived']), 'unknown');
   });
   test('overallStatus', () => {
     assert.equal(overallStatus([]), 'unknown');
@@ -317,7 +324,7 @@ describe('dashboard model', () => {
   test('filters: counts follow the tag filter, not the status filter', () => {
     const view = build({ tag: 'prod', status: 'down' });
     assert.deepEqual(view.rows.map((r) => r.slug), ['down-one']);
-    assert.deepEqual(Object.fromEntries(view.counts.map((c) => [c.status, c.count])), { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0 });
+    assert.deepEqual(Object.fromEntries(view.counts.map((c) => [c.status, c.count])), { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0, archived: 0 });
     assert.equal(view.counts.find((c) => c.status === 'down')!.href, '/?tag=prod', 'clicking the active status clears it');
     assert.equal(view.counts.find((c) => c.status === 'up')!.href, '/?status=up&tag=prod');
     assert.deepEqual(view.tags.map((t) => [t.name, t.selected]), [

@@ -162,7 +162,7 @@ describe('pages over seeded data', () => {
     const body = json<{ total: number; counts: Record<string, number>; filter: unknown; endpoints: Record<string, unknown>[] }>(res);
     assert.equal(body.total, 4);
     assert.deepEqual(body.filter, { status: null, tag: 'prod', page: 1 });
-    assert.deepEqual(body.counts, { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0 });
+    assert.deepEqual(body.counts, { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0, archived: 0 });
     const alpha = body.endpoints.find((e) => e.slug === 'alpha')!;
     assert.deepEqual(Object.keys(alpha).sort(), [
       'certificate', 'code', 'confirmed', 'detail', 'display', 'lastCheckedAt', 'latency', 'name', 'note', 'protocol', 'public', 'server', 'slug', 'status', 'statusPage', 'tags', 'toolsCount', 'uptime', 'url',

@@ -338,6 +338,22 @@ describe('Scheduler: endpoint changes', () => {
     assert.equal(h.scheduler.nextDueAt(5), newDue + 30_000);
   });
 
+  test('firstRunNow: a new endpoint runs at the next tick, then on its phase; an existing one is not moved', async () => {
+    const h = new Harness();
+    h.now = T0 + 1_234;
+    h.scheduler.upsert({ id: 7, host: 'host-7', intervalMs: MINUTE, paused: false }, { firstRunNow: true });
+    assert.equal(h.scheduler.nextDueAt(7), T0 + 1_234);
+    h.tickAt(T0 + 2_000);
+    assert.deepEqual(h.started.map((j) => [j.endpointId, j.plannedAt]), [[7, T0 + 1_234]]);
+    assert.equal(h.scheduler.nextDueAt(7), nextDue(7, MINUTE, T0 + 2_000), 'then its phase slot');
+    await h.finish(7);
+    const due = h.scheduler.nextDueAt(7);
+    h.scheduler.upsert({ id: 7, host: 'host-7', intervalMs: MINUTE, paused: false }, { firstRunNow: true });
+    assert.equal(h.scheduler.nextDueAt(7), due, 'only a new endpoint runs at once');
+    h.scheduler.upsert({ id: 8, host: 'host-8', intervalMs: MINUTE, paused: true }, { firstRunNow: true });
+    assert.equal(h.scheduler.nextDueAt(8), null, 'a paused one does not run');
+  });
+
   test('a host change applies to the next job', async () => {
     const h = new Harness();
     const due = h.add(1, 'old.example');

@@ -1,48 +1,15 @@
 // serve --check-config, zero-config serve, import and backup, as a user runs them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { runMcpwatch } from '../fixtures/serve-process.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const MAIN = join(process.cwd(), 'src', 'main.ts');
-// tsx is resolved from the repository, whatever the child's working directory.
-const TSX = import.meta.resolve('tsx');
-
-/**
- * Runs the command; with `stopWhenServing`, sends SIGTERM once the log says it is serving (plus
- * `afterMs`), so a slow start on a loaded machine cannot turn into a kill during start-up.
- */
-function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, string>; stopWhenServing?: { afterMs: number } } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-      cwd: options.cwd ?? process.cwd(),
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let signalled = false;
-    child.stdout.on('data', () => {
-      if (options.stopWhenServing && !signalled && stdout.includes('"msg":"mcpwatch serving"')) {
-        signalled = true;
-        setTimeout(() => child.kill('SIGTERM'), options.stopWhenServing.afterMs);
-      }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The tests below call it `mcpwatch`, as a user types it. */
+const mcpwatch = runMcpwatch;
 
 describe('commands around serve', () => {
   test('--check-config prints a summary without secrets and exits 0; a bad file exits 2 naming the field', async () => {
@@ -94,7 +61,7 @@ describe('commands around serve', () => {
     assert.match(first.stdout, /added weather-sse https:\/\/weather\.example\.com\/sse \(paused: .*X_API_KEY/);
     const again = await mcpwatch(['import', file], { cwd: dir });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /updated weather /);
+    assert.match(again.stdout, /unchanged weather /);
     const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
     assert.equal((db.prepare('SELECT count(*) n FROM endpoints').get() as { n: number }).n, 2);
     db.close();

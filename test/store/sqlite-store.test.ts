@@ -13,6 +13,7 @@ after(tmp.cleanup);
 let n = 0;
 const T0 = Date.parse('2026-03-01T22:30:00.000Z');
 const MIN = 60_000;
+const HOUR = 3_600_000;
 
 function open(options: SqliteStoreOptions = {}): { store: SqliteStore; path: string } {
   const path = join(tmp.dir, `store-${n++}`, 'nested', 'mcpwatch.db');
@@ -37,7 +38,7 @@ describe('endpoints', () => {
       secrets: { headers: { 'X-Api-Key': 'k-123' }, bearerToken: 'tok-456' },
     });
     const created = store.createEndpoint(def);
-    assert.deepEqual(created, { ...def, id: created.id, createdAt: '2026-03-01T22:30:00.000Z', updatedAt: '2026-03-01T22:30:00.000Z' });
+    assert.deepEqual(created, { ...def, id: created.id, createdAt: '2026-03-01T22:30:00.000Z', updatedAt: '2026-03-01T22:30:00.000Z', archivedAt: null });
     assert.deepEqual(store.getEndpoint(created.id), created);
     assert.deepEqual(store.getEndpointBySlug('alpha'), created);
     assert.equal(store.getEndpoint(9999), undefined);
@@ -113,7 +114,7 @@ describe('endpoints', () => {
 });
 
 describe('syncConfigEndpoints', () => {
-  test('adds, updates and deletes config endpoints; leaves api and import ones alone', () => {
+  test('adds, updates and archives config endpoints; leaves api and import ones alone', () => {
     const clock = manualClock(T0);
     const { store } = open({ clock: clock.now });
     const apiOne = store.createEndpoint(definition('api-one', { source: 'api' }));
@@ -121,42 +122,115 @@ describe('syncConfigEndpoints', () => {
 
     const first = store.syncConfigEndpoints([definition('a', { source: 'config' }), definition('b', { source: 'config' })]);
     assert.deepEqual(
-      first.map((e) => [e.slug, e.source]),
+      first.endpoints.map((e) => [e.slug, e.source]),
       [
         ['a', 'config'],
         ['b', 'config'],
       ],
     );
+    assert.deepEqual(first.added, ['a', 'b']);
 
     clock.advance(MIN);
     const second = store.syncConfigEndpoints([definition('a', { source: 'config', url: 'https://a2.example.com/mcp' }), definition('c', { source: 'config' })]);
-    const [a, c] = second;
-    assert.equal(a?.id, first[0]?.id, 'a is updated in place');
+    const [a, c] = second.endpoints;
+    assert.equal(a?.id, first.endpoints[0]?.id, 'a is updated in place');
     assert.equal(a?.url, 'https://a2.example.com/mcp');
     assert.equal(a?.updatedAt, '2026-03-01T22:31:00.000Z');
     assert.equal(c?.slug, 'c');
-    assert.equal(store.getEndpointBySlug('b'), undefined, 'b is no longer listed');
+    assert.deepEqual([second.added, second.updated, second.archived, second.restored], [['c'], ['a'], ['b'], []]);
+    assert.equal(store.getEndpointBySlug('b')?.archivedAt, '2026-03-01T22:31:00.000Z', 'b is archived, not deleted');
     assert.deepEqual(store.getEndpoint(apiOne.id), apiOne);
     assert.deepEqual(store.getEndpoint(imported.id), imported);
 
     clock.advance(MIN);
     const third = store.syncConfigEndpoints([definition('a', { source: 'config', url: 'https://a2.example.com/mcp' }), definition('c', { source: 'config' })]);
-    assert.equal(third[0]?.updatedAt, '2026-03-01T22:31:00.000Z', 'an unchanged entry is not rewritten');
+    assert.equal(third.endpoints[0]?.updatedAt, '2026-03-01T22:31:00.000Z', 'an unchanged entry is not rewritten');
+    assert.deepEqual([third.added, third.updated, third.archived, third.restored], [[], [], [], []], 'an archived endpoint is not archived again');
+    assert.equal(store.getEndpointBySlug('b')?.archivedAt, '2026-03-01T22:31:00.000Z');
     assert.deepEqual(
       store.listEndpoints().map((e) => e.slug),
-      ['api-one', 'imported', 'a', 'c'],
+      ['api-one', 'imported', 'a', 'b', 'c'],
     );
     store.close();
   });
 
-  test('a slug owned by the API or listed twice fails and changes nothing', () => {
+  test('an archived endpoint listed again is restored with its id and history', () => {
+    const clock = manualClock(T0);
+    const { store } = open({ clock: clock.now, flushIntervalMs: 0 });
+    const [b] = store.syncConfigEndpoints([definition('b', { source: 'config' })]).endpoints;
+    assert.ok(b);
+    store.writeTick({ ...EMPTY_TICK, results: [result(b.id, T0)] });
+    clock.advance(MIN);
+    assert.deepEqual(store.syncConfigEndpoints([]).archived, ['b']);
+    assert.equal(store.uptime(b.id, T0 - HOUR, T0 + HOUR).rounds, 1, 'archiving keeps the history');
+
+    clock.advance(MIN);
+    const back = store.syncConfigEndpoints([definition('b', { source: 'config', intervalS: 120 })]);
+    assert.deepEqual(back.restored, ['b']);
+    assert.equal(back.endpoints[0]?.id, b.id);
+    assert.equal(back.endpoints[0]?.archivedAt, null);
+    assert.equal(back.endpoints[0]?.intervalS, 120, 'the returning definition applies');
+    assert.equal(store.uptime(b.id, T0 - HOUR, T0 + HOUR).rounds, 1);
+    store.close();
+  });
+
+  test('a slug another owner holds is skipped and reported; the rest still applies', () => {
     const { store } = open();
-    store.createEndpoint(definition('api-one', { source: 'api' }));
+    const apiOne = store.createEndpoint(definition('api-one', { source: 'api' }));
+    store.syncConfigEndpoints([definition('a', { source: 'config' })]);
+    const report = store.syncConfigEndpoints([definition('b', { source: 'config' }), definition('api-one', { source: 'config', url: 'https://other.example.com/mcp' })]);
+    assert.deepEqual(report.endpoints.map((e) => e.slug), ['b']);
+    assert.deepEqual(report.conflicts.map((c) => [c.slug, c.holder.source]), [['api-one', 'api']]);
+    assert.deepEqual(store.getEndpoint(apiOne.id), apiOne, 'the holder is untouched');
+    assert.deepEqual(report.archived, ['a']);
+    store.close();
+  });
+
+  test('a slug listed twice fails and changes nothing', () => {
+    const { store } = open();
     store.syncConfigEndpoints([definition('a', { source: 'config' })]);
     const before = store.listEndpoints();
-    assert.throws(() => store.syncConfigEndpoints([definition('b', { source: 'config' }), definition('api-one', { source: 'config' })]), code('SLUG_TAKEN'));
+    const version = store.endpointsVersion();
     assert.throws(() => store.syncConfigEndpoints([definition('b', { source: 'config' }), definition('b', { source: 'config' })]), code('DUPLICATE_SLUG'));
     assert.deepEqual(store.listEndpoints(), before);
+    assert.equal(store.endpointsVersion(), version);
+    store.close();
+  });
+});
+
+describe('endpointsVersion and pruneArchivedEndpoints', () => {
+  test('every endpoint change moves the version, from this connection or another', () => {
+    const { store, path } = open();
+    const v0 = store.endpointsVersion();
+    const e = store.createEndpoint(definition('one'));
+    const v1 = store.endpointsVersion();
+    assert.ok(v1 > v0);
+    store.updateEndpoint(e.id, definition('one', { intervalS: 120 }));
+    const v2 = store.endpointsVersion();
+    assert.ok(v2 > v1);
+    const other = openSqliteStore(path);
+    other.createEndpoint(definition('two'));
+    other.close();
+    const v3 = store.endpointsVersion();
+    assert.ok(v3 > v2, 'a second process adding an endpoint is seen');
+    store.deleteEndpoint(e.id);
+    assert.ok(store.endpointsVersion() > v3);
+    store.close();
+  });
+
+  test('an archived endpoint goes with its history once archived before the cut-off; live ones stay', () => {
+    const clock = manualClock(T0);
+    const { store } = open({ clock: clock.now, flushIntervalMs: 0 });
+    const { endpoints } = store.syncConfigEndpoints([definition('old', { source: 'config' }), definition('live', { source: 'config' })]);
+    const [old, live] = endpoints;
+    assert.ok(old && live);
+    store.writeTick({ ...EMPTY_TICK, results: [result(old.id, T0), result(live.id, T0)] });
+    store.syncConfigEndpoints([definition('live', { source: 'config' })]);
+    assert.deepEqual(store.pruneArchivedEndpoints(T0), [], 'archived at T0, not before it');
+    assert.deepEqual(store.pruneArchivedEndpoints(T0 + 1).map((e) => e.slug), ['old']);
+    assert.equal(store.getEndpointBySlug('old'), undefined);
+    assert.equal(store.rollups('hour', old.id, T0 - HOUR, T0 + HOUR).length, 0);
+    assert.equal(store.uptime(live.id, T0 - HOUR, T0 + HOUR).rounds, 1);
     store.close();
   });
 });

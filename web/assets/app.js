@@ -5,7 +5,7 @@
   'use strict';
 
   var SVG_NS = 'http://www.w3.org/2000/svg';
-  var STATUSES = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused'];
+  var STATUSES = ['up', 'degraded', 'auth_required', 'down', 'unknown', 'paused', 'archived'];
 
   function el(tag, className, text) {
     var node = document.createElement(tag);

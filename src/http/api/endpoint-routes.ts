@@ -25,15 +25,20 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   const write = requireWrite(deps);
   const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id));
 
-  /** The endpoint to change: 404 when unknown, 409 when the YAML file owns it. */
-  const editable = (ref: string): Endpoint => {
+  /**
+   * The endpoint to change: 404 when unknown, 409 when the YAML file owns it. An archived one
+   * (no longer in the file) may only be deleted: changing it would be undone when it returns.
+   */
+  const editable = (ref: string, action: 'change' | 'delete' = 'change'): Endpoint => {
     const endpoint = findEndpoint(store, ref);
     if (!endpoint) throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}`);
-    if (endpoint.source === 'config') {
+    if (endpoint.source === 'config' && !(action === 'delete' && endpoint.archivedAt !== null)) {
       throw new ApiError(
         409,
         'CONFIG_OWNED',
-        `endpoint "${endpoint.slug}" is defined in the configuration file and is read-only through the API; edit it in the YAML file and restart mcpwatch`,
+        endpoint.archivedAt === null
+          ? `endpoint "${endpoint.slug}" is defined in the configuration file and is read-only through the API; edit it in the YAML file (mcpwatch reloads it on change or SIGHUP)`
+          : `endpoint "${endpoint.slug}" is archived: the configuration file owned it and no longer lists it; list it there again to restore it, or DELETE it to drop its history`,
       );
     }
     return endpoint;
@@ -156,7 +161,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
       },
     },
     (request, reply) => {
-      const endpoint = editable(request.params.ref);
+      const endpoint = editable(request.params.ref, 'delete');
       if (!store.deleteEndpoint(endpoint.id)) throw notFound(`no endpoint with id or slug ${JSON.stringify(request.params.ref)}`);
       deps.onEndpointsChanged();
       request.log.info({ endpointId: endpoint.id, slug: endpoint.slug }, 'endpoint deleted through the API');

@@ -125,6 +125,12 @@ export const EndpointView = Type.Object(
     secretHeaders: Type.Array(Type.String(), { description: 'Names of the headers sent with credentials; values are never returned' }),
     createdAt: Type.String(),
     updatedAt: Type.String(),
+    archivedAt: Nullable(
+      Type.String({
+        description:
+          'When the configuration file stopped listing it; null while live. An archived endpoint is not probed, keeps its history and returns with it when listed again',
+      }),
+    ),
     status: EndpointStatusSummary,
   },
   { additionalProperties: false },

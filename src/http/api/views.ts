@@ -24,6 +24,7 @@ export function endpointView(endpoint: Endpoint, state: EndpointState): Endpoint
     secretHeaders: secretHeaderNames(endpoint.secrets),
     createdAt: endpoint.createdAt,
     updatedAt: endpoint.updatedAt,
+    archivedAt: endpoint.archivedAt,
     status: {
       health: state.health,
       healthSince: state.healthSince,

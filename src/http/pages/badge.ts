@@ -36,6 +36,7 @@ export const STATUS_BADGE = {
   down: { message: 'down', color: 'red' },
   unknown: { message: 'pending', color: 'grey' },
   paused: { message: 'paused', color: 'grey' },
+  archived: { message: 'archived', color: 'grey' },
 } as const satisfies Record<DisplayStatus, { message: string; color: BadgeColor }>;
 
 export const UPTIME_BADGE_COLOR = {

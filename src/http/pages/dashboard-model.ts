@@ -162,7 +162,7 @@ export interface PageSelection {
 export function selectPage(all: readonly EndpointEntry[], filter: DashboardFilter, policy: HealthPolicy, size = DASHBOARD_PAGE_SIZE): PageSelection {
   const keyed = all
     .filter((e) => matchesFilter(e, filter, policy))
-    .map((e) => ({ e, live: liveStatus(e.state, e.endpoint.paused, policy) }))
+    .map((e) => ({ e, live: liveStatus(e.state, e.endpoint, policy) }))
     .sort(
       (a, b) =>
         STATUS_META[a.live.status].severity - STATUS_META[b.live.status].severity ||
@@ -180,7 +180,7 @@ export function matchesTag(entry: EndpointEntry, filter: DashboardFilter): boole
 
 /** Whether a row belongs on the page, from live state alone (so only those rows load rollups). */
 export function matchesFilter(entry: EndpointEntry, filter: DashboardFilter, policy: HealthPolicy): boolean {
-  return matchesTag(entry, filter) && (filter.status === null || liveStatus(entry.state, entry.endpoint.paused, policy).status === filter.status);
+  return matchesTag(entry, filter) && (filter.status === null || liveStatus(entry.state, entry.endpoint, policy).status === filter.status);
 }
 
 /** Host and path only: a query string may carry an API key, and userinfo a password. */
@@ -195,10 +195,11 @@ export function displayUrl(url: string): string {
 
 export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy, certWarnDays: number): DashboardRow {
   const { endpoint, state } = facts;
-  const live = liveStatus(state, endpoint.paused, policy);
-  const failing = live.status !== 'up' && live.status !== 'paused' && live.status !== 'unknown';
+  const live = liveStatus(state, endpoint, policy);
+  const failing = live.status !== 'up' && live.status !== 'paused' && live.status !== 'archived' && live.status !== 'unknown';
   let note: string | null = null;
   if (live.status === 'paused') note = endpoint.pausedReason ?? 'paused by the operator';
+  else if (live.status === 'archived') note = `no longer in the configuration since ${formatUtc(endpoint.archivedAt ?? '')}; history kept (mcpwatch endpoints purge ${endpoint.slug} deletes it)`;
   else if (!live.confirmed) note = `not confirmed yet (${plural(state.consecutiveFailures, 'failed round')} of ${policy.downAfter})`;
   else if (live.status === 'unknown') note = 'waiting for the first check';
   const uptime = UPTIME_WINDOW_KEYS.map((window): UptimeCell => {
@@ -215,7 +216,7 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
     url: displayUrl(endpoint.url),
     tags: endpoint.tags,
     public: endpoint.public,
-    statusPage: endpoint.public ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
+    statusPage: endpoint.public && endpoint.archivedAt === null ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
     status: live.status,
     statusLabel: STATUS_META[live.status].label,
     confirmed: live.confirmed,
@@ -247,7 +248,7 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
 export function buildDashboard(input: DashboardInput): DashboardView {
   const { filter, policy } = input;
   const rows = input.facts.map((f) => buildRow(f, input.now, policy, input.certWarnDays));
-  const tagged = input.all.filter((e) => matchesTag(e, filter)).map((e) => liveStatus(e.state, e.endpoint.paused, policy).status);
+  const tagged = input.all.filter((e) => matchesTag(e, filter)).map((e) => liveStatus(e.state, e.endpoint, policy).status);
   const counts = DISPLAY_STATUSES.map((status): StatusCount => {
     const active = filter.status === status;
     const count = tagged.filter((s) => s === status).length;

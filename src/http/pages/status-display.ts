@@ -1,10 +1,11 @@
-// The status a person sees: the probe's four outcomes plus "not measured yet" and "paused", each
-// with a word and an icon so colour is never the only signal.
+// The status a person sees: the probe's four outcomes plus "not measured yet", "paused" and
+// "archived", each with a word and an icon so colour is never the only signal.
+import type { Endpoint } from '../../domain/endpoint.ts';
 import { isFailure, type EndpointState, type HealthPolicy } from '../../domain/health.ts';
 
-export type DisplayStatus = 'up' | 'degraded' | 'auth_required' | 'down' | 'unknown' | 'paused';
+export type DisplayStatus = 'up' | 'degraded' | 'auth_required' | 'down' | 'unknown' | 'paused' | 'archived';
 
-export const DISPLAY_STATUSES = ['down', 'degraded', 'auth_required', 'unknown', 'up', 'paused'] as const satisfies readonly DisplayStatus[];
+export const DISPLAY_STATUSES = ['down', 'degraded', 'auth_required', 'unknown', 'up', 'paused', 'archived'] as const satisfies readonly DisplayStatus[];
 
 interface StatusMeta {
   readonly label: string;
@@ -19,6 +20,7 @@ export const STATUS_META = {
   unknown: { label: 'Pending', severity: 3 },
   up: { label: 'Up', severity: 4 },
   paused: { label: 'Paused', severity: 5 },
+  archived: { label: 'Archived', severity: 6 },
 } as const satisfies Record<DisplayStatus, StatusMeta>;
 
 export function isDisplayStatus(value: unknown): value is DisplayStatus {
@@ -34,17 +36,21 @@ export interface LiveStatus {
   readonly confirmed: boolean;
 }
 
+/** Why an endpoint is not probed, if it is not. */
+export type Hold = Pick<Endpoint, 'paused' | 'archivedAt'>;
+
 /** The latest round as the operator sees it; a confirmed outage outranks a recovering round. */
-export function liveStatus(state: EndpointState, paused: boolean, policy: HealthPolicy): LiveStatus {
-  if (paused) return { status: 'paused', confirmed: true };
+export function liveStatus(state: EndpointState, hold: Hold, policy: HealthPolicy): LiveStatus {
+  if (hold.archivedAt !== null) return { status: 'archived', confirmed: true };
+  if (hold.paused) return { status: 'paused', confirmed: true };
   if (state.health === 'down') return { status: 'down', confirmed: true };
   if (state.lastStatus === null) return { status: 'unknown', confirmed: true };
   return { status: state.lastStatus, confirmed: !isFailure(state.lastStatus, policy) };
 }
 
 /** What a public page shows: confirmed health only, so one failed round does not flash red. */
-export function publicStatus(state: EndpointState, paused: boolean, policy: HealthPolicy): DisplayStatus {
-  const live = liveStatus(state, paused, policy);
+export function publicStatus(state: EndpointState, hold: Hold, policy: HealthPolicy): DisplayStatus {
+  const live = liveStatus(state, hold, policy);
   if (live.confirmed) return live.status;
   return state.health === 'up' ? 'up' : 'unknown';
 }
@@ -53,7 +59,7 @@ export function publicStatus(state: EndpointState, paused: boolean, policy: Heal
 export type OverallStatus = 'operational' | 'degraded' | 'outage' | 'unknown';
 
 export function overallStatus(statuses: readonly DisplayStatus[]): OverallStatus {
-  const active = statuses.filter((s) => s !== 'paused');
+  const active = statuses.filter((s) => s !== 'paused' && s !== 'archived');
   if (active.length === 0) return 'unknown';
   if (active.includes('down')) return 'outage';
   if (active.includes('degraded')) return 'degraded';

@@ -136,7 +136,7 @@ export function selectStatusPage(endpoints: readonly Endpoint[], page: number, s
 }
 
 function card(facts: CardFacts, ctx: StatusContext): StatusCard {
-  const status = publicStatus(facts.state, facts.endpoint.paused, ctx.policy);
+  const status = publicStatus(facts.state, facts.endpoint, ctx.policy);
   const ratio = uptimeOf(facts.uptime90d, ctx.policy);
   return {
     slug: facts.endpoint.slug,
@@ -169,7 +169,7 @@ export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): S
     if (last?.name === p.group) last.endpoints.push(c);
     else groups.push({ name: p.group, endpoints: [c] });
   }
-  const overall = overallStatus(input.all.map((e) => publicStatus(e.state, e.endpoint.paused, ctx.policy)));
+  const overall = overallStatus(input.all.map((e) => publicStatus(e.state, e.endpoint, ctx.policy)));
   const updatedAt = latestCheck(input.all.map((e) => e.state.lastCheckedAt));
   const { number, pages, cards: total } = input.selection;
   const links = pageLinks(input.selection, input.selection.placements.length, (n) => (n === 1 ? '/status' : `/status?page=${n}`));
@@ -189,7 +189,7 @@ export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): S
  * needs only the live states and one 90-day uptime figure each.
  */
 export function statusIndexJson(all: readonly PublicEntry[], uptime90d: ReadonlyMap<number, UptimeSummary>, ctx: StatusContext): unknown {
-  const statuses = all.map((e) => publicStatus(e.state, e.endpoint.paused, ctx.policy));
+  const statuses = all.map((e) => publicStatus(e.state, e.endpoint, ctx.policy));
   const overall = overallStatus(statuses);
   const sorted = all.map((e, i) => ({ e, status: statuses[i]! })).sort((a, b) => a.e.endpoint.name.localeCompare(b.e.endpoint.name) || a.e.endpoint.slug.localeCompare(b.e.endpoint.slug));
   return {
@@ -306,7 +306,7 @@ export interface StatusDetailView {
 
 export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): StatusDetailView {
   const { endpoint, state } = facts;
-  const status = publicStatus(state, endpoint.paused, ctx.policy);
+  const status = publicStatus(state, endpoint, ctx.policy);
   const slug = encodeURIComponent(endpoint.slug);
   const uptime = UPTIME_WINDOW_KEYS.map((window: UptimeWindow): UptimeCell => {
     const summary = facts.uptime[window];

@@ -31,7 +31,7 @@ export function badgeRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Prom
       const ratio = uptimeOf(deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
       spec = { label: customLabel ?? `uptime ${query.window}`, message: ratio === null ? 'no data' : formatPercent(ratio), color: UPTIME_BADGE_COLOR[uptimeLevel(ratio)] };
     } else {
-      const status = publicStatus(deps.state(endpoint.id), endpoint.paused, deps.config.health);
+      const status = publicStatus(deps.state(endpoint.id), endpoint, deps.config.health);
       spec = { label: customLabel ?? endpoint.name, ...STATUS_BADGE[status] };
     }
     const svg = match[2] === 'svg';

@@ -27,10 +27,15 @@ export const PUBLIC_CACHE_CONTROL = 'public, max-age=30';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 
-/** A public endpoint by slug, or undefined for unknown and private alike. */
+/** A public endpoint by slug, or undefined for unknown, private and archived alike. */
 export function findPublic(deps: AppDeps, slug: string): Endpoint | undefined {
   const endpoint = deps.store.getEndpointBySlug(slug);
-  return endpoint?.public === true ? endpoint : undefined;
+  return endpoint !== undefined && isPublished(endpoint) ? endpoint : undefined;
+}
+
+/** On the public pages: public, and not archived (an endpoint its owner dropped is not announced). */
+export function isPublished(endpoint: Endpoint): boolean {
+  return endpoint.public && endpoint.archivedAt === null;
 }
 
 // Synchronous setup; the Promise only satisfies the plugin signature.
@@ -61,7 +66,7 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const publicEntries = (): PublicEntry[] =>
     deps
       .endpoints()
-      .filter((e) => e.public)
+      .filter(isPublished)
       .map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
 
   function buildIndex(page: number): StatusIndexView {

@@ -1,0 +1,60 @@
+// `mcpwatch import` writes only what it owns: a slug already held by an endpoint from the
+// configuration file or the API is refused, naming the owner, and the other entries still go in.
+// Before this, an import "updated" a config endpoint into an imported one, and the next `serve`
+// refused to start over the stolen slug.
+import { SOURCE_OWNER, type Endpoint, type EndpointDefinition } from '../domain/endpoint.ts';
+import type { Store } from '../store/store.ts';
+
+export type ImportOutcome =
+  | { readonly kind: 'added' | 'updated' | 'unchanged'; readonly endpoint: Endpoint }
+  | { readonly kind: 'refused'; readonly slug: string; readonly holder: Endpoint; readonly reason: string };
+
+type ImportStore = Pick<Store, 'getEndpointBySlug' | 'createEndpoint' | 'updateEndpoint'>;
+
+export function importEndpoints(store: ImportStore, definitions: readonly EndpointDefinition[]): ImportOutcome[] {
+  return definitions.map((definition): ImportOutcome => {
+    const existing = store.getEndpointBySlug(definition.slug);
+    if (!existing) return { kind: 'added', endpoint: store.createEndpoint(definition) };
+    if (existing.source !== 'import') return { kind: 'refused', slug: definition.slug, holder: existing, reason: refusal(existing) };
+    if (sameAs(existing, definition)) return { kind: 'unchanged', endpoint: existing };
+    return { kind: 'updated', endpoint: store.updateEndpoint(existing.id, definition) };
+  });
+}
+
+function refusal(holder: Endpoint): string {
+  const owner = SOURCE_OWNER[holder.source];
+  const archived = holder.archivedAt !== null ? ' (archived: no longer listed there, history kept)' : '';
+  const fix =
+    holder.source === 'config'
+      ? holder.archivedAt !== null
+        ? `delete it first with: mcpwatch endpoints purge ${holder.slug}`
+        : 'give the entry in the configuration file another slug (slug: …), or leave this remote out'
+      : `delete it through the API first, or with: mcpwatch endpoints purge ${holder.slug}`;
+  return `slug "${holder.slug}" belongs to endpoint ${holder.id}, owned by ${owner}${archived}; import does not change it: ${fix}`;
+}
+
+function sameAs(endpoint: Endpoint, definition: EndpointDefinition): boolean {
+  const { id: _id, createdAt: _c, updatedAt: _u, archivedAt: _a, ...stored } = endpoint;
+  return JSON.stringify(normalize(stored)) === JSON.stringify(normalize(definition));
+}
+
+/** Key order out of the picture: the stored endpoint and the parsed file list fields differently. */
+function normalize(definition: EndpointDefinition): unknown {
+  return Object.fromEntries(Object.entries(definition).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** What the command prints: one line per entry; refusals on stderr; exit 1 when anything was refused. */
+export function describeImport(outcomes: readonly ImportOutcome[]): { readonly stdout: string; readonly stderr: string; readonly exitCode: number } {
+  let stdout = '';
+  let stderr = '';
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'refused') {
+      stderr += `mcpwatch: refused ${outcome.slug}: ${outcome.reason}\n`;
+      continue;
+    }
+    const { endpoint } = outcome;
+    const state = endpoint.paused ? `paused: ${endpoint.pausedReason ?? 'paused'}` : 'active';
+    stdout += `${outcome.kind} ${endpoint.slug} ${endpoint.url} (${state})\n`;
+  }
+  return { stdout, stderr, exitCode: outcomes.some((o) => o.kind === 'refused') ? 1 : 0 };
+}
