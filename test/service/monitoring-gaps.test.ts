@@ -21,51 +21,53 @@ function record(recorder: Recorder, store: SqliteStore, slug: string, status: St
   recorder.flush();
 }
 
+/** A store file with one endpoint (60 s interval, 10 s timeout) and a recorder; restart() closes and reopens both. */
+function service(dir: string): { store: SqliteStore; recorder: Recorder; id: number; restart(): void; record(status: Status, clock: string): void } {
+  const path = join(dir, 'mcpwatch.db');
+  const s = { store: openSqliteStore(path) } as { store: SqliteStore; recorder: Recorder; id: number; restart(): void; record(status: Status, clock: string): void };
+  s.id = s.store.createEndpoint(definition('api', { intervalS: 60, timeoutMs: 10_000 })).id;
+  s.recorder = new Recorder(s.store, DEFAULT_HEALTH_POLICY);
+  s.restart = () => {
+    s.store.close();
+    s.store = openSqliteStore(path);
+    s.recorder = new Recorder(s.store, DEFAULT_HEALTH_POLICY);
+  };
+  s.record = (status, clock) => record(s.recorder, s.store, 'api', status, clock);
+  return s;
+}
+
 describe('monitoring gaps across restarts (issue 11 item 6)', () => {
   test('a failure, a restart 10:07:15–10:13:43, a failure: the incident starts after the gap, which is stored', () => {
     const { dir, cleanup } = tempDir();
-    const path = join(dir, 'mcpwatch.db');
+    const s = service(dir);
     try {
-      let store = openSqliteStore(path);
-      store.createEndpoint(definition('api', { intervalS: 60, timeoutMs: 10_000 }));
-      let recorder = new Recorder(store, DEFAULT_HEALTH_POLICY);
-      record(recorder, store, 'api', 'up', '10:06:15');
-      record(recorder, store, 'api', 'down', '10:07:15');
-      store.close();
-
-      store = openSqliteStore(path);
-      recorder = new Recorder(store, DEFAULT_HEALTH_POLICY);
-      record(recorder, store, 'api', 'down', '10:13:43');
-      const id = store.getEndpointBySlug('api')!.id;
-      assert.deepEqual(store.incidents({ endpointId: id, limit: 10 }), [], 'one failure on each side of a gap is no outage');
-      record(recorder, store, 'api', 'down', '10:14:43');
-      const incidents = store.incidents({ endpointId: id, limit: 10 });
+      s.record('up', '10:06:15');
+      s.record('down', '10:07:15');
+      s.restart();
+      s.record('down', '10:13:43');
+      assert.deepEqual(s.store.incidents({ endpointId: s.id, limit: 10 }), [], 'one failure on each side of a gap is no outage');
+      s.record('down', '10:14:43');
+      const incidents = s.store.incidents({ endpointId: s.id, limit: 10 });
       assert.equal(incidents.length, 1);
       assert.equal(incidents[0]!.startedAt, new Date(at('10:13:43')).toISOString(), 'never before the first failure observed after the gap');
-      assert.deepEqual(store.gaps(id, at('00:00:00'), at('23:59:59'), 10), [{ endpointId: id, fromMs: at('10:07:15'), toMs: at('10:13:43') }]);
-      store.close();
+      assert.deepEqual(s.store.gaps(s.id, at('00:00:00'), at('23:59:59'), 10), [{ endpointId: s.id, fromMs: at('10:07:15'), toMs: at('10:13:43') }]);
     } finally {
+      s.store.close();
       cleanup();
     }
   });
 
   test('a quick restart (one slot late) is no gap: the streak goes on and the incident starts at its first failure', () => {
     const { dir, cleanup } = tempDir();
-    const path = join(dir, 'mcpwatch.db');
+    const s = service(dir);
     try {
-      let store = openSqliteStore(path);
-      store.createEndpoint(definition('api', { intervalS: 60, timeoutMs: 10_000 }));
-      let recorder = new Recorder(store, DEFAULT_HEALTH_POLICY);
-      record(recorder, store, 'api', 'down', '10:07:15');
-      store.close();
-      store = openSqliteStore(path);
-      recorder = new Recorder(store, DEFAULT_HEALTH_POLICY);
-      record(recorder, store, 'api', 'down', '10:08:30');
-      const id = store.getEndpointBySlug('api')!.id;
-      assert.equal(store.incidents({ endpointId: id, limit: 10 })[0]?.startedAt, new Date(at('10:07:15')).toISOString());
-      assert.deepEqual(store.gaps(id, 0, at('23:59:59'), 10), []);
-      store.close();
+      s.record('down', '10:07:15');
+      s.restart();
+      s.record('down', '10:08:30');
+      assert.equal(s.store.incidents({ endpointId: s.id, limit: 10 })[0]?.startedAt, new Date(at('10:07:15')).toISOString());
+      assert.deepEqual(s.store.gaps(s.id, 0, at('23:59:59'), 10), []);
     } finally {
+      s.store.close();
       cleanup();
     }
   });
