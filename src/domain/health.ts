@@ -19,6 +19,38 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({ downAfter: 2,
 
 export type Health = 'unknown' | 'up' | 'down';
 
+/** How often an endpoint is probed and how long one round may take: what makes silence a gap. */
+export interface Cadence {
+  readonly intervalMs: number;
+  /** The probe timeout; a round with its immediate retry takes up to twice this. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Scheduling slack on top of a round's own length: the tick is one second and a busy loop starts
+ * probes late (schedule lag stays under a second or two below saturation). A kill soak found
+ * confirmations across silences from 5 s to 388 s beyond the interval; anything past this is
+ * mcpwatch not looking, not lag.
+ */
+export const GAP_SLACK_MS = 5_000;
+
+/**
+ * The longest silence between two rounds' starts that still counts as continuous observation:
+ * the next slot (one interval) after a round that ran to its retry's timeout (a probe still
+ * running at its next slot is not doubled, so it starts at the slot after), plus slack.
+ */
+export function maxSilenceMs(cadence: Cadence): number {
+  return cadence.intervalMs + 2 * cadence.timeoutMs + GAP_SLACK_MS;
+}
+
+/** A span in which mcpwatch observed nothing of an endpoint: between two rounds' starts, ISO times. */
+export interface MonitoringGap {
+  /** The last round before the silence. */
+  readonly from: string;
+  /** The first round after it. */
+  readonly to: string;
+}
+
 /** What is remembered per endpoint between rounds (persisted in endpoint_state). */
 export interface EndpointState {
   readonly endpointId: number;
@@ -92,26 +124,46 @@ export function isFailure(status: Status, policy: HealthPolicy): boolean {
   return false;
 }
 
+/** The gap between the last round and this one, when the silence was longer than the cadence allows. */
+export function gapBefore(state: EndpointState, at: string, cadence: Cadence): MonitoringGap | null {
+  if (state.lastCheckedAt === null) return null;
+  const silence = Date.parse(at) - Date.parse(state.lastCheckedAt);
+  return silence > maxSilenceMs(cadence) ? { from: state.lastCheckedAt, to: at } : null;
+}
+
 /**
  * Advances one endpoint by one confirmed round (the probe result after its immediate retry).
  * `incident_opened` carries no id: the store assigns it and passes it back in the next state.
+ *
+ * With a cadence, a silence longer than it allows since the last round (mcpwatch was down,
+ * restarting or stalled) is returned as a gap, and both streaks start again: rounds on either
+ * side of a gap are not consecutive observations, so a failure before it and one after it are
+ * not an outage, and an incident never starts before the gap. An open incident stays open (the
+ * server was down when last seen) until rounds after the gap close it.
  */
-export function advance(state: EndpointState, result: ProbeResult, policy: HealthPolicy): { state: EndpointState; events: HealthEvent[] } {
+export function advance(
+  state: EndpointState,
+  result: ProbeResult,
+  policy: HealthPolicy,
+  cadence?: Cadence,
+): { state: EndpointState; events: HealthEvent[]; gap: MonitoringGap | null } {
   const at = result.startedAt;
   const events: HealthEvent[] = [];
   const failed = isFailure(result.status, policy);
+  const gap = cadence === undefined ? null : gapBefore(state, at, cadence);
+  const streak = gap === null ? state : { ...state, consecutiveFailures: 0, consecutiveSuccesses: 0, failingSince: null, firstFailureCode: null, firstFailureDetail: null };
   let next: EndpointState = {
     ...state,
-    consecutiveFailures: failed ? state.consecutiveFailures + 1 : 0,
-    consecutiveSuccesses: failed ? 0 : state.consecutiveSuccesses + 1,
+    consecutiveFailures: failed ? streak.consecutiveFailures + 1 : 0,
+    consecutiveSuccesses: failed ? 0 : streak.consecutiveSuccesses + 1,
     lastStatus: result.status,
     lastCode: result.code,
     lastDetail: result.detail,
     lastCheckedAt: at,
     lastDurationMs: result.durationMs,
-    failingSince: failed ? (state.failingSince ?? at) : null,
-    firstFailureCode: failed ? (state.firstFailureCode ?? result.code) : null,
-    firstFailureDetail: failed ? (state.firstFailureDetail ?? result.detail) : null,
+    failingSince: failed ? (streak.failingSince ?? at) : null,
+    firstFailureCode: failed ? (streak.firstFailureCode ?? result.code) : null,
+    firstFailureDetail: failed ? (streak.firstFailureDetail ?? result.detail) : null,
   };
 
   if (failed && next.health !== 'down' && next.consecutiveFailures >= policy.downAfter) {
@@ -150,5 +202,5 @@ export function advance(state: EndpointState, result: ProbeResult, policy: Healt
     }
     next = { ...next, toolsHash: result.tools.hash, toolsCount: result.tools.count };
   }
-  return { state: next, events };
+  return { state: next, events, gap };
 }

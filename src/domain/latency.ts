@@ -30,8 +30,3 @@ export function quantileFromBuckets(counts: readonly number[], q: number, max: n
   }
   return max;
 }
-
-/** Uptime as a fraction of rounds that were not failures; null when nothing was measured. */
-export function uptimeRatio(good: number, total: number): number | null {
-  return total === 0 ? null : good / total;
-}

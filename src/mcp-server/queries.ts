@@ -5,8 +5,8 @@ import { daysLeft } from '../domain/certificate.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, Health, HealthPolicy } from '../domain/health.ts';
-import { uptimeRatio } from '../domain/latency.ts';
 import type { Era } from '../domain/probe-result.ts';
+import { uptimeOf } from '../domain/uptime.ts';
 import type { Incident, Store, UptimeSummary } from '../store/store.ts';
 
 /** `public`: endpoints marked public only (anonymous callers); `all`: every endpoint (API token holders). */
@@ -81,6 +81,8 @@ export interface UptimeReport extends UptimeSummary {
   readonly from: string;
   readonly to: string;
   readonly ratio: number | null;
+  /** The figure the pages show: percent floored to two decimals (domain/uptime.ts). */
+  readonly percent: number | null;
 }
 
 export function canSee(endpoint: Endpoint, visibility: Visibility): boolean {
@@ -96,11 +98,6 @@ function statusWord(endpoint: Endpoint, state: EndpointState): StatusWord {
   if (endpoint.archivedAt !== null) return 'archived';
   if (endpoint.paused) return 'paused';
   return state.lastStatus ?? 'unknown';
-}
-
-/** Rounds that were not failures, under the same policy that decides incidents. */
-export function goodRounds(summary: UptimeSummary, policy: HealthPolicy): number {
-  return summary.up + (policy.degradedIsOutage ? 0 : summary.degraded) + (policy.authRequiredIsOutage ? 0 : summary.authRequired);
 }
 
 export function listEndpoints(deps: ReadDeps, visibility: Visibility): EndpointSummary[] {
@@ -131,7 +128,7 @@ export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: str
     detail: state.lastDetail,
     lastCheckedAt: state.lastCheckedAt,
     lastDurationMs: state.lastDurationMs,
-    uptime24h: uptimeRatio(goodRounds(day, deps.policy), day.rounds),
+    uptime24h: uptimeOf(day, deps.policy).ratio,
     certDaysLeft: Number.isFinite(notAfter) ? daysLeft(new Date(notAfter), new Date(now)) : null,
     certNotAfter: state.certNotAfter,
     era: state.era,
@@ -149,12 +146,14 @@ export function uptime(deps: ReadDeps, visibility: Visibility, slug: string, win
   const to = deps.clock();
   const from = to - WINDOW_MS[window];
   const summary = deps.store.uptime(endpoint.id, from, to);
+  const u = uptimeOf(summary, deps.policy);
   return {
     slug: endpoint.slug,
     window,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    ratio: uptimeRatio(goodRounds(summary, deps.policy), summary.rounds),
+    ratio: u.ratio,
+    percent: u.percent,
     rounds: summary.rounds,
     up: summary.up,
     degraded: summary.degraded,

@@ -71,6 +71,7 @@ const uptimeOutput = z.object({
   from: z.string(),
   to: z.string(),
   ratio: z.number().nullable(),
+  percent: z.number().nullable().describe('The figure the pages show: percent floored to two decimals'),
   rounds: z.number(),
   up: z.number(),
   degraded: z.number(),

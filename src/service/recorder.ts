@@ -4,7 +4,7 @@
 import type { Endpoint } from '../domain/endpoint.ts';
 import { advance, initialState, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import type { CertObservation, ResultRow, Store, ToolSnapshot } from '../store/store.ts';
+import type { CertObservation, GapRow, ResultRow, Store, ToolSnapshot } from '../store/store.ts';
 import type { RoundResult } from './round.ts';
 
 export interface RoundMeta {
@@ -21,6 +21,7 @@ export class Recorder {
   #events: Array<{ endpointId: number; event: HealthEvent }> = [];
   #certs: CertObservation[] = [];
   #tools: ToolSnapshot[] = [];
+  #gaps: GapRow[] = [];
   #dirty = new Set<number>();
   readonly #listeners: EventListener[] = [];
 
@@ -45,7 +46,9 @@ export class Recorder {
 
   record(endpoint: Endpoint, round: RoundResult, meta: RoundMeta): EndpointState {
     const before = this.state(endpoint.id);
-    const { state, events } = advance(before, round.result, this.policy);
+    // The endpoint's own cadence decides when silence since its last round is a monitoring gap.
+    const { state, events, gap } = advance(before, round.result, this.policy, { intervalMs: endpoint.intervalS * 1000, timeoutMs: endpoint.timeoutMs });
+    if (gap) this.#gaps.push({ endpointId: endpoint.id, fromMs: Date.parse(gap.from), toMs: Date.parse(gap.to) });
     this.#states.set(endpoint.id, state);
     this.#dirty.add(endpoint.id);
     this.#results.push(toRow(endpoint.id, round, meta));
@@ -82,6 +85,7 @@ export class Recorder {
       events: this.#events,
       certObservations: this.#certs,
       toolSnapshots: this.#tools,
+      gaps: this.#gaps,
     };
     const written = this.store.writeTick(batch);
     // Incident ids are assigned by the store; carry them back into the live states.
@@ -96,6 +100,7 @@ export class Recorder {
     this.#events = [];
     this.#certs = [];
     this.#tools = [];
+    this.#gaps = [];
     this.#dirty = new Set();
     return count;
   }

@@ -21,7 +21,7 @@ import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
 import type { Era, EraOverride } from '../domain/probe-result.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
-import type { ApiToken, CertObservation, ConfigSyncReport, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
+import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
 type Db = Database.Database;
 type Granularity = 'hour' | 'day';
@@ -96,6 +96,16 @@ const ERA_CODES = { modern: 1, streamable: 2, sse: 3 } as const satisfies Record
 const ERA_BY_CODE: readonly (Era | null)[] = [null, 'modern', 'streamable', 'sse'];
 const FLAG_RETRIED = 1;
 const FLAG_STALLED = 2;
+
+interface GapDbRow {
+  endpoint_id: number;
+  from_ts: number;
+  to_ts: number;
+}
+
+function gapFromDb(row: GapDbRow): GapRow {
+  return { endpointId: row.endpoint_id, fromMs: row.from_ts, toMs: row.to_ts };
+}
 
 interface ResultDbRow {
   id: number;
@@ -533,6 +543,10 @@ interface Statements {
   rollupsInRange: Record<Granularity, Database.Statement<[{ from: number; to: number }], RawRollupRow>>;
   rollupSumsInRange: Record<Granularity, Database.Statement<[{ from: number; to: number }], RollupDbRow>>;
   pruneRollups: Record<Granularity, Database.Statement<[{ last: number; limit: number }]>>;
+  insertGap: Database.Statement<[number, number, number]>;
+  gapsForEndpoint: Database.Statement<[{ endpointId: number; from: number; to: number; limit: number }], GapDbRow>;
+  gapsInRange: Database.Statement<[{ from: number; to: number }], GapDbRow>;
+  pruneGaps: Database.Statement<[{ before: number; limit: number }]>;
   getWatermark: Database.Statement<[], { value: number }>;
   setWatermark: Database.Statement<[number]>;
   touchMeta: Database.Statement<[]>;
@@ -660,6 +674,10 @@ function prepareStatements(db: Db): Statements {
     pruneRollups: perGranularity((table) =>
       db.prepare(`DELETE FROM ${table} WHERE (start, endpoint_id) IN (SELECT start, endpoint_id FROM ${table} WHERE start <= @last ORDER BY start, endpoint_id LIMIT @limit)`),
     ),
+    insertGap: db.prepare('INSERT INTO monitoring_gaps (endpoint_id, from_ts, to_ts) VALUES (?, ?, ?)'),
+    gapsForEndpoint: db.prepare('SELECT endpoint_id, from_ts, to_ts FROM monitoring_gaps WHERE endpoint_id = @endpointId AND to_ts > @from AND from_ts < @to ORDER BY to_ts DESC LIMIT @limit'),
+    gapsInRange: db.prepare('SELECT endpoint_id, from_ts, to_ts FROM monitoring_gaps WHERE to_ts > @from AND from_ts < @to ORDER BY endpoint_id, to_ts DESC'),
+    pruneGaps: db.prepare('DELETE FROM monitoring_gaps WHERE id IN (SELECT id FROM monitoring_gaps WHERE to_ts < @before ORDER BY to_ts LIMIT @limit)'),
     getWatermark: db.prepare("SELECT value FROM store_meta WHERE key = 'rollups_through_rowid'"),
     setWatermark: db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups_through_rowid'"),
     touchMeta: db.prepare("UPDATE store_meta SET value = value WHERE key = 'rollups_through_rowid'"),
@@ -868,6 +886,9 @@ export class SqliteStore implements Store {
         if (!live(cert.endpointId) || this.#s.latestCert.get(cert.endpointId)?.fingerprint256 === cert.fingerprint256) continue;
         this.#s.insertCert.run(cert.endpointId, Math.round(cert.ts), cert.fingerprint256, cert.subject, cert.issuer, cert.notBefore, cert.notAfter, JSON.stringify(cert.sans));
       }
+      for (const gap of batch.gaps ?? []) {
+        if (live(gap.endpointId) && gap.toMs > gap.fromMs) this.#s.insertGap.run(gap.endpointId, Math.round(gap.fromMs), Math.round(gap.toMs));
+      }
       for (const tools of batch.toolSnapshots) {
         if (!live(tools.endpointId) || this.#s.latestToolHash.get(tools.endpointId)?.hash === tools.hash) continue;
         this.#s.insertTools.run(tools.endpointId, Math.round(tools.ts), tools.hash, tools.count, JSON.stringify(tools.names));
@@ -1017,6 +1038,16 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  gaps(endpointId: number, fromMs: number, toMs: number, limit: number): GapRow[] {
+    return this.#s.gapsForEndpoint.all({ endpointId, from: fromMs, to: toMs, limit: Math.max(0, Math.floor(limit)) }).map(gapFromDb);
+  }
+
+  gapsAll(fromMs: number, toMs: number): Map<number, GapRow[]> {
+    const out = new Map<number, GapRow[]>();
+    for (const row of this.#s.gapsInRange.iterate({ from: fromMs, to: toMs })) getOrInsert(out, row.endpoint_id, () => []).push(gapFromDb(row));
+    return out;
+  }
+
   latestCertificate(endpointId: number): CertObservation | undefined {
     const row = this.#s.latestCert.get(endpointId);
     if (!row) return undefined;
@@ -1094,6 +1125,7 @@ export class SqliteStore implements Store {
       deleted += changes;
       left -= changes;
     }
+    if (left > 0) deleted += this.#s.pruneGaps.run({ before: beforeMs, limit: left }).changes;
     return deleted;
   }
 
@@ -1254,16 +1286,28 @@ export class SqliteStore implements Store {
     return this.#s.rowidBounds.get()?.hi ?? this.#watermark;
   }
 
-  /** After a crash: raw rows above the watermark were never folded into the rollup tables. */
+  /**
+   * After a crash: raw rows above the watermark were never folded into the rollup tables, and the
+   * states' check times (volatile, see isVolatileChange) may be up to a flush interval old. The
+   * rows say when each endpoint was last checked; without them a restart would see a silence
+   * since the last flush and record a monitoring gap that did not happen.
+   */
   #refoldUnflushedResults(): void {
-    this.#pending = this.#foldFrom(this.#watermark);
+    const latest = new Map<number, number>();
+    this.#pending = this.#foldFrom(this.#watermark, latest);
+    for (const [endpointId, ts] of latest) {
+      const state = this.#written.get(endpointId);
+      if (state && (state.lastCheckedAt === null || Date.parse(state.lastCheckedAt) < ts)) this.#dirty.set(endpointId, { ...state, lastCheckedAt: new Date(ts).toISOString() });
+    }
   }
 
-  #foldFrom(watermark: number): RollupBuffer {
+  #foldFrom(watermark: number, latest?: Map<number, number>): RollupBuffer {
     const buffer = new RollupBuffer();
     const liveIds = new Set(this.#s.listEndpoints.all().map((row) => row.id));
     for (const row of this.#s.foldFrom.iterate(watermark)) {
-      if (liveIds.has(row.endpoint_id)) buffer.add(resultFromDb(row));
+      if (!liveIds.has(row.endpoint_id)) continue;
+      buffer.add(resultFromDb(row));
+      if (latest && row.ts > (latest.get(row.endpoint_id) ?? Number.NEGATIVE_INFINITY)) latest.set(row.endpoint_id, row.ts);
     }
     return buffer;
   }

@@ -46,6 +46,15 @@ export interface ToolSnapshot {
   readonly names: readonly string[];
 }
 
+/** A span in which mcpwatch observed nothing of an endpoint (see MonitoringGap in domain/health). */
+export interface GapRow {
+  readonly endpointId: number;
+  /** Start of the last round before the silence, ms since the epoch. */
+  readonly fromMs: number;
+  /** Start of the first round after it. */
+  readonly toMs: number;
+}
+
 /** Everything one scheduler tick produced, written in one transaction. */
 export interface TickBatch {
   readonly results: readonly ResultRow[];
@@ -54,6 +63,7 @@ export interface TickBatch {
   readonly events: ReadonlyArray<{ readonly endpointId: number; readonly event: HealthEvent }>;
   readonly certObservations: readonly CertObservation[];
   readonly toolSnapshots: readonly ToolSnapshot[];
+  readonly gaps?: readonly GapRow[];
 }
 
 export interface Incident {
@@ -174,6 +184,10 @@ export interface Store {
    * EMPTY_UPTIME for them (it equals what uptime() returns then).
    */
   uptimeAll(fromMs: number, toMs: number): Map<number, UptimeSummary>;
+  /** Monitoring gaps of one endpoint overlapping [fromMs, toMs), newest first, at most `limit`. */
+  gaps(endpointId: number, fromMs: number, toMs: number, limit: number): GapRow[];
+  /** gaps() for every endpoint at once (no limit); endpoints without a gap in the window are absent. */
+  gapsAll(fromMs: number, toMs: number): Map<number, GapRow[]>;
   latestCertificate(endpointId: number): CertObservation | undefined;
   toolSnapshots(endpointId: number, limit: number): ToolSnapshot[];
 
@@ -188,6 +202,7 @@ export interface Store {
 
   /** Deletes at most `limit` raw rows older than `beforeMs`; returns how many went. */
   pruneResults(beforeMs: number, limit: number): number;
+  /** Deletes at most `limit` rollup rows (and monitoring gaps) older than `beforeMs`. */
   pruneRollups(beforeMs: number, limit: number): number;
 
   /** True when a write transaction can commit (for /readyz). */

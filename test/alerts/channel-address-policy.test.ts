@@ -161,6 +161,8 @@ describe('email under an address policy: a resolver that never answers', () => {
     const ms = performance.now() - started;
     assert.ok(!target.ok);
     assert.deepEqual([target.outcome.ok, !target.outcome.ok && target.outcome.retryable, !target.outcome.ok && target.outcome.detail], [false, true, 'no answer within the time limit']);
-    assert.ok(ms < 2000, `took ${ms} ms`);
+    // The resolver never answers: without the deadline this would never return. The bound only
+    // has to be finite; a loaded runner must not fail it.
+    assert.ok(ms < 30_000, `took ${ms} ms`);
   });
 });

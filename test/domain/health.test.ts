@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FailureCode, Status } from '../../src/domain/failure-codes.ts';
-import { advance, DEFAULT_HEALTH_POLICY, initialState, type EndpointState, type HealthEvent, type HealthPolicy } from '../../src/domain/health.ts';
+import { advance, DEFAULT_HEALTH_POLICY, initialState, maxSilenceMs, type Cadence, type EndpointState, type HealthEvent, type HealthPolicy, type MonitoringGap } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
 
@@ -90,5 +90,114 @@ describe('health state machine', () => {
     assert.equal(step.state.certFingerprint, 'BB');
     assert.equal(step.state.era, 'modern');
     assert.equal(step.state.toolsHash, 'h2');
+  });
+});
+
+describe('monitoring gaps (issue 11 item 6): silence longer than the cadence allows breaks a streak', () => {
+  const CADENCE: Cadence = { intervalMs: 60_000, timeoutMs: 10_000 };
+  const at = (clock: string): string => `2026-11-25T${clock}.000Z`;
+  const round = (status: Status, clock: string): ProbeResult => result(status, 0, { startedAt: at(clock) });
+
+  /** Runs (status, HH:MM:SS) rounds; returns health after each, event kinds, gaps and opened incidents' starts. */
+  function runTimed(rounds: ReadonlyArray<readonly [Status, string]>, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, cadence: Cadence | null = CADENCE) {
+    let state = initialState(1);
+    const kinds: string[] = [];
+    const health: string[] = [];
+    const gaps: MonitoringGap[] = [];
+    const started: string[] = [];
+    let nextId = 100;
+    for (const [status, clock] of rounds) {
+      const step = advance(state, round(status, clock), policy, cadence ?? undefined);
+      state = step.state;
+      if (step.gap) gaps.push(step.gap);
+      for (const e of step.events) {
+        kinds.push(e.kind);
+        if (e.kind === 'incident_opened') {
+          started.push(e.startedAt);
+          state = { ...state, openIncidentId: nextId++ };
+        }
+      }
+      health.push(state.health);
+    }
+    return { state, kinds, health, gaps, started };
+  }
+
+  test('the allowance is one interval, plus a round that ran to its retry’s timeout, plus 5 s', () => {
+    assert.equal(maxSilenceMs(CADENCE), 85_000);
+    assert.equal(maxSilenceMs({ intervalMs: 30_000, timeoutMs: 5_000 }), 45_000);
+  });
+
+  test('the measured case: a failure, mcpwatch down 10:07:15–10:13:43, a failure: no incident until a second failure after the gap', () => {
+    const out = runTimed([
+      ['up', '10:06:15'],
+      ['down', '10:07:15'],
+      ['down', '10:13:43'],
+      ['down', '10:14:43'],
+    ]);
+    assert.deepEqual(out.gaps, [{ from: at('10:07:15'), to: at('10:13:43') }]);
+    assert.deepEqual(out.health, ['up', 'up', 'up', 'down']);
+    assert.deepEqual(out.started, [at('10:13:43')], 'the incident starts at the first failure observed after the gap');
+    assert.equal(out.state.healthSince, at('10:13:43'));
+  });
+
+  const cases: ReadonlyArray<{ name: string; rounds: ReadonlyArray<readonly [Status, string]>; policy?: Partial<HealthPolicy>; cadence?: Cadence; health: string[]; kinds: string[]; gaps: number }> = [
+    {
+      name: 'a late round within the allowance (80 s) is no gap: two failures open an incident',
+      rounds: [['up', '10:00:00'], ['down', '10:01:00'], ['down', '10:02:20']],
+      health: ['up', 'up', 'down'],
+      kinds: ['incident_opened'],
+      gaps: 0,
+    },
+    {
+      name: 'a skipped slot after a round that hit its timeout twice (30 s timeout, 120 s silence) is no gap',
+      rounds: [['up', '10:00:00'], ['down', '10:01:00'], ['down', '10:03:00']],
+      cadence: { intervalMs: 60_000, timeoutMs: 30_000 },
+      health: ['up', 'up', 'down'],
+      kinds: ['incident_opened'],
+      gaps: 0,
+    },
+    {
+      name: 'the first round ever is no gap',
+      rounds: [['down', '10:00:00'], ['down', '10:01:00']],
+      health: ['unknown', 'down'],
+      kinds: ['incident_opened'],
+      gaps: 0,
+    },
+    {
+      name: 'an open incident stays open across a gap and closes on the first good round after it',
+      rounds: [['down', '10:00:00'], ['down', '10:01:00'], ['down', '10:30:00'], ['up', '10:31:00']],
+      health: ['unknown', 'down', 'down', 'up'],
+      kinds: ['incident_opened', 'incident_updated', 'incident_resolved'],
+      gaps: 1,
+    },
+    {
+      name: 'upAfter 2: a good round before a gap and one after it do not resolve an outage',
+      rounds: [['down', '10:00:00'], ['down', '10:01:00'], ['up', '10:02:00'], ['up', '10:30:00'], ['up', '10:31:00']],
+      policy: { upAfter: 2 },
+      health: ['unknown', 'down', 'down', 'down', 'up'],
+      kinds: ['incident_opened', 'incident_resolved'],
+      gaps: 1,
+    },
+    {
+      name: 'a restart between two good rounds is recorded and changes nothing else',
+      rounds: [['up', '10:00:00'], ['up', '11:00:00'], ['up', '11:01:00']],
+      health: ['up', 'up', 'up'],
+      kinds: [],
+      gaps: 1,
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const out = runTimed(c.rounds, { ...DEFAULT_HEALTH_POLICY, ...c.policy }, c.cadence ?? CADENCE);
+      assert.deepEqual(out.health, c.health);
+      assert.deepEqual(out.kinds, c.kinds);
+      assert.equal(out.gaps.length, c.gaps);
+    });
+  }
+
+  test('without a cadence nothing is a gap (callers that do not know the schedule)', () => {
+    const out = runTimed([['down', '10:07:15'], ['down', '10:13:43']], DEFAULT_HEALTH_POLICY, null);
+    assert.deepEqual(out.gaps, []);
+    assert.deepEqual(out.started, [at('10:07:15')]);
   });
 });

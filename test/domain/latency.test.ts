@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketIndex, BUCKET_COUNT, LATENCY_BUCKETS_MS, quantileFromBuckets, uptimeRatio } from '../../src/domain/latency.ts';
+import { bucketIndex, BUCKET_COUNT, LATENCY_BUCKETS_MS, quantileFromBuckets } from '../../src/domain/latency.ts';
 
 test('bucketIndex puts a value in the first bucket whose bound holds it', () => {
   const rows: Array<[number, number]> = [[0, 0], [10, 0], [10.01, 1], [100, 3], [101, 4], [20_000, 14], [20_001, 15], [1e9, 15]];
@@ -26,9 +26,4 @@ test('the open last bucket is capped by the observed maximum', () => {
   const counts = new Array<number>(BUCKET_COUNT).fill(0);
   counts[BUCKET_COUNT - 1] = 10;
   assert.equal(quantileFromBuckets(counts, 0.95, 25_000), 20_000 + 5000 * 0.95);
-});
-
-test('uptimeRatio', () => {
-  assert.equal(uptimeRatio(0, 0), null);
-  assert.equal(uptimeRatio(99, 100), 0.99);
 });

@@ -91,7 +91,9 @@ void test('noanswer → ETIMEOUT after roughly the resolver timeout', async (t) 
   const started = performance.now();
   assert.equal(await errorCode(resolver().resolve4('silent.test')), 'ETIMEOUT');
   const elapsed = performance.now() - started;
-  assert.ok(elapsed >= TIMEOUT_MS * 0.9 && elapsed < TIMEOUT_MS * 4, `elapsed=${elapsed}`);
+  // Not earlier than the timeout; the upper bound only rules out waiting for something else
+  // entirely (c-ares retries at 300 ms each), not a loaded runner's delay.
+  assert.ok(elapsed >= TIMEOUT_MS * 0.9 && elapsed < 30_000, `elapsed=${elapsed}`);
   t.diagnostic(`noanswer ETIMEOUT after ${Math.round(elapsed)}ms`);
 });
 

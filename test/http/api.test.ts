@@ -782,6 +782,7 @@ describe('OpenAPI', () => {
         '/api/v1/check',
         '/api/v1/endpoints',
         '/api/v1/endpoints/{ref}',
+        '/api/v1/endpoints/{ref}/gaps',
         '/api/v1/endpoints/{ref}/pause',
         '/api/v1/endpoints/{ref}/results',
         '/api/v1/endpoints/{ref}/resume',

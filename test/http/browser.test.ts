@@ -43,7 +43,9 @@ describe('pages in a real browser', () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    t = await buildTestApp();
+    // No view cache: it keeps a view whose build took 100 ms or more for 10 s, so on a loaded
+    // runner the refresh test got the view from before its own write (a wall-clock dependency).
+    t = await buildTestApp({ pageCacheMs: 0 });
     seedEndpoint(t.store, now, {
       slug: 'search',
       definition: { name: 'Search API', tags: ['core'], url: 'https://search.example.com/mcp' },

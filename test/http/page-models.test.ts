@@ -12,12 +12,13 @@ import type { Incident, Rollup, ToolSnapshot, UptimeSummary } from '../../src/st
 import { badgeSvg, escapeXml, shieldsJson, textWidth } from '../../src/http/pages/badge.ts';
 import { dailyBars, latencyChart, latencySeries, niceCeil, sparkline } from '../../src/http/pages/charts.ts';
 import { buildDashboard, certView, dashboardJson, displayUrl, filterQuery, parseDashboardFilter, selectPage } from '../../src/http/pages/dashboard-model.ts';
-import { formatDuration, formatMs, formatPercent, formatRelative, formatUtc } from '../../src/http/pages/format.ts';
+import { formatDuration, formatMs, formatRelative, formatUtc } from '../../src/http/pages/format.ts';
 import { etagFor, ifNoneMatchHits } from '../../src/http/pages/http-cache.ts';
 import type { EndpointFacts } from '../../src/http/pages/load.ts';
 import { liveStatus, overallStatus, publicStatus, type DisplayStatus } from '../../src/http/pages/status-display.ts';
 import { buildStatusIndex, incidentsPerDay, incidentView, parseStatusPage, selectStatusPage, toolChanges } from '../../src/http/pages/status-model.ts';
-import { goodRounds, uptimeLevel, uptimeOf } from '../../src/http/pages/uptime.ts';
+import { uptimeLevel } from '../../src/http/pages/uptime.ts';
+import { uptimeOf } from '../../src/domain/uptime.ts';
 import { createTemplates, loadAssets, webDir } from '../../src/http/pages/web-files.ts';
 import { definition, state } from '../store/helper.ts';
 
@@ -53,16 +54,6 @@ function rollup(start: number, latencies: readonly number[], extra: Partial<Roll
 }
 
 describe('format', () => {
-  test('formatPercent rounds down so a failure never reads 100%', () => {
-    for (const [ratio, text] of [
-      [null, '—'],
-      [1, '100%'],
-      [0.99996, '99.99%'],
-      [0.9995, '99.95%'],
-      [0.75, '75.00%'],
-      [0, '0.00%'],
-    ] as const) assert.equal(formatPercent(ratio), text, String(ratio));
-  });
   test('formatMs, formatDuration, formatRelative, formatUtc', () => {
     assert.deepEqual([null, 0.4, 87.6, 999, 1000, 1234, 12_345].map(formatMs), ['—', '0 ms', '88 ms', '999 ms', '1.00 s', '1.23 s', '12.3 s']);
     assert.deepEqual([0, 59, 60, 3599, 3600, 3660, 86_399, 86_400, 90_000].map(formatDuration), ['0 s', '59 s', '1 min', '59 min', '1 h', '1 h 1 min', '23 h 59 min', '1 d', '1 d 1 h']);
@@ -115,16 +106,12 @@ describe('status-display', () => {
 });
 
 describe('uptime', () => {
-  test('what counts as good follows the health policy', () => {
-    const counts = { up: 90, degraded: 4, authRequired: 3, down: 3 };
-    assert.equal(goodRounds(counts, POLICY), 97);
-    assert.equal(goodRounds(counts, { ...POLICY, degradedIsOutage: true }), 93);
-    assert.equal(goodRounds(counts, { ...POLICY, authRequiredIsOutage: true, degradedIsOutage: true }), 90);
-    assert.equal(uptimeOf(counts, POLICY), 0.97);
-    assert.equal(uptimeOf({ up: 0, degraded: 0, authRequired: 0, down: 0 }, POLICY), null);
-  });
-  test('uptimeLevel bands', () => {
-    assert.deepEqual([null, 1, 0.999, 0.9989, 0.99, 0.95, 0.9499].map(uptimeLevel), ['none', 'ok', 'ok', 'minor', 'minor', 'major', 'bad']);
+  test('uptimeLevel bands, from the shown (floored) figure', () => {
+    const of = (up: number, total: number) => uptimeOf({ up, degraded: 0, authRequired: 0, down: total - up }, POLICY);
+    assert.deepEqual(
+      [of(0, 0), of(1, 1), of(999, 1000), of(9989, 10_000), of(99, 100), of(95, 100), of(9499, 10_000), of(99_899, 100_000)].map(uptimeLevel),
+      ['none', 'ok', 'ok', 'minor', 'minor', 'major', 'bad', 'minor'],
+    );
   });
 });
 
@@ -289,6 +276,7 @@ describe('dashboard model', () => {
     state: state(id, s),
     uptime: { '24h': summary(24), '7d': summary(167, 1), '30d': summary(700, 20), '90d': summary(0) },
     hourly: Array.from({ length: 24 }, (_, i) => ({ start: NOW - (24 - i) * HOUR, p50: i % 5 === 0 ? null : 100 + i, p95: 200 })),
+    gaps: [],
   });
   const all = [
     facts(1, 'up-one', { health: 'up', lastStatus: 'up', lastCheckedAt: new Date(NOW - 42_000).toISOString(), certNotAfter: new Date(NOW + 5 * DAY).toISOString() }, { tags: ['prod'] }),

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { formatPercent } from '../../src/http/pages/format.ts';
+import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
+import { formatUptime, uptimeOf } from '../../src/domain/uptime.ts';
 import { DASHBOARD_PAGE_SIZE } from '../../src/http/pages/dashboard-model.ts';
 import { STATUS_PAGE_SIZE } from '../../src/http/pages/status-model.ts';
 import type { ResultRow } from '../../src/store/store.ts';
@@ -26,6 +27,14 @@ function expectedUptime(rows: readonly ResultRow[], windowMs: number): number {
   const from = Math.floor((NOW - windowMs) / HOUR) * HOUR;
   const inWindow = rows.filter((r) => r.ts >= from && r.ts < NOW);
   return inWindow.filter((r) => r.status !== 'down').length / inWindow.length;
+}
+
+/** The figure pages show for those rows, computed from counts as every surface must. */
+function expectedUptimeText(rows: readonly ResultRow[], windowMs: number): string {
+  const from = Math.floor((NOW - windowMs) / HOUR) * HOUR;
+  const inWindow = rows.filter((r) => r.ts >= from && r.ts < NOW);
+  const down = inWindow.filter((r) => r.status === 'down').length;
+  return formatUptime(uptimeOf({ up: inWindow.length - down, degraded: 0, authRequired: 0, down }, DEFAULT_HEALTH_POLICY));
 }
 
 /**
@@ -165,7 +174,7 @@ describe('pages over seeded data', () => {
     assert.deepEqual(body.counts, { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0, archived: 0 });
     const alpha = body.endpoints.find((e) => e.slug === 'alpha')!;
     assert.deepEqual(Object.keys(alpha).sort(), [
-      'certificate', 'code', 'confirmed', 'detail', 'display', 'lastCheckedAt', 'latency', 'name', 'note', 'protocol', 'public', 'server', 'slug', 'status', 'statusPage', 'tags', 'toolsCount', 'uptime', 'url',
+      'certificate', 'code', 'confirmed', 'detail', 'display', 'lastCheckedAt', 'latency', 'name', 'notMonitored', 'note', 'protocol', 'public', 'server', 'slug', 'status', 'statusPage', 'tags', 'toolsCount', 'uptime', 'url',
     ]);
     assert.equal((alpha.uptime as Record<string, number>)['30d'], expectedUptime(alphaRows, 30 * DAY));
     assert.equal((alpha.latency as { hourlyP50Ms: unknown[] }).hourlyP50Ms.length, 24);
@@ -195,7 +204,7 @@ describe('pages over seeded data', () => {
     assert.equal(res.statusCode, 200);
     const body = res.body;
     assert.equal([...body.matchAll(/<rect class="bar u-/g)].length, 90);
-    for (const window of [DAY, 7 * DAY, 30 * DAY, 90 * DAY]) assert.ok(body.includes(`>${formatPercent(expectedUptime(alphaRows, window))}</dd>`), `uptime for ${window / DAY} d`);
+    for (const window of [DAY, 7 * DAY, 30 * DAY, 90 * DAY]) assert.ok(body.includes(`>${expectedUptimeText(alphaRows, window)}</dd>`), `uptime for ${window / DAY} d`);
     assert.match(body, /<polyline class="line p50" points="[\d.,\s]+">/);
     assert.match(body, /<polyline class="line p95" points="[\d.,\s]+">/);
     assert.match(body, /5 h 29 min/);
@@ -207,7 +216,7 @@ describe('pages over seeded data', () => {
     const bar = new RegExp(`<rect class="bar u-(\\w+)"[^>]*data-date="${date}"><title>([^<]*)</title>`).exec(body);
     assert.ok(bar);
     assert.equal(bar[1], 'bad');
-    assert.equal(bar[2], `${date} · ${formatPercent(18 / 24)} uptime · 1 incident`);
+    assert.equal(bar[2], `${date} · ${formatUptime(uptimeOf({ up: 18, degraded: 0, authRequired: 0, down: 6 }, DEFAULT_HEALTH_POLICY))} uptime · 1 incident`);
     // Days before the first round are grey and say so.
     const week = await t.app.inject({ url: '/status/beta?range=7d' });
     assert.match(week.body, /<rect class="bar u-none"[^>]*><title>\d{4}-\d\d-\d\d · no data<\/title>/);
@@ -312,14 +321,14 @@ describe('pages over seeded data', () => {
 
     const uptime = await t.app.inject({ url: '/badge/alpha.svg?window=30d' });
     assertWellFormedXml(uptime.body);
-    assert.ok(uptime.body.includes(`>${formatPercent(expectedUptime(alphaRows, 30 * DAY))}</text>`));
+    assert.ok(uptime.body.includes(`>${expectedUptimeText(alphaRows, 30 * DAY)}</text>`));
     assert.match(uptime.body, />uptime 30d</);
 
     assert.deepEqual(json(await t.app.inject({ url: '/badge/alpha.json' })), { schemaVersion: 1, label: 'Alpha Search', message: 'up', color: 'brightgreen' });
     assert.deepEqual(json(await t.app.inject({ url: '/badge/alpha.json?window=90d' })), {
       schemaVersion: 1,
       label: 'uptime 90d',
-      message: formatPercent(expectedUptime(alphaRows, 90 * DAY)),
+      message: expectedUptimeText(alphaRows, 90 * DAY),
       color: 'green',
     });
     assert.deepEqual(json(await t.app.inject({ url: '/badge/gamma.json?window=7d' })), { schemaVersion: 1, label: 'uptime 7d', message: 'no data', color: 'grey' });

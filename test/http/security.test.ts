@@ -69,14 +69,69 @@ describe('rate limits', () => {
       const authed = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${token}` } });
       assert.equal(authed.statusCode, 200);
       assert.equal(authed.headers['x-ratelimit-limit'], String(RATE_LIMITS.tokenPerMinute));
-      // Random tokens do not buy fresh buckets: they are refused (401), never keyed by token.
+      // Random tokens do not buy fresh buckets: they are charged to the address, which is spent.
       const guessed = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${generateToken()}` } });
-      assert.equal(guessed.statusCode, 401);
+      assert.equal(guessed.statusCode, 429);
 
       for (const url of ['/healthz', '/readyz', '/metrics']) {
         const res = await t.app.inject({ method: 'GET', url });
         assert.notEqual(res.statusCode, 429, url);
       }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('rate limits on bad credentials (issue 11 item 7)', () => {
+  const guess = (extra: Record<string, unknown> = {}) => ({ method: 'GET' as const, url: '/api/v1/endpoints', headers: { authorization: `Bearer ${generateToken()}` }, ...extra });
+
+  test('guessed tokens are charged to the caller’s address: after its budget, 429 before any token lookup', async () => {
+    const t = await buildTestApp();
+    try {
+      const max = RATE_LIMITS.anonymousPerMinute;
+      const statuses: number[] = [];
+      for (let i = 0; i < 250; i++) statuses.push((await t.app.inject(guess())).statusCode);
+      assert.deepEqual(statuses.slice(0, max), new Array<number>(max).fill(401), 'within the budget a bad token is a 401');
+      assert.deepEqual(statuses.slice(max), new Array<number>(250 - max).fill(429), 'past it, every guess is refused as a brute-force attempt');
+      // The address's anonymous budget is the one spent: a plain anonymous read is refused too.
+      const anonymous = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints' });
+      assert.equal(anonymous.statusCode, 429);
+      // A write with a guessed token is counted and refused the same way (its check runs before the body is read).
+      const write = await t.app.inject({ method: 'POST', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${generateToken()}` }, payload: {} });
+      assert.equal(write.statusCode, 429);
+      // A caller with a valid token keeps its own budget.
+      const token = generateToken();
+      t.store.createToken('ok', hashToken(token), true);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a 401 spends one request of the caller’s budget', async () => {
+    const t = await buildTestApp();
+    try {
+      const bad = await t.app.inject(guess());
+      assert.equal(bad.statusCode, 401);
+      assert.equal(bad.headers['x-ratelimit-remaining'], String(RATE_LIMITS.anonymousPerMinute - 1));
+      const next = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints' });
+      assert.equal(next.headers['x-ratelimit-remaining'], String(RATE_LIMITS.anonymousPerMinute - 2));
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('behind a trusted proxy the guesses are charged to the client the proxy names, not to everyone', async () => {
+    const t = await buildTestApp({ appOptions: { trustProxy: ['127.0.0.1'] } });
+    try {
+      const max = RATE_LIMITS.anonymousPerMinute;
+      const attacker = { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.66', authorization: `Bearer ${generateToken()}` } };
+      let last = 0;
+      for (let i = 0; i <= max; i++) last = (await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', ...attacker })).statusCode;
+      assert.equal(last, 429);
+      const bystander = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.7' } });
+      assert.equal(bystander.statusCode, 200);
     } finally {
       await t.close();
     }

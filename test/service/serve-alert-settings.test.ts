@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startHttpReceiver } from '../alerts/fixtures/receivers.ts';
 import { startV2Server } from '../fixtures/mcp-servers.ts';
-import { servingPort, startServe, until, writeConfig } from '../fixtures/serve-process.ts';
+import { SERVICE_WAIT_MS, servingPort, startServe, until, writeConfig } from '../fixtures/serve-process.ts';
 import { startSwitchablePort } from '../fixtures/switchable-port.ts';
 
 const SECRET = 'api-channel-hmac-0815';
@@ -23,7 +23,7 @@ after(() => {
 /** Asynchronous on purpose: the receiver runs in this process and must keep answering. */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
@@ -51,7 +51,7 @@ endpoints:
 
     const serve = startServe(config);
     children.push(serve.child);
-    const port = await until('the service to listen', () => servingPort(serve), 20_000, serve);
+    const port = await until('the service to listen', () => servingPort(serve), SERVICE_WAIT_MS, serve);
     const api = `http://127.0.0.1:${port}/api/v1`;
 
     const made = await fetch(`${api}/alerts/channels`, {
@@ -71,7 +71,7 @@ endpoints:
     const opened = await until(
       'the incident to reach the API channel',
       () => receiver.accepted.map((r) => JSON.parse(r.body) as { kind: string; endpoint: { slug: string } | null; code: string | null }).find((b) => b.kind === 'incident_opened'),
-      30_000,
+      SERVICE_WAIT_MS,
       serve,
     );
     assert.deepEqual([opened.endpoint?.slug, opened.code], ['flaky', 'TCP_REFUSED']);

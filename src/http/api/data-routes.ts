@@ -1,6 +1,5 @@
 // What the monitor recorded: raw results, uptime summaries, the live state, incidents.
-import { isFailure } from '../../domain/health.ts';
-import { uptimeRatio } from '../../domain/latency.ts';
+import { notMonitoredMs, uptimeOf } from '../../domain/uptime.ts';
 import type { Incident } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { allowRead, authenticate, canSeePrivate } from './auth.ts';
@@ -10,8 +9,11 @@ import {
   DEFAULT_RESULTS_LIMIT,
   EndpointRefParams,
   EndpointState,
+  GapsQuery,
+  GapsResponse,
   IncidentsQuery,
   IncidentsResponse,
+  MAX_GAPS_LIMIT,
   ResultsQuery,
   ResultsResponse,
   UPTIME_WINDOWS,
@@ -81,10 +83,39 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
       const to = deps.clock();
       const from = to - UPTIME_WINDOWS[window];
       const summary = store.uptime(endpoint.id, from, to);
-      const policy = deps.config.health;
-      const failures =
-        (isFailure('degraded', policy) ? summary.degraded : 0) + (isFailure('auth_required', policy) ? summary.authRequired : 0) + (isFailure('down', policy) ? summary.down : 0);
-      return { endpointId: endpoint.id, window, from, to, ...summary, uptime: uptimeRatio(summary.rounds - failures, summary.rounds) };
+      const u = uptimeOf(summary, deps.config.health);
+      const notMonitored = notMonitoredMs(store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT), from, to);
+      return { endpointId: endpoint.id, window, from, to, ...summary, uptime: u.ratio, uptimePercent: u.percent, notMonitoredMs: notMonitored };
+    },
+  );
+
+  app.get(
+    '/endpoints/:ref/gaps',
+    {
+      onRequest: read,
+      schema: {
+        tags: ['results'],
+        summary: 'When mcpwatch did not monitor the endpoint (it was down, restarting or stalled), newest first',
+        security: [{}, ...BEARER],
+        params: EndpointRefParams,
+        querystring: GapsQuery,
+        response: { 200: GapsResponse, ...errorResponses(400, 401, 404, 429) },
+      },
+    },
+    (request) => {
+      const endpoint = visibleEndpoint(store, request.params.ref, authenticate(request, deps));
+      const window: UptimeWindow = request.query.window ?? '90d';
+      const to = deps.clock();
+      const from = to - UPTIME_WINDOWS[window];
+      const gaps = store.gaps(endpoint.id, from, to, request.query.limit ?? 100);
+      return {
+        endpointId: endpoint.id,
+        window,
+        from,
+        to,
+        notMonitoredMs: notMonitoredMs(store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT), from, to),
+        gaps: gaps.map((g) => ({ from: g.fromMs, to: g.toMs, durationMs: g.toMs - g.fromMs })),
+      };
     },
   );
 

@@ -220,8 +220,35 @@ export const UptimeResponse = Type.Object({
   authRequired: Type.Integer(),
   down: Type.Integer(),
   uptime: Nullable(Type.Number({ description: 'Fraction of rounds that were not outages under the health policy; null without rounds' })),
+  uptimePercent: Nullable(Type.Number({ description: 'The figure pages and badges show: uptime in percent, floored to two decimals (README, "Uptime")' })),
+  notMonitoredMs: Type.Integer({ description: 'Time in the window mcpwatch did not observe the endpoint (monitoring gaps); it counts neither up nor down' }),
   p50Ms: Nullable(Type.Number()),
   p95Ms: Nullable(Type.Number()),
+});
+
+export const MAX_GAPS_LIMIT = 500;
+
+export const GapsQuery = Type.Object(
+  {
+    window: Type.Optional(Type.Enum(['24h', '7d', '30d', '90d'])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_GAPS_LIMIT, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GapView = Type.Object({
+  from: Type.Integer({ description: 'Start of the last round before the silence, ms since the epoch' }),
+  to: Type.Integer({ description: 'Start of the first round after it' }),
+  durationMs: Type.Integer(),
+});
+
+export const GapsResponse = Type.Object({
+  endpointId: Type.Integer(),
+  window: Type.String(),
+  from: Type.Integer(),
+  to: Type.Integer(),
+  notMonitoredMs: Type.Integer({ description: 'Time in the window covered by the gaps' }),
+  gaps: Type.Array(GapView, { description: 'Spans in which mcpwatch observed nothing of the endpoint (it was down, restarting or stalled), newest first' }),
 });
 
 export const MAX_INCIDENTS_LIMIT = 500;

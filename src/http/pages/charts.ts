@@ -3,8 +3,9 @@
 import type { HealthPolicy } from '../../domain/health.ts';
 import { quantileFromBuckets } from '../../domain/latency.ts';
 import type { Rollup } from '../../store/store.ts';
-import { formatDay, formatMs, formatPercent, plural } from './format.ts';
-import { DAY_MS, totalRounds, uptimeLevel, uptimeOf, type StatusCounts, type UptimeLevel } from './uptime.ts';
+import { formatUptime, totalRounds, uptimeOf } from '../../domain/uptime.ts';
+import { formatDay, formatMs, plural } from './format.ts';
+import { DAY_MS, uptimeLevel, type StatusCounts, type UptimeLevel } from './uptime.ts';
 
 export interface LatencyPoint {
   /** Slot start, ms since the epoch. */
@@ -200,11 +201,12 @@ const BAR_HEIGHT = 34;
 export function dailyBars(days: readonly DayInput[], policy: HealthPolicy): DayBars {
   const bars = days.map((day, i): DayBar => {
     const rounds = day.counts ? totalRounds(day.counts) : 0;
-    const uptime = day.counts ? uptimeOf(day.counts, policy) : null;
-    let level = uptimeLevel(uptime);
+    const u = day.counts ? uptimeOf(day.counts, policy) : null;
+    const uptime = u?.ratio ?? null;
+    let level: UptimeLevel = u ? uptimeLevel(u) : 'none';
     if (level === 'ok' && day.incidents > 0) level = 'minor';
     const date = formatDay(day.dayStart);
-    const parts = [date, uptime === null ? 'no data' : `${formatPercent(uptime)} uptime`];
+    const parts = [date, u === null || uptime === null ? 'no data' : `${formatUptime(u)} uptime`];
     if (day.incidents > 0 || uptime !== null) parts.push(day.incidents === 0 ? 'no incidents' : plural(day.incidents, 'incident'));
     return { date, x: i * (BAR_WIDTH + BAR_GAP), y: 0, width: BAR_WIDTH, height: BAR_HEIGHT, level, uptime, rounds, incidents: day.incidents, title: parts.join(' · ') };
   });

@@ -5,11 +5,12 @@ import { daysLeft } from '../../domain/certificate.ts';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
 import { sparkline, type Sparkline } from './charts.ts';
-import { DASH, eraLabel, formatMs, formatPercent, formatRelative, formatUtc, plural } from './format.ts';
+import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
+import { DASH, eraLabel, formatDuration, formatMs, formatRelative, formatUtc, plural } from './format.ts';
 import type { EndpointFacts } from './load.ts';
 import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
 import { DISPLAY_STATUSES, STATUS_META, isDisplayStatus, liveStatus, type DisplayStatus } from './status-display.ts';
-import { UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeLevel, type UptimeWindow } from './uptime.ts';
+import { UPTIME_WINDOW_KEYS, uptimeLevel, type UptimeLevel, type UptimeWindow } from './uptime.ts';
 
 export interface DashboardFilter {
   readonly status: DisplayStatus | null;
@@ -86,6 +87,8 @@ export interface DashboardRow {
   readonly code: string | null;
   readonly detail: string | null;
   readonly note: string | null;
+  /** Monitoring gaps in the last 24 h (ms since the epoch), newest first. */
+  readonly gaps: ReadonlyArray<{ readonly from: number; readonly to: number }>;
   readonly uptime: readonly UptimeCell[];
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
@@ -193,6 +196,14 @@ export function displayUrl(url: string): string {
   }
 }
 
+/** "not monitored 10:07–10:13 UTC (6 min)": mcpwatch's own silence, said plainly (the latest one, and how many). */
+function gapNote(gaps: EndpointFacts['gaps']): string {
+  const latest = gaps[0]!;
+  const span = `${formatUtc(latest.fromMs).slice(11, 16)}–${formatUtc(latest.toMs).slice(11)}`;
+  const more = gaps.length > 1 ? `; ${plural(gaps.length, 'gap')} in 24 h` : '';
+  return `not monitored ${span} (${formatDuration((latest.toMs - latest.fromMs) / 1000)})${more}`;
+}
+
 export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy, certWarnDays: number): DashboardRow {
   const { endpoint, state } = facts;
   const live = liveStatus(state, endpoint, policy);
@@ -202,10 +213,11 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
   else if (live.status === 'archived') note = `no longer in the configuration since ${formatUtc(endpoint.archivedAt ?? '')}; history kept (mcpwatch endpoints purge ${endpoint.slug} deletes it)`;
   else if (!live.confirmed) note = `not confirmed yet (${plural(state.consecutiveFailures, 'failed round')} of ${policy.downAfter})`;
   else if (live.status === 'unknown') note = 'waiting for the first check';
+  else if (facts.gaps.length > 0) note = gapNote(facts.gaps);
   const uptime = UPTIME_WINDOW_KEYS.map((window): UptimeCell => {
     const summary = facts.uptime[window];
-    const ratio = uptimeOf(summary, policy);
-    return { window, ratio, text: formatPercent(ratio), level: uptimeLevel(ratio), title: `${window}: ${plural(summary.rounds, 'check')}, ${summary.down} down` };
+    const u = uptimeOf(summary, policy);
+    return { window, ratio: u.ratio, text: formatUptime(u), level: uptimeLevel(u), title: `${window}: ${plural(summary.rounds, 'check')}, ${summary.down} down` };
   });
   const day = facts.uptime['24h'];
   const hourlyP50Ms = facts.hourly.map((p) => (p.p50 === null ? null : Math.round(p.p50)));
@@ -223,6 +235,7 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
     code: failing ? state.lastCode : null,
     detail: failing ? state.lastDetail : null,
     note,
+    gaps: facts.gaps.map((g) => ({ from: g.fromMs, to: g.toMs })),
     uptime,
     p50Ms: day.p50Ms === null ? null : Math.round(day.p50Ms),
     p95Ms: day.p95Ms === null ? null : Math.round(day.p95Ms),
@@ -299,6 +312,7 @@ export function dashboardJson(view: DashboardView): DashboardJson {
       code: r.code,
       detail: r.detail,
       note: r.note,
+      notMonitored: r.gaps,
       uptime: Object.fromEntries(r.uptime.map((u) => [u.window, u.ratio])),
       latency: { p50Ms: r.p50Ms, p95Ms: r.p95Ms, hourlyP50Ms: r.hourlyP50Ms },
       certificate: { notAfter: r.cert.notAfter, daysLeft: r.cert.daysLeft },

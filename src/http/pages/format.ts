@@ -7,17 +7,6 @@ const DAY_S = 86_400;
 
 export const DASH = '—';
 
-/**
- * Uptime as a percentage, rounded down: 99.996% is "99.99%", never "100%" while anything failed.
- * Whole numbers drop the decimals ("100%").
- */
-export function formatPercent(ratio: number | null): string {
-  if (ratio === null || !Number.isFinite(ratio)) return DASH;
-  if (ratio >= 1) return '100%';
-  const floored = Math.floor(ratio * 10_000) / 100;
-  return `${floored.toFixed(2)}%`;
-}
-
 export function formatMs(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return DASH;
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -2,7 +2,7 @@
 // state and rollups only (never raw rows, ARCHITECTURE §5). Everything after this is pure.
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState } from '../../domain/health.ts';
-import { EMPTY_UPTIME, type CertObservation, type Incident, type Rollup, type Store, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
+import { EMPTY_UPTIME, type CertObservation, type GapRow, type Incident, type Rollup, type Store, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { latencySeries, type LatencyPoint } from './charts.ts';
 import { DAY_MS, HOUR_MS, UPTIME_WINDOWS, UPTIME_WINDOW_KEYS, utcDayStart, utcHourStart, type UptimeWindow } from './uptime.ts';
 
@@ -17,7 +17,13 @@ export interface EndpointFacts {
   readonly uptime: Readonly<Record<UptimeWindow, UptimeSummary>>;
   /** p50/p95 per hour over the last 24 h, current hour last. */
   readonly hourly: readonly LatencyPoint[];
+  /** Monitoring gaps overlapping the last 24 h, newest first. */
+  readonly gaps: readonly GapRow[];
 }
+
+/** Gaps older than a day are history for the API, not news for the dashboard. */
+export const RECENT_GAPS_MS = DAY_MS;
+const RECENT_GAPS_LIMIT = 10;
 
 export const LATENCY_RANGES = {
   '24h': { stepMs: HOUR_MS, count: 24 },
@@ -60,6 +66,7 @@ export function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: 
     state: source.state(endpoint.id),
     uptime: loadUptime(source.store, endpoint.id, now),
     hourly: loadLatency(source.store, endpoint.id, now, '24h'),
+    gaps: source.store.gaps(endpoint.id, now - RECENT_GAPS_MS, now, RECENT_GAPS_LIMIT),
   };
 }
 
@@ -72,10 +79,12 @@ export function loadAllEndpointFacts(source: FactsSource, endpoints: readonly En
   const uptimes = UPTIME_WINDOW_KEYS.map((key) => [key, source.store.uptimeAll(now - UPTIME_WINDOWS[key], now)] as const);
   const w = latencyWindow(now, '24h');
   const hourly = source.store.rollupsAll(w.granularity, w.from, w.to);
+  const gaps = source.store.gapsAll(now - RECENT_GAPS_MS, now);
   return endpoints.map((endpoint) => {
     const uptime = {} as Record<UptimeWindow, UptimeSummary>;
     for (const [key, all] of uptimes) uptime[key] = all.get(endpoint.id) ?? EMPTY_UPTIME;
-    return { endpoint, state: source.state(endpoint.id), uptime, hourly: latencySeries(hourly.get(endpoint.id) ?? [], w.from, w.stepMs, w.count) };
+    const recent = (gaps.get(endpoint.id) ?? []).slice(0, RECENT_GAPS_LIMIT);
+    return { endpoint, state: source.state(endpoint.id), uptime, hourly: latencySeries(hourly.get(endpoint.id) ?? [], w.from, w.stepMs, w.count), gaps: recent };
   });
 }
 

@@ -6,13 +6,14 @@ import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
 import { EMPTY_UPTIME, type Incident, type Rollup, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { dailyBars, latencyChart, type DayBars, type DayInput, type LatencyChart, type LatencyPoint } from './charts.ts';
 import { certView, type CertView, type UptimeCell } from './dashboard-model.ts';
-import { eraLabel, formatDuration, formatMs, formatPercent, formatUtc, plural } from './format.ts';
+import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
+import { eraLabel, formatDuration, formatMs, formatUtc, plural } from './format.ts';
 import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type CardFacts, type DailyFacts, type DetailFacts, type LatencyRange } from './load.ts';
 import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplayStatus, type OverallStatus } from './status-display.ts';
 import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
 import type { MaintenanceWindowConfig } from '../../config/schema.ts';
 import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
-import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeOf, type UptimeWindow } from './uptime.ts';
+import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeRatioOf, type UptimeWindow } from './uptime.ts';
 
 export interface StatusContext {
   readonly now: number;
@@ -137,15 +138,15 @@ export function selectStatusPage(endpoints: readonly Endpoint[], page: number, s
 
 function card(facts: CardFacts, ctx: StatusContext): StatusCard {
   const status = publicStatus(facts.state, facts.endpoint, ctx.policy);
-  const ratio = uptimeOf(facts.uptime90d, ctx.policy);
+  const u = uptimeOf(facts.uptime90d, ctx.policy);
   return {
     slug: facts.endpoint.slug,
     name: facts.endpoint.name,
     href: `/status/${encodeURIComponent(facts.endpoint.slug)}`,
     status,
     statusLabel: STATUS_META[status].label,
-    uptime90d: ratio,
-    uptime90dText: formatPercent(ratio),
+    uptime90d: u.ratio,
+    uptime90dText: formatUptime(u),
     bars: dailyBars(dayInputs(facts.daily, ctx.now), ctx.policy),
   };
 }
@@ -202,7 +203,7 @@ export function statusIndexJson(all: readonly PublicEntry[], uptime90d: Readonly
       tags: [...new Set(e.endpoint.tags)].sort((a, b) => a.localeCompare(b)),
       status,
       ok: status === 'up' || status === 'auth_required',
-      uptime90d: uptimeOf(uptime90d.get(e.endpoint.id) ?? EMPTY_UPTIME, ctx.policy),
+      uptime90d: uptimeRatioOf(uptime90d.get(e.endpoint.id) ?? EMPTY_UPTIME, ctx.policy),
       url: `/status/${encodeURIComponent(e.endpoint.slug)}`,
     })),
   };
@@ -310,8 +311,8 @@ export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): Statu
   const slug = encodeURIComponent(endpoint.slug);
   const uptime = UPTIME_WINDOW_KEYS.map((window: UptimeWindow): UptimeCell => {
     const summary = facts.uptime[window];
-    const ratio = uptimeOf(summary, ctx.policy);
-    return { window, ratio, text: formatPercent(ratio), level: uptimeLevel(ratio), title: `${window}: ${plural(summary.rounds, 'check')}` };
+    const u = uptimeOf(summary, ctx.policy);
+    return { window, ratio: u.ratio, text: formatUptime(u), level: uptimeLevel(u), title: `${window}: ${plural(summary.rounds, 'check')}` };
   });
   const incidents = facts.daily.incidents.map((i) => incidentView(i, ctx.now));
   const cert = certView(facts.certificate?.notAfter ?? state.certNotAfter, ctx.now, ctx.certWarnDays);

@@ -1,7 +1,7 @@
-// Uptime windows and what counts as "good", per the health policy (degraded and auth_required are
-// good unless the operator made them outages).
+// Uptime windows and colour bands for the pages; what uptime is and how it is rounded is defined
+// once, in domain/uptime.ts.
 import type { HealthPolicy } from '../../domain/health.ts';
-import { uptimeRatio } from '../../domain/latency.ts';
+import { uptimeOf, type RoundCounts, type Uptime } from '../../domain/uptime.ts';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -14,34 +14,22 @@ export function isUptimeWindow(value: unknown): value is UptimeWindow {
   return typeof value === 'string' && Object.hasOwn(UPTIME_WINDOWS, value);
 }
 
-export interface StatusCounts {
-  readonly up: number;
-  readonly degraded: number;
-  readonly authRequired: number;
-  readonly down: number;
-}
+/** Per-status round counts: the domain's RoundCounts under the name the pages use. */
+export type StatusCounts = RoundCounts;
 
-export function totalRounds(c: StatusCounts): number {
-  return c.up + c.degraded + c.authRequired + c.down;
-}
-
-export function goodRounds(c: StatusCounts, policy: HealthPolicy): number {
-  return c.up + (policy.degradedIsOutage ? 0 : c.degraded) + (policy.authRequiredIsOutage ? 0 : c.authRequired);
-}
-
-/** Fraction of good rounds, null when nothing was measured. */
-export function uptimeOf(c: StatusCounts, policy: HealthPolicy): number | null {
-  return uptimeRatio(goodRounds(c, policy), totalRounds(c));
+/** Fraction of good rounds (unrounded), null when nothing was measured: for the JSON twins. */
+export function uptimeRatioOf(c: StatusCounts, policy: HealthPolicy): number | null {
+  return uptimeOf(c, policy).ratio;
 }
 
 export type UptimeLevel = 'none' | 'ok' | 'minor' | 'major' | 'bad';
 
-/** Colour band for an uptime figure (bars, badges, table cells). */
-export function uptimeLevel(ratio: number | null): UptimeLevel {
-  if (ratio === null) return 'none';
-  if (ratio >= 0.999) return 'ok';
-  if (ratio >= 0.99) return 'minor';
-  if (ratio >= 0.95) return 'major';
+/** Colour band for an uptime figure (bars, badges, table cells), from the shown (floored) figure so colour and text agree. */
+export function uptimeLevel(u: Uptime): UptimeLevel {
+  if (u.basisPoints === null) return 'none';
+  if (u.basisPoints >= 9990) return 'ok';
+  if (u.basisPoints >= 9900) return 'minor';
+  if (u.basisPoints >= 9500) return 'major';
   return 'bad';
 }
 

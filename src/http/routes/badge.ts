@@ -1,12 +1,12 @@
 // Badges for READMEs: GET /badge/:slug.svg (status, or uptime with ?window=24h|7d|30d|90d) and
 // GET /badge/:slug.json, a shields.io endpoint badge. Public endpoints only, same 404 otherwise.
 import type { FastifyInstance } from 'fastify';
+import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
 import type { AppDeps } from '../deps.ts';
 import { STATUS_BADGE, UPTIME_BADGE_COLOR, badgeSvg, shieldsJson, type BadgeSpec } from '../pages/badge.ts';
-import { formatPercent } from '../pages/format.ts';
 import { sendCached } from '../pages/http-cache.ts';
 import { publicStatus } from '../pages/status-display.ts';
-import { UPTIME_WINDOWS, isUptimeWindow, uptimeLevel, uptimeOf } from '../pages/uptime.ts';
+import { UPTIME_WINDOWS, isUptimeWindow, uptimeLevel } from '../pages/uptime.ts';
 import { findPublic } from './status.ts';
 
 export const BADGE_CACHE_CONTROL = 'public, max-age=60';
@@ -28,8 +28,8 @@ export function badgeRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Prom
     let spec: BadgeSpec;
     if (isUptimeWindow(query.window)) {
       const now = deps.clock();
-      const ratio = uptimeOf(deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
-      spec = { label: customLabel ?? `uptime ${query.window}`, message: ratio === null ? 'no data' : formatPercent(ratio), color: UPTIME_BADGE_COLOR[uptimeLevel(ratio)] };
+      const u = uptimeOf(deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
+      spec = { label: customLabel ?? `uptime ${query.window}`, message: u.ratio === null ? 'no data' : formatUptime(u), color: UPTIME_BADGE_COLOR[uptimeLevel(u)] };
     } else {
       const status = publicStatus(deps.state(endpoint.id), endpoint, deps.config.health);
       spec = { label: customLabel ?? endpoint.name, ...STATUS_BADGE[status] };

@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { authenticate } from '../api/auth.ts';
 import { ApiError, fieldErrorsFromSchema, type ErrorBody } from '../api/errors.ts';
@@ -45,11 +45,22 @@ async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<
     referrerPolicy: { policy: 'no-referrer' },
   });
 
+  // The limiter must count a request before anything can refuse it. @fastify/rate-limit appends
+  // its hook after the route's own onRequest hooks, so a 401 for a bad token ended the request
+  // before it was counted: 250 guessed tokens from one address got 250 × 401 and no 429, and the
+  // address's budget stayed untouched. Remember each route's own hooks, let the limiter add its
+  // hook, then put the limiter's hook first.
+  const ownHookCount = new WeakMap<RouteOptions, number>();
+  app.addHook('onRoute', (route) => {
+    ownHookCount.set(route, hookList(route.onRequest).length);
+  });
+
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
     // Keyed by token only once the token is verified: an unverified header would let anyone mint
-    // fresh buckets by sending random tokens.
+    // fresh buckets by sending random tokens. A bad token is charged to the caller's address (the
+    // client trustProxy names), so guessing tokens spends the anonymous budget and ends in 429.
     keyGenerator: (request) => {
       const access = authenticate(request, deps);
       return access.kind === 'token' ? `token:${access.tokenId}` : `ip:${request.ip}`;
@@ -60,6 +71,12 @@ async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<
       new ApiError(context.statusCode, 'RATE_LIMITED', `rate limit exceeded: at most ${context.max} requests a minute; retry in ${context.after}`),
   });
 
+  app.addHook('onRoute', (route) => {
+    const hooks = hookList(route.onRequest);
+    const own = ownHookCount.get(route) ?? hooks.length;
+    if (hooks.length > own) route.onRequest = [...hooks.slice(own), ...hooks.slice(0, own)];
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     // The id an operator can find in the logs; error bodies carry it too.
     void reply.header('x-request-id', request.id);
@@ -67,6 +84,11 @@ async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<
   });
 
   app.setErrorHandler(errorHandler);
+}
+
+function hookList<T>(hooks: T | readonly T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? [...(hooks as readonly T[])] : [hooks as T];
 }
 
 export const securityPlugin = fp(security, { name: 'mcpwatch-security', fastify: '5.x' });
