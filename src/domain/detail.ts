@@ -11,7 +11,9 @@ const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}]+/gu;
 
 /** One printable, well-formed line of at most `max` characters (an ellipsis marks a cut). */
 export function sanitizeText(text: string, max: number): string {
-  const flat = text.replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').replace(/\uFFFD{2,}/g, '\uFFFD').trim();
+  // Only the start can survive the cut: a detail joined from a server's 100,000-entry list is not
+  // scanned whole. (A pair split here becomes a lone surrogate, which the next line removes.)
+  const flat = text.slice(0, max * 4).replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').replace(/\uFFFD{2,}/g, '\uFFFD').trim();
   if (flat.length <= max) return flat;
   // Cut on a code point boundary: half a surrogate pair is not valid UTF-8.
   let cut = max - 1;
