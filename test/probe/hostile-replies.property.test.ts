@@ -1,8 +1,9 @@
 // Property: whatever a server answers, the real probe returns a ProbeResult, within its deadline,
 // with a printable detail, and memory stays bounded. Thousands of generated hostile replies
 // (deep nesting, huge arrays, __proto__ keys, invalid UTF-8, binary, gzip, wrong types at every
-// field, SSE framing) go through runProbe against one loopback server whose reply is switched per
-// case. The number of probes is HOSTILE_RUNS (default 2,000; CI keeps the default).
+// field, SSE framing; over Streamable HTTP and HTTP+SSE) go through runProbe against one loopback
+// server whose reply is switched per case. The number of probes is HOSTILE_RUNS (default 2,000;
+// CI keeps the default).
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -72,12 +73,14 @@ const deep = fc.record({ depth: fc.integer({ min: MAX_JSON_DEPTH - 10, max: 20_0
   return `{"jsonrpc":"2.0","id":ID,"result":${nest}}`;
 });
 
-/** Wide rather than deep: mostly thousands of values, now and then 300,000 (past the 8 MiB list cap when named). */
-const hugeCount = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1_000, max: 20_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 300_000 }) });
-const huge = fc.record({ count: hugeCount, named: fc.boolean() }).map(({ count, named }) => {
-  const item = named ? '{"name":"t","inputSchema":{}}' : '0';
-  return `{"jsonrpc":"2.0","id":ID,"result":{"protocolVersion":"2025-06-18","capabilities":{},"tools":[${new Array<string>(count).fill(item).join(',')}]}}`;
-});
+/**
+ * Wide rather than deep: thousands of tools, or now and then a bare array of up to 1.2 million
+ * values (2.4 MB, inside the 8 MiB list cap but past the 1,000,000-value bound).
+ */
+const huge = fc.oneof(
+  { weight: 9, arbitrary: fc.integer({ min: 1_000, max: 20_000 }).map((n) => new Array<string>(n).fill('{"name":"t","inputSchema":{}}').join(',')) },
+  { weight: 1, arbitrary: fc.integer({ min: 900_000, max: 1_200_000 }).map((n) => '0,'.repeat(n - 1) + '0') },
+).map((items) => `{"jsonrpc":"2.0","id":ID,"result":{"protocolVersion":"2025-06-18","capabilities":{},"tools":[${items}]}}`);
 
 /** `__proto__` as an own key at every level a reader looks at. */
 const proto = fc.constantFrom(
@@ -122,7 +125,7 @@ const printableAscii = fc.string({ unit: 'grapheme-ascii', maxLength: 200 });
 
 const reply: fc.Arbitrary<HostileReply> = fc
   .record({
-    method: fc.constantFrom<HostileMethod>('server/discover', 'initialize', 'ping', 'tools/list', 'tools/list'),
+    method: fc.constantFrom<HostileMethod>('server/discover', 'initialize', 'ping', 'tools/list', 'tools/list', 'endpoint'),
     status: fc.constantFrom(200, 200, 200, 200, 202, 204, 400, 401, 404, 405, 429, 500, 503),
     contentType: fc.constantFrom('application/json', 'application/json', 'text/event-stream', 'text/event-stream', 'text/html', 'application/json; charset=iso-8859-1', ''),
     gzip: fc.constantFrom('none', 'none', 'none', 'header-only', 'compressed'),
@@ -141,7 +144,8 @@ const reply: fc.Arbitrary<HostileReply> = fc
     return { method, status, headers, body: bytes, [fc.toStringMethod]: () => described };
   });
 
-const era = fc.constantFrom<'auto' | 'streamable'>('auto', 'streamable');
+/** Which transport serves the case: Streamable HTTP (with or without detection) or HTTP+SSE. */
+const transport = fc.constantFrom('auto', 'streamable', 'auto', 'streamable', 'sse', 'sse-detected');
 
 // ---------------------------------------------------------------------------------------------
 
@@ -177,10 +181,12 @@ describe('the probe against hostile replies (property)', () => {
     const codes = new Map<string, number>();
     const started = performance.now();
     await fc.assert(
-      fc.asyncProperty(reply, era, fc.boolean(), async (hostile, eraChoice, listTools) => {
+      fc.asyncProperty(reply, transport, fc.boolean(), async (hostile, via, listTools) => {
         server.set(hostile);
+        const sse = via === 'sse' || via === 'sse-detected';
+        const request = { url: sse ? server.sseUrl : server.url, era: via === 'sse' ? 'sse' : via === 'streamable' ? 'streamable' : 'auto', listTools: listTools || hostile.method === 'tools/list' } as const;
         const t0 = performance.now();
-        const result = await runProbe({ url: server.url, era: eraChoice, listTools: listTools || hostile.method === 'tools/list' }, SETTINGS);
+        const result = await runProbe(request, SETTINGS);
         const wallMs = performance.now() - t0;
         probes += 1;
         slowest = Math.max(slowest, wallMs);
