@@ -3,10 +3,9 @@
 // recorded nothing and an endpoint kept showing `up` while its checks went stale). The code is
 // the one the running step would have reported had it failed in an expected way; the detail says
 // plainly that mcpwatch itself broke, so nobody mistakes it for the server's words.
-import { sanitizeDetail } from './detail.ts';
 import type { Failure, FailureCode } from './failure-codes.ts';
+import { failureResult } from './failure-result.ts';
 import type { PhaseName, ProbeResult } from './probe-result.ts';
-import { statusForFailure } from './status.ts';
 
 /**
  * MCP steps map to INVALID_JSONRPC: by the time an HTTP exchange is under way, the probe's
@@ -43,27 +42,5 @@ export function unexpectedFailure(err: unknown, phase: PhaseName | null): Failur
 
 /** A whole result for a probe that threw before it could build its own (the round's last guard). */
 export function unexpectedResult(url: string, startedAt: Date, err: unknown): ProbeResult {
-  const failure = unexpectedFailure(err, null);
-  return {
-    url,
-    startedAt: startedAt.toISOString(),
-    status: statusForFailure(failure.code),
-    code: failure.code,
-    detail: sanitizeDetail(failure.detail),
-    warnings: [],
-    durationMs: 0,
-    phases: [],
-    era: null,
-    protocolVersion: null,
-    supportedVersions: [],
-    transport: null,
-    server: null,
-    capabilities: null,
-    tools: null,
-    addresses: [],
-    connectedAddress: null,
-    certificate: null,
-    auth: null,
-    eraSource: null,
-  };
+  return failureResult({ url, startedAt: startedAt.toISOString(), phases: [], durationMs: 0 }, unexpectedFailure(err, null));
 }

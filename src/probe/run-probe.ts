@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Failure, FailureCode } from '../domain/failure-codes.ts';
-import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
 import { sanitizeDetail, sanitizeText } from '../domain/detail.ts';
+import type { Failure } from '../domain/failure-codes.ts';
+import { failureResult } from '../domain/failure-result.ts';
+import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
+import { certificateWarning, slowWarning } from '../domain/status.ts';
 import { unexpectedFailure } from '../domain/unexpected.ts';
-import { certificateWarning, slowWarning, statusForFailure } from '../domain/status.ts';
 import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
 import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
 import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
@@ -286,31 +287,15 @@ function buildFailure(
   settings: ProbeSettings,
   extra: { auth?: AuthFacts | null; era?: Era | null },
 ): ProbeResult {
-  const durationMs = phases.elapsed();
-  const code: FailureCode = failure.code;
   const warnings: Warning[] = [];
   if (facts.certificate) {
     const cert = certificateWarning(facts.certificate.daysLeft, settings.certExpiringDays);
     if (cert) warnings.push(cert);
   }
-  return {
-    ...base,
-    status: statusForFailure(code),
-    code,
-    detail: sanitizeDetail(failure.detail),
+  return failureResult({ ...base, durationMs: round(phases.elapsed()) }, failure, {
+    ...facts,
     warnings,
-    durationMs: round(durationMs),
     era: extra.era ?? null,
-    protocolVersion: null,
-    supportedVersions: [],
-    transport: null,
-    server: null,
-    capabilities: null,
-    tools: null,
-    addresses: facts.addresses,
-    connectedAddress: facts.connectedAddress,
-    certificate: facts.certificate,
     auth: extra.auth ? boundAuth(extra.auth) : null,
-    eraSource: null,
-  };
+  });
 }
