@@ -14,6 +14,7 @@ import { MAX_JSON_DEPTH } from '../../src/domain/bounded-json.ts';
 import { MAX_DETAIL_CHARS } from '../../src/domain/detail.ts';
 import { FAILURE_CODES, STATUSES } from '../../src/domain/failure-codes.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
+import { MAX_RESPONSE_HEAD_BYTES } from '../../src/probe/connection.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { startHostileServer, type HostileMethod, type HostileReply, type HostileServer } from '../fixtures/hostile-server.ts';
 
@@ -206,6 +207,15 @@ describe('the probe against hostile replies (property)', () => {
     assert.ok(growth < HEAP_GROWTH_LIMIT, `heap grew ${growth} bytes`);
     // The generators reach far: failures of many kinds, and healthy rounds too.
     if (RUNS >= 500) assert.ok(codes.size >= 8, `only ${codes.size} outcomes: ${[...codes.keys()].join(', ')}`);
+  });
+
+  test('a response head past the cap is BODY_TOO_LARGE, however it is made up', async () => {
+    for (const headers of [{ 'x-padding': 'a'.repeat(MAX_RESPONSE_HEAD_BYTES + 1000) }, Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`x-h${i}`, 'v']))]) {
+      server.set({ method: 'initialize', status: 200, headers: { 'content-type': 'application/json', ...headers }, body: text('{"jsonrpc":"2.0","id":ID,"result":{}}') });
+      const result = await runProbe({ url: server.url, era: 'streamable' }, SETTINGS);
+      assert.deepEqual([result.status, result.code], ['down', 'BODY_TOO_LARGE'], result.detail);
+    }
+    server.set(null);
   });
 
   test('past the depth bound, a tools/list reply is INVALID_JSON and the round degraded, at any depth', async () => {
