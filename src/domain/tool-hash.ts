@@ -1,14 +1,47 @@
 import { createHash } from 'node:crypto';
 import { isRecord } from './jsonrpc.ts';
 
-/** JSON with object keys sorted at every depth, so equal values always give equal text. */
+/** Literal text queued between values, told apart from server data (which is never an instance). */
+class Text {
+  constructor(readonly text: string) {}
+}
+const CLOSE_ARRAY = new Text(']');
+const CLOSE_OBJECT = new Text('}');
+const COMMA = new Text(',');
+
+/**
+ * JSON with object keys sorted at every depth, so equal values always give equal text. Written
+ * with an explicit stack rather than recursion: the recursive version overflowed at ~3,000 levels
+ * and a 5,000-level schema from a server crashed the probe (issue 10). Its output is byte for byte
+ * the recursive one's, so stored tool hashes stay valid.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  const out: string[] = [];
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const item = todo.pop();
+    if (item instanceof Text) {
+      out.push(item.text);
+    } else if (Array.isArray(item)) {
+      out.push('[');
+      todo.push(CLOSE_ARRAY);
+      for (let i = item.length - 1; i >= 0; i--) {
+        todo.push(item[i]);
+        if (i > 0) todo.push(COMMA);
+      }
+    } else if (isRecord(item)) {
+      out.push('{');
+      todo.push(CLOSE_OBJECT);
+      const keys = Object.keys(item).filter((k) => item[k] !== undefined).sort();
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push(item[keys[i]!]);
+        todo.push(new Text(`${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`));
+      }
+    } else {
+      out.push(JSON.stringify(item ?? null));
+    }
   }
-  return JSON.stringify(value ?? null);
+  return out.join('');
 }
 
 export interface ToolSignature {

@@ -72,7 +72,7 @@ export function classifyError(err: unknown, stage: Stage): Failure {
     return { code: 'TLS_HANDSHAKE_FAILED', detail: `TLS handshake failed: ${message}` };
   }
   if (code && SOCKET_CODES[code]) {
-    return { code: SOCKET_CODES[code], detail: `${stageLabel(stage)}: ${message}` };
+    return { code: SOCKET_CODES[code], detail: `${stageLabel(stage)}: ${socketMessage(message, code)}` };
   }
   if (stage === 'tls' || (code !== undefined && (code.startsWith('ERR_SSL') || code === 'EPROTO' || code.startsWith('ERR_TLS')))) {
     return { code: 'TLS_HANDSHAKE_FAILED', detail: `TLS handshake failed: ${message}` };
@@ -80,8 +80,34 @@ export function classifyError(err: unknown, stage: Stage): Failure {
   if (code === 'HPE_INVALID_CONSTANT' || code?.startsWith('HPE_')) {
     return { code: 'NOT_MCP', detail: `${stageLabel(stage)}: the reply is not valid HTTP (${message})` };
   }
-  if (stage === 'connect') return { code: 'TCP_UNREACHABLE', detail: `connect: ${message}` };
+  if (stage === 'connect') return { code: 'TCP_UNREACHABLE', detail: `connect: ${code !== undefined ? socketMessage(message, code) : message}` };
   return { code: 'CONN_RESET', detail: `${stageLabel(stage)}: ${message}` };
+}
+
+const SOCKET_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host is down',
+  ENETDOWN: 'network is down',
+  EADDRNOTAVAIL: 'address not available',
+  EACCES: 'not permitted',
+  EPERM: 'not permitted',
+  ECONNRESET: 'connection reset by the peer',
+  EPIPE: 'connection closed by the peer',
+  ECONNABORTED: 'connection aborted',
+};
+
+/**
+ * Node words socket errors as "<syscall> <CODE> <address>" ("connect ECONNREFUSED 127.0.0.1:443"):
+ * behind our own stage label that read "connect: connect ECONNREFUSED …". Say it once, in words.
+ */
+function socketMessage(message: string, code: string): string {
+  const match = /^(?:connect|read|write)\s+([A-Z_]+)(?:\s+(.+))?$/.exec(message);
+  if (!match || match[1] !== code) return message;
+  const words = SOCKET_WORDS[code] ?? code;
+  return match[2] ? `${words} (${match[2]})` : words;
 }
 
 function stageLabel(stage: Stage): string {

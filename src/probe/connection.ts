@@ -15,6 +15,9 @@ export interface CheckedTarget {
   readonly tls: (Omit<TlsOptions, 'timeoutMs'> & { timeoutMs: number; fingerprint256: string }) | null;
 }
 
+/** Status line and headers of one response; Node's own default, which real MCP servers stay far below. */
+export const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
+
 class PinnedCertificateError extends Error {
   readonly code = 'ERR_TLS_CERT_CHANGED';
 }
@@ -51,7 +54,9 @@ export function checkedDispatchers(target: CheckedTarget, first: Socket, deadlin
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
     );
   };
-  const options = { connect: connector, pipelining: 1, keepAliveTimeout: 10_000 };
+  // The response head is server data too: capped here rather than by undici's default (which
+  // follows --max-http-header-size), so a flag cannot lift it. Past it: BODY_TOO_LARGE.
+  const options = { connect: connector, pipelining: 1, keepAliveTimeout: 10_000, maxHeaderSize: MAX_RESPONSE_HEAD_BYTES };
   const clients: Client[] = [new Client(target.origin, options)];
   return {
     main: clients[0]!,

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Failure, FailureCode } from '../domain/failure-codes.ts';
+import { sanitizeDetail, sanitizeText } from '../domain/detail.ts';
+import type { Failure } from '../domain/failure-codes.ts';
+import { failureResult } from '../domain/failure-result.ts';
 import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
-import { certificateWarning, slowWarning, statusForFailure } from '../domain/status.ts';
+import { certificateWarning, slowWarning } from '../domain/status.ts';
+import { unexpectedFailure } from '../domain/unexpected.ts';
 import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
 import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
 import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
@@ -89,7 +92,11 @@ interface Facts {
   readonly responses: ResponseLog;
 }
 
-/** Runs one probe to completion. Never throws for anything the remote side does. */
+/**
+ * Runs one probe to completion. Never throws: what the remote side does is a result, and so is an
+ * exception nobody expected (recorded with a code, see domain/unexpected.ts), because a probe that
+ * throws records nothing and leaves the endpoint's last status standing.
+ */
 export async function runProbe(request: ProbeRequest, settings: ProbeSettings, deps: ProbeDeps = {}): Promise<ProbeResult> {
   const clock = deps.clock ?? (() => performance.now());
   const startedAt = (deps.wallClock ?? (() => new Date()))();
@@ -190,16 +197,16 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       ...base,
       status: degraded ? 'degraded' : 'up',
       code: degraded ? degraded.code : null,
-      detail: degraded ? degraded.detail : upDetail(hs.era, hs.protocolVersion, hs.tools?.count),
+      detail: sanitizeDetail(degraded ? degraded.detail : upDetail(hs.era, hs.protocolVersion, hs.tools?.count)),
       warnings,
       durationMs: round(durationMs),
       era: hs.era,
-      protocolVersion: hs.protocolVersion,
-      supportedVersions: hs.supportedVersions,
+      protocolVersion: serverText(hs.protocolVersion),
+      supportedVersions: serverTexts(hs.supportedVersions),
       transport: hs.transport,
-      server: hs.server,
+      server: hs.server && { name: optionalText(hs.server.name), version: optionalText(hs.server.version), title: optionalText(hs.server.title) },
       capabilities: hs.capabilities,
-      tools: hs.tools,
+      tools: hs.tools && { ...hs.tools, names: hs.tools.names.map(serverText) },
       addresses: facts.addresses,
       connectedAddress: facts.connectedAddress,
       certificate: facts.certificate,
@@ -207,6 +214,8 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       auth: null,
       eraSource: outcome.eraSource,
     };
+  } catch (err) {
+    return failed(unexpectedFailure(err, phases.interrupted));
   } finally {
     deadline.dispose();
     if (clients) await clients.destroy();
@@ -254,8 +263,34 @@ function upDetail(era: Era, version: string, tools: number | undefined): string 
   return `MCP ${version} over ${eraLabel}${tools !== undefined ? `, ${tools} tool${tools === 1 ? '' : 's'}` : ''}`;
 }
 
+// Server-supplied strings that are stored and shown (names, versions, tool names): one printable
+// line each, and a bounded number of them, whatever the server sent.
+const MAX_SERVER_TEXT = 200;
+const MAX_SERVER_LIST = 50;
+
+function serverText(text: string): string {
+  return sanitizeText(text, MAX_SERVER_TEXT);
+}
+
+function optionalText(text: string | null): string | null {
+  return text === null ? null : serverText(text);
+}
+
+function serverTexts(list: readonly string[]): string[] {
+  return list.slice(0, MAX_SERVER_LIST).map(serverText);
+}
+
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+function boundAuth(auth: AuthFacts): AuthFacts {
+  return {
+    ...auth,
+    authorizationServers: auth.authorizationServers.slice(0, MAX_SERVER_LIST).map((s) => sanitizeText(s, 2048)),
+    scopes: serverTexts(auth.scopes),
+    metadataError: auth.metadataError === null ? null : sanitizeDetail(auth.metadataError),
+  };
 }
 
 function buildFailure(
@@ -266,32 +301,16 @@ function buildFailure(
   settings: ProbeSettings,
   extra: { auth?: AuthFacts | null; era?: Era | null },
 ): ProbeResult {
-  const durationMs = phases.elapsed();
-  const code: FailureCode = failure.code;
   const warnings: Warning[] = [];
   if (facts.certificate) {
     const cert = certificateWarning(facts.certificate.daysLeft, settings.certExpiringDays);
     if (cert) warnings.push(cert);
   }
-  return {
-    ...base,
-    status: statusForFailure(code),
-    code,
-    detail: failure.detail,
+  return failureResult({ ...base, durationMs: round(phases.elapsed()) }, failure, {
+    ...facts,
     warnings,
-    durationMs: round(durationMs),
     era: extra.era ?? null,
-    protocolVersion: null,
-    supportedVersions: [],
-    transport: null,
-    server: null,
-    capabilities: null,
-    tools: null,
-    addresses: facts.addresses,
-    connectedAddress: facts.connectedAddress,
-    certificate: facts.certificate,
     http: facts.responses.facts,
-    auth: extra.auth ?? null,
-    eraSource: null,
-  };
+    auth: extra.auth ? boundAuth(extra.auth) : null,
+  });
 }

@@ -217,8 +217,13 @@ export class Monitor {
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
     const stalled = this.#loop?.stalledBetween(startedAt, this.#clock()) ?? false;
-    this.recorder.record(endpoint, round, { plannedAt: job.plannedAt, startedAt, stalled });
+    // /metrics first: a listener that throws inside record() must not leave probe_success stale.
     this.#latest.set(endpoint.id, round.result);
+    try {
+      this.recorder.record(endpoint, round, { plannedAt: job.plannedAt, startedAt, stalled });
+    } catch (err) {
+      this.#log.error({ err, endpoint: endpoint.slug }, 'recording a round failed');
+    }
   }
 
   /**

@@ -52,10 +52,7 @@ export class Recorder {
     this.#states.set(endpoint.id, state);
     this.#dirty.add(endpoint.id);
     this.#results.push(toRow(endpoint.id, round, meta));
-    for (const event of events) {
-      this.#events.push({ endpointId: endpoint.id, event });
-      for (const listener of this.#listeners) listener(endpoint, event, state);
-    }
+    for (const event of events) this.#events.push({ endpointId: endpoint.id, event });
     const cert = round.result.certificate;
     if (cert && cert.fingerprint256 !== before.certFingerprint) {
       this.#certs.push({
@@ -73,6 +70,8 @@ export class Recorder {
     if (tools && tools.hash !== before.toolsHash) {
       this.#tools.push({ endpointId: endpoint.id, ts: meta.startedAt, hash: tools.hash, count: tools.count, names: tools.names });
     }
+    // Listeners last: one that throws must not cost the round its certificate or tool snapshot.
+    for (const event of events) for (const listener of this.#listeners) listener(endpoint, event, state);
     return state;
   }
 

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { Era, ProbeResult } from '../domain/probe-result.ts';
+import { unexpectedResult } from '../domain/unexpected.ts';
 import type { ProbeDeps, ProbeRequest, ProbeSettings } from '../probe/run-probe.ts';
 
 export type ProbeFn = (request: ProbeRequest, settings: ProbeSettings, deps: ProbeDeps) => Promise<ProbeResult>;
@@ -36,10 +37,23 @@ export async function runRound(
   retry: boolean,
 ): Promise<RoundResult> {
   const endpointSettings: ProbeSettings = { ...settings, timeoutMs: endpoint.timeoutMs, allowPrivate: settings.allowPrivate || endpoint.allowPrivate };
-  const first = await probe(probeRequestFor(endpoint, hint), endpointSettings, deps);
+  const first = await guarded(probe, probeRequestFor(endpoint, hint), endpointSettings, deps);
   const retryable = first.status === 'down' && !['URL_INVALID', 'ADDRESS_BLOCKED', 'AUTH_FAILED', 'AUTH_FORBIDDEN'].includes(first.code ?? '');
   if (!retry || !retryable || deps.signal?.aborted) return { result: first, retried: false, firstAttempt: null };
   // The retry re-detects the era when the hinted one failed: `first.era` is what answered, if anything.
-  const second = await probe(probeRequestFor(endpoint, first.era ?? hint), endpointSettings, deps);
+  const second = await guarded(probe, probeRequestFor(endpoint, first.era ?? hint), endpointSettings, deps);
   return { result: second, retried: true, firstAttempt: first };
+}
+
+/**
+ * runProbe never throws, but the round is where a result must exist whatever probe it was given:
+ * a throw here would record nothing and leave the endpoint's last status standing.
+ */
+async function guarded(probe: ProbeFn, request: ProbeRequest, settings: ProbeSettings, deps: ProbeDeps): Promise<ProbeResult> {
+  const startedAt = (deps.wallClock ?? (() => new Date()))();
+  try {
+    return await probe(request, settings, deps);
+  } catch (err) {
+    return unexpectedResult(request.url, startedAt, err);
+  }
 }

@@ -59,7 +59,7 @@ const DOWN: ProbeResult = {
   ...UP,
   status: 'down',
   code: 'TCP_REFUSED',
-  detail: 'connect: connect ECONNREFUSED 127.0.0.1:9',
+  detail: 'connect: connection refused (127.0.0.1:9)',
   durationMs: 12.34,
   phases: [
     { phase: 'dns', startMs: 0, ms: 2, ok: true },
@@ -147,7 +147,7 @@ describe('formatCheck', () => {
         '  total            12.3 ms',
         '',
         '',
-        '  DOWN TCP_REFUSED — connect: connect ECONNREFUSED 127.0.0.1:9',
+        '  DOWN TCP_REFUSED — connect: connection refused (127.0.0.1:9)',
       ],
     },
   ];
@@ -201,7 +201,7 @@ describe('formatCheck', () => {
 
   test('the status line is the last line', () => {
     const lines = formatCheck(DOWN).split('\n');
-    assert.equal(lines.at(-1), '  DOWN TCP_REFUSED — connect: connect ECONNREFUSED 127.0.0.1:9');
+    assert.equal(lines.at(-1), '  DOWN TCP_REFUSED — connect: connection refused (127.0.0.1:9)');
   });
 
   test('an unnamed server and a metadata error', () => {

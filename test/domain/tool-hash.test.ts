@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { isRecord } from '../../src/domain/jsonrpc.ts';
 import { canonicalJson, hashToolList, toolSignature, type ToolSignature } from '../../src/domain/tool-hash.ts';
 
 describe('canonicalJson', () => {
@@ -25,6 +27,32 @@ describe('canonicalJson', () => {
     const one = { type: 'object', properties: { message: { type: 'string', description: 'm' }, count: { type: 'number' } }, required: ['message'] };
     const two = { required: ['message'], properties: { count: { type: 'number' }, message: { description: 'm', type: 'string' } }, type: 'object' };
     assert.equal(canonicalJson(one), canonicalJson(two));
+  });
+});
+
+/** The recursive implementation the hashes were first stored with: the new one must match it byte for byte. */
+function recursiveCanonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(recursiveCanonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${recursiveCanonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+describe('canonicalJson without recursion', () => {
+  test('gives the recursive version\'s text for any JSON value (stored hashes stay valid)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => canonicalJson(value) === recursiveCanonicalJson(value)),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('5000-level schema crash: 100,000 levels of nesting hash without overflowing the stack', () => {
+    const depth = 100_000;
+    const value = JSON.parse(`${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}`) as unknown;
+    assert.equal(canonicalJson(value).length, depth * 8 + 1);
+    assert.match(hashToolList([{ name: 'deep', inputSchema: value, outputSchema: null }]), /^[0-9a-f]{64}$/);
   });
 });
 

@@ -94,7 +94,7 @@ interface DetailJson {
   ok: boolean;
   uptime: Record<string, number | null>;
   days: { date: string; uptime: number | null; checks: number; incidents: number }[];
-  incidents: { startedAt: string; resolvedAt: string | null; durationS: number; code: string; detail: string }[];
+  incidents: { startedAt: string; resolvedAt: string | null; durationS: number; code: string; summary: string }[];
   latency: { range: string; points: { start: string; p50Ms: number | null; p95Ms: number | null }[] };
   certificate: { notAfter: string; daysLeft: number; issuer: string } | null;
   protocol: { era: string | null; version: string | null };
@@ -208,7 +208,9 @@ describe('pages over seeded data', () => {
     assert.match(body, /<polyline class="line p50" points="[\d.,\s]+">/);
     assert.match(body, /<polyline class="line p95" points="[\d.,\s]+">/);
     assert.match(body, /5 h 29 min/);
-    assert.match(body, /HTTP 503 from the server/);
+    // The public page says what the code means, never the probe's detail (operators only).
+    assert.match(body, /HTTP_5XX<\/span> The server reported an internal error\./);
+    assert.doesNotMatch(body, /HTTP 503 from the server/);
     assert.match(body, /40 days left/);
     assert.match(body, /revision 2025-06-18/);
     // The outage day's bar says so in its title.
@@ -274,7 +276,7 @@ describe('pages over seeded data', () => {
     assert.deepEqual(body.days.find((d) => d.date === new Date(outageDay).toISOString().slice(0, 10)), { date: new Date(outageDay).toISOString().slice(0, 10), uptime: 18 / 24, checks: 24, incidents: 1 });
     assert.equal(body.days.reduce((n, d) => n + d.checks, 0), alphaRows.filter((r) => r.ts >= Date.parse(body.days[0]!.date)).length);
     assert.deepEqual(body.incidents, [
-      { startedAt: new Date(outageDay + 3 * HOUR + 60_000).toISOString(), resolvedAt: new Date(outageDay + 8 * HOUR + 30 * 60_000).toISOString(), durationS: 5 * 3600 + 29 * 60, code: 'HTTP_5XX', detail: 'HTTP 503 from the server', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from the server' },
+      { startedAt: new Date(outageDay + 3 * HOUR + 60_000).toISOString(), resolvedAt: new Date(outageDay + 8 * HOUR + 30 * 60_000).toISOString(), durationS: 5 * 3600 + 29 * 60, code: 'HTTP_5XX', summary: 'The server reported an internal error.', lastCode: 'HTTP_5XX', lastSummary: 'The server reported an internal error.' },
     ]);
     assert.equal(body.latency.range, '24h');
     assert.equal(body.latency.points.length, 24);

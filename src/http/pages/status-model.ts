@@ -2,6 +2,7 @@
 // Pure: facts in, view models and JSON twins out. Nothing here depends on the wall clock except
 // through `now`, and nothing shows a relative time, so a cached page stays true.
 import type { Endpoint } from '../../domain/endpoint.ts';
+import { failureSummary } from '../../domain/failure-summary.ts';
 import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
 import { EMPTY_UPTIME, type Incident, type Rollup, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { dailyBars, latencyChart, type DayBars, type DayInput, type LatencyChart, type LatencyPoint } from './charts.ts';
@@ -221,17 +222,18 @@ export interface IncidentView {
   readonly durationS: number;
   readonly durationText: string;
   readonly code: string;
-  readonly detail: string;
-  /** The last failure, when it differs from the first. */
+  /** The code in words. Never the probe's detail: that quotes addresses and server bytes (operators only). */
+  readonly summary: string;
+  /** The last failure, when its code differs from the first. */
   readonly lastCode: string | null;
-  readonly lastDetail: string | null;
+  readonly lastSummary: string | null;
 }
 
 export function incidentView(incident: Incident, now: number): IncidentView {
   const start = Date.parse(incident.startedAt);
   const ongoing = incident.resolvedAt === null;
   const durationS = incident.durationS ?? Math.max(0, (now - start) / 1000);
-  const changed = incident.lastCode !== incident.firstCode || incident.lastDetail !== incident.firstDetail;
+  const changed = incident.lastCode !== incident.firstCode;
   return {
     id: incident.id,
     startedAt: incident.startedAt,
@@ -242,9 +244,9 @@ export function incidentView(incident: Incident, now: number): IncidentView {
     durationS: Math.round(durationS),
     durationText: ongoing ? `${formatDuration(durationS)} so far` : formatDuration(durationS),
     code: incident.firstCode,
-    detail: incident.firstDetail,
+    summary: failureSummary(incident.firstCode),
     lastCode: changed ? incident.lastCode : null,
-    lastDetail: changed ? incident.lastDetail : null,
+    lastSummary: changed ? failureSummary(incident.lastCode) : null,
   };
 }
 
@@ -370,9 +372,9 @@ export function statusDetailJson(view: StatusDetailView): unknown {
       resolvedAt: i.resolvedAt,
       durationS: i.durationS,
       code: i.code,
-      detail: i.detail,
+      summary: i.summary,
       lastCode: i.lastCode ?? i.code,
-      lastDetail: i.lastDetail ?? i.detail,
+      lastSummary: i.lastSummary ?? i.summary,
     })),
     latency: {
       range: view.latency.range,

@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../../domain/bounded-json.ts';
 import type { AuthFacts } from '../../domain/probe-result.ts';
 import { truncate } from '../../domain/http-status.ts';
 import { isRecord } from '../../domain/jsonrpc.ts';
@@ -50,13 +51,12 @@ export async function describeAuth(ctx: Omit<McpContext, 'describeAuth'>, challe
       lastError = `HTTP ${sent.head.status} from ${url.pathname}`;
       continue;
     }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.text);
-    } catch {
-      lastError = 'resource metadata is not valid JSON';
+    const parsed = parseBoundedJson(body.text);
+    if (!parsed.ok) {
+      lastError = `resource metadata ${parsed.reason === 'syntax' ? 'is not valid JSON' : parsed.detail}`;
       continue;
     }
+    const doc = parsed.value;
     if (!isRecord(doc)) {
       lastError = 'resource metadata is not a JSON object';
       continue;

@@ -1,6 +1,7 @@
 import type { Failure, Outcome } from '../../domain/failure-codes.ts';
 import { judgeInitialize } from '../../domain/era-detection.ts';
 import { failureForStatus, truncate } from '../../domain/http-status.ts';
+import { parseBoundedJson } from '../../domain/bounded-json.ts';
 import { findResponse, parseJsonRpcPayload, type JsonRpcId, type JsonRpcMessage } from '../../domain/jsonrpc.ts';
 import { discardBody, header, readBody, sendRequest, SseReader } from '../http.ts';
 import { finalFailure, type Attempt } from './attempt.ts';
@@ -128,11 +129,8 @@ function sseChannel(ctx: McpContext, reader: SseReader, endpoint: URL): RpcChann
     // Some servers answer inline although the transport says "on the stream"; accept either.
     let inline: JsonRpcMessage | undefined;
     if (id !== null && body.text.trim().startsWith('{')) {
-      try {
-        inline = findResponse(parseJsonRpcPayload(JSON.parse(body.text)) ?? [], id);
-      } catch {
-        inline = undefined;
-      }
+      const parsed = parseBoundedJson(body.text);
+      inline = parsed.ok ? findResponse(parseJsonRpcPayload(parsed.value) ?? [], id) : undefined;
     }
     return { ok: true, inline, status };
   };

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Failure, Outcome } from '../../domain/failure-codes.ts';
+import { parseBoundedJson } from '../../domain/bounded-json.ts';
+import { looksBinary } from '../../domain/detail.ts';
 import { truncate } from '../../domain/http-status.ts';
 import { findResponse, findUnmatchedError, parseJsonRpcPayload, type JsonRpcId, type JsonRpcMessage } from '../../domain/jsonrpc.ts';
 import { dropBody, header, readBody, sendRequest, SseReader, type ResponseHead } from '../http.ts';
@@ -82,7 +84,7 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
   // Error bodies are read with a small cap: they only ever carry a JSON-RPC error or a page.
   const body = await readBody(head, ctx.limits, ctx.deadline, success ? maxBytes : Math.min(maxBytes, 64 * 1024));
   if (!body.ok) return body;
-  const snippet = truncate(body.text.trim(), 200);
+  const snippet = bodySnippet(body.text, body.bytes, head.headers, 200);
   if (body.text.trim() === '') return { ok: true, reply: { ...base, message: undefined, problem: success && request.id !== null ? emptyBody(head) : undefined, snippet } };
   const parsed = parseMessages(body.text);
   const looksJson = head.contentType === 'application/json' || head.contentType.endsWith('+json');
@@ -93,6 +95,10 @@ async function readReply(ctx: McpContext, head: ResponseHead, request: RpcReques
         ? { code: 'INVALID_JSON', detail: `the reply to ${request.method} is not valid JSON: ${snippet}` }
         : { code: 'UNEXPECTED_CONTENT_TYPE', detail: `the reply to ${request.method} is ${head.contentType || 'untyped'}, not JSON or SSE: ${snippet}` };
     return { ok: true, reply: { ...base, message: undefined, problem, snippet } };
+  }
+  if (typeof parsed === 'object' && 'beyond' in parsed) {
+    const problem: Failure | undefined = success ? { code: 'INVALID_JSON', detail: `the reply to ${request.method} ${parsed.beyond}; mcpwatch reads no further` } : undefined;
+    return { ok: true, reply: { ...base, message: undefined, problem, snippet: '' } };
   }
   if (parsed === 'not-jsonrpc') {
     const problem: Failure | undefined = success ? { code: 'INVALID_JSONRPC', detail: `the reply to ${request.method} is JSON but not JSON-RPC: ${snippet}` } : undefined;
@@ -147,14 +153,26 @@ function emptyBody(head: ResponseHead): Failure {
     : { code: 'INVALID_JSONRPC', detail: `HTTP ${head.status} with an empty body to a request` };
 }
 
-function parseMessages(text: string): JsonRpcMessage[] | 'invalid-json' | 'not-jsonrpc' {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'invalid-json';
+/**
+ * What to quote of a body in a detail: the text, or what it is when it is not text (a gzip bomb
+ * sent without being asked for decoded to raw compressed bytes in the stored detail).
+ */
+export function bodySnippet(text: string, bytes: number, headers: IncomingHttpHeaders, max: number): string {
+  const encoding = header(headers, 'content-encoding');
+  const encoded = encoding !== undefined && encoding.trim().toLowerCase() !== 'identity';
+  if (encoded || looksBinary(text)) {
+    return `${bytes} bytes of binary data${encoded ? ` (Content-Encoding: ${truncate(encoding, 40)}, which mcpwatch does not ask for)` : ''}`;
   }
-  return parseJsonRpcPayload(value) ?? 'not-jsonrpc';
+  return truncate(text.trim(), max);
+}
+
+/** A reply beyond the JSON bounds says how (`beyond`); nothing downstream ever sees its value. */
+type ParsedMessages = JsonRpcMessage[] | 'invalid-json' | 'not-jsonrpc' | { readonly beyond: string };
+
+function parseMessages(text: string): ParsedMessages {
+  const parsed = parseBoundedJson(text);
+  if (!parsed.ok) return parsed.reason === 'syntax' ? 'invalid-json' : { beyond: parsed.detail };
+  return parseJsonRpcPayload(parsed.value) ?? 'not-jsonrpc';
 }
 
 const CONTENT_PROBLEMS = new Set(['SSE_NO_RESPONSE', 'INVALID_JSON', 'INVALID_JSONRPC']);
@@ -191,6 +209,10 @@ export async function awaitSseResponse(
       const parsed = parseMessages(data);
       if (parsed === 'invalid-json') {
         sawInvalid ??= truncate(data, 120);
+        continue;
+      }
+      if (typeof parsed === 'object' && 'beyond' in parsed) {
+        sawInvalid ??= `an event ${parsed.beyond}`;
         continue;
       }
       if (parsed === 'not-jsonrpc') continue;

@@ -1,0 +1,52 @@
+// Regression (issue 10): public status pages showed raw probe details such as
+// "connect: connect ECONNREFUSED 127.0.0.1:47313": a private address, and "connect:" twice.
+// A real probe to a closed loopback port, recorded by the real Recorder into the app's store.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
+import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
+import { Recorder } from '../../src/service/recorder.ts';
+import { closedPort } from '../fixtures/fault-server.ts';
+import { definition } from '../store/helper.ts';
+import { buildTestApp, type TestApp } from './helper.ts';
+
+describe('regression: public page showing address', () => {
+  let t: TestApp;
+  let port: number;
+  let detail: string;
+
+  before(async () => {
+    t = await buildTestApp();
+    port = await closedPort();
+    const endpoint = t.store.createEndpoint(definition('refused', { public: true, url: 'https://mcp.example.com/mcp' }));
+    const recorder = new Recorder(t.store, DEFAULT_HEALTH_POLICY);
+    for (let round = 0; round < DEFAULT_HEALTH_POLICY.downAfter; round++) {
+      const result = await runProbe({ url: `http://127.0.0.1:${port}/mcp` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true });
+      detail = result.detail;
+      recorder.record(endpoint, { result, retried: false, firstAttempt: null }, { plannedAt: Date.now(), startedAt: Date.now(), stalled: false });
+    }
+    recorder.flush();
+  });
+  after(() => t.close());
+
+  test('the probe says "connect" once, in words', () => {
+    assert.equal(detail, `connect: connection refused (127.0.0.1:${port})`);
+  });
+
+  test('public pages, their JSON and the badges show the code in words and no address', async () => {
+    for (const url of ['/status', '/status.json', '/status/refused', '/status/refused.json', '/badge/refused.svg', '/badge/refused.json']) {
+      const res = await t.app.inject({ url });
+      assert.equal(res.statusCode, 200, url);
+      assert.doesNotMatch(res.body, /127\.0\.0\.1|ECONNREFUSED|connection refused \(/, url);
+    }
+    assert.match((await t.app.inject({ url: '/status/refused' })).body, /TCP_REFUSED<\/span> The server refused the connection\./);
+    const json = (await t.app.inject({ url: '/status/refused.json' })).json<{ status: string; incidents: Array<Record<string, unknown>> }>();
+    assert.equal(json.status, 'down');
+    assert.deepEqual(json.incidents.map((i) => [i.code, i.summary, 'detail' in i]), [['TCP_REFUSED', 'The server refused the connection.', false]]);
+  });
+
+  test('the operator dashboard keeps the full detail', async () => {
+    const res = await t.app.inject({ url: '/dashboard.json' });
+    assert.ok(res.body.includes(`connect: connection refused (127.0.0.1:${port})`), res.body.slice(0, 500));
+  });
+});
