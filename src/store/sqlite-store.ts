@@ -1082,10 +1082,16 @@ export class SqliteStore implements Store {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  async backup(path: string): Promise<void> {
+  /** `onProgress` hears pages copied so far and the total, after each step of the copy. */
+  async backup(path: string, onProgress?: (donePages: number, totalPages: number) => void): Promise<void> {
     this.flush();
     mkdirSync(dirname(resolve(path)), { recursive: true });
-    await this.#db.backup(path);
+    await this.#db.backup(path, {
+      progress: ({ totalPages, remainingPages }) => {
+        onProgress?.(totalPages - remainingPages, totalPages);
+        return 100; // better-sqlite3's own step: 100 pages, then a turn of the event loop
+      },
+    });
   }
 
   integrityCheck(): string {

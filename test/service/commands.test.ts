@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { LISTENING_LINE } from '../fixtures/serve-process.ts';
 
 interface Run {
   code: number | null;
@@ -35,7 +36,7 @@ function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let signalled = false;
     child.stdout.on('data', () => {
-      if (options.stopWhenServing && !signalled && stdout.includes('"msg":"mcpwatch serving"')) {
+      if (options.stopWhenServing && !signalled && stdout.includes(LISTENING_LINE)) {
         signalled = true;
         setTimeout(() => child.kill('SIGTERM'), options.stopWhenServing.afterMs);
       }
