@@ -168,16 +168,19 @@ class ExitError extends Error {
   }
 }
 
+function ensureDataDirectory(databasePath: string): void {
+  if (databasePath === ':memory:') return;
+  const dir = dirname(resolve(databasePath));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw failureAt(err, 'cannot create the data directory', dir, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
+  }
+}
+
 /** Creates the data directory and opens (and migrates) the database, or fails naming the path. */
 function openDatabase(path: string): SqliteStore {
-  if (path !== ':memory:') {
-    const dir = dirname(resolve(path));
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw failureAt(err, 'cannot create the data directory', dir, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
-    }
-  }
+  ensureDataDirectory(path);
   try {
     return service.openSqliteStore(path);
   } catch (err) {
@@ -193,9 +196,9 @@ function openDatabase(path: string): SqliteStore {
 function openExclusively(path: string): { store: SqliteStore; lock: InstanceLock | null } {
   if (path === ':memory:') return { store: openDatabase(path), lock: null };
   const lockPath = service.lockPathFor(path);
+  ensureDataDirectory(path);
   let lock: InstanceLock;
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
     lock = service.acquireInstanceLock(path, { version: MCPWATCH_VERSION });
   } catch (err) {
     if (err instanceof service.InstanceLockedError) throw new CommandFailure(`cannot start: ${err.message}; stop that serve first, or give this one its own dataDir`);
