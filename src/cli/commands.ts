@@ -212,7 +212,7 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     throw new UsageError(`${found.group} needs a subcommand: ${actions.join(', ')}`, found.group);
   }
   const { spec, rest } = found;
-  if (spec.name !== 'help' && wantsHelp(rest)) return { command: 'help', text: commandHelp(spec), exitCode: 0 };
+  if (wantsHelp(rest)) return { command: 'help', text: commandHelp(spec), exitCode: 0 };
   try {
     return spec.parse(parseOptions(spec.name, rest, spec.options), env);
   } catch (err) {

@@ -20,7 +20,8 @@ const ERRNO_REASONS: Readonly<Record<string, string>> = {
   EISDIR: 'it is a directory',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
-  EEXIST: 'a file is in the way',
+  // mkdir -p's answer when a part of the path is a file.
+  EEXIST: 'a part of the path is a file, not a directory',
   ELOOP: 'too many symbolic links',
   ENAMETOOLONG: 'the name is too long',
   EADDRINUSE: 'the address is already in use',
