@@ -81,24 +81,20 @@ export function acquireInstanceLock(databasePath: string, identity: LockIdentity
     db.close();
     throw new InstanceLockedError(path, holder);
   };
-  const tryBegin = (): void => {
+  /** Runs a step that needs the file lock: busy means held, anything else is a real error. */
+  const locked = (step: () => void): void => {
     try {
-      db.exec('BEGIN IMMEDIATE');
+      step();
     } catch (err) {
       if (isBusy(err)) refuse();
       db.close();
       throw err;
     }
   };
-  try {
-    // WAL would let a second writer queue on the -shm instead of failing on the file lock.
-    db.pragma('journal_mode = DELETE');
-  } catch (err) {
-    if (isBusy(err)) refuse();
-    db.close();
-    throw err;
-  }
-  tryBegin();
+  const begin = (): void => locked(() => db.exec('BEGIN IMMEDIATE'));
+  // WAL would let a second writer queue on the -shm instead of failing on the file lock.
+  locked(() => db.pragma('journal_mode = DELETE'));
+  begin();
   try {
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL, version TEXT NOT NULL)');
     db.exec('DELETE FROM holder');
@@ -118,7 +114,7 @@ export function acquireInstanceLock(databasePath: string, identity: LockIdentity
   }
   // The row is visible; now hold the file. A process that slipped in between wins, and this one
   // reports it: never both.
-  tryBegin();
+  begin();
   return {
     path,
     release(): void {

@@ -1,49 +1,14 @@
 // serve --check-config, zero-config serve, import and backup, as a user runs them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LISTENING_LINE } from '../fixtures/serve-process.ts';
+import { runMcpwatch } from '../fixtures/serve-process.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const MAIN = join(process.cwd(), 'src', 'main.ts');
-// tsx is resolved from the repository, whatever the child's working directory.
-const TSX = import.meta.resolve('tsx');
-
-/**
- * Runs the command; with `stopWhenServing`, sends SIGTERM once the log says it is serving (plus
- * `afterMs`), so a slow start on a loaded machine cannot turn into a kill during start-up.
- */
-function mcpwatch(args: string[], options: { cwd?: string; env?: Record<string, string>; stopWhenServing?: { afterMs: number } } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-      cwd: options.cwd ?? process.cwd(),
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let signalled = false;
-    child.stdout.on('data', () => {
-      if (options.stopWhenServing && !signalled && stdout.includes(LISTENING_LINE)) {
-        signalled = true;
-        setTimeout(() => child.kill('SIGTERM'), options.stopWhenServing.afterMs);
-      }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const mcpwatch = runMcpwatch;
 
 describe('commands around serve', () => {
   test('--check-config prints a summary without secrets and exits 0; a bad file exits 2 naming the field', async () => {
