@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -36,7 +36,7 @@ async function loadService() {
     import('./service/retention.ts'),
     import('./store/sqlite-store.ts'),
   ]);
-  const [alerts, alertCli, alertSettings, alertSettingsStore, schema, instanceLock, migrations] = await Promise.all([
+  const [alerts, alertCli, alertSettings, alertSettingsStore, schema, instanceLock, migrations, directories] = await Promise.all([
     import('./alerts/start.ts'),
     import('./alerts/cli.ts'),
     import('./alerts/settings.ts'),
@@ -44,6 +44,7 @@ async function loadService() {
     import('./config/schema.ts'),
     import('./store/instance-lock.ts'),
     import('./store/migrate.ts'),
+    import('./store/directories.ts'),
   ]);
   return {
     pino,
@@ -65,6 +66,7 @@ async function loadService() {
     InstanceLockedError: instanceLock.InstanceLockedError,
     lockPathFor: instanceLock.lockPathFor,
     MigrationError: migrations.MigrationError,
+    makeDirectories: directories.makeDirectories,
   };
 }
 
@@ -172,7 +174,7 @@ function ensureDataDirectory(databasePath: string): void {
   if (databasePath === ':memory:') return;
   const dir = dirname(resolve(databasePath));
   try {
-    mkdirSync(dir, { recursive: true });
+    service.makeDirectories(dir);
   } catch (err) {
     throw failureAt(err, 'cannot create the data directory', dir, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
   }

@@ -63,6 +63,14 @@ describe('serve start-up failures', () => {
     assertFailedCleanly(run, 1, new RegExp(`^mcpwatch: cannot create the data directory ${dir}/file/data: a part of the path is a file, not a directory; set dataDir`));
   });
 
+  test('a data directory on a file system that refuses it (/proc) fails instead of hanging', async () => {
+    // Node's recursive mkdirSync spins forever on this one; serve used to hang at 100 % CPU.
+    const dir = tempDir('proc');
+    const config = writeConfig(dir, `dataDir: /proc/mcpwatch-test/data\nlisten: { port: 0 }\n`);
+    const run = await runMcpwatch(['serve', '--config', config]);
+    assertFailedCleanly(run, 1, /^mcpwatch: cannot create the data directory \/proc\/mcpwatch-test\/data: no such file or directory; set dataDir/);
+  });
+
   test('a file that is not an SQLite database: exits 1 naming it', async () => {
     const dir = tempDir('notadb');
     mkdirSync(join(dir, 'data'));
