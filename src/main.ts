@@ -2,14 +2,21 @@
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AlertSettings } from './alerts/settings.ts';
-import { parseCommand, UsageError, type AlertTestCommand, type CheckCommand, type ConfigCommand, type ServeCommand, type TokenCommand } from './cli/args.ts';
+import type { AlertTestCommand, CheckCommand, Command, ConfigCommand, ServeCommand, TokenCommand } from './cli/args.ts';
+import { parseCommand } from './cli/commands.ts';
+import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
+import { UsageError } from './cli/options.ts';
+import { prettyDestination } from './cli/pretty-log.ts';
+import { progressReporter } from './cli/progress.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
+import type { InstanceLock } from './store/instance-lock.ts';
 import type { SqliteStore } from './store/sqlite-store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
 
@@ -30,12 +37,15 @@ async function loadService() {
     import('./service/retention.ts'),
     import('./store/sqlite-store.ts'),
   ]);
-  const [alerts, alertCli, alertSettings, alertSettingsStore, schema] = await Promise.all([
+  const [alerts, alertCli, alertSettings, alertSettingsStore, schema, instanceLock, migrations, directories] = await Promise.all([
     import('./alerts/start.ts'),
     import('./alerts/cli.ts'),
     import('./alerts/settings.ts'),
     import('./store/sqlite-alert-settings.ts'),
     import('./config/schema.ts'),
+    import('./store/instance-lock.ts'),
+    import('./store/migrate.ts'),
+    import('./store/directories.ts'),
   ]);
   // Endpoint ownership, archiving and live reload (wip/ownership).
   const [configEndpoints, configReload, importEndpoints, endpointsCommand] = await Promise.all([
@@ -66,34 +76,50 @@ async function loadService() {
     importEndpoints: importEndpoints.importEndpoints,
     describeImport: importEndpoints.describeImport,
     runEndpointsCommand: endpointsCommand.runEndpointsCommand,
+    acquireInstanceLock: instanceLock.acquireInstanceLock,
+    InstanceLockedError: instanceLock.InstanceLockedError,
+    lockPathFor: instanceLock.lockPathFor,
+    MigrationError: migrations.MigrationError,
+    makeDirectories: directories.makeDirectories,
   };
 }
 
+/** Every command's handler; the compiler asks for one per kind of Command in the table. */
+const HANDLERS: { [K in Command['command']]: (command: Extract<Command, { command: K }>, env: NodeJS.ProcessEnv) => Promise<number> | number } = {
+  help: (command) => {
+    // Usage after a mistake (bare `mcpwatch`) goes to stderr with exit 2; asked-for help to stdout.
+    (command.exitCode === 0 ? process.stdout : process.stderr).write(`${command.text}\n`);
+    return command.exitCode;
+  },
+  version: () => {
+    process.stdout.write(`mcpwatch ${MCPWATCH_VERSION}\n`);
+    return 0;
+  },
+  check: (command) => check(command),
+  serve: (command, env) => serve(command, env),
+  migrate: (command, env) => maintenance(command, env),
+  backup: (command, env) => maintenance(command, env),
+  import: (command, env) => maintenance(command, env),
+  token: (command, env) => tokens(command, env),
+  alert: (command, env) => alertTest(command, env),
+  endpoints: (command, env) => endpoints(command, env),
+};
+
+/** Commands that need no service modules (quick to start, nothing to open). */
+const LIGHT: ReadonlySet<Command['command']> = new Set(['help', 'version', 'check']);
+
+/**
+ * The configuration sections each command reads; the others are not validated, so `token create`
+ * says nothing about alert channels. Undefined: all (serve).
+ */
+const STORAGE = ['dataDir', 'databasePath'];
+const ALERT_TEST = [...STORAGE, 'alerts', 'publicUrl', 'probe'];
+
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const command = parseCommand(argv, env);
-  if (command.command !== 'help' && command.command !== 'version' && command.command !== 'check') service = await loadService();
-  switch (command.command) {
-    case 'help':
-      process.stdout.write(`${command.text}\n`);
-      return 0;
-    case 'version':
-      process.stdout.write(`mcpwatch ${MCPWATCH_VERSION}\n`);
-      return 0;
-    case 'check':
-      return check(command);
-    case 'serve':
-      return serve(command, env);
-    case 'migrate':
-    case 'backup':
-    case 'import':
-      return maintenance(command, env);
-    case 'token':
-      return tokens(command, env);
-    case 'alert':
-      return alertTest(command, env);
-    case 'endpoints':
-      return endpoints(command, env);
-  }
+  if (!LIGHT.has(command.command)) service = await loadService();
+  const handler = HANDLERS[command.command] as (command: Command, env: NodeJS.ProcessEnv) => Promise<number> | number;
+  return handler(command, env);
 }
 
 async function check(command: CheckCommand): Promise<number> {
@@ -130,10 +156,10 @@ function alertSettings(store: SqliteStore, config: Config, log?: Logger): AlertS
 }
 
 async function alertTest(command: AlertTestCommand, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = configOrExit(command.configPath, env);
+  const config = configOrExit(command.configPath, env, ALERT_TEST);
   // Channels made through the API are in the database; without one there are only the file's.
   if (!existsSync(config.databasePath)) return service.runAlertTest(config, config.alerts ?? service.DEFAULT_ALERTS, command, process.stdout);
-  const store = service.openSqliteStore(config.databasePath);
+  const store = openDatabase(config.databasePath);
   let alerts: AlertsConfig;
   try {
     alerts = alertSettings(store, config).current();
@@ -143,10 +169,10 @@ async function alertTest(command: AlertTestCommand, env: NodeJS.ProcessEnv): Pro
   return service.runAlertTest(config, alerts, command, process.stdout);
 }
 
-function configOrExit(path: string | undefined, env: NodeJS.ProcessEnv): Config {
-  const loaded = service.loadConfig(path, env);
+function configOrExit(path: string | undefined, env: NodeJS.ProcessEnv, sections?: readonly string[]): Config {
+  const loaded = service.loadConfig(path, env, sections !== undefined ? { sections } : {});
   if (!loaded.ok) {
-    process.stderr.write(`mcpwatch: invalid configuration:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.stderr.write(`mcpwatch: invalid configuration${path !== undefined ? ` in ${path}` : ''}:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
     throw new ExitError(2);
   }
   for (const warning of loaded.warnings) process.stderr.write(`mcpwatch: warning: ${warning}\n`);
@@ -159,12 +185,66 @@ class ExitError extends Error {
   }
 }
 
-function logger(): Logger {
-  return service.pino({
+function ensureDataDirectory(databasePath: string): void {
+  if (databasePath === ':memory:') return;
+  const dir = dirname(resolve(databasePath));
+  try {
+    service.makeDirectories(dir);
+  } catch (err) {
+    throw failureAt(err, 'cannot create the data directory', dir, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
+  }
+}
+
+/** Creates the data directory and opens (and migrates) the database, or fails naming the path. */
+function openDatabase(path: string): SqliteStore {
+  ensureDataDirectory(path);
+  try {
+    return service.openSqliteStore(path);
+  } catch (err) {
+    if (err instanceof service.MigrationError) {
+      const fix = err.code === 'MIGRATION_DOWNGRADE' ? '; run the newer mcpwatch, or restore a backup made by this version' : '';
+      throw new CommandFailure(`database ${path}: ${err.message}${fix}`);
+    }
+    throw failureAt(err, 'cannot open the database', path, 'check dataDir / databasePath (MCPWATCH_DATA_DIR, MCPWATCH_DB)');
+  }
+}
+
+/** serve's database: the instance lock first, so a second serve touches nothing (not even migrations). */
+function openExclusively(path: string): { store: SqliteStore; lock: InstanceLock | null } {
+  if (path === ':memory:') return { store: openDatabase(path), lock: null };
+  const lockPath = service.lockPathFor(path);
+  ensureDataDirectory(path);
+  let lock: InstanceLock;
+  try {
+    lock = service.acquireInstanceLock(path, { version: MCPWATCH_VERSION });
+  } catch (err) {
+    if (err instanceof service.InstanceLockedError) throw new CommandFailure(`cannot start: ${err.message}; stop that serve first, or give this one its own dataDir`);
+    throw failureAt(err, 'cannot take the instance lock', lockPath, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
+  }
+  try {
+    return { store: openDatabase(path), lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function logger(command: ServeCommand, env: NodeJS.ProcessEnv): Logger {
+  const options = {
     name: 'mcpwatch',
+    level: command.logLevel,
     // Secrets must never reach a log line, even by accident through an object logged whole.
     redact: { paths: ['*.secrets', '*.headers', '*.bearerToken', '*.authorization', 'endpoint.secrets'], censor: '[redacted]' },
-  });
+  };
+  const format = command.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (format === 'json') return service.pino(options);
+  const color = process.stdout.isTTY === true && env.NO_COLOR === undefined;
+  return service.pino(options, prettyDestination(process.stdout, color));
+}
+
+function listenUrl(address: string | AddressInfo | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<number> {
@@ -173,7 +253,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     process.stdout.write(`${service.describeConfig(config)}\nconfiguration OK\n`);
     return 0;
   }
-  const log = logger();
+  const log = logger(command, env);
   // Signals are caught from the first moment: as PID 1 in a container, Node ignores a SIGTERM
   // that has no handler, and `docker stop` during a long migration would wait for SIGKILL.
   let received: NodeJS.Signals | null = null;
@@ -189,7 +269,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   let hup: () => void = () => log.info('SIGHUP during start-up; the configuration is being read anyway');
   process.on('SIGHUP', () => hup());
 
-  const store = service.openSqliteStore(config.databasePath);
+  const { store, lock } = openExclusively(config.databasePath);
   service.applyConfigEndpoints(store, config.endpoints, log);
   const monitor = new service.Monitor(
     {
@@ -201,21 +281,6 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     },
     { store, logger: log },
   );
-  const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
-  monitor.start();
-  // The file is watched even when absent at start (zero-config): creating it applies it.
-  const reloader = service.startConfigReload({
-    path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
-    running: config,
-    load: (path) => service.loadConfig(path, env),
-    apply: (next) => {
-      const report = service.applyConfigEndpoints(store, next.endpoints, log);
-      monitor.reload();
-      return report;
-    },
-    log: log.child({ component: 'config' }),
-  });
-  hup = () => void reloader.reload('SIGHUP');
   const settings = alertSettings(store, config, log.child({ component: 'alerts' }));
   const alerts = service.startAlerts({ store, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
   const app = await service.buildApp(
@@ -237,17 +302,33 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     },
     { logger: log.child({ component: 'http' }), trustProxy: config.listen.trustProxy },
   );
+  // Listen before probing or pruning: a process that cannot serve must not linger half-started
+  // (it used to stay up, probing nothing, with a prune timer failing on the closed database).
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
-    log.error({ err, host: config.listen.host, port: config.listen.port }, 'cannot listen');
-    reloader.stop();
-    await monitor.stop(0);
     await alerts.stop();
     store.close();
-    return 1;
+    lock?.release();
+    throw listenFailure(err, config.listen.host, config.listen.port);
   }
-  log.info({ database: config.databasePath, listen: app.server.address(), version: MCPWATCH_VERSION }, 'mcpwatch serving');
+  monitor.start();
+  const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+  // The file is watched even when absent at start (zero-config): creating it applies it.
+  const reloader = service.startConfigReload({
+    path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
+    running: config,
+    load: (path) => service.loadConfig(path, env),
+    apply: (next) => {
+      const report = service.applyConfigEndpoints(store, next.endpoints, log);
+      monitor.reload();
+      return report;
+    },
+    log: log.child({ component: 'config' }),
+  });
+  hup = () => void reloader.reload('SIGHUP');
+  const address = app.server.address();
+  log.info({ database: config.databasePath, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -272,6 +353,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
         })
         .then((report) => {
           store.close();
+          lock?.release();
           log.info(report, 'stopped');
           resolve(0);
           // Everything is written and closed; do not let a stray handle hold the exit past the grace period.
@@ -287,23 +369,31 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
 }
 
 async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = configOrExit(command.configPath, env);
-  const store = service.openSqliteStore(config.databasePath);
+  const config = configOrExit(command.configPath, env, STORAGE);
+  const store = openDatabase(config.databasePath);
   try {
     switch (command.command) {
       case 'migrate':
         process.stdout.write(`database ${config.databasePath} is up to date\n`);
         return 0;
-      case 'backup':
-        await store.backup(command.file);
+      case 'backup': {
+        const progress = progressReporter(`backing up ${config.databasePath} (pages)`, process.stderr);
+        try {
+          await store.backup(command.file, (done, total) => progress.update(done, total));
+        } catch (err) {
+          throw failureAt(err, 'cannot write the backup to', command.file, 'choose a file in a directory this user may write');
+        } finally {
+          progress.finish();
+        }
         process.stdout.write(`backed up ${config.databasePath} to ${command.file}\n`);
         return 0;
+      }
       case 'import': {
         let text: string;
         try {
           text = readFileSync(command.file, 'utf8');
         } catch (err) {
-          throw new UsageError(`cannot read ${command.file}: ${err instanceof Error ? err.message : String(err)}`);
+          throw failureAt(err, 'cannot read', command.file);
         }
         const imported = service.importServerJson(text, env);
         if (!imported.ok) {
@@ -311,7 +401,9 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
           return 2;
         }
         for (const warning of imported.warnings) process.stderr.write(`mcpwatch: warning: ${warning}\n`);
-        const outcome = service.describeImport(service.importEndpoints(store, imported.endpoints));
+        const progress = progressReporter(`importing ${command.file} (remotes)`, process.stderr);
+        const outcome = service.describeImport(service.importEndpoints(store, imported.endpoints, (done, total) => progress.update(done, total)));
+        progress.finish();
         process.stdout.write(outcome.stdout);
         process.stderr.write(outcome.stderr);
         return outcome.exitCode;
@@ -323,8 +415,8 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
 }
 
 function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
-  const config = configOrExit(command.configPath, env);
-  const store = service.openSqliteStore(config.databasePath);
+  const config = configOrExit(command.configPath, env, STORAGE);
+  const store = openDatabase(config.databasePath);
   try {
     switch (command.action) {
       case 'create': {
@@ -367,8 +459,8 @@ function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
 }
 
 async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = configOrExit(command.configPath, env);
-  const store = service.openSqliteStore(config.databasePath);
+  const config = configOrExit(command.configPath, env, STORAGE);
+  const store = openDatabase(config.databasePath);
   try {
     return await service.runEndpointsCommand(command, store, {
       stdout: (text) => process.stdout.write(text),
@@ -390,21 +482,29 @@ async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Pro
   }
 }
 
+/** A failed command ends now: whatever timer or socket a half-done start left behind must not keep it alive. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
 main(process.argv.slice(2), process.env).then(
   (code) => {
-    process.exitCode = code;
+    if (code === 0) process.exitCode = 0;
+    else exitSoon(code);
   },
   (err: unknown) => {
-    if (err instanceof ExitError) {
-      process.exitCode = err.code;
-      return;
-    }
+    if (err instanceof ExitError) return exitSoon(err.code);
     if (err instanceof UsageError) {
-      process.stderr.write(`mcpwatch: ${err.message}\nRun 'mcpwatch help' for usage.\n`);
-      process.exitCode = 2;
-      return;
+      const help = err.command !== undefined ? `mcpwatch ${err.command} --help` : 'mcpwatch help';
+      process.stderr.write(`mcpwatch: ${err.message}\nRun '${help}' for usage.\n`);
+      return exitSoon(2);
+    }
+    if (err instanceof CommandFailure) {
+      process.stderr.write(`mcpwatch: ${err.message}\n`);
+      return exitSoon(err.exitCode);
     }
     process.stderr.write(`mcpwatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 70;
+    exitSoon(70);
   },
 );

@@ -1,13 +1,14 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// What each command's arguments mean: the Command values main.ts runs, and the checks that turn
+// parsed options into them. Pure: argv and environment in, a Command or a UsageError out. The
+// command table (names, options, help, examples) is in commands.ts.
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { checkTokenName } from '../http/api/tokens.ts';
-import type { EndpointsCommand } from './endpoints-command.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
+import type { EndpointsCommand } from './endpoints-command.ts';
+import { UsageError, type ParsedOptions } from './options.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './options.ts';
 
 export interface CheckCommand {
   readonly command: 'check';
@@ -18,10 +19,18 @@ export interface CheckCommand {
   readonly caFile: string | undefined;
 }
 
+export type LogFormat = 'pretty' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface ServeCommand {
   readonly command: 'serve';
   readonly configPath: string | undefined;
   readonly checkConfig: boolean;
+  /** undefined: pretty on a terminal, JSON otherwise (main.ts decides; it knows the terminal). */
+  readonly logFormat: LogFormat | undefined;
+  readonly logLevel: LogLevel;
 }
 
 export interface ConfigCommand {
@@ -45,52 +54,29 @@ export type Command =
   | ConfigCommand
   | TokenCommand
   | EndpointsCommand
-  | { readonly command: 'help'; readonly text: string }
+  | { readonly command: 'help'; readonly text: string; readonly exitCode: 0 | 2 }
   | { readonly command: 'version' };
 
 export const DEFAULT_TOKEN_NAME = 'unnamed';
 
-export const USAGE = `Usage: mcpwatch <command> [options]
 
-Commands:
-  check <url>          Probe one MCP endpoint once and print what happened
-  serve                Run the monitor: probe every endpoint on its interval and record it
-  import <server.json> Add the remote endpoints of an MCP registry server.json
-  backup <file>        Write a consistent copy of the database (safe while serve runs)
-  migrate              Apply database migrations and exit
-  alert test <channel> Send a test message through an alert channel and report the outcome
-  token create         Create an API bearer token and print it (once: only its hash is stored)
-  token list           List API tokens: id, name, access, created, last used (never the token)
-  token revoke <id>    Revoke an API token
-  endpoints list       List endpoints: slug, owner, state (active, paused, archived), interval, URL
-  endpoints purge <slug>  Delete an endpoint and all its history (asks first; --yes when not a terminal)
-  help                 Show this help
+type Env = Readonly<Record<string, string | undefined>>;
 
-serve, import, backup, migrate, token, endpoints options:
-  --config <path>         YAML configuration (default: ./mcpwatch.yaml when present)
-  --check-config          (serve) Validate the configuration, print a summary and exit
-  --read-only             (token create) The token can read through the API but not change anything
-  --name <name>           (token create) A label to recognise the token by (default "${DEFAULT_TOKEN_NAME}")
-  --yes                   (endpoints purge) Delete without asking
-
-check options:
-  --json                  Print the full result as JSON
-  --tools                 Also list tools (count and a hash of names + schemas)
-  --call-tool <name>      Also call this tool with empty arguments (opt-in: only for a tool
-                          without side effects; the service never calls tools)
-  --era <era>             auto (default) | modern | streamable | sse
-  --timeout <ms>          Overall deadline in milliseconds (default ${DEFAULT_PROBE_SETTINGS.timeoutMs})
-  --header 'Name: value'  Send a header on every request (repeatable)
-  --header-env Name=VAR   Send header Name with the value of environment variable VAR (repeatable)
-  --bearer-env VAR        Send "Authorization: Bearer <token>" with the token read from VAR
-                          (default: MCPWATCH_BEARER_TOKEN when set). Tokens are never read from argv.
-  --allow-private         Allow loopback, private and link-local addresses (internal servers)
-  --ca-file <path>        Trust this PEM CA bundle in addition to the system roots
-  --dns-server <ip[:port]>  Resolve with this DNS server (repeatable; default: the system's)
-  --slow <ms>             Warn SLOW above this total time (default ${DEFAULT_PROBE_SETTINGS.slowMs}; 0 disables)
-  --cert-days <days>      Warn TLS_CERT_EXPIRING below this many days left (default ${DEFAULT_PROBE_SETTINGS.certExpiringDays})
-
-Exit status: 0 up or degraded, 1 down or auth_required, 2 usage error.`;
+interface CheckValues {
+  json?: boolean;
+  tools?: boolean;
+  'call-tool'?: string;
+  era?: string;
+  timeout?: string;
+  header?: string[];
+  'header-env'?: string[];
+  'bearer-env'?: string;
+  'allow-private'?: boolean;
+  'ca-file'?: string;
+  'dns-server'?: string[];
+  slow?: string;
+  'cert-days'?: string;
+}
 
 const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -112,64 +98,27 @@ function headerValue(name: string, value: string, flag: string): [string, string
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function toolName(value: string): string {
-  if (!TOOL_NAME.test(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`);
+  if (!TOOL_NAME.test(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`, 'check');
   return value;
 }
 
-/** Pure: argv and environment in, a command or a UsageError out. */
-export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help', text: USAGE };
-  if (command === 'version' || command === '--version') return { command: 'version' };
-  if (command === 'check') return parseCheck(rest, env);
-  if (command === 'serve') return parseServe(rest);
-  if (command === 'migrate' || command === 'backup' || command === 'import') return parseFileCommand(command, rest);
-  if (command === 'token') return parseToken(rest);
-  if (command === 'alert') return parseAlertCommand(rest);
-  if (command === 'endpoints') return parseEndpointsCommand(rest);
-  throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-}
-
-function parseCheck(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CheckCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        tools: { type: 'boolean', default: false },
-        'call-tool': { type: 'string' },
-        era: { type: 'string', default: 'auto' },
-        timeout: { type: 'string' },
-        header: { type: 'string', multiple: true, default: [] },
-        'header-env': { type: 'string', multiple: true, default: [] },
-        'bearer-env': { type: 'string' },
-        'allow-private': { type: 'boolean', default: false },
-        'ca-file': { type: 'string' },
-        'dns-server': { type: 'string', multiple: true, default: [] },
-        slow: { type: 'string' },
-        'cert-days': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
+export function checkCommand(parsed: ParsedOptions, env: Env): CheckCommand {
+  const values = parsed.values as CheckValues;
+  const positionals = parsed.positionals;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'check needs a URL' : 'check takes exactly one URL');
   const url = parseEndpointUrl(positionals[0]!);
   if (!url.ok) throw new UsageError(url.detail);
-  const era = values.era as EraOverride;
+  const era = (values.era ?? 'auto') as EraOverride;
   if (!ERAS.includes(era)) throw new UsageError(`--era must be one of ${ERAS.join(', ')}`);
 
   const headers: Record<string, string> = {};
-  for (const raw of values.header) {
+  for (const raw of values.header ?? []) {
     const colon = raw.indexOf(':');
     if (colon <= 0) throw new UsageError(`--header must look like 'Name: value', got ${JSON.stringify(raw)}`);
     const [name, value] = headerValue(raw.slice(0, colon).trim(), raw.slice(colon + 1).trim(), '--header');
     headers[name] = value;
   }
-  for (const raw of values['header-env']) {
+  for (const raw of values['header-env'] ?? []) {
     const eq = raw.indexOf('=');
     if (eq <= 0) throw new UsageError(`--header-env must look like Name=ENV_VAR, got ${JSON.stringify(raw)}`);
     const variable = raw.slice(eq + 1);
@@ -198,68 +147,88 @@ function parseCheck(args: readonly string[], env: Readonly<Record<string, string
     dnsTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.dnsTimeoutMs, timeoutMs),
     connectTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.connectTimeoutMs, timeoutMs),
     tlsTimeoutMs: Math.min(DEFAULT_PROBE_SETTINGS.tlsTimeoutMs, timeoutMs),
-    allowPrivate: values['allow-private'],
-    dnsServers: values['dns-server'],
+    allowPrivate: values['allow-private'] === true,
+    dnsServers: values['dns-server'] ?? [],
     slowMs: values.slow !== undefined ? positiveInt(values.slow, '--slow', 0) : DEFAULT_PROBE_SETTINGS.slowMs,
     certExpiringDays: values['cert-days'] !== undefined ? positiveInt(values['cert-days'], '--cert-days', 0) : DEFAULT_PROBE_SETTINGS.certExpiringDays,
   };
   return {
     command: 'check',
-    request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools, ...(values['call-tool'] !== undefined ? { callTool: toolName(values['call-tool']) } : {}) },
+    request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools === true, ...(values['call-tool'] !== undefined ? { callTool: toolName(values['call-tool']) } : {}) },
     settings,
-    json: values.json,
+    json: values.json === true,
     caFile: values['ca-file'],
   };
 }
 
-function parseOrThrow(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { values: Record<string, unknown>; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...args], allowPositionals: true, options });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+function configPath(parsed: ParsedOptions): string | undefined {
+  return parsed.values.config as string | undefined;
 }
 
-function parseServe(args: readonly string[]): ServeCommand {
-  const { values, positionals } = parseOrThrow(args, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false } });
-  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${JSON.stringify(positionals[0])}`);
-  return { command: 'serve', configPath: values.config as string | undefined, checkConfig: values['check-config'] === true };
+function noArguments(command: string, parsed: ParsedOptions, hint = ''): void {
+  if (parsed.positionals.length > 0) throw new UsageError(`${command} takes no arguments${hint}, got ${JSON.stringify(parsed.positionals[0])}`, command);
 }
 
-function parseFileCommand(command: 'migrate' | 'backup' | 'import', args: readonly string[]): ConfigCommand {
-  const { values, positionals } = parseOrThrow(args, { config: { type: 'string' } });
-  const configPath = values.config as string | undefined;
-  if (command === 'migrate') {
-    if (positionals.length > 0) throw new UsageError('migrate takes no arguments');
-    return { command, configPath, file: '' };
-  }
-  if (positionals.length !== 1) throw new UsageError(command === 'backup' ? 'backup needs a destination file' : 'import needs a server.json file');
-  return { command, configPath, file: positionals[0]! };
+function oneArgument(command: string, parsed: ParsedOptions, missing: string): string {
+  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? missing : `${command} takes exactly one argument, got ${parsed.positionals.length}`, command);
+  return parsed.positionals[0]!;
 }
 
-function parseToken(args: readonly string[]): TokenCommand {
-  const [action, ...rest] = args;
-  if (action === 'create') {
-    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' }, 'read-only': { type: 'boolean', default: false }, name: { type: 'string' } });
-    if (positionals.length > 0) throw new UsageError(`token create takes no arguments (use --name), got ${JSON.stringify(positionals[0])}`);
-    const name = checkTokenName((values.name as string | undefined) ?? DEFAULT_TOKEN_NAME);
-    if (!name.ok) throw new UsageError(`--name: ${name.message}`);
-    return { command: 'token', action, configPath: values.config as string | undefined, name: name.name, readOnly: values['read-only'] === true };
-  }
-  if (action === 'list') {
-    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
-    if (positionals.length > 0) throw new UsageError('token list takes no arguments');
-    return { command: 'token', action, configPath: values.config as string | undefined };
-  }
-  if (action === 'revoke') {
-    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
-    if (positionals.length !== 1) throw new UsageError('token revoke needs the id of one token (see mcpwatch token list)');
-    const raw = positionals[0]!;
-    // A pasted token instead of an id must not be echoed back into a terminal log.
-    if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new UsageError('token revoke takes the numeric id shown by mcpwatch token list, not the token');
-    return { command: 'token', action, configPath: values.config as string | undefined, id: Number(raw) };
-  }
-  throw new UsageError(action === undefined ? 'token needs an action: create, list or revoke' : `unknown token action ${JSON.stringify(action)} (expected create, list or revoke)`);
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const word = value.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(word)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`, 'serve');
+  return word as T;
+}
+
+/** serve: the options win over MCPWATCH_LOG_FORMAT and MCPWATCH_LOG_LEVEL. */
+export function serveCommand(parsed: ParsedOptions, env: Env): ServeCommand {
+  noArguments('serve', parsed);
+  const logFormat = oneOf('--log-format', parsed.values['log-format'] as string | undefined, LOG_FORMATS) ?? oneOf('MCPWATCH_LOG_FORMAT', env.MCPWATCH_LOG_FORMAT, LOG_FORMATS);
+  const logLevel = oneOf('--log-level', parsed.values['log-level'] as string | undefined, LOG_LEVELS) ?? oneOf('MCPWATCH_LOG_LEVEL', env.MCPWATCH_LOG_LEVEL, LOG_LEVELS) ?? 'info';
+  return { command: 'serve', configPath: configPath(parsed), checkConfig: parsed.values['check-config'] === true, logFormat, logLevel };
+}
+
+export function migrateCommand(parsed: ParsedOptions): ConfigCommand {
+  noArguments('migrate', parsed);
+  return { command: 'migrate', configPath: configPath(parsed), file: '' };
+}
+
+export function backupCommand(parsed: ParsedOptions): ConfigCommand {
+  return { command: 'backup', configPath: configPath(parsed), file: oneArgument('backup', parsed, 'backup needs a destination file') };
+}
+
+export function importCommand(parsed: ParsedOptions): ConfigCommand {
+  return { command: 'import', configPath: configPath(parsed), file: oneArgument('import', parsed, 'import needs a server.json file') };
+}
+
+export function tokenCreateCommand(parsed: ParsedOptions): TokenCommand {
+  noArguments('token create', parsed, ' (use --name)');
+  const name = checkTokenName((parsed.values.name as string | undefined) ?? DEFAULT_TOKEN_NAME);
+  if (!name.ok) throw new UsageError(`--name: ${name.message}`, 'token create');
+  return { command: 'token', action: 'create', configPath: configPath(parsed), name: name.name, readOnly: parsed.values['read-only'] === true };
+}
+
+export function tokenListCommand(parsed: ParsedOptions): TokenCommand {
+  noArguments('token list', parsed);
+  return { command: 'token', action: 'list', configPath: configPath(parsed) };
+}
+
+export function tokenRevokeCommand(parsed: ParsedOptions): TokenCommand {
+  const raw = oneArgument('token revoke', parsed, 'token revoke needs the id of one token (see mcpwatch token list)');
+  // A pasted token instead of an id must not be echoed back into a terminal log.
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new UsageError('token revoke takes the numeric id shown by mcpwatch token list, not the token', 'token revoke');
+  return { command: 'token', action: 'revoke', configPath: configPath(parsed), id: Number(raw) };
+}
+
+export function endpointsListCommand(parsed: ParsedOptions): EndpointsCommand {
+  noArguments('endpoints list', parsed);
+  return { command: 'endpoints', action: 'list', configPath: configPath(parsed) };
+}
+
+export function endpointsPurgeCommand(parsed: ParsedOptions): EndpointsCommand {
+  const slug = oneArgument('endpoints purge', parsed, 'endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)');
+  return { command: 'endpoints', action: 'purge', configPath: configPath(parsed), slug, yes: parsed.values.yes === true };
 }
 
 export interface AlertTestCommand {
@@ -269,34 +238,7 @@ export interface AlertTestCommand {
   readonly channel: string;
 }
 
-/** Parses the arguments after `alert`. */
-export function parseAlertCommand(args: readonly string[]): AlertTestCommand {
-  const [action, ...rest] = args;
-  if (action !== 'test') throw new UsageError(action === undefined ? 'alert needs a subcommand: alert test <channel>' : `unknown alert subcommand ${JSON.stringify(action)} (expected: test)`);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...rest], allowPositionals: true, options: { config: { type: 'string' } } });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  if (parsed.positionals.length !== 1) throw new UsageError('alert test takes exactly one channel name');
-  return { command: 'alert', action: 'test', configPath: parsed.values.config, channel: parsed.positionals[0]! };
-}
-
-// --- endpoints (wip/ownership) ----------------------------------------------------------------
-
-/** Parses the arguments after `endpoints`; the command itself is in endpoints-command.ts. */
-export function parseEndpointsCommand(args: readonly string[]): EndpointsCommand {
-  const [action, ...rest] = args;
-  if (action === 'list') {
-    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' } });
-    if (positionals.length > 0) throw new UsageError('endpoints list takes no arguments');
-    return { command: 'endpoints', action, configPath: values.config as string | undefined };
-  }
-  if (action === 'purge') {
-    const { values, positionals } = parseOrThrow(rest, { config: { type: 'string' }, yes: { type: 'boolean', default: false } });
-    if (positionals.length !== 1) throw new UsageError('endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)');
-    return { command: 'endpoints', action, configPath: values.config as string | undefined, slug: positionals[0]!, yes: values.yes === true };
-  }
-  throw new UsageError(action === undefined ? 'endpoints needs an action: list or purge' : `unknown endpoints action ${JSON.stringify(action)} (expected list or purge)`);
+export function alertTestCommand(parsed: ParsedOptions): AlertTestCommand {
+  if (parsed.positionals.length !== 1) throw new UsageError('alert test takes exactly one channel name', 'alert test');
+  return { command: 'alert', action: 'test', configPath: configPath(parsed), channel: parsed.positionals[0]! };
 }

@@ -3,10 +3,10 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfig, type Env } from './parse.ts';
+import { parseConfig, type Env, type ParseOptions } from './parse.ts';
 import { DEFAULT_CONFIG_FILE, type Config, type ConfigResult } from './schema.ts';
 
-export interface LoadOptions {
+export interface LoadOptions extends ParseOptions {
   /** Where relative paths (the config file, probe.extraCaFile) are resolved; default process.cwd(). */
   readonly cwd?: string;
 }
@@ -35,7 +35,7 @@ export function loadConfig(path: string | undefined, env: Env, options: LoadOpti
   if (read.ok) text = read.text;
   else if (path !== undefined || !read.missing) return { ok: false, errors: [`config file ${wanted}: cannot read: ${read.reason}`] };
 
-  const parsed = parseConfig(text, env);
+  const parsed = parseConfig(text, env, options.sections !== undefined ? { sections: options.sections } : {});
   if (!parsed.ok) return parsed;
   const warnings = [...parsed.warnings];
   if (text === undefined) warnings.unshift(`no config file (${DEFAULT_CONFIG_FILE} not found in ${cwd}); running with defaults and environment overrides only`);

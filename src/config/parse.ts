@@ -6,6 +6,7 @@ import { secretHeaderNames, type EndpointDefinition } from '../domain/endpoint.t
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health.ts';
 import { DEFAULT_PROBE_SETTINGS } from '../probe/run-probe.ts';
 import {
+  ALLOWED_KEYS,
   DATABASE_FILE_NAME,
   DEFAULT_DATA_DIR,
   DEFAULT_LISTEN,
@@ -51,8 +52,18 @@ import { formatIssue, formatPath, unsetReason } from './wording.ts';
 
 export type { Env } from './schema.ts';
 
+export interface ParseOptions {
+  /**
+   * The top-level sections the command uses (`token create` needs only dataDir and databasePath):
+   * the others are neither validated nor warned about, so a broken alert channel does not stop a
+   * backup. Unknown top-level keys are still refused: a typo in `dataDir` must not go unnoticed.
+   * Undefined: everything (serve).
+   */
+  readonly sections?: readonly string[];
+}
+
 /** Parses and validates a configuration; `text` undefined means there is no file. */
-export function parseConfig(text: string | undefined, env: Env): ConfigResult {
+export function parseConfig(text: string | undefined, env: Env, options: ParseOptions = {}): ConfigResult {
   let raw: unknown = {};
   const warnings: string[] = [];
   if (text !== undefined) {
@@ -60,6 +71,7 @@ export function parseConfig(text: string | undefined, env: Env): ConfigResult {
     if (!yaml.ok) return { ok: false, errors: yaml.errors };
     raw = yaml.value ?? {};
   }
+  if (options.sections !== undefined) raw = keepSections(raw, options.sections);
 
   const errors: string[] = [];
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
@@ -70,6 +82,12 @@ export function parseConfig(text: string | undefined, env: Env): ConfigResult {
   const config = buildConfig(parsed.data, overrides, env, errors, warnings);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(config), warnings };
+}
+
+function keepSections(raw: unknown, sections: readonly string[]): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const known = ALLOWED_KEYS[''] ?? [];
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !known.includes(key) || sections.includes(key)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,7 +145,7 @@ export const SETTING_ENV_VARS = [
 ] as const;
 
 /** Read by other parts of mcpwatch; known here only so they are not mistaken for typos. */
-const OTHER_ENV_VARS = new Set(['MCPWATCH_BEARER_TOKEN', 'MCPWATCH_CONFIG', 'MCPWATCH_LOG_LEVEL']);
+const OTHER_ENV_VARS = new Set(['MCPWATCH_BEARER_TOKEN', 'MCPWATCH_CONFIG', 'MCPWATCH_LOG_LEVEL', 'MCPWATCH_LOG_FORMAT']);
 
 /** Environment values are text: numbers are converted first so the field's parser judges them. */
 function numeric<T>(parse: Parser<T>): Parser<T> {

@@ -1,5 +1,5 @@
 // Builds the Fastify app; never listens (only main.ts does), so tests use inject() or port 0.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hostCheck } from '../config/schema.ts';
 import type { AppDeps } from './deps.ts';
 import { hostGuardPlugin } from './host-guard.ts';
@@ -20,11 +20,36 @@ export interface AppOptions {
   readonly trustProxy?: boolean | readonly string[];
 }
 
+/**
+ * Scraped or polled every few seconds by orchestrators and Prometheus: logging each at info would
+ * bury everything else, so their requests are logged at debug (`--log-level debug` shows them).
+ */
+const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+function isQuiet(url: string): boolean {
+  const query = url.indexOf('?');
+  return QUIET_PATHS.has(query === -1 ? url : url.slice(0, query));
+}
+
+/** Fastify's request lines, at debug for the quiet paths; their errors keep the error level. */
+class QuietProbesLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (isQuiet(request.url)) request.log.debug({ req: request }, 'incoming request');
+    else super.incomingRequest(request, reply);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && isQuiet(request.url)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else super.requestCompleted(error, request, reply);
+  }
+}
+
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : (options.trustProxy ?? false),
     bodyLimit: 256 * 1024,
+    logController: new QuietProbesLogController(),
   }) as unknown as FastifyInstance;
   await app.register(securityPlugin, { deps });
   // After the security plugin, so a refused Host still gets its headers, request id and error body.

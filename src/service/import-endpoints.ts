@@ -11,8 +11,13 @@ export type ImportOutcome =
 
 type ImportStore = Pick<Store, 'getEndpointBySlug' | 'createEndpoint' | 'updateEndpoint'>;
 
-export function importEndpoints(store: ImportStore, definitions: readonly EndpointDefinition[]): ImportOutcome[] {
-  return definitions.map((definition): ImportOutcome => {
+export function importEndpoints(
+  store: ImportStore,
+  definitions: readonly EndpointDefinition[],
+  onProgress: (done: number, total: number) => void = () => undefined,
+): ImportOutcome[] {
+  return definitions.map((definition, index): ImportOutcome => {
+    onProgress(index, definitions.length);
     const existing = store.getEndpointBySlug(definition.slug);
     if (!existing) return { kind: 'added', endpoint: store.createEndpoint(definition) };
     if (existing.source !== 'import') return { kind: 'refused', slug: definition.slug, holder: existing, reason: refusal(existing) };

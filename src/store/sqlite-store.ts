@@ -12,7 +12,7 @@
 //    store_meta.rollups_through_rowid says which raw rows are already in the rollup tables, and
 //    the rest are folded again from probe_results on open. State changes that matter (health,
 //    status, code, incident, facts) are written in the tick itself; see isVolatileChange.
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../domain/endpoint.ts';
@@ -20,6 +20,7 @@ import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
 import type { Era, EraOverride } from '../domain/probe-result.ts';
+import { makeDirectories } from './directories.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
 import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
@@ -73,7 +74,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     throw new StoreError('SCHEMA_MISMATCH', `LATENCY_BUCKETS_MS has ${bucketCount} buckets but the rollup tables have ${SCHEMA_BUCKET_COUNT} columns; add a migration first`);
   }
   const inMemory = path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!inMemory) makeDirectories(dirname(resolve(path)));
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
   try {
     db.pragma('journal_mode = WAL');
@@ -1150,10 +1151,16 @@ export class SqliteStore implements Store {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  async backup(path: string): Promise<void> {
+  /** `onProgress` hears pages copied so far and the total, after each step of the copy. */
+  async backup(path: string, onProgress?: (donePages: number, totalPages: number) => void): Promise<void> {
     this.flush();
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    await this.#db.backup(path);
+    makeDirectories(dirname(resolve(path)));
+    await this.#db.backup(path, {
+      progress: ({ totalPages, remainingPages }) => {
+        onProgress?.(totalPages - remainingPages, totalPages);
+        return 100; // better-sqlite3's own step: 100 pages, then a turn of the event loop
+      },
+    });
   }
 
   integrityCheck(): string {

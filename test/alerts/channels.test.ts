@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createChannel } from '../../src/alerts/channels/index.ts';
 import { postJson } from '../../src/alerts/channels/post-json.ts';
 import { runAlertTest, sendTestAlert } from '../../src/alerts/cli.ts';
-import { parseAlertCommand } from '../../src/cli/args.ts';
+import { parseCommand } from '../../src/cli/commands.ts';
 import { buildMessage } from '../../src/alerts/message.ts';
 import type { AlertEvent, AlertMessage } from '../../src/alerts/types.ts';
 import { UsageError } from '../../src/cli/args.ts';
@@ -268,14 +268,14 @@ describe('mcpwatch alert test <channel>', () => {
   const parses: ReadonlyArray<{ args: string[]; expected: unknown }> = [
     { args: ['test', 'ops'], expected: { command: 'alert', action: 'test', configPath: undefined, channel: 'ops' } },
     { args: ['test', 'ops', '--config', 'x.yaml'], expected: { command: 'alert', action: 'test', configPath: 'x.yaml', channel: 'ops' } },
-    { args: [], expected: 'alert needs a subcommand: alert test <channel>' },
-    { args: ['send', 'ops'], expected: 'unknown alert subcommand "send" (expected: test)' },
+    { args: [], expected: 'alert needs a subcommand: test' },
+    { args: ['send', 'ops'], expected: 'unknown alert subcommand "send" (expected test)' },
     { args: ['test'], expected: 'alert test takes exactly one channel name' },
   ];
   for (const c of parses) {
     test(`parse alert ${c.args.join(' ')}`, () => {
-      if (typeof c.expected === 'string') assert.throws(() => parseAlertCommand(c.args), new UsageError(c.expected));
-      else assert.deepEqual(parseAlertCommand(c.args), c.expected);
+      if (typeof c.expected === 'string') assert.throws(() => parseCommand(['alert', ...c.args], {}), (err: unknown) => err instanceof UsageError && err.message === c.expected);
+      else assert.deepEqual(parseCommand(['alert', ...c.args], {}), c.expected);
     });
   }
 });

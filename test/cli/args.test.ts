@@ -1,10 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCommand, USAGE, UsageError, type Command } from '../../src/cli/args.ts';
+import { UsageError, type Command } from '../../src/cli/args.ts';
+import { COMMANDS, parseCommand } from '../../src/cli/commands.ts';
+import { usage } from '../../src/cli/help.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../../src/probe/run-probe.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 const URL_ = 'https://mcp.example.com/mcp';
+const USAGE = usage(COMMANDS);
 
 function checkCommand(overrides: { request?: Partial<ProbeRequest>; settings?: Partial<ProbeSettings>; json?: boolean; caFile?: string }): Command {
   return {
@@ -18,10 +21,10 @@ function checkCommand(overrides: { request?: Partial<ProbeRequest>; settings?: P
 
 describe('parseCommand: commands', () => {
   const cases: readonly { name: string; argv: string[]; env?: Env; expected: Command }[] = [
-    { name: 'no arguments → help', argv: [], expected: { command: 'help', text: USAGE } },
-    { name: 'help', argv: ['help'], expected: { command: 'help', text: USAGE } },
-    { name: '--help', argv: ['--help'], expected: { command: 'help', text: USAGE } },
-    { name: '-h', argv: ['-h'], expected: { command: 'help', text: USAGE } },
+    { name: 'no arguments → usage, exit 2', argv: [], expected: { command: 'help', text: USAGE, exitCode: 2 } },
+    { name: 'help', argv: ['help'], expected: { command: 'help', text: USAGE, exitCode: 0 } },
+    { name: '--help', argv: ['--help'], expected: { command: 'help', text: USAGE, exitCode: 0 } },
+    { name: '-h', argv: ['-h'], expected: { command: 'help', text: USAGE, exitCode: 0 } },
     { name: 'version', argv: ['version'], expected: { command: 'version' } },
     { name: '--version', argv: ['--version'], expected: { command: 'version' } },
     { name: 'check with defaults', argv: ['check', URL_], expected: checkCommand({}) },
@@ -135,8 +138,8 @@ describe('parseCommand: usage errors', () => {
     { name: '--bearer-env unset', argv: ['check', '--bearer-env', 'MY_TOKEN', URL_], env: { MCPWATCH_BEARER_TOKEN: 'fallback' }, message: '--bearer-env: environment variable MY_TOKEN is not set' },
     { name: '--bearer-env naming an empty variable', argv: ['check', '--bearer-env', 'MY_TOKEN', URL_], env: { MY_TOKEN: '' }, message: '--bearer-env: environment variable MY_TOKEN is not set' },
     { name: 'bearer token with a line break', argv: ['check', URL_], env: { MCPWATCH_BEARER_TOKEN: 'tok\nX-Evil: 1' }, message: 'the bearer token contains a line break' },
-    { name: 'no --bearer flag: tokens never come from argv', argv: ['check', '--bearer', 'tok-in-argv', URL_], message: /^Unknown option '--bearer'/ },
-    { name: 'no --token flag either', argv: ['check', '--token=tok-in-argv', URL_], message: /^Unknown option '--token'/ },
+    { name: 'no --bearer flag: tokens never come from argv', argv: ['check', '--bearer', 'tok-in-argv', URL_], message: /^unknown option --bearer for check/ },
+    { name: 'no --token flag either', argv: ['check', '--token=tok-in-argv', URL_], message: /^unknown option --token for check/ },
     { name: 'boolean flag given a value', argv: ['check', '--json=yes', URL_], message: "Option '--json' does not take an argument" },
     { name: 'bad URL: ftp', argv: ['check', 'ftp://x'], message: 'only http and https URLs can be probed, not ftp' },
     { name: 'bad URL: not a URL', argv: ['check', 'mcp.example.com/mcp'], message: 'not a valid absolute URL: "mcp.example.com/mcp"' },

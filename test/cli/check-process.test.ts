@@ -95,7 +95,7 @@ describe('mcpwatch check (the binary)', () => {
     ['bad era', ['check', 'https://example.com/mcp', '--era', 'v1'], /--era must be one of/],
     ['bad timeout', ['check', 'https://example.com/mcp', '--timeout', 'soon'], /--timeout must be a whole number/],
     ['unset token variable', ['check', 'https://example.com/mcp', '--bearer-env', 'NOPE_UNSET'], /NOPE_UNSET is not set/],
-    ['unknown flag', ['check', 'https://example.com/mcp', '--frobnicate'], /Unknown option '--frobnicate'/],
+    ['unknown flag', ['check', 'https://example.com/mcp', '--frobnicate'], /unknown option --frobnicate for check/],
     ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     ['unreadable CA file', ['check', 'https://example.com/mcp', '--ca-file', '/nonexistent/ca.pem'], /--ca-file: cannot read/],
   ];

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { parseCommand, UsageError } from '../../src/cli/args.ts';
+import { UsageError } from '../../src/cli/args.ts';
+import { parseCommand } from '../../src/cli/commands.ts';
 import { hashToken } from '../../src/http/api/tokens.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 
@@ -114,11 +115,13 @@ describe('token argument parsing', () => {
   });
 
   const bad: [string[], RegExp][] = [
-    [['token'], /needs an action/],
-    [['token', 'rotate'], /unknown token action "rotate"/],
+    [['token'], /^token needs a subcommand: create, list, revoke$/],
+    [['token', 'rotate'], /^unknown token subcommand "rotate" \(expected create, list, revoke\)$/],
+    [['token', 'craete'], /did you mean token create\?/],
     [['token', 'create', 'extra'], /takes no arguments/],
     [['token', 'create', '--name', ''], /must not be empty/],
-    [['token', 'create', '--bogus'], /bogus/],
+    [['token', 'create', '--bogus'], /^unknown option --bogus for token create/],
+    [['token', 'create', '--read-olny'], /did you mean --read-only\?/],
     [['token', 'revoke'], /needs the id/],
     [['token', 'revoke', '0'], /numeric id/],
     [['token', 'revoke', 'abc'], /numeric id/],

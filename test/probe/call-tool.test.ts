@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from '../../src/probe/run-probe.ts';
-import { parseCommand } from '../../src/cli/args.ts';
+import { parseCommand } from '../../src/cli/commands.ts';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 
 const settings: ProbeSettings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 15_000 };
