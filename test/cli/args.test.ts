@@ -168,11 +168,11 @@ describe('parseCommand: endpoints', () => {
     assert.match(USAGE, /endpoints purge <slug>/);
   });
   const errors: Array<[string[], string]> = [
-    [['endpoints'], 'endpoints needs an action: list or purge'],
-    [['endpoints', 'delete', 'x'], 'unknown endpoints action "delete" (expected list or purge)'],
+    [['endpoints'], 'endpoints needs a subcommand: list, purge'],
+    [['endpoints', 'delete', 'x'], 'unknown endpoints subcommand "delete" (expected list, purge)'],
     [['endpoints', 'purge'], 'endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)'],
-    [['endpoints', 'purge', 'a', 'b'], 'endpoints purge needs the slug of one endpoint (see mcpwatch endpoints list)'],
-    [['endpoints', 'list', 'x'], 'endpoints list takes no arguments'],
+    [['endpoints', 'purge', 'a', 'b'], 'endpoints purge takes exactly one argument, got 2'],
+    [['endpoints', 'list', 'x'], 'endpoints list takes no arguments, got "x"'],
   ];
   for (const [argv, message] of errors) {
     test(argv.join(' '), () => {
