@@ -2,6 +2,7 @@
 // changes after enough consecutive observations agree, and incidents open and close on those
 // changes. Pure: state and a round in, new state and events out.
 import type { FailureCode, Status } from './failure-codes.ts';
+import { isOverloadTainted } from './overload.ts';
 import type { Era, ProbeResult } from './probe-result.ts';
 
 export interface HealthPolicy {
@@ -92,11 +93,17 @@ export function isFailure(status: Status, policy: HealthPolicy): boolean {
   return false;
 }
 
+/** A failure timed while mcpwatch itself was overloaded: no evidence about the server, neither failure nor success. */
+export function isDiscounted(result: ProbeResult, policy: HealthPolicy): boolean {
+  return isFailure(result.status, policy) && isOverloadTainted(result);
+}
+
 /**
  * Advances one endpoint by one confirmed round (the probe result after its immediate retry).
  * `incident_opened` carries no id: the store assigns it and passes it back in the next state.
  */
 export function advance(state: EndpointState, result: ProbeResult, policy: HealthPolicy): { state: EndpointState; events: HealthEvent[] } {
+  if (isDiscounted(result, policy)) return { state, events: [] };
   const at = result.startedAt;
   const events: HealthEvent[] = [];
   const failed = isFailure(result.status, policy);

@@ -112,4 +112,11 @@ export interface ProbeResult {
   readonly auth: AuthFacts | null;
   /** How the era was found: from the caller's hint, by detection, or forced by the override. */
   readonly eraSource: 'hint' | 'detected' | 'override' | null;
+  /** Set by the service, never by the probe: mcpwatch was overloaded while timing this (see domain/overload.ts). */
+  readonly overload?: OverloadMark;
+}
+
+export interface OverloadMark {
+  /** The longest event-loop stall near the end of the round, ms. */
+  readonly loopStallMs: number;
 }
