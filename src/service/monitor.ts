@@ -4,12 +4,15 @@ import { setMaxListeners } from 'node:events';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../domain/endpoint.ts';
-import type { HealthPolicy } from '../domain/health.ts';
+import { isDiscounted, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import { createResolver, type DnsResolver } from '../probe/dns.ts';
+import type { OverloadStats } from '../metrics/service-metrics.ts';
+import { createResolver } from '../probe/dns.ts';
+import { createCachingResolver, type CachingResolver } from '../probe/dns-cache.ts';
 import { HostsFile, SYSTEM_HOSTS_FILE } from '../probe/hosts-file.ts';
 import { runProbe, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
+import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import { startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
@@ -17,6 +20,12 @@ import { Recorder } from './recorder.ts';
 import { runRound, type ProbeFn } from './round.ts';
 
 const HOUR_MS = 3_600_000;
+/**
+ * A round is marked overloaded when the loop stalled within this long before it ended: a deadline
+ * timer that fires after a stall runs before the replies that arrived meanwhile are read. A stall
+ * earlier in the round only delays the reading, so a real timeout elsewhere still counts.
+ */
+const OVERLOAD_WINDOW_MS = 1_000;
 
 export interface MonitorOptions {
   readonly probe: ProbeSettings;
@@ -47,7 +56,9 @@ export class Monitor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #probe: ProbeFn;
-  readonly #resolver: DnsResolver;
+  readonly #resolver: CachingResolver;
+  readonly #governor: ConcurrencyGovernor;
+  #discounted = 0;
   readonly #hosts: HostsFile;
   readonly #trust: SecureContext;
   readonly #shutdown = new AbortController();
@@ -65,16 +76,18 @@ export class Monitor {
     this.#clock = deps.clock ?? Date.now;
     this.#probe = deps.probe ?? runProbe;
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
-    this.#resolver = createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs });
+    this.#resolver = createCachingResolver(createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs }), { clock: this.#clock });
     // Parsed once, re-read when it changes: a large /etc/hosts must not cost every probe.
     this.#hosts = new HostsFile({ path: SYSTEM_HOSTS_FILE });
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
     this.recorder = new Recorder(deps.store, options.health);
+    this.#governor = new ConcurrencyGovernor({ max: options.concurrency });
     this.scheduler = new Scheduler({
       clock: this.#clock,
       concurrency: options.concurrency,
+      concurrencyLimit: () => this.#governor.limit,
       perHostConcurrency: options.perHostConcurrency,
       run: (job) => this.#run(job),
     });
@@ -98,7 +111,7 @@ export class Monitor {
 
   start(): void {
     this.reload();
-    this.#loop = startLoopMonitor({ clock: this.#clock });
+    this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs) => this.#governor.observe(delayMs, nowMs) });
     this.scheduler.start();
     this.#flushTimer = setInterval(() => this.flush(), 1000);
     this.#log.info({ endpoints: this.#endpoints.size }, 'monitor started');
@@ -111,6 +124,13 @@ export class Monitor {
   /** The largest event-loop delay since the last call, ms (for /metrics). */
   takeMaxLoopDelayMs(): number {
     return this.#loop?.takeMaxDelayMs() ?? 0;
+  }
+
+  /** mcpwatch's own load, for /metrics. */
+  get overload(): OverloadStats {
+    const { overloaded, limit } = this.#governor.state;
+    const { hits, misses } = this.#resolver.stats;
+    return { overloaded, concurrencyLimit: limit, discounted: this.#discounted, dnsCacheHits: hits, dnsCacheMisses: misses };
   }
 
   latestResult(endpointId: number): ProbeResult | undefined {
@@ -152,9 +172,14 @@ export class Monitor {
     );
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
-    const stalled = this.#loop?.stalledBetween(startedAt, this.#clock()) ?? false;
-    this.recorder.record(endpoint, round, { plannedAt: job.plannedAt, startedAt, stalled });
-    this.#latest.set(endpoint.id, round.result);
+    const endedAt = this.#clock();
+    const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
+    const loopStallMs = this.#loop?.stallMsBetween(endedAt - OVERLOAD_WINDOW_MS, endedAt) ?? 0;
+    const marked = loopStallMs > 0 ? { ...round, result: { ...round.result, overload: { loopStallMs: Math.round(loopStallMs) } } } : round;
+    this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || loopStallMs > 0 });
+    // A discounted round's timings measured the stall: /metrics keeps the last round that counted.
+    if (isDiscounted(marked.result, this.options.health)) this.#discounted++;
+    else this.#latest.set(endpoint.id, marked.result);
   }
 
   /**

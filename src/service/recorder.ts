@@ -2,7 +2,7 @@
 // next round gets the current era hint), and buffers everything for one write transaction per
 // tick, which is what keeps SQLite's write cost flat as the fleet grows.
 import type { Endpoint } from '../domain/endpoint.ts';
-import { advance, initialState, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
+import { advance, initialState, isDiscounted, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { CertObservation, ResultRow, Store, ToolSnapshot } from '../store/store.ts';
 import type { RoundResult } from './round.ts';
@@ -48,7 +48,8 @@ export class Recorder {
     const { state, events } = advance(before, round.result, this.policy);
     this.#states.set(endpoint.id, state);
     this.#dirty.add(endpoint.id);
-    this.#results.push(toRow(endpoint.id, round, meta));
+    const row = toRow(endpoint.id, round, meta);
+    this.#results.push(isDiscounted(round.result, this.policy) ? { ...row, discounted: true } : row);
     for (const event of events) {
       this.#events.push({ endpointId: endpoint.id, event });
       for (const listener of this.#listeners) listener(endpoint, event, state);

@@ -54,6 +54,7 @@ export function resultView(row: ResultRow) {
     era: row.era,
     retried: row.retried,
     stalled: row.stalled,
+    discounted: row.discounted === true,
     lagMs: row.lagMs,
   };
 }
