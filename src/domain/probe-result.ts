@@ -117,6 +117,6 @@ export interface ProbeResult {
 }
 
 export interface OverloadMark {
-  /** The longest event-loop stall near the end of the round, ms. */
-  readonly loopStallMs: number;
+  /** How late mcpwatch's event loop was, in total, while the round ran, ms. */
+  readonly loopDelayMs: number;
 }

@@ -9,6 +9,8 @@ export interface LoopMonitor {
    * a timer that fires right after a stall can run before the sampler has noticed it.
    */
   stallMsBetween(fromMs: number, toMs: number): number;
+  /** How late the loop was in total over (fromMs, toMs], ms: the sum of the sample delays, the ongoing one included. */
+  lateMsBetween(fromMs: number, toMs: number): number;
   /** The largest delay seen since the last call, ms (for metrics). */
   takeMaxDelayMs(): number;
   stop(): void;
@@ -30,6 +32,27 @@ export function startLoopMonitor(options: LoopMonitorOptions): LoopMonitor {
   const stalls: Array<{ from: number; to: number }> = [];
   let expected = options.clock() + sampleMs;
   let maxDelay = 0;
+  // Sample times and running totals of their delays in a ring, so lateMsBetween is a binary search.
+  const capacity = Math.ceil(keepMs / sampleMs) + 16;
+  const times = new Float64Array(capacity);
+  const totals = new Float64Array(capacity);
+  let first = 0;
+  let count = 0;
+  let total = 0;
+  let totalBeforeFirst = 0;
+  const slot = (i: number): number => (first + i) % capacity;
+  /** The running total after the last sample at or before t. */
+  const totalAt = (t: number): number => {
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (times[slot(mid)]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? totalBeforeFirst : totals[slot(lo - 1)]!;
+  };
+
   const timer = setInterval(() => {
     const now = options.clock();
     const delay = now - expected;
@@ -37,21 +60,37 @@ export function startLoopMonitor(options: LoopMonitorOptions): LoopMonitor {
     if (delay > maxDelay) maxDelay = delay;
     if (delay > stallMs) stalls.push({ from: now - delay - sampleMs, to: now });
     while (stalls.length > 0 && stalls[0]!.to < now - keepMs) stalls.shift();
+    total += Math.max(0, delay);
+    if (count === capacity || (count > 0 && times[slot(0)]! < now - keepMs)) {
+      totalBeforeFirst = totals[slot(0)]!;
+      first = slot(1);
+      count--;
+    }
+    times[slot(count)] = now;
+    totals[slot(count)] = total;
+    count++;
     options.onSample?.(Math.max(0, delay), now);
   }, sampleMs);
   timer.unref();
+
+  const ongoing = (toMs: number): number => {
+    const late = options.clock() - expected;
+    return late > 0 && expected <= toMs ? late : 0;
+  };
   const stallMsBetween = (fromMs: number, toMs: number): number => {
     let longest = 0;
     for (const s of stalls) if (s.from <= toMs && s.to >= fromMs) longest = Math.max(longest, s.to - s.from - sampleMs);
-    const ongoing = options.clock() - expected;
-    if (ongoing > stallMs && expected <= toMs) longest = Math.max(longest, ongoing);
-    return longest;
+    const now = ongoing(toMs);
+    return now > stallMs ? Math.max(longest, now) : longest;
   };
   return {
     stalledBetween(fromMs, toMs) {
       return stallMsBetween(fromMs, toMs) > 0;
     },
     stallMsBetween,
+    lateMsBetween(fromMs, toMs) {
+      return Math.max(0, totalAt(toMs) - totalAt(fromMs)) + ongoing(toMs);
+    },
     takeMaxDelayMs() {
       const value = Math.max(0, maxDelay);
       maxDelay = 0;

@@ -26,6 +26,11 @@ const HOUR_MS = 3_600_000;
  * earlier in the round only delays the reading, so a real timeout elsewhere still counts.
  */
 const OVERLOAD_WINDOW_MS = 1_000;
+/**
+ * Or when the loop was late for at least this share of the round: CPU starvation without one long
+ * stall (each step of the probe waits a late turn). A loop that keeps up is late a few % (1–2 ms per 50 ms sample).
+ */
+const OVERLOAD_LATE_SHARE = 0.5;
 
 export interface MonitorOptions {
   readonly probe: ProbeSettings;
@@ -174,9 +179,10 @@ export class Monitor {
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
     const endedAt = this.#clock();
     const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
-    const loopStallMs = this.#loop?.stallMsBetween(endedAt - OVERLOAD_WINDOW_MS, endedAt) ?? 0;
-    const marked = loopStallMs > 0 ? { ...round, result: { ...round.result, overload: { loopStallMs: Math.round(loopStallMs) } } } : round;
-    this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || loopStallMs > 0 });
+    const loopDelayMs = this.#loop?.lateMsBetween(startedAt, endedAt) ?? 0;
+    const overloaded = (this.#loop?.stalledBetween(endedAt - OVERLOAD_WINDOW_MS, endedAt) ?? false) || (loopDelayMs > 0 && loopDelayMs >= OVERLOAD_LATE_SHARE * (endedAt - startedAt));
+    const marked = overloaded ? { ...round, result: { ...round.result, overload: { loopDelayMs: Math.round(loopDelayMs) } } } : round;
+    this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || overloaded });
     // A discounted round's timings measured the stall: /metrics keeps the last round that counted.
     if (isDiscounted(marked.result, this.options.health)) this.#discounted++;
     else this.#latest.set(endpoint.id, marked.result);

@@ -19,7 +19,7 @@ function resultOf(step: Step, minute: number): ReturnType<typeof probeResult> {
     status,
     code: status === 'up' ? null : (name as FailureCode),
     detail: name,
-    ...(overloaded ? { overload: { loopStallMs: 1500 } } : {}),
+    ...(overloaded ? { overload: { loopDelayMs: 1500 } } : {}),
   });
 }
 
