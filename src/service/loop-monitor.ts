@@ -1,5 +1,20 @@
 // Watches event-loop delay: a probe timed while the loop was stalled measured the stall, not the
 // server, so its latency must not count (a saturated loop inflated loopback medians 4×).
+import type { OverloadMark } from '../domain/probe-result.ts';
+
+/**
+ * A round is overloaded when the loop stalled within this long before it ended: a deadline timer
+ * that fires after a stall runs before the replies that arrived meanwhile are read (timers come
+ * before I/O in a loop turn). A stall earlier in the round only delays the reading, so a real
+ * timeout elsewhere still counts.
+ */
+export const OVERLOAD_WINDOW_MS = 1_000;
+/**
+ * Or when the loop was late for at least this share of the round: CPU starvation without one long
+ * stall, every step of the probe waiting a late turn. A loop that keeps up is late a few % (1–2 ms
+ * per 50 ms sample).
+ */
+export const OVERLOAD_LATE_SHARE = 0.5;
 
 export interface LoopMonitor {
   /** Whether the loop stalled (by more than the threshold) at any time in [fromMs, toMs]. */
@@ -23,6 +38,13 @@ export interface LoopMonitorOptions {
   readonly keepMs?: number;
   /** Every sample's delay, for whoever adapts to it (the concurrency governor). */
   readonly onSample?: (delayMs: number, nowMs: number) => void;
+}
+
+/** Whether mcpwatch was overloaded while timing a round that ran over [startedAt, endedAt]; null when it was not. */
+export function overloadMark(loop: LoopMonitor, startedAt: number, endedAt: number): OverloadMark | null {
+  const loopDelayMs = loop.lateMsBetween(startedAt, endedAt);
+  const late = loopDelayMs > 0 && loopDelayMs >= OVERLOAD_LATE_SHARE * (endedAt - startedAt);
+  return late || loop.stalledBetween(endedAt - OVERLOAD_WINDOW_MS, endedAt) ? { loopDelayMs: Math.round(loopDelayMs) } : null;
 }
 
 export function startLoopMonitor(options: LoopMonitorOptions): LoopMonitor {

@@ -15,22 +15,11 @@ import { createTrustContext } from '../probe/tls.ts';
 import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
-import { startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
+import { overloadMark, startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
 import { Recorder } from './recorder.ts';
 import { runRound, type ProbeFn } from './round.ts';
 
 const HOUR_MS = 3_600_000;
-/**
- * A round is marked overloaded when the loop stalled within this long before it ended: a deadline
- * timer that fires after a stall runs before the replies that arrived meanwhile are read. A stall
- * earlier in the round only delays the reading, so a real timeout elsewhere still counts.
- */
-const OVERLOAD_WINDOW_MS = 1_000;
-/**
- * Or when the loop was late for at least this share of the round: CPU starvation without one long
- * stall (each step of the probe waits a late turn). A loop that keeps up is late a few % (1–2 ms per 50 ms sample).
- */
-const OVERLOAD_LATE_SHARE = 0.5;
 
 export interface MonitorOptions {
   readonly probe: ProbeSettings;
@@ -179,10 +168,9 @@ export class Monitor {
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
     const endedAt = this.#clock();
     const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
-    const loopDelayMs = this.#loop?.lateMsBetween(startedAt, endedAt) ?? 0;
-    const overloaded = (this.#loop?.stalledBetween(endedAt - OVERLOAD_WINDOW_MS, endedAt) ?? false) || (loopDelayMs > 0 && loopDelayMs >= OVERLOAD_LATE_SHARE * (endedAt - startedAt));
-    const marked = overloaded ? { ...round, result: { ...round.result, overload: { loopDelayMs: Math.round(loopDelayMs) } } } : round;
-    this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || overloaded });
+    const overload = this.#loop ? overloadMark(this.#loop, startedAt, endedAt) : null;
+    const marked = overload ? { ...round, result: { ...round.result, overload } } : round;
+    this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || overload !== null });
     // A discounted round's timings measured the stall: /metrics keeps the last round that counted.
     if (isDiscounted(marked.result, this.options.health)) this.#discounted++;
     else this.#latest.set(endpoint.id, marked.result);

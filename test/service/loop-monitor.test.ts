@@ -2,7 +2,7 @@
 // clock having moved further than the interval when the timer fires.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { startLoopMonitor, type LoopMonitor } from '../../src/service/loop-monitor.ts';
+import { overloadMark, startLoopMonitor, type LoopMonitor } from '../../src/service/loop-monitor.ts';
 
 let now = 0;
 let monitor: LoopMonitor | undefined;
@@ -68,6 +68,32 @@ describe('loop monitor', () => {
       assert.equal(m.lateMsBetween(0, now), 0, 'the late sample has left the ring');
     } finally {
       m.stop();
+    }
+  });
+
+  describe('overloadMark: when a round measured mcpwatch rather than the server', () => {
+    // [case, lateness of each 50 ms turn over a 10 s round, where the round ends, marked]
+    const rows: Array<[string, (i: number) => number, 'now' | 'after 2 s', boolean]> = [
+      ['a prompt loop', () => 1, 'now', false],
+      ['a 1.5 s stall just before the end', (i) => (i === 165 ? 1500 : 0), 'now', true],
+      ['a 1.5 s stall in the middle, 2 s of prompt turns after', (i) => (i === 60 ? 1500 : 0), 'now', false],
+      ['late as long as it ran, every turn', (i) => (i % 2 === 0 ? 60 : 40), 'now', true],
+      ['late by a third of every turn', () => 25, 'now', false],
+      ['a stall at the end of a round that ended before it', (i) => (i === 140 ? 1500 : 0), 'after 2 s', false],
+    ];
+    for (const [name, lateness, end, marked] of rows) {
+      test(name, () => {
+        const startedAt = now;
+        const ends: number[] = [];
+        for (let i = 0; now - startedAt < 10_000; i++) {
+          turn(lateness(i));
+          ends.push(now);
+        }
+        const endedAt = end === 'now' ? now : ends.find((t) => t >= startedAt + 5_000)!;
+        const mark = overloadMark(monitor!, startedAt, endedAt);
+        assert.equal(mark !== null, marked, JSON.stringify(mark));
+        if (mark) assert.ok(mark.loopDelayMs > 0);
+      });
     }
   });
 });

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
-import { DEFAULT_PROBE_SETTINGS } from '../../src/probe/run-probe.ts';
+import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import { Monitor } from '../../src/service/monitor.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
 import { closedPort, startFaultServer, type FaultServer } from '../fixtures/fault-server.ts';
@@ -71,6 +71,9 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
       secrets: { headers: {}, bearerToken: null },
     });
   }
+  // The servers are healthy: one unhurried probe before the overload starts says so.
+  const calm = await runProbe({ url: `http://127.0.0.1:${server.port}/slow-ok?delay=100` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 20_000 });
+  assert.equal(calm.status, 'up', calm.detail);
   const monitor = new Monitor(
     {
       probe: { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true },
@@ -121,7 +124,6 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
   assert.ok(discounted > 0, `the blocked loop made probes fail (${rows.length} rounds, none failed): the test did not overload anything`);
   assert.equal(monitor.overload.discounted, discounted);
   assert.ok(lowestLimit < 1_000, `the concurrency limit stayed at ${lowestLimit}`);
-  // And monitoring went on (how much depends on the runner's load: one shared 2-core box at load
-  // 18 recorded 39 up rounds of 606 here, the rest discounted timeouts).
-  assert.ok(rows.some((r) => r.status === 'up'), 'no probe succeeded at all: the servers were not healthy');
+  // How many rounds succeed depends on the runner's load, so it is not asserted: one shared 2-core
+  // box at load 18 recorded 39 up rounds of 606, the rest discounted timeouts.
 });
