@@ -8,9 +8,12 @@
 export interface GovernorOptions {
   /** The configured concurrency: the limit never exceeds it. */
   readonly max: number;
-  /** The limit never goes below it (default max/32, at least 1): a hog beside mcpwatch must not stop all probing. */
+  /**
+   * The limit never goes below it (default max/8, at least 1): a loop made late by other processes
+   * on a shared box is not cured by probing less, so backing off stops at a level that still probes.
+   */
   readonly min?: number;
-  /** A loop later than this, ms, is overloaded (default 50: half the loop monitor's stall threshold). */
+  /** A loop later than this, ms, is overloaded (default 100: the loop monitor's stall threshold). */
   readonly targetDelayMs?: number;
   /** How often the limit may change, ms (default 1000). */
   readonly stepMs?: number;
@@ -37,8 +40,8 @@ export class ConcurrencyGovernor {
 
   constructor(options: GovernorOptions) {
     this.#max = options.max;
-    this.#min = Math.min(options.max, Math.max(1, options.min ?? Math.ceil(options.max / 32)));
-    this.#target = options.targetDelayMs ?? 50;
+    this.#min = Math.min(options.max, Math.max(1, options.min ?? Math.ceil(options.max / 8)));
+    this.#target = options.targetDelayMs ?? 100;
     this.#step = options.stepMs ?? 1000;
     this.#limit = options.max;
   }

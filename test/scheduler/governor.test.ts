@@ -17,11 +17,11 @@ describe('ConcurrencyGovernor: AIMD on event-loop delay', () => {
   // [case, samples as (delay ms, duration ms)[], expected limit after each, overloaded after the last]
   const rows: Array<[string, Array<[number, number]>, number[], boolean]> = [
     ['a prompt loop keeps the configured limit', [[5, 3000]], [1000], false],
-    ['one late second halves it', [[80, 1000]], [500], true],
-    ['late seconds keep halving, down to the floor (max/32)', [[80, 10_000]], [32], true],
-    ['a prompt loop grows it back by a tenth a second', [[80, 2000], [5, 1000], [5, 1000]], [250, 275, 303], true],
-    ['a delay between half the target and the target holds it', [[80, 1000], [40, 3000]], [500, 500], true],
-    ['it returns to max and is no longer overloaded', [[80, 1000], [5, 60_000]], [500, 1000], false],
+    ['one late second halves it', [[150, 1000]], [500], true],
+    ['late seconds keep halving, down to the floor (max/8)', [[150, 10_000]], [125], true],
+    ['a prompt loop grows it back by a tenth a second', [[150, 2000], [5, 1000], [5, 1000]], [250, 275, 303], true],
+    ['a delay between half the target and the target holds it', [[150, 1000], [80, 3000]], [500, 500], true],
+    ['it returns to max and is no longer overloaded', [[150, 1000], [5, 60_000]], [500, 1000], false],
   ];
   for (const [name, steps, limits, overloaded] of rows) {
     test(name, () => {
