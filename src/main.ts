@@ -296,6 +296,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       readiness: () => ({ database: store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
       scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
+      overload: () => monitor.overload,
       latestResult: (id) => monitor.latestResult(id),
       alerts: alerts.outbox,
       alertSettings: settings,

@@ -2,6 +2,7 @@
 // changes after enough consecutive observations agree, and incidents open and close on those
 // changes. Pure: state and a round in, new state and events out.
 import type { FailureCode, Status } from './failure-codes.ts';
+import { isOverloadTainted } from './overload.ts';
 import type { Era, ProbeResult } from './probe-result.ts';
 
 export interface HealthPolicy {
@@ -131,6 +132,11 @@ export function gapBefore(state: EndpointState, at: string, cadence: Cadence): M
   return silence > maxSilenceMs(cadence) ? { from: state.lastCheckedAt, to: at } : null;
 }
 
+/** A failure timed while mcpwatch itself was overloaded: no evidence about the server, neither failure nor success. */
+export function isDiscounted(result: ProbeResult, policy: HealthPolicy): boolean {
+  return isFailure(result.status, policy) && isOverloadTainted(result);
+}
+
 /**
  * Advances one endpoint by one confirmed round (the probe result after its immediate retry).
  * `incident_opened` carries no id: the store assigns it and passes it back in the next state.
@@ -147,6 +153,7 @@ export function advance(
   policy: HealthPolicy,
   cadence?: Cadence,
 ): { state: EndpointState; events: HealthEvent[]; gap: MonitoringGap | null } {
+  if (isDiscounted(result, policy)) return { state, events: [], gap: null };
   const at = result.startedAt;
   const events: HealthEvent[] = [];
   const failed = isFailure(result.status, policy);

@@ -129,4 +129,11 @@ export interface ProbeResult {
   readonly auth: AuthFacts | null;
   /** How the era was found: from the caller's hint, by detection, or forced by the override. */
   readonly eraSource: 'hint' | 'detected' | 'override' | null;
+  /** Set by the service, never by the probe: mcpwatch was overloaded while timing this (see domain/overload.ts). */
+  readonly overload?: OverloadMark;
+}
+
+export interface OverloadMark {
+  /** How late mcpwatch's event loop was, in total, while the round ran, ms. */
+  readonly loopDelayMs: number;
 }

@@ -10,10 +10,21 @@ import { familyHeader, formatValue } from './exposition.ts';
 
 export type SchedulerSnapshot = SchedulerStats & { readonly inFlight: number; readonly queued: number };
 
+/** mcpwatch's own overload (the Monitor's `overload`). */
+export interface OverloadStats {
+  readonly overloaded: boolean;
+  readonly concurrencyLimit: number;
+  readonly discounted: number;
+  readonly dnsCacheHits: number;
+  readonly dnsCacheMisses: number;
+}
+
 export interface ServiceMetricsSource {
   readonly scheduler: () => SchedulerSnapshot;
   /** Largest event-loop delay since the last call, ms. */
   readonly loopDelayMs: () => number;
+  /** mcpwatch's own overload; absent (all zero) when no monitor runs. */
+  readonly overload?: () => OverloadStats;
   /** The alert outbox's backlog, when alerting runs. */
   readonly alerts?: () => OutboxBacklog;
   /** ms since the epoch (the age of the oldest pending alert). */
@@ -46,6 +57,10 @@ export class ServiceMetrics {
   readonly #missed: Counter;
   readonly #runErrors: Counter;
   readonly #loopDelay: Gauge;
+  readonly #overloaded: Gauge;
+  readonly #concurrencyLimit: Gauge;
+  readonly #discounted: Counter;
+  readonly #dnsCache: Counter;
   readonly #renderSeconds: Gauge;
   readonly #alertMessages: Gauge | undefined;
   readonly #alertOldest: Gauge | undefined;
@@ -65,6 +80,14 @@ export class ServiceMetrics {
     this.#missed = new Counter({ name: 'mcpwatch_probes_missed_total', help: 'Slots dropped because the next slot had passed too (a stalled process or a clock jump).', registers });
     this.#runErrors = new Counter({ name: 'mcpwatch_probe_run_errors_total', help: 'Probe rounds that failed inside mcpwatch (a bug, not a server failure).', registers });
     this.#loopDelay = new Gauge({ name: 'mcpwatch_event_loop_delay_max_seconds', help: 'Largest event-loop delay since the previous scrape, in seconds.', registers });
+    this.#overloaded = new Gauge({ name: 'mcpwatch_overloaded', help: "1 while mcpwatch is overloaded (its event loop late) or still holding its probe concurrency below the configured one because it was.", registers });
+    this.#concurrencyLimit = new Gauge({ name: 'mcpwatch_probe_concurrency_limit', help: 'Probe rounds allowed to run at once now: the configured concurrency, lower while mcpwatch backs off an overload.', registers });
+    this.#discounted = new Counter({
+      name: 'mcpwatch_probe_results_discounted_total',
+      help: 'Failed rounds counted neither as down nor up because mcpwatch itself was overloaded while timing them (timeouts and resets).',
+      registers,
+    });
+    this.#dnsCache = new Counter({ name: 'mcpwatch_dns_cache_lookups_total', help: "Lookups of the service's DNS cache, by result (a hit includes joining a query already under way).", labelNames: ['result'], registers });
     if (source.alerts) {
       // A dead letter is a page nobody received: worth its own alert rule (deploy/prometheus/alerts.yml).
       this.#alertMessages = new Gauge({ name: 'mcpwatch_alert_messages', help: 'Alert messages waiting to be sent (pending) or given up on (dead letters).', labelNames: ['status'], registers });
@@ -89,6 +112,12 @@ export class ServiceMetrics {
     setCounter(this.#missed, stats.missed);
     setCounter(this.#runErrors, stats.runErrors);
     this.#loopDelay.set(Math.max(0, this.#source.loopDelayMs()) / 1000);
+    const overload = this.#source.overload?.();
+    this.#overloaded.set(overload?.overloaded === true ? 1 : 0);
+    this.#concurrencyLimit.set(overload?.concurrencyLimit ?? 0);
+    setCounter(this.#discounted, overload?.discounted ?? 0);
+    setCounter(this.#dnsCache, overload?.dnsCacheHits ?? 0, { result: 'hit' });
+    setCounter(this.#dnsCache, overload?.dnsCacheMisses ?? 0, { result: 'miss' });
     const backlog = this.#source.alerts?.();
     if (backlog) {
       this.#alertMessages?.set({ status: 'pending' }, backlog.pending);
@@ -100,9 +129,14 @@ export class ServiceMetrics {
   }
 }
 
-function setCounter(counter: Counter, value: number): void {
-  counter.reset();
-  counter.inc(Math.max(0, value));
+function setCounter(counter: Counter, value: number, labels?: Record<string, string>): void {
+  if (labels === undefined) {
+    counter.reset();
+    counter.inc(Math.max(0, value));
+    return;
+  }
+  counter.remove(labels);
+  counter.inc(labels, Math.max(0, value));
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   readonly concurrency: number;
   readonly perHostConcurrency: number;
   readonly run: (job: Job) => Promise<void>;
+  /** The concurrency in force now, at most `concurrency` (a ConcurrencyGovernor backing off an overloaded process). */
+  readonly concurrencyLimit?: () => number;
   readonly onLag?: (lagMs: number, job: Job) => void;
   /** A run that rejected or threw (a bug: probes report failures as results), or a throwing onLag. */
   readonly onError?: (err: unknown, job: Job) => void;
@@ -110,6 +112,7 @@ export class Scheduler {
   readonly #concurrency: number;
   readonly #perHost: number;
   readonly #run: (job: Job) => Promise<void>;
+  readonly #limit: (() => number) | undefined;
   readonly #onLag: ((lagMs: number, job: Job) => void) | undefined;
   readonly #onError: ((err: unknown, job: Job) => void) | undefined;
 
@@ -142,6 +145,7 @@ export class Scheduler {
     this.#concurrency = options.concurrency;
     this.#perHost = options.perHostConcurrency;
     this.#run = options.run;
+    this.#limit = options.concurrencyLimit;
     this.#onLag = options.onLag;
     this.#onError = options.onError;
   }
@@ -355,7 +359,8 @@ export class Scheduler {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#inFlight < this.#concurrency) {
+    const cap = Math.max(1, Math.min(this.#concurrency, this.#limit?.() ?? this.#concurrency));
+    while (!this.#stopped && this.#inFlight < cap) {
       const next = this.#ready.pop();
       if (next === undefined) return;
       const lane = this.#lanes.get(next.host);

@@ -4,15 +4,18 @@ import { setMaxListeners } from 'node:events';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { isIdle, type Endpoint } from '../domain/endpoint.ts';
-import type { HealthPolicy } from '../domain/health.ts';
+import { isDiscounted, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import { createResolver, type DnsResolver } from '../probe/dns.ts';
+import type { OverloadStats } from '../metrics/service-metrics.ts';
+import { createResolver } from '../probe/dns.ts';
+import { createCachingResolver, type CachingResolver } from '../probe/dns-cache.ts';
 import { HostsFile, SYSTEM_HOSTS_FILE } from '../probe/hosts-file.ts';
 import { runProbe, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
+import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
-import { startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
+import { overloadMark, startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
 import { Recorder } from './recorder.ts';
 import { runRound, type ProbeFn } from './round.ts';
 
@@ -60,7 +63,9 @@ export class Monitor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #probe: ProbeFn;
-  readonly #resolver: DnsResolver;
+  readonly #resolver: CachingResolver;
+  readonly #governor: ConcurrencyGovernor;
+  #discounted = 0;
   readonly #hosts: HostsFile;
   readonly #trust: SecureContext;
   readonly #shutdown = new AbortController();
@@ -81,16 +86,18 @@ export class Monitor {
     this.#clock = deps.clock ?? Date.now;
     this.#probe = deps.probe ?? runProbe;
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
-    this.#resolver = createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs });
+    this.#resolver = createCachingResolver(createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs }), { clock: this.#clock });
     // Parsed once, re-read when it changes: a large /etc/hosts must not cost every probe.
     this.#hosts = new HostsFile({ path: SYSTEM_HOSTS_FILE });
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
     this.recorder = new Recorder(deps.store, options.health);
+    this.#governor = new ConcurrencyGovernor({ max: options.concurrency });
     this.scheduler = new Scheduler({
       clock: this.#clock,
       concurrency: options.concurrency,
+      concurrencyLimit: () => this.#governor.limit,
       perHostConcurrency: options.perHostConcurrency,
       run: (job) => this.#run(job),
     });
@@ -152,7 +159,7 @@ export class Monitor {
   start(): void {
     this.reload();
     this.#started = true;
-    this.#loop = startLoopMonitor({ clock: this.#clock });
+    this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs) => this.#governor.observe(delayMs, nowMs) });
     this.scheduler.start();
     this.#flushTimer = setInterval(() => this.flush(), 1000);
     const pollMs = this.options.endpointsPollMs ?? 2000;
@@ -175,6 +182,13 @@ export class Monitor {
   /** The largest event-loop delay since the last call, ms (for /metrics). */
   takeMaxLoopDelayMs(): number {
     return this.#loop?.takeMaxDelayMs() ?? 0;
+  }
+
+  /** mcpwatch's own load, for /metrics. */
+  get overload(): OverloadStats {
+    const { overloaded, limit } = this.#governor.state;
+    const { hits, misses } = this.#resolver.stats;
+    return { overloaded, concurrencyLimit: limit, discounted: this.#discounted, dnsCacheHits: hits, dnsCacheMisses: misses };
   }
 
   latestResult(endpointId: number): ProbeResult | undefined {
@@ -216,11 +230,16 @@ export class Monitor {
     );
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.
     if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
-    const stalled = this.#loop?.stalledBetween(startedAt, this.#clock()) ?? false;
+    const endedAt = this.#clock();
+    const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
+    const overload = this.#loop ? overloadMark(this.#loop, startedAt, endedAt) : null;
+    const marked = overload ? { ...round, result: { ...round.result, overload } } : round;
     // /metrics first: a listener that throws inside record() must not leave probe_success stale.
-    this.#latest.set(endpoint.id, round.result);
+    // A discounted round's timings measured the stall: /metrics keeps the last round that counted.
+    if (isDiscounted(marked.result, this.options.health)) this.#discounted++;
+    else this.#latest.set(endpoint.id, marked.result);
     try {
-      this.recorder.record(endpoint, round, { plannedAt: job.plannedAt, startedAt, stalled });
+      this.recorder.record(endpoint, marked, { plannedAt: job.plannedAt, startedAt, stalled: stalled || overload !== null });
     } catch (err) {
       this.#log.error({ err, endpoint: endpoint.slug }, 'recording a round failed');
     }

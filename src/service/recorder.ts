@@ -2,7 +2,7 @@
 // next round gets the current era hint), and buffers everything for one write transaction per
 // tick, which is what keeps SQLite's write cost flat as the fleet grows.
 import type { Endpoint } from '../domain/endpoint.ts';
-import { advance, initialState, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
+import { advance, initialState, isDiscounted, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { CertObservation, GapRow, ResultRow, Store, ToolSnapshot } from '../store/store.ts';
 import type { RoundResult } from './round.ts';
@@ -51,7 +51,8 @@ export class Recorder {
     if (gap) this.#gaps.push({ endpointId: endpoint.id, fromMs: Date.parse(gap.from), toMs: Date.parse(gap.to) });
     this.#states.set(endpoint.id, state);
     this.#dirty.add(endpoint.id);
-    this.#results.push(toRow(endpoint.id, round, meta));
+    const row = toRow(endpoint.id, round, meta);
+    this.#results.push(isDiscounted(round.result, this.policy) ? { ...row, discounted: true } : row);
     for (const event of events) this.#events.push({ endpointId: endpoint.id, event });
     const cert = round.result.certificate;
     if (cert && cert.fingerprint256 !== before.certFingerprint) {

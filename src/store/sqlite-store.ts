@@ -97,6 +97,7 @@ const ERA_CODES = { modern: 1, streamable: 2, sse: 3 } as const satisfies Record
 const ERA_BY_CODE: readonly (Era | null)[] = [null, 'modern', 'streamable', 'sse'];
 const FLAG_RETRIED = 1;
 const FLAG_STALLED = 2;
+const FLAG_DISCOUNTED = 4;
 
 interface GapDbRow {
   endpoint_id: number;
@@ -139,6 +140,7 @@ function normalizeResult(row: ResultRow): ResultRow {
     era: row.era,
     retried: row.retried,
     stalled: row.stalled,
+    ...(row.discounted === true ? { discounted: true } : {}),
     lagMs: Math.round(row.lagMs),
   };
 }
@@ -159,7 +161,7 @@ function resultParams(row: ResultRow): unknown[] {
     row.connectMs,
     row.tlsMs,
     row.era === null ? null : ERA_CODES[row.era],
-    (row.retried ? FLAG_RETRIED : 0) | (row.stalled ? FLAG_STALLED : 0),
+    (row.retried ? FLAG_RETRIED : 0) | (row.stalled ? FLAG_STALLED : 0) | (row.discounted === true ? FLAG_DISCOUNTED : 0),
     row.lagMs,
   ];
 }
@@ -178,6 +180,7 @@ function resultFromDb(row: ResultDbRow): ResultRow {
     era: ERA_BY_CODE[row.era ?? 0] ?? null,
     retried: (row.flags & FLAG_RETRIED) !== 0,
     stalled: (row.flags & FLAG_STALLED) !== 0,
+    ...((row.flags & FLAG_DISCOUNTED) !== 0 ? { discounted: true } : {}),
     lagMs: row.lag_ms,
   };
 }
@@ -340,6 +343,8 @@ function emptyAgg(): Agg {
 }
 
 function addRound(agg: Agg, row: ResultRow): void {
+  // mcpwatch measured itself, not the server: the round is neither up nor down.
+  if (row.discounted === true) return;
   if (row.status === 'up') agg.up++;
   else if (row.status === 'degraded') agg.degraded++;
   else if (row.status === 'auth_required') agg.authRequired++;

@@ -23,6 +23,11 @@ export interface ResultRow {
   readonly retried: boolean;
   /** The event loop stalled while this probe was timed: its latency is not trustworthy. */
   readonly stalled: boolean;
+  /**
+   * A failure timed while mcpwatch itself was overloaded (domain/overload.ts): kept for the record,
+   * but counted neither as down nor as up, in health or in uptime. Absent means false.
+   */
+  readonly discounted?: boolean;
   /** Actual start minus planned start, ms. */
   readonly lagMs: number;
 }

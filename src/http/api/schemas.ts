@@ -192,6 +192,7 @@ export const ResultView = Type.Object({
   era: Nullable(EraEnum),
   retried: Type.Boolean(),
   stalled: Type.Boolean(),
+  discounted: Type.Boolean({ description: 'A failure timed while mcpwatch itself was overloaded: counted neither as down nor as up' }),
   lagMs: Type.Integer(),
 });
 

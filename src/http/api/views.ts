@@ -55,6 +55,7 @@ export function resultView(row: ResultRow) {
     era: row.era,
     retried: row.retried,
     stalled: row.stalled,
+    discounted: row.discounted === true,
     lagMs: row.lagMs,
   };
 }

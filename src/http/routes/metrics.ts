@@ -15,6 +15,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
       policy: deps.config.health,
       scheduler: deps.scheduler,
       loopDelayMs: deps.loopDelayMs,
+      ...(deps.overload ? { overload: deps.overload } : {}),
       ...(deps.alerts ? { alerts: deps.alerts.backlog.bind(deps.alerts) } : {}),
     },
     opts.scrape,
