@@ -152,10 +152,10 @@ void test('dropFirst: the first question goes unanswered, the next one is answer
 });
 
 void test('unusedUdpPort: a query there is refused at once (ICMP port unreachable)', async () => {
-  const r = new dns.Resolver({ timeout: 5000, tries: 1 });
+  const r = new dns.Resolver({ timeout: 30_000, tries: 1 });
   r.setServers([`127.0.0.1:${await unusedUdpPort()}`]);
   const started = performance.now();
   assert.equal(await errorCode(r.resolve4('mcp.test')), 'ECONNREFUSED');
-  // Far below the 5 s timeout: the refusal is what ended it.
-  assert.ok(performance.now() - started < 2500, `took ${Math.round(performance.now() - started)} ms`);
+  // Far below the 30 s timeout: the refusal is what ended it.
+  assert.ok(performance.now() - started < 15_000, `took ${Math.round(performance.now() - started)} ms`);
 });

@@ -90,9 +90,10 @@ describe('the hosts file comes before DNS', () => {
   });
 
   test('with the resolver down, other names are DNS_UNREACHABLE, at once', async () => {
-    const result = await probe('dns-only.test', { dnsServers: [`127.0.0.1:${refusedDnsPort}`] });
+    // A 30 s DNS deadline: a refusal ends the query long before it, however loaded the runner.
+    const result = await probe('dns-only.test', { dnsServers: [`127.0.0.1:${refusedDnsPort}`], dnsTimeoutMs: 30_000, timeoutMs: 40_000 });
     assert.equal(result.code, 'DNS_UNREACHABLE', result.detail);
-    assert.ok(result.durationMs < SETTINGS.dnsTimeoutMs / 2, `took ${result.durationMs} ms: it waited for a timeout`);
+    assert.ok(result.durationMs < 15_000, `took ${result.durationMs} ms: it waited for a timeout`);
   });
 });
 
@@ -162,6 +163,7 @@ describe('the resolver', () => {
     // A and AAAA, each sent twice.
     const sent = asked('silent.test');
     assert.ok(sent >= 3 && sent <= 4, `the server saw ${sent} questions`);
-    assert.ok(result.durationMs >= 1500 - 50 && result.durationMs < 1500 + 1000, `took ${result.durationMs} ms`);
+    // Not before the deadline (it waited for both tries); the upper bound only rules out hanging.
+    assert.ok(result.durationMs >= 1500 - 50 && result.durationMs < 1500 + 10_000, `took ${result.durationMs} ms`);
   });
 });
