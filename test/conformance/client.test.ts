@@ -7,8 +7,7 @@
 // expected-failures.yaml (the suite's own baseline format), which must fail until fixed: a
 // baselined check that passes fails the run, so the entry gets deleted.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +16,10 @@ import { parse as parseYaml } from 'yaml';
 import { after, before, describe, test } from 'node:test';
 import { netnsUnavailable, runInLoopbackNetns } from '../fixtures/netns.ts';
 import { lacks } from '../fixtures/prerequisite.ts';
+import { locateSuite, readChecks, type Check } from './suite.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TOOLS = join(ROOT, 'tools/conformance/node_modules');
-const NODE22 = join(TOOLS, '.bin/node');
-const SUITE = join(TOOLS, '@modelcontextprotocol/conformance/dist/index.js');
 const BASELINE = fileURLToPath(new URL('expected-failures.yaml', import.meta.url));
-const INSTALL_HINT = 'npm ci --prefix tools/conformance';
 
 /**
  * Scenarios a probe can pass: the handshake, SEP-2575 request metadata, SEP-1699 SSE reconnect,
@@ -43,19 +39,6 @@ const SCENARIOS = {
 // client can hit them.
 const CLIENT_TIMEOUT_MS = 60_000;
 const SCENARIO_TIMEOUT_MS = 120_000;
-
-interface Check {
-  readonly id: string;
-  /** SUCCESS, FAILURE, WARNING, INFO or SKIPPED. */
-  readonly status: string;
-  readonly description?: string;
-  readonly errorMessage?: string;
-}
-
-function missingSuite(): string | undefined {
-  if (existsSync(SUITE) && existsSync(NODE22)) return undefined;
-  return `the MCP conformance suite is not installed in tools/conformance/node_modules: run \`${INSTALL_HINT}\``;
-}
 
 /** The client command; the suite appends the server URL as its last argument. */
 function clientCommand(options: readonly string[]): string {
@@ -79,14 +62,6 @@ async function excusedChecks(scenario: string): Promise<Set<string>> {
   return new Set(entries.filter((e) => e === scenario || e.startsWith(`${scenario}:`)).map((e) => (e === scenario ? '*' : e.slice(scenario.length + 1))));
 }
 
-async function readChecks(dir: string): Promise<Check[]> {
-  const [run] = await readdir(dir);
-  assert.ok(run !== undefined, 'the suite wrote no results');
-  const parsed: unknown = JSON.parse(await readFile(join(dir, run, 'checks.json'), 'utf8'));
-  assert.ok(Array.isArray(parsed), 'checks.json is not a list');
-  return parsed as Check[];
-}
-
 describe('official MCP conformance suite, client scenarios, mcpwatch check as the client, no DNS', () => {
   let out: string;
   before(async () => {
@@ -98,10 +73,12 @@ describe('official MCP conformance suite, client scenarios, mcpwatch check as th
 
   for (const [scenario, options] of Object.entries(SCENARIOS)) {
     test(scenario, { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
-      if (lacks(t, missingSuite() ?? netnsUnavailable())) return;
+      const located = locateSuite();
+      if (lacks(t, (located.ok ? undefined : located.reason) ?? netnsUnavailable()) || !located.ok) return;
+      const { node, cli } = located.suite;
       const dir = join(out, scenario);
       const run = await runInLoopbackNetns(
-        [NODE22, SUITE, 'client', '--command', clientCommand(options), '--scenario', scenario, '--timeout', String(CLIENT_TIMEOUT_MS), '-o', dir, '--expected-failures', BASELINE],
+        [node, cli, 'client', '--command', clientCommand(options), '--scenario', scenario, '--timeout', String(CLIENT_TIMEOUT_MS), '-o', dir, '--expected-failures', BASELINE],
         { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeoutMs: SCENARIO_TIMEOUT_MS - 5_000 },
       );
       const output = `${run.stderr}\n${run.stdout}`;
@@ -109,12 +86,12 @@ describe('official MCP conformance suite, client scenarios, mcpwatch check as th
       for (const line of suiteTable(output)) t.diagnostic(line);
 
       assert.equal(run.timedOut, false, `the suite did not finish within ${SCENARIO_TIMEOUT_MS - 5_000} ms`);
-      const checks = await readChecks(dir);
+      const checks = readChecks(dir);
       const excused = await excusedChecks(scenario);
       const isExcused = (c: Check): boolean => excused.has('*') || excused.has(c.id);
       const failing = (c: Check): boolean => c.status === 'FAILURE' || c.status === 'WARNING';
       assert.deepEqual(
-        checks.filter((c) => failing(c) && !isExcused(c)).map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? c.description ?? ''}`),
+        checks.filter((c) => failing(c) && !isExcused(c)).map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? c.name ?? ''}`),
         [],
         'checks that did not pass',
       );
