@@ -118,6 +118,8 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
       chainValid: true,
       chainError: null,
       hostnameValid: true,
+      observedAt: '2026-01-01T00:00:00.000Z',
+      resumed: false,
     },
     auth: null,
     eraSource: 'detected',

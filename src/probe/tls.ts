@@ -6,6 +6,7 @@ import type { FailureCode, Failure } from '../domain/failure-codes.ts';
 import type { CertificateFacts } from '../domain/probe-result.ts';
 import { classifyError } from './classify.ts';
 import type { Deadline } from './deadline.ts';
+import type { SessionEntry, TlsSessionCache } from './tls-session-cache.ts';
 
 /**
  * One SecureContext shared by every probe with the same trust store: building one per
@@ -20,9 +21,13 @@ export interface TlsOptions {
   readonly hostname: string;
   /** Whether hostname is an IP literal: no SNI then (RFC 6066 forbids it), but the IP SAN is checked. */
   readonly isIpLiteral: boolean;
+  /** The endpoint's port: with the host name and SNI, what a session is kept under. */
+  readonly port: number;
   readonly context: SecureContext;
   readonly timeoutMs: number;
   readonly now: Date;
+  /** Where this endpoint's sessions are kept; null or absent: every handshake is a full one. */
+  readonly sessions?: TlsSessionCache | null;
 }
 
 export type TlsOutcome =
@@ -95,7 +100,24 @@ export function certificateFacts(socket: TLSSocket, options: Pick<TlsOptions, 'h
     chainValid: chainError === null,
     chainError,
     hostnameValid: hostnameMatches(leaf, options.hostname, options.isIpLiteral),
+    observedAt: options.now.toISOString(),
+    resumed: false,
   };
+}
+
+/** The facts of the full handshake a resumed session descends from, with this connection's own parts. */
+function resumedFacts(socket: TLSSocket, facts: CertificateFacts, now: Date): CertificateFacts {
+  return {
+    ...facts,
+    daysLeft: daysLeft(new Date(facts.notAfter), now),
+    protocol: socket.getProtocol() ?? null,
+    cipher: socket.getCipher()?.name ?? null,
+    resumed: true,
+  };
+}
+
+export function sessionKey(options: Pick<TlsOptions, 'hostname' | 'isIpLiteral' | 'port'>): string {
+  return `${options.hostname}:${options.port}|${options.isIpLiteral ? '' : options.hostname}`;
 }
 
 /**
@@ -125,8 +147,15 @@ export function judgeCertificate(facts: CertificateFacts, now: Date): Failure | 
 /**
  * TLS on an open socket. Verification is done by hand (rejectUnauthorized: false) so that a bad
  * certificate still yields its facts: days left and issuer matter most when it is broken.
+ *
+ * With a session cache, the handshake offers the endpoint's last session. Only sessions born of
+ * a handshake that passed every check are kept, so a resumed one inherits that verdict; its
+ * dates are judged again against now, so expiry is still caught between full handshakes.
  */
 export async function startTls(socket: Socket, options: TlsOptions, deadline: Deadline): Promise<TlsOutcome> {
+  const cache = options.sessions ?? null;
+  const key = cache ? sessionKey(options) : '';
+  const offered = cache?.resumable(key);
   let tlsSocket: TLSSocket | undefined;
   try {
     tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', (signal) => {
@@ -137,10 +166,15 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
           secureContext: options.context,
           rejectUnauthorized: false,
           ALPNProtocols: ['http/1.1'],
+          ...(offered ? { session: offered.session } : {}),
         });
         tlsSocket = s;
-        signal.addEventListener('abort', () => s.destroy(), { once: true });
+        const onAbort = (): void => {
+          s.destroy();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
         s.once('secureConnect', () => {
+          signal.removeEventListener('abort', onAbort);
           s.removeListener('error', reject);
           resolve(s);
         });
@@ -150,17 +184,40 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
   } catch (err) {
     tlsSocket?.destroy();
     socket.destroy();
+    // A failed handshake that offered a session may have failed because of it: start afresh.
+    if (cache) cache.forget(key);
     return { ok: false, certificate: null, ...classifyError(err, 'tls') };
+  }
+  if (offered && tlsSocket.isSessionReused()) {
+    const certificate = resumedFacts(tlsSocket, offered.facts, options.now);
+    const verdict = judgeCertificate(certificate, options.now);
+    if (verdict) {
+      cache!.forget(key);
+      tlsSocket.destroy();
+      return { ok: false, certificate, ...verdict };
+    }
+    keepSessions(tlsSocket, offered);
+    return { ok: true, socket: tlsSocket, certificate };
   }
   const certificate = certificateFacts(tlsSocket, options);
   if (certificate === null) {
+    if (cache) cache.forget(key);
     tlsSocket.destroy();
     return { ok: false, certificate: null, code: 'TLS_HANDSHAKE_FAILED', detail: 'the server presented no certificate' };
   }
   const verdict = judgeCertificate(certificate, options.now);
   if (verdict) {
+    if (cache) cache.forget(key);
     tlsSocket.destroy();
     return { ok: false, certificate, ...verdict };
   }
+  if (cache) keepSessions(tlsSocket, cache.rememberFull(key, certificate));
   return { ok: true, socket: tlsSocket, certificate };
+}
+
+/** TLS 1.3 tickets arrive after the handshake, with the first reply; each one replaces the last. */
+function keepSessions(socket: TLSSocket, entry: SessionEntry): void {
+  socket.on('session', (session: Buffer) => {
+    entry.session = session;
+  });
 }

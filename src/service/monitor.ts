@@ -10,6 +10,7 @@ import { createResolver, type DnsResolver } from '../probe/dns.ts';
 import { HostsFile, SYSTEM_HOSTS_FILE } from '../probe/hosts-file.ts';
 import { runProbe, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
+import { TlsSessionCache } from '../probe/tls-session-cache.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import { startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
@@ -50,6 +51,7 @@ export class Monitor {
   readonly #resolver: DnsResolver;
   readonly #hosts: HostsFile;
   readonly #trust: SecureContext;
+  readonly #tlsSessions = new TlsSessionCache();
   readonly #shutdown = new AbortController();
   #endpoints = new Map<number, Endpoint>();
   /** Last full result per endpoint, for /metrics (phase timings are not kept in the state). */
@@ -147,7 +149,7 @@ export class Monitor {
       endpoint,
       hint,
       this.options.probe,
-      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, signal: this.#shutdown.signal },
+      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, tlsSessions: this.#tlsSessions, signal: this.#shutdown.signal },
       this.options.retryOnFailure,
     );
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.
