@@ -1,10 +1,13 @@
 // TLS session resumption between full handshakes, against a real TLS terminator (in front of the
 // fault server's working responder) that counts full and resumed handshakes on its side.
+import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from '../../src/probe/run-probe.ts';
-import { createTrustContext } from '../../src/probe/tls.ts';
+import { Deadline } from '../../src/probe/deadline.ts';
+import { connectTcp } from '../../src/probe/tcp.ts';
+import { createTrustContext, startTls } from '../../src/probe/tls.ts';
 import { DEFAULT_SESSION_MAX_AGE_MS, TlsSessionCache } from '../../src/probe/tls-session-cache.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
 import { startFaultServer, type FaultServer } from '../fixtures/fault-server.ts';
@@ -166,6 +169,28 @@ describe('TLS session resumption across an outage', () => {
     await switchable.up();
     assert.equal(up(await probe(url, cache)).resumed, false);
     assert.equal(behind.handshakes().full, 2);
+  });
+});
+
+describe('the socket startTls hands on', () => {
+  test('keeps no stand-in for getPeerCertificate once the handshake is done', async () => {
+    const server = await startTlsTerminator(pki.valid, Number(new URL(upstream.url('/ok')).port));
+    const deadline = new Deadline(() => performance.now(), 5000);
+    try {
+      const tcp = await connectTcp('127.0.0.1', server.port, 2000, deadline);
+      assert.ok(tcp.ok);
+      const options = { hostname: 'localhost', isIpLiteral: false, port: server.port, context: trust, timeoutMs: 2000, now: new Date() };
+      const tls = await startTls(tcp.socket, options, deadline);
+      assert.ok(tls.ok, tls.ok ? '' : tls.detail);
+      // Node's own call during the handshake got a stand-in; the socket must not keep it.
+      assert.equal(Object.hasOwn(tls.socket, 'getPeerCertificate'), false);
+      // The chain walked on X509Certificate: the root CA outlives the leaf here.
+      assert.equal(tls.certificate.earliestNotAfter, tls.certificate.notAfter);
+      tls.socket.destroy();
+    } finally {
+      deadline.dispose();
+      await server.close();
+    }
   });
 });
 
