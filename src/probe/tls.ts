@@ -146,6 +146,7 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
   const cache = options.sessions ?? null;
   const key = cache ? sessionKey(options) : '';
   const offered = cache?.resumable(key);
+  const sessions = cache ? new SessionCatcher() : null;
   let tlsSocket: TLSSocket | undefined;
   try {
     tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', (signal) => {
@@ -162,6 +163,7 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
         });
         tlsSocket = s;
         skipChainWalk(s);
+        sessions?.listen(s);
         const onAbort = (): void => {
           s.destroy();
         };
@@ -190,7 +192,7 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
       tlsSocket.destroy();
       return { ok: false, certificate, ...verdict };
     }
-    keepSessions(tlsSocket, offered);
+    sessions?.keepIn(offered);
     return { ok: true, socket: tlsSocket, certificate };
   }
   const certificate = certificateFacts(tlsSocket, options);
@@ -205,7 +207,7 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
     tlsSocket.destroy();
     return { ok: false, certificate, ...verdict };
   }
-  if (cache) keepSessions(tlsSocket, cache.rememberFull(key, certificate));
+  if (cache) sessions?.keepIn(cache.rememberFull(key, certificate));
   return { ok: true, socket: tlsSocket, certificate };
 }
 
@@ -229,9 +231,24 @@ function restoreChainWalk(socket: TLSSocket): void {
   delete (socket as { getPeerCertificate?: unknown }).getPeerCertificate;
 }
 
-/** TLS 1.3 tickets arrive after the handshake, with the first reply; each one replaces the last. */
-function keepSessions(socket: TLSSocket, entry: SessionEntry): void {
-  socket.on('session', (session: Buffer) => {
-    entry.session = session;
-  });
+/**
+ * Catches the sessions a server hands out from the start of the handshake: TLS 1.2 sends its
+ * ticket before the handshake ends, TLS 1.3 after it, with the first reply; each replaces the
+ * last. They are kept only once the handshake has passed every check.
+ */
+class SessionCatcher {
+  #latest: Buffer | null = null;
+  #entry: SessionEntry | null = null;
+
+  listen(socket: TLSSocket): void {
+    socket.on('session', (session: Buffer) => {
+      this.#latest = session;
+      if (this.#entry) this.#entry.session = session;
+    });
+  }
+
+  keepIn(entry: SessionEntry): void {
+    this.#entry = entry;
+    if (this.#latest) entry.session = this.#latest;
+  }
 }

@@ -146,6 +146,24 @@ describe('TLS session resumption', () => {
   });
 });
 
+describe('TLS session resumption with a TLS 1.2 server', () => {
+  test('the ticket sent during the handshake is kept and resumed', async () => {
+    const server = await startTlsTerminator(pki.valid, Number(new URL(upstream.url('/ok')).port), '127.0.0.1', { maxVersion: 'TLSv1.2' });
+    try {
+      const { cache } = cacheWithClock();
+      const url = server.url(upstream.url('/ok'));
+      const first = up(await probe(url, cache));
+      assert.equal(first.protocol, 'TLSv1.2');
+      const second = up(await probe(url, cache));
+      assert.equal(second.resumed, true);
+      assert.equal(second.protocol, 'TLSv1.2');
+      assert.equal(server.handshakes().full, 1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('TLS session resumption across an outage', () => {
   let switchable: SwitchablePort;
   let behind: TlsTerminator;
