@@ -118,6 +118,8 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
       chainValid: true,
       chainError: null,
       hostnameValid: true,
+      observedAt: '2026-01-01T00:00:00.000Z',
+      resumed: false,
     },
     http: { lastStatus: status === 'down' ? 503 : status === 'auth_required' ? 401 : 200, version: '1.1', responses: 3, headWaitMs: 40.2 },
     auth: null,

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { startTlsTerminator } from '../test/fixtures/tls-terminator.ts';
 
-const [certFile, upstreamPort] = process.argv.slice(2);
+const [certFile, upstreamPort, upstreamHost] = process.argv.slice(2);
 const cert = JSON.parse(readFileSync(certFile!, 'utf8')) as { certPem: string; keyPem: string; chainPem: string };
-const terminator = await startTlsTerminator(cert, Number(upstreamPort));
+const terminator = await startTlsTerminator(cert, Number(upstreamPort), upstreamHost);
 process.stdout.write(`${terminator.port}\n`);
 process.on('SIGTERM', () => {
   void terminator.close().then(() => process.exit(0));

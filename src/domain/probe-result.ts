@@ -54,6 +54,13 @@ export interface CertificateFacts {
   readonly chainValid: boolean;
   readonly chainError: string | null;
   readonly hostnameValid: boolean;
+  /** When the certificate was last seen, ISO 8601: the full handshake these facts come from. */
+  readonly observedAt: string;
+  /**
+   * True when this probe resumed a TLS session and showed no certificate: the facts are those of
+   * the full handshake at observedAt (daysLeft, protocol and cipher are this probe's own).
+   */
+  readonly resumed: boolean;
 }
 
 export interface ResolvedAddress {

@@ -17,6 +17,8 @@ export class WaitTimeout extends Error {
  */
 export class Deadline {
   readonly #controller = new AbortController();
+  // AbortController.signal is a getter across the native boundary; read once (~1 % of a probe).
+  readonly #signal = this.#controller.signal;
   readonly #timer: NodeJS.Timeout;
   readonly #endsAt: number;
   #detach: () => void = () => undefined;
@@ -38,7 +40,7 @@ export class Deadline {
   }
 
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#signal;
   }
 
   remaining(): number {
@@ -58,24 +60,26 @@ export class Deadline {
   async wait<T>(phaseMs: number, phaseCode: FailureCode, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { ms, code } = this.budget(phaseMs, phaseCode);
     const controller = new AbortController();
+    const signal = controller.signal;
+    const parent = this.#signal;
     let timer: NodeJS.Timeout | undefined;
-    const onParentAbort = (): void => controller.abort(this.signal.reason);
-    if (this.signal.aborted) onParentAbort();
-    else this.signal.addEventListener('abort', onParentAbort, { once: true });
+    const onParentAbort = (): void => controller.abort(parent.reason);
+    if (parent.aborted) onParentAbort();
+    else parent.addEventListener('abort', onParentAbort, { once: true });
     const expired = new Promise<never>((_, reject) => {
-      const onAbort = (): void => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new WaitTimeout(code, ms));
-      if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
+      const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new WaitTimeout(code, ms));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
       // Built only when it fires: an Error's stack capture is a measurable share of a probe's CPU.
       timer = setTimeout(() => controller.abort(new WaitTimeout(code, ms)), ms);
     });
     // The loser of the race must not surface later as an unhandled rejection.
     expired.catch(() => undefined);
     try {
-      return await Promise.race([fn(controller.signal), expired]);
+      return await Promise.race([fn(signal), expired]);
     } finally {
       clearTimeout(timer);
-      this.signal.removeEventListener('abort', onParentAbort);
+      parent.removeEventListener('abort', onParentAbort);
     }
   }
 

@@ -19,7 +19,8 @@ import type { McpContext } from './mcp/context.ts';
 import { handshake } from './mcp/handshake.ts';
 import { PhaseRecorder } from './phases.ts';
 import { connectTcp } from './tcp.ts';
-import { createTrustContext, startTls } from './tls.ts';
+import { createTrustContext, sessionKey, startTls } from './tls.ts';
+import type { TlsSessionCache } from './tls-session-cache.ts';
 
 /** What to probe: one endpoint as configured. Secrets arrive here and never leave in the result. */
 export interface ProbeRequest {
@@ -82,6 +83,8 @@ export interface ProbeDeps {
   /** Names answered before DNS (default: /etc/hosts, read for this probe); null: none. */
   readonly hosts?: HostsLookup | null;
   readonly trust?: SecureContext;
+  /** TLS sessions to resume between full handshakes (the service keeps one); absent: always full. */
+  readonly tlsSessions?: TlsSessionCache | null;
   readonly signal?: AbortSignal;
 }
 
@@ -104,8 +107,13 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const deadline = new Deadline(clock, settings.timeoutMs, deps.signal);
   const facts: Facts = { addresses: [], connectedAddress: null, certificate: null, responses: new ResponseLog() };
   const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
-  const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult =>
-    buildFailure(base, failure, facts, phases, settings, extra);
+  let resumableAs: string | undefined;
+  const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult => {
+    // After any failure (the server may have been redeployed) the next handshake, the confirming
+    // retry's, is a full one: the certificate is seen afresh when it matters most.
+    if (resumableAs !== undefined) deps.tlsSessions?.forget(resumableAs);
+    return buildFailure(base, failure, facts, phases, settings, extra);
+  };
 
   let clients: CheckedDispatchers | undefined;
   let socket: Socket | undefined;
@@ -115,6 +123,8 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
     const url = parsed.url;
     const hostname = url.hostname;
     const literal = hostIsIpLiteral(hostname);
+    const port = defaultPort(url);
+    if (url.protocol === 'https:') resumableAs = sessionKey({ hostname: literal ?? hostname, isIpLiteral: literal !== undefined, port });
 
     if (literal !== undefined) {
       facts.addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4, ttl: null }];
@@ -138,7 +148,6 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       }
     }
 
-    const port = defaultPort(url);
     const connected = await phases.time('connect', () => connectFirst(facts.addresses, port, settings, deadline));
     if (!connected.ok) return failed(connected);
     socket = connected.socket;
@@ -149,9 +158,11 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
       const tlsOptions = {
         hostname: literal ?? hostname,
         isIpLiteral: literal !== undefined,
+        port,
         context: deps.trust ?? createTrustContext(settings.extraCaPem),
         timeoutMs: settings.tlsTimeoutMs,
         now: startedAt,
+        sessions: deps.tlsSessions ?? null,
       };
       const secured = await phases.time('tls', () => startTls(connected.socket, tlsOptions, deadline));
       facts.certificate = secured.certificate;

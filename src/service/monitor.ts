@@ -12,6 +12,7 @@ import { createCachingResolver, type CachingResolver } from '../probe/dns-cache.
 import { HostsFile, SYSTEM_HOSTS_FILE } from '../probe/hosts-file.ts';
 import { runProbe, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
 import { createTrustContext } from '../probe/tls.ts';
+import { TlsSessionCache } from '../probe/tls-session-cache.ts';
 import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
@@ -68,6 +69,7 @@ export class Monitor {
   #discounted = 0;
   readonly #hosts: HostsFile;
   readonly #trust: SecureContext;
+  readonly #tlsSessions = new TlsSessionCache();
   readonly #shutdown = new AbortController();
   #endpoints = new Map<number, Endpoint>();
   /** Last full result per endpoint, for /metrics (phase timings are not kept in the state). */
@@ -225,7 +227,7 @@ export class Monitor {
       endpoint,
       hint,
       this.options.probe,
-      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, signal: this.#shutdown.signal },
+      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, tlsSessions: this.#tlsSessions, signal: this.#shutdown.signal },
       this.options.retryOnFailure,
     );
     // A probe cut short by shutdown measured the shutdown, not the server: drop it.

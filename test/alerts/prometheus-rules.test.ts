@@ -194,6 +194,8 @@ describe('alert rules and dashboard use only metrics /metrics exports', () => {
         chainValid: true,
         chainError: null,
         hostnameValid: true,
+        observedAt: '2026-01-01T00:00:00.000Z',
+        resumed: false,
       },
       http: { lastStatus: 503, version: '1.1', responses: 1, headWaitMs: 2 },
       auth: null,

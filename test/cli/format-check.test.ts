@@ -18,6 +18,8 @@ const CERT: CertificateFacts = {
   chainValid: true,
   chainError: null,
   hostnameValid: true,
+  observedAt: '2026-01-01T00:00:00.000Z',
+  resumed: false,
 };
 
 const UP: ProbeResult = {

@@ -75,7 +75,7 @@ describe('health state machine', () => {
   });
 
   test('certificate, protocol and tool changes are events; first sightings are not', () => {
-    const cert = (fp: string) => ({ subject: 's', issuer: 'i', sans: [], notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', earliestNotAfter: '2027-01-01T00:00:00.000Z', daysLeft: 100, fingerprint256: fp, serialNumber: '1', protocol: 'TLSv1.3', cipher: 'x', chainValid: true, chainError: null, hostnameValid: true });
+    const cert = (fp: string) => ({ subject: 's', issuer: 'i', sans: [], notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', earliestNotAfter: '2027-01-01T00:00:00.000Z', daysLeft: 100, fingerprint256: fp, serialNumber: '1', protocol: 'TLSv1.3', cipher: 'x', chainValid: true, chainError: null, hostnameValid: true, observedAt: '2026-01-01T00:00:00.000Z', resumed: false });
     const tools = (hash: string) => ({ count: 1, hash, names: ['a'], pages: 1, truncated: false });
     let state = initialState(1);
     let step = advance(state, result('up', 0, { certificate: cert('AA'), tools: tools('h1') }), DEFAULT_HEALTH_POLICY);

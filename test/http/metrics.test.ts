@@ -53,6 +53,8 @@ function certificate(notAfter: string, earliestNotAfter: string): CertificateFac
     chainValid: true,
     chainError: null,
     hostnameValid: true,
+    observedAt: '2026-01-01T00:00:00.000Z',
+    resumed: false,
   };
 }
 
