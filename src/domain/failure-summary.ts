@@ -51,3 +51,13 @@ export const FAILURE_SUMMARIES = {
 export function failureSummary(code: FailureCode): string {
   return FAILURE_SUMMARIES[code];
 }
+
+/**
+ * What a caller without a token may read in place of a stored detail: the code's sentence. A raw
+ * detail names addresses, ports and whatever the server sent (`connect: connection refused
+ * (10.0.0.7:8443)`); only the operator's own views (dashboard, API and /mcp with a token) show it.
+ * A round without a code keeps its detail: mcpwatch wrote it ("MCP 2025-11-25 over …").
+ */
+export function publicDetail(code: FailureCode | null, detail: string | null): string | null {
+  return code === null ? detail : failureSummary(code);
+}

@@ -4,6 +4,7 @@
 import { daysLeft } from '../domain/certificate.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
+import { failureSummary, publicDetail } from '../domain/failure-summary.ts';
 import type { EndpointState, Health, HealthPolicy } from '../domain/health.ts';
 import type { Era } from '../domain/probe-result.ts';
 import { uptimeOf } from '../domain/uptime.ts';
@@ -117,7 +118,7 @@ export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: str
   const state = deps.state(endpoint.id);
   const day = deps.store.uptime(endpoint.id, now - WINDOW_MS['24h'], now);
   const notAfter = state.certNotAfter === null ? Number.NaN : Date.parse(state.certNotAfter);
-  const incident = state.openIncidentId === null ? undefined : openIncidentsOf(deps, endpoint, now).find((i) => i.id === state.openIncidentId);
+  const incident = state.openIncidentId === null ? undefined : openIncidentsOf(deps, endpoint, now, visibility).find((i) => i.id === state.openIncidentId);
   return {
     slug: endpoint.slug,
     name: endpoint.name,
@@ -125,7 +126,7 @@ export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: str
     health: state.health,
     healthSince: state.healthSince,
     code: state.lastCode,
-    detail: state.lastDetail,
+    detail: visibility === 'all' ? state.lastDetail : publicDetail(state.lastCode, state.lastDetail),
     lastCheckedAt: state.lastCheckedAt,
     lastDurationMs: state.lastDurationMs,
     uptime24h: uptimeOf(day, deps.policy).ratio,
@@ -169,7 +170,7 @@ export function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: str
   const now = deps.clock();
   if (slug !== undefined) {
     const endpoint = findVisible(deps, visibility, slug);
-    return endpoint && openIncidentsOf(deps, endpoint, now);
+    return endpoint && openIncidentsOf(deps, endpoint, now, visibility);
   }
   const visible = new Map(
     deps.store
@@ -180,17 +181,19 @@ export function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: str
   const incidents: OpenIncident[] = [];
   for (const incident of deps.store.incidents({ openOnly: true, limit: INCIDENT_SCAN })) {
     const endpoint = visible.get(incident.endpointId);
-    if (endpoint) incidents.push(describeIncident(incident, endpoint, now));
+    if (endpoint) incidents.push(describeIncident(incident, endpoint, now, visibility));
     if (incidents.length === INCIDENT_LIMIT) break;
   }
   return incidents;
 }
 
-function openIncidentsOf(deps: ReadDeps, endpoint: Endpoint, now: number): OpenIncident[] {
-  return deps.store.incidents({ endpointId: endpoint.id, openOnly: true, limit: INCIDENT_LIMIT }).map((i) => describeIncident(i, endpoint, now));
+function openIncidentsOf(deps: ReadDeps, endpoint: Endpoint, now: number, visibility: Visibility): OpenIncident[] {
+  return deps.store.incidents({ endpointId: endpoint.id, openOnly: true, limit: INCIDENT_LIMIT }).map((i) => describeIncident(i, endpoint, now, visibility));
 }
 
-function describeIncident(incident: Incident, endpoint: Endpoint, now: number): OpenIncident {
+function describeIncident(incident: Incident, endpoint: Endpoint, now: number, visibility: Visibility): OpenIncident {
+  // Without a token, each code's sentence instead of the raw detail (addresses, server text).
+  const full = visibility === 'all';
   return {
     id: incident.id,
     slug: endpoint.slug,
@@ -198,8 +201,8 @@ function describeIncident(incident: Incident, endpoint: Endpoint, now: number): 
     startedAt: incident.startedAt,
     openForS: Math.max(0, Math.round((now - Date.parse(incident.startedAt)) / 1000)),
     firstCode: incident.firstCode,
-    firstDetail: incident.firstDetail,
+    firstDetail: full ? incident.firstDetail : failureSummary(incident.firstCode),
     lastCode: incident.lastCode,
-    lastDetail: incident.lastDetail,
+    lastDetail: full ? incident.lastDetail : failureSummary(incident.lastCode),
   };
 }

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
+import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
+import { endpointStatus, openIncidents, type ReadDeps } from '../../src/mcp-server/queries.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import { Recorder } from '../../src/service/recorder.ts';
 import { closedPort } from '../fixtures/fault-server.ts';
@@ -14,12 +16,13 @@ describe('regression: public page showing address', () => {
   let t: TestApp;
   let port: number;
   let detail: string;
+  let recorder: Recorder;
 
   before(async () => {
     t = await buildTestApp();
     port = await closedPort();
     const endpoint = t.store.createEndpoint(definition('refused', { public: true, url: 'https://mcp.example.com/mcp' }));
-    const recorder = new Recorder(t.store, DEFAULT_HEALTH_POLICY);
+    recorder = new Recorder(t.store, DEFAULT_HEALTH_POLICY);
     for (let round = 0; round < DEFAULT_HEALTH_POLICY.downAfter; round++) {
       const result = await runProbe({ url: `http://127.0.0.1:${port}/mcp` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true });
       detail = result.detail;
@@ -48,5 +51,31 @@ describe('regression: public page showing address', () => {
   test('the operator dashboard keeps the full detail', async () => {
     const res = await t.app.inject({ url: '/dashboard.json' });
     assert.ok(res.body.includes(`connect: connection refused (127.0.0.1:${port})`), res.body.slice(0, 500));
+  });
+
+  test('the API without a token shows the code in words; with a token, the full detail', async () => {
+    const urls = ['/api/v1/endpoints/refused/status', '/api/v1/endpoints/refused/results', '/api/v1/incidents'];
+    for (const url of urls) {
+      const res = await t.app.inject({ url });
+      assert.equal(res.statusCode, 200, url);
+      assert.doesNotMatch(res.body, /127\.0\.0\.1|connection refused \(/, url);
+      assert.match(res.body, /The server refused the connection\./, url);
+    }
+    const token = generateToken();
+    t.store.createToken('reader', hashToken(token), true);
+    for (const url of urls) {
+      const res = await t.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.statusCode, 200, url);
+      assert.ok(res.body.includes(`connection refused (127.0.0.1:${port})`), `${url}: ${res.body.slice(0, 300)}`);
+    }
+  });
+
+  test("mcpwatch's own MCP tools without a token show the code in words; with one, the full detail", () => {
+    const deps: ReadDeps = { store: t.store, state: (id) => recorder.state(id), clock: Date.now, policy: DEFAULT_HEALTH_POLICY };
+    const anonymous = JSON.stringify([endpointStatus(deps, 'public', 'refused'), openIncidents(deps, 'public')]);
+    assert.doesNotMatch(anonymous, /127\.0\.0\.1|connection refused \(/);
+    assert.match(anonymous, /The server refused the connection\./);
+    const operator = JSON.stringify([endpointStatus(deps, 'all', 'refused'), openIncidents(deps, 'all')]);
+    assert.ok(operator.includes(`connection refused (127.0.0.1:${port})`), operator.slice(0, 300));
   });
 });

@@ -44,7 +44,8 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
       },
     },
     (request) => {
-      const endpoint = visibleEndpoint(store, request.params.ref, authenticate(request, deps));
+      const access = authenticate(request, deps);
+      const endpoint = visibleEndpoint(store, request.params.ref, access);
       const now = deps.clock();
       const to = parseTime(request.query.to, 'querystring.to') ?? now;
       const from = parseTime(request.query.from, 'querystring.from') ?? to - DAY_MS;
@@ -58,7 +59,7 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         from,
         to,
         limit,
-        results: rows.map(resultView),
+        results: rows.map((row) => resultView(row, canSeePrivate(access))),
         nextBefore: rows.length === limit && last ? last.ts : null,
       };
     },
@@ -132,8 +133,9 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
       },
     },
     (request) => {
-      const endpoint = visibleEndpoint(store, request.params.ref, authenticate(request, deps));
-      return stateView(endpoint, deps.state(endpoint.id));
+      const access = authenticate(request, deps);
+      const endpoint = visibleEndpoint(store, request.params.ref, access);
+      return stateView(endpoint, deps.state(endpoint.id), canSeePrivate(access));
     },
   );
 
@@ -171,7 +173,7 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
             .slice(0, limit);
         }
       }
-      return { incidents: incidents.filter((i) => slugs.has(i.endpointId)).map((i) => incidentView(i, slugs.get(i.endpointId)!)) };
+      return { incidents: incidents.filter((i) => slugs.has(i.endpointId)).map((i) => incidentView(i, slugs.get(i.endpointId)!, canSeePrivate(access))) };
     },
   );
 }

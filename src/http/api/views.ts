@@ -1,6 +1,7 @@
 // Domain objects → API JSON. Secrets never pass through here: an endpoint shows the NAMES of the
 // headers it sends (secretHeaders), never a value. Pure.
 import { secretHeaderNames, type Endpoint } from '../../domain/endpoint.ts';
+import { failureSummary, publicDetail } from '../../domain/failure-summary.ts';
 import type { EndpointState } from '../../domain/health.ts';
 import type { Incident, ResultRow } from '../../store/store.ts';
 import type { EndpointViewBody } from './schemas.ts';
@@ -36,18 +37,19 @@ export function endpointView(endpoint: Endpoint, state: EndpointState): Endpoint
   };
 }
 
-export function stateView(endpoint: Endpoint, state: EndpointState) {
+/** `full`: a token holder, who sees raw details; anonymous callers get each code's sentence (publicDetail). */
+export function stateView(endpoint: Endpoint, state: EndpointState, full: boolean) {
   const { firstFailureCode: _code, firstFailureDetail: _detail, ...rest } = state;
-  return { ...rest, endpointId: endpoint.id, slug: endpoint.slug, paused: endpoint.paused };
+  return { ...rest, lastDetail: full ? rest.lastDetail : publicDetail(rest.lastCode, rest.lastDetail), endpointId: endpoint.id, slug: endpoint.slug, paused: endpoint.paused };
 }
 
-export function resultView(row: ResultRow) {
+export function resultView(row: ResultRow, full: boolean) {
   return {
     ts: row.ts,
     at: new Date(row.ts).toISOString(),
     status: row.status,
     code: row.code,
-    detail: row.detail,
+    detail: full ? row.detail : publicDetail(row.code, row.detail),
     durationMs: row.durationMs,
     dnsMs: row.dnsMs,
     connectMs: row.connectMs,
@@ -60,6 +62,9 @@ export function resultView(row: ResultRow) {
   };
 }
 
-export function incidentView(incident: Incident, slug: string) {
-  return { ...incident, endpointSlug: slug, open: incident.resolvedAt === null };
+export function incidentView(incident: Incident, slug: string, full: boolean) {
+  const details = full
+    ? {}
+    : { firstDetail: failureSummary(incident.firstCode), lastDetail: failureSummary(incident.lastCode) };
+  return { ...incident, ...details, endpointSlug: slug, open: incident.resolvedAt === null };
 }
