@@ -16,6 +16,7 @@ import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { startSwitchablePort, unusedLoopbackPort, type SwitchablePort } from '../fixtures/switchable-port.ts';
 import { startTlsTerminator } from '../fixtures/tls-terminator.ts';
 import { buildTestApp, type TestApp } from '../http/helper.ts';
+import { definition } from '../store/helper.ts';
 
 // FNV-1a 32 of the address bytes, computed independently (Python's ipaddress + the FNV constants):
 // 7f 00 00 01 and the 16 bytes of ::1.
@@ -157,22 +158,7 @@ describe('blackbox series from real probes', () => {
     assert.deepEqual(result.http, { ...result.http, lastStatus: 200, version: '1.1' });
     const metrics = await buildTestApp({ latestResult: () => result });
     try {
-      metrics.store.createEndpoint({
-        slug: 'tls-up',
-        name: 'TLS up',
-        url: tlsUrl,
-        intervalS: 60,
-        timeoutMs: 8_000,
-        era: 'auto',
-        public: true,
-        paused: false,
-        pausedReason: null,
-        tags: [],
-        listTools: false,
-        allowPrivate: true,
-        source: 'api',
-        secrets: { headers: {}, bearerToken: null },
-      });
+      metrics.store.createEndpoint(definition('tls-up', { name: 'TLS up', url: tlsUrl, timeoutMs: 8_000, public: true, listTools: false, allowPrivate: true }));
       const lines = samples((await metrics.app.inject({ method: 'GET', url: '/metrics' })).body);
       assert.equal(value(lines, 'probe_http_status_code{slug="tls-up"}'), '200');
       assert.equal(value(lines, 'probe_http_version{slug="tls-up"}'), '1.1');

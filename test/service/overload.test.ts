@@ -18,6 +18,7 @@ import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import { Monitor } from '../../src/service/monitor.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
 import { closedPort, startFaultServer, type FaultServer } from '../fixtures/fault-server.ts';
+import { definition } from '../store/helper.ts';
 
 const ENDPOINTS = 240;
 const TIMEOUT_MS = 1_500;
@@ -52,24 +53,18 @@ function busyFor(ms: number): void {
 test('an overloaded monitor calls no healthy server down, and still sees a dead one', { timeout: 120_000 }, async () => {
   const dead = `http://127.0.0.1:${await closedPort()}/mcp`;
   for (let i = 0; i <= ENDPOINTS; i++) {
-    store.createEndpoint({
-      slug: i === ENDPOINTS ? 'dead' : `e${i}`,
-      name: `e${i}`,
-      // 100 ms per reply: many probes are in flight whenever the loop is blocked. `localhost`
-      // takes the hosts/RFC 6761 path; the rest go through the resolver cache as 127.0.0.1 does.
-      url: i === ENDPOINTS ? dead : `http://${i % 2 === 0 ? 'localhost' : '127.0.0.1'}:${server.port}/slow-ok?delay=100&e=${i}`,
-      intervalS: 2,
-      timeoutMs: TIMEOUT_MS,
-      era: 'auto',
-      public: false,
-      paused: false,
-      pausedReason: null,
-      tags: [],
-      listTools: false,
-      allowPrivate: true,
-      source: 'api',
-      secrets: { headers: {}, bearerToken: null },
-    });
+    store.createEndpoint(
+      definition(i === ENDPOINTS ? 'dead' : `e${i}`, {
+        name: `e${i}`,
+        // 100 ms per reply: many probes are in flight whenever the loop is blocked. `localhost`
+        // takes the hosts/RFC 6761 path; the rest go through the resolver cache as 127.0.0.1 does.
+        url: i === ENDPOINTS ? dead : `http://${i % 2 === 0 ? 'localhost' : '127.0.0.1'}:${server.port}/slow-ok?delay=100&e=${i}`,
+        intervalS: 2,
+        timeoutMs: TIMEOUT_MS,
+        listTools: false,
+        allowPrivate: true,
+      }),
+    );
   }
   // The servers are healthy: one unhurried probe before the overload starts says so.
   const calm = await runProbe({ url: `http://127.0.0.1:${server.port}/slow-ok?delay=100` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 20_000 });
