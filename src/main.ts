@@ -112,7 +112,7 @@ const LIGHT: ReadonlySet<Command['command']> = new Set(['help', 'version', 'chec
  * The configuration sections each command reads; the others are not validated, so `token create`
  * says nothing about alert channels. Undefined: all (serve).
  */
-const STORAGE = ['dataDir', 'databasePath'];
+const STORAGE = ['dataDir', 'databasePath', 'database'];
 const ALERT_TEST = [...STORAGE, 'alerts', 'publicUrl', 'probe'];
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {

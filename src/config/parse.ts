@@ -19,6 +19,8 @@ import {
   allowedHostList,
   concurrencyCount,
   configFileSchema,
+  databaseUrl,
+  DEFAULT_POSTGRES,
   deepFreeze,
   dnsServer,
   drainTimeout,
@@ -35,6 +37,7 @@ import {
   type Config,
   type ConfigFile,
   type ConfigResult,
+  type DatabaseConfig,
   type Env,
   type EndpointEntry,
   type HostCheck,
@@ -117,6 +120,7 @@ function parseYaml(text: string, warnings: string[]): { ok: true; value: unknown
 interface EnvOverrides {
   readonly dataDir?: string;
   readonly databasePath?: string;
+  readonly databaseUrl?: string;
   readonly host?: string;
   readonly port?: number;
   readonly trustProxy?: boolean | string[];
@@ -132,6 +136,7 @@ interface EnvOverrides {
 export const SETTING_ENV_VARS = [
   'MCPWATCH_DATA_DIR',
   'MCPWATCH_DB',
+  'MCPWATCH_DATABASE_URL',
   'MCPWATCH_HOST',
   'MCPWATCH_PORT',
   'MCPWATCH_TRUST_PROXY',
@@ -197,6 +202,7 @@ function readEnvOverrides(env: Env, errors: string[], warnings: string[]): EnvOv
   return dropUndefined({
     dataDir: take('MCPWATCH_DATA_DIR', filePath),
     databasePath: take('MCPWATCH_DB', filePath),
+    databaseUrl: take('MCPWATCH_DATABASE_URL', databaseUrl),
     host: take('MCPWATCH_HOST', hostName),
     port: take('MCPWATCH_PORT', numeric(portNumber)),
     trustProxy: take('MCPWATCH_TRUST_PROXY', envTrustProxy),
@@ -221,6 +227,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   const dataDir = env.dataDir ?? file.dataDir ?? DEFAULT_DATA_DIR;
   const base = dataDir.replace(/[\\/]+$/, '');
   const databasePath = env.databasePath ?? file.databasePath ?? `${base}/${DATABASE_FILE_NAME}`;
+  const database = buildDatabase(file.database ?? {}, env.databaseUrl, databasePath, vars, errors, warnings);
 
   const l: NonNullable<ConfigFile['listen']> = file.listen ?? {};
   const listen: ListenConfig = {
@@ -295,6 +302,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   const config: Config = {
     dataDir,
     databasePath,
+    database,
     listen,
     publicUrl: env.publicUrl ?? file.publicUrl ?? null,
     probe,
@@ -373,6 +381,59 @@ interface ResolvedSecrets {
   bearerToken: string | null;
   /** Environment variables named but unset, in order of first mention. */
   missing: string[];
+}
+
+function buildDatabase(
+  d: NonNullable<ConfigFile['database']>,
+  envUrl: string | undefined,
+  path: string,
+  vars: Env,
+  errors: string[],
+  warnings: string[],
+): DatabaseConfig {
+  let url = envUrl;
+  if (url === undefined && d.url) {
+    if (d.url.kind === 'literal') {
+      const parsed = databaseUrl(d.url.value);
+      if (parsed.ok) {
+        url = parsed.value;
+        if (new URL(url).password !== '') warnings.push('database.url: a password written in the config file; prefer { env: VARIABLE } (or MCPWATCH_DATABASE_URL) so the file can be shared');
+      } else errors.push(`database.url: ${parsed.message}`);
+    } else {
+      const value = vars[d.url.name]?.trim();
+      if (value === undefined || value === '') errors.push(`database.url: environment variable ${d.url.name} is not set`);
+      else {
+        const parsed = databaseUrl(value);
+        if (parsed.ok) url = parsed.value;
+        else errors.push(`database.url: environment variable ${d.url.name}: ${parsed.message}`);
+      }
+    }
+  }
+  if (url === undefined) {
+    const set = (['poolSize', 'statementTimeoutMs', 'connectTimeoutMs'] as const).filter((key) => d[key] !== undefined && d[key] !== null);
+    if (set.length > 0) warnings.push(`database: ${set.join(', ')} apply to PostgreSQL only; without database.url the SQLite file ${path} is used`);
+    return { backend: 'sqlite', path };
+  }
+  return {
+    backend: 'postgres',
+    url,
+    poolSize: d.poolSize ?? DEFAULT_POSTGRES.poolSize,
+    statementTimeoutMs: d.statementTimeoutMs ?? DEFAULT_POSTGRES.statementTimeoutMs,
+    connectTimeoutMs: d.connectTimeoutMs ?? DEFAULT_POSTGRES.connectTimeoutMs,
+  };
+}
+
+/** The database URL for people to read: the password, and any query (it may carry one), hidden. */
+export function describeDatabaseUrl(href: string): string {
+  try {
+    const url = new URL(href);
+    if (url.password !== '') url.password = '***';
+    const names = [...url.searchParams.keys()];
+    url.search = '';
+    return names.length > 0 ? `${url.href}?${names.map((n) => `${encodeURIComponent(n)}=…`).join('&')}` : url.href;
+  } catch {
+    return '(database URL not shown)';
+  }
 }
 
 function resolveSecrets(entry: EndpointEntry, index: number, slug: string, env: Env, errors: string[], warnings: string[]): ResolvedSecrets {
@@ -459,7 +520,9 @@ export function describeConfig(config: Config): string {
   const paused = config.endpoints.filter((e) => e.paused).length;
   const shown = config.endpoints.filter((e) => e.public).length;
   const lines = [
-    `data        ${config.dataDir} (database ${config.databasePath})`,
+    config.database.backend === 'postgres'
+      ? `database    PostgreSQL ${describeDatabaseUrl(config.database.url)} (pool ${config.database.poolSize}, statement timeout ${config.database.statementTimeoutMs} ms)`
+      : `data        ${config.dataDir} (database ${config.databasePath})`,
     `listen      ${host}:${listen.port}${config.publicUrl !== null ? `, public URL ${config.publicUrl}` : ''}${describeTrust(listen.trustProxy)}`,
     `hosts       ${describeHosts(hostCheck(listen, config.publicUrl))}`,
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +

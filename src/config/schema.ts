@@ -72,9 +72,28 @@ export interface RetentionConfig {
   readonly pruneBatch: number;
 }
 
+/**
+ * Where mcpwatch keeps its data: one SQLite file (the default, zero set-up), or a PostgreSQL
+ * database (several nodes, long history). `url` holds the password: describeConfig and the
+ * logger never print it.
+ */
+export type DatabaseConfig =
+  | { readonly backend: 'sqlite'; readonly path: string }
+  | {
+      readonly backend: 'postgres';
+      readonly url: string;
+      readonly poolSize: number;
+      readonly statementTimeoutMs: number;
+      readonly connectTimeoutMs: number;
+    };
+
+export const DEFAULT_POSTGRES = Object.freeze({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
+
 export interface Config {
   readonly dataDir: string;
+  /** The SQLite file; also where a PostgreSQL-backed node would keep nothing (kept for `backup`). */
   readonly databasePath: string;
+  readonly database: DatabaseConfig;
   readonly listen: ListenConfig;
   /** Base URL for links in pages and notifications, without a trailing slash; null when unset. */
   readonly publicUrl: string | null;
@@ -386,6 +405,25 @@ export const publicUrl: Parser<string> = (input) => {
   if (url.username !== '' || url.password !== '') return fail(`must not contain user:password, got ${showUrl(input)}`);
   if (url.search !== '' || url.hash !== '') return fail(`must not have a query or fragment, got ${show(input)}`);
   return ok(url.href.replace(/\/+$/, ''));
+};
+
+/**
+ * A PostgreSQL connection URL (postgres:// or postgresql://). The value is never repeated in a
+ * message: it may carry a password.
+ */
+export const databaseUrl: Parser<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '') return fail('expected a PostgreSQL URL such as "postgres://mcpwatch:…@db.internal:5432/mcpwatch"');
+  const value = input.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('expected a PostgreSQL URL such as "postgres://mcpwatch:…@db.internal:5432/mcpwatch"; the value given is not a URL (not shown: it may hold a password)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    return fail(`expected a postgres:// or postgresql:// URL, got a ${url.protocol.replace(/:$/, '')}: URL (SQLite needs no URL: leave database.url unset and set databasePath)`);
+  }
+  return ok(value);
 };
 
 export const hostName: Parser<string> = (input) => {
@@ -793,9 +831,17 @@ const alertsShape = {
   maintenance: z.array(z.strictObject(maintenanceShape)).nullish(),
 };
 
+const databaseShape = {
+  url: optional(secretRef),
+  poolSize: optional(wholeNumber(1, 1000)),
+  statementTimeoutMs: optional(duration('ms', 100, MAX_MS)),
+  connectTimeoutMs: optional(duration('ms', 100, MAX_MS)),
+};
+
 const fileShape = {
   dataDir: optional(filePath),
   databasePath: optional(filePath),
+  database: z.strictObject(databaseShape).nullish(),
   listen: z.strictObject(listenShape).nullish(),
   publicUrl: optional(publicUrl),
   probe: z.strictObject(probeShape).nullish(),
@@ -815,6 +861,7 @@ export type EndpointEntry = NonNullable<ConfigFile['endpoints']>[number];
 export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': Object.keys(fileShape),
   listen: Object.keys(listenShape),
+  database: Object.keys(databaseShape),
   probe: Object.keys(probeShape),
   probeEndpoint: Object.keys(probeEndpointShape),
   health: Object.keys(healthShape),

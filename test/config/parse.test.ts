@@ -11,6 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const DEFAULTS: Config = {
   dataDir: './data',
   databasePath: './data/mcpwatch.db',
+  database: { backend: 'sqlite', path: './data/mcpwatch.db' },
   listen: { host: '127.0.0.1', port: 8080, trustProxy: false, allowedHosts: [] },
   publicUrl: null,
   probe: {
@@ -132,6 +133,7 @@ describe('parseConfig: whole files', () => {
       expected: {
         dataDir: '/var/lib/mcpwatch/',
         databasePath: '/var/lib/mcpwatch/db/main.sqlite',
+        database: { backend: 'sqlite', path: '/var/lib/mcpwatch/db/main.sqlite' },
         listen: { host: '::', port: 9000, trustProxy: ['uniquelocal', '203.0.113.7', '2001:db8::/32'], allowedHosts: ['status.example.com', '.internal.example'] },
         publicUrl: 'https://status.example.com',
         probe: {
@@ -177,7 +179,7 @@ describe('parseConfig: whole files', () => {
     {
       name: 'databasePath follows dataDir',
       text: 'dataDir: /srv/watch\n',
-      expected: { ...DEFAULTS, dataDir: '/srv/watch', databasePath: '/srv/watch/mcpwatch.db' },
+      expected: { ...DEFAULTS, dataDir: '/srv/watch', databasePath: '/srv/watch/mcpwatch.db', database: { backend: 'sqlite', path: '/srv/watch/mcpwatch.db' } },
     },
     {
       name: 'YAML anchors and merge keys',
