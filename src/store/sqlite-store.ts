@@ -18,18 +18,16 @@ import Database from 'better-sqlite3';
 import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../domain/endpoint.ts';
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
-import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
+import { BUCKET_COUNT } from '../domain/latency.ts';
 import type { Era, EraOverride } from '../domain/probe-result.ts';
 import { makeDirectories } from './directories.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
+import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from './rollup-math.ts';
+import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from './write-behind.ts';
 import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
 type Db = Database.Database;
-type Granularity = 'hour' | 'day';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-const BUCKET_SIZE_MS: Record<Granularity, number> = { hour: HOUR_MS, day: DAY_MS };
 const ROLLUP_TABLE: Record<Granularity, string> = { hour: 'rollups_hourly', day: 'rollups_daily' };
 /** The rollup tables have b0..b15; a different LATENCY_BUCKETS_MS needs a migration first. */
 const SCHEMA_BUCKET_COUNT = 16;
@@ -279,162 +277,6 @@ function parseSecrets(text: string): EndpointSecrets {
   if (!Object.values(headers).every((v) => typeof v === 'string')) return bad();
   if (bearerToken !== null && typeof bearerToken !== 'string') return bad();
   return { headers: headers as Record<string, string>, bearerToken };
-}
-
-/** EndpointState field → endpoint_state column; `satisfies` makes a new field a compile error here. */
-const STATE_COLUMNS = {
-  endpointId: 'endpoint_id',
-  health: 'health',
-  healthSince: 'health_since',
-  consecutiveFailures: 'consecutive_failures',
-  consecutiveSuccesses: 'consecutive_successes',
-  lastStatus: 'last_status',
-  lastCode: 'last_code',
-  lastDetail: 'last_detail',
-  lastCheckedAt: 'last_checked_at',
-  lastDurationMs: 'last_duration_ms',
-  era: 'era',
-  protocolVersion: 'protocol_version',
-  serverName: 'server_name',
-  serverVersion: 'server_version',
-  certFingerprint: 'cert_fingerprint',
-  certNotAfter: 'cert_not_after',
-  toolsHash: 'tools_hash',
-  toolsCount: 'tools_count',
-  openIncidentId: 'open_incident_id',
-  failingSince: 'failing_since',
-  firstFailureCode: 'first_failure_code',
-  firstFailureDetail: 'first_failure_detail',
-} as const satisfies Record<keyof EndpointState, string>;
-const STATE_FIELDS = Object.keys(STATE_COLUMNS) as (keyof EndpointState)[];
-
-/**
- * True when `next` differs from the last written state only in what every round changes: the
- * check time, duration and detail, and the success streak of an endpoint that stays up. Those wait
- * for the next flush; after a crash the endpoint resumes with counters up to one flush old, which
- * cannot open or close an incident. Anything else (a failure streak included) is written at once.
- */
-function isVolatileChange(prev: EndpointState, next: EndpointState): boolean {
-  for (const field of STATE_FIELDS) {
-    if (prev[field] === next[field]) continue;
-    if (field === 'lastCheckedAt' || field === 'lastDurationMs' || field === 'lastDetail') continue;
-    if (field === 'consecutiveSuccesses' && prev.health === 'up' && next.health === 'up') continue;
-    return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rollup arithmetic (pure)
-
-interface Agg {
-  up: number;
-  degraded: number;
-  authRequired: number;
-  down: number;
-  latencySumMs: number;
-  latencyMinMs: number | null;
-  latencyMaxMs: number | null;
-  buckets: number[];
-}
-
-function emptyAgg(): Agg {
-  return { up: 0, degraded: 0, authRequired: 0, down: 0, latencySumMs: 0, latencyMinMs: null, latencyMaxMs: null, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
-}
-
-function addRound(agg: Agg, row: ResultRow): void {
-  // mcpwatch measured itself, not the server: the round is neither up nor down.
-  if (row.discounted === true) return;
-  if (row.status === 'up') agg.up++;
-  else if (row.status === 'degraded') agg.degraded++;
-  else if (row.status === 'auth_required') agg.authRequired++;
-  else agg.down++;
-  // A stalled round counts as a round, but its timing measured the event loop, not the server.
-  if ((row.status === 'up' || row.status === 'degraded') && !row.stalled) {
-    const ms = row.durationMs;
-    agg.latencySumMs += ms;
-    agg.latencyMinMs = agg.latencyMinMs === null ? ms : Math.min(agg.latencyMinMs, ms);
-    agg.latencyMaxMs = agg.latencyMaxMs === null ? ms : Math.max(agg.latencyMaxMs, ms);
-    agg.buckets[bucketIndex(ms)]!++;
-  }
-}
-
-function addAgg(into: Agg, from: Agg): void {
-  into.up += from.up;
-  into.degraded += from.degraded;
-  into.authRequired += from.authRequired;
-  into.down += from.down;
-  into.latencySumMs += from.latencySumMs;
-  into.latencyMinMs = minNullable(into.latencyMinMs, from.latencyMinMs);
-  into.latencyMaxMs = maxNullable(into.latencyMaxMs, from.latencyMaxMs);
-  for (let i = 0; i < BUCKET_COUNT; i++) into.buckets[i]! += from.buckets[i] ?? 0;
-}
-
-function minNullable(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.min(a, b);
-}
-
-function maxNullable(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.max(a, b);
-}
-
-function alignDown(ms: number, size: number): number {
-  return Math.floor(ms / size) * size;
-}
-
-function alignUp(ms: number, size: number): number {
-  return Math.ceil(ms / size) * size;
-}
-
-/** Rollup increments not yet written, per granularity → endpoint → bucket start. */
-class RollupBuffer {
-  readonly byGranularity: Record<Granularity, Map<number, Map<number, Agg>>> = { hour: new Map(), day: new Map() };
-
-  add(row: ResultRow): void {
-    for (const granularity of ['hour', 'day'] as const) {
-      const start = alignDown(row.ts, BUCKET_SIZE_MS[granularity]);
-      const perEndpoint = getOrInsert(this.byGranularity[granularity], row.endpointId, () => new Map<number, Agg>());
-      addRound(getOrInsert(perEndpoint, start, emptyAgg), row);
-    }
-  }
-
-  merge(other: RollupBuffer): void {
-    for (const granularity of ['hour', 'day'] as const) {
-      for (const [endpointId, starts] of other.byGranularity[granularity]) {
-        const perEndpoint = getOrInsert(this.byGranularity[granularity], endpointId, () => new Map<number, Agg>());
-        for (const [start, agg] of starts) addAgg(getOrInsert(perEndpoint, start, emptyAgg), agg);
-      }
-    }
-  }
-
-  forEndpoint(granularity: Granularity, endpointId: number): ReadonlyMap<number, Agg> | undefined {
-    return this.byGranularity[granularity].get(endpointId);
-  }
-
-  /** Entries sorted by (start, endpoint), the rollup tables' key order. */
-  sorted(granularity: Granularity): { start: number; endpointId: number; agg: Agg }[] {
-    const out: { start: number; endpointId: number; agg: Agg }[] = [];
-    for (const [endpointId, starts] of this.byGranularity[granularity]) for (const [start, agg] of starts) out.push({ start, endpointId, agg });
-    return out.sort((a, b) => a.start - b.start || a.endpointId - b.endpointId);
-  }
-
-  deleteEndpoint(endpointId: number): void {
-    this.byGranularity.hour.delete(endpointId);
-    this.byGranularity.day.delete(endpointId);
-  }
-
-  get isEmpty(): boolean {
-    return this.byGranularity.hour.size === 0 && this.byGranularity.day.size === 0;
-  }
-}
-
-function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    map.set(key, value);
-  }
-  return value;
 }
 
 interface RollupDbRow {
@@ -1368,37 +1210,6 @@ export class SqliteStore implements Store {
     }
     return out;
   }
-}
-
-/**
- * How uptime() splits [fromMs, toMs): daily rows for the whole UTC days inside it, hourly rows for
- * the ragged ends.
- */
-function uptimeParts(fromMs: number, toMs: number): Array<[Granularity, number, number]> {
-  const firstDay = alignUp(fromMs, DAY_MS);
-  const endDay = alignDown(toMs, DAY_MS);
-  const parts: Array<[Granularity, number, number]> =
-    endDay > firstDay
-      ? [
-          ['hour', fromMs, firstDay],
-          ['day', firstDay, endDay],
-          ['hour', endDay, toMs],
-        ]
-      : [['hour', fromMs, toMs]];
-  return parts.filter(([, from, to]) => to > from);
-}
-
-function summaryOf(total: Agg): UptimeSummary {
-  const max = total.latencyMaxMs ?? 0;
-  return {
-    rounds: total.up + total.degraded + total.authRequired + total.down,
-    up: total.up,
-    degraded: total.degraded,
-    authRequired: total.authRequired,
-    down: total.down,
-    p50Ms: quantileFromBuckets(total.buckets, 0.5, max),
-    p95Ms: quantileFromBuckets(total.buckets, 0.95, max),
-  };
 }
 
 /** Keeps `top` sorted newest first by (ts, id) and at most `limit` long. */
