@@ -633,7 +633,7 @@ describe('operations', () => {
     store.close();
   });
 
-  test('isWritable: false on a read-only database file', (t) => {
+  test('isWritable: false on a read-only database file', async (t) => {
     const { store, path } = open();
     store.close();
     const undo = makeReadOnly(path);
@@ -643,7 +643,7 @@ describe('operations', () => {
     }
     try {
       const readOnly = openSqliteStore(path);
-      assert.equal(readOnly.isWritable(), false);
+      assert.equal(await readOnly.isWritable(), false);
       readOnly.close();
     } finally {
       undo();
