@@ -70,12 +70,12 @@ describe('regression: public page showing address', () => {
     }
   });
 
-  test("mcpwatch's own MCP tools without a token show the code in words; with one, the full detail", () => {
+  test("mcpwatch's own MCP tools without a token show the code in words; with one, the full detail", async () => {
     const deps: ReadDeps = { store: t.store, state: (id) => recorder.state(id), clock: Date.now, policy: DEFAULT_HEALTH_POLICY };
-    const anonymous = JSON.stringify([endpointStatus(deps, 'public', 'refused'), openIncidents(deps, 'public')]);
+    const anonymous = JSON.stringify([await endpointStatus(deps, 'public', 'refused'), await openIncidents(deps, 'public')]);
     assert.doesNotMatch(anonymous, /127\.0\.0\.1|connection refused \(/);
     assert.match(anonymous, /The server refused the connection\./);
-    const operator = JSON.stringify([endpointStatus(deps, 'all', 'refused'), openIncidents(deps, 'all')]);
+    const operator = JSON.stringify([await endpointStatus(deps, 'all', 'refused'), await openIncidents(deps, 'all')]);
     assert.ok(operator.includes(`connection refused (127.0.0.1:${port})`), operator.slice(0, 300));
   });
 });

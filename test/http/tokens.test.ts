@@ -110,19 +110,19 @@ describe('tokens in the store and the API', () => {
         assert.equal(res.statusCode, 200);
       };
       await use();
-      assert.equal(lastUsed(), new Date(now).toISOString());
+      assert.equal(await lastUsed(), new Date(now).toISOString());
       const first = now;
       now += TOUCH_INTERVAL_MS - 1;
       await use();
-      assert.equal(lastUsed(), new Date(first).toISOString());
+      assert.equal(await lastUsed(), new Date(first).toISOString());
       now += 1;
       await use();
-      assert.equal(lastUsed(), new Date(now).toISOString());
+      assert.equal(await lastUsed(), new Date(now).toISOString());
       // Anonymous requests and bad tokens touch nothing.
       now += TOUCH_INTERVAL_MS * 2;
       await t.app.inject({ method: 'GET', url: '/api/v1/endpoints' });
       await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${generateToken()}` } });
-      assert.equal(lastUsed(), new Date(now - TOUCH_INTERVAL_MS * 2).toISOString());
+      assert.equal(await lastUsed(), new Date(now - TOUCH_INTERVAL_MS * 2).toISOString());
     } finally {
       await t.close();
     }
