@@ -35,7 +35,8 @@ export async function buildTestApp(
   overrides: Partial<AppDeps> & { yaml?: string; checkResult?: ProbeResult; withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps> | Promise<Partial<AppDeps>>; appOptions?: AppOptions } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-http-'));
-  const live = liveStore(openSqliteStore(join(dir, 'mcpwatch.db')));
+  // A test (or bench) that brings its own view of the service's memory needs no refreshing.
+  const live = liveStore(openSqliteStore(join(dir, 'mcpwatch.db')), overrides.state === undefined || overrides.endpoints === undefined);
   const { store } = live;
   const config = overrides.config ?? testConfig(overrides.yaml ?? '');
   const result: TestApp = {
@@ -83,9 +84,10 @@ const WRITES: ReadonlySet<PropertyKey> = new Set(['writeTick', 'flush', 'createE
  * Recorder, the Monitor). Here that memory is the store's content as of its last write: `store`
  * is the real store, and every write through it (the test's or the API's) refreshes the view.
  */
-export function liveStore(target: SqliteStore): { store: SqliteStore; state: (id: number) => EndpointState; endpoints: () => readonly Endpoint[] } {
+export function liveStore(target: SqliteStore, refreshing = true): { store: SqliteStore; state: (id: number) => EndpointState; endpoints: () => readonly Endpoint[] } {
   let states = new Map<number, EndpointState>();
   let endpoints: readonly Endpoint[] = [];
+  if (!refreshing) return { store: target, state: (id) => initialState(id), endpoints: () => endpoints };
   const refresh = async (): Promise<void> => {
     if (!target.database.open) return;
     states = new Map((await target.loadStates()).map((s) => [s.endpointId, s]));
