@@ -18,7 +18,7 @@ import type { PhaseTiming, ProbeResult } from '../src/domain/probe-result.ts';
 import type { AppDeps } from '../src/http/deps.ts';
 import { metricsRoutes } from '../src/http/routes/metrics.ts';
 import { MetricsScraper } from '../src/metrics/scrape.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/store.ts';
 
 const SIZES = [1000, 10_000];
 const SCRAPES = Number(process.env.BENCH_METRICS_SCRAPES ?? 10);
@@ -156,7 +156,7 @@ async function benchSize(n: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-metrics-bench-'));
   const store = openSqliteStore(join(dir, 'mcpwatch.db'));
   try {
-    const { endpoints } = store.syncConfigEndpoints(Array.from({ length: n }, (_, i) => definition(i)));
+    const { endpoints } = await store.syncConfigEndpoints(Array.from({ length: n }, (_, i) => definition(i)));
     const now = Date.now();
     const states = new Map<number, EndpointState>();
     const latest = new Map<number, ProbeResult>();
@@ -187,7 +187,7 @@ async function benchSize(n: number): Promise<void> {
     const list: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      store.listEndpoints();
+      await store.listEndpoints();
       list.push(performance.now() - t0);
     }
 
@@ -218,7 +218,7 @@ async function benchSize(n: number): Promise<void> {
 
     // The same render without slicing, for comparison: what a single-block render would cost.
     const source = {
-      listEndpoints: () => store.listEndpoints(),
+      listEndpoints: () => endpoints,
       state: deps.state,
       latestResult: deps.latestResult,
       clock: deps.clock,

@@ -40,7 +40,7 @@ export async function benchPages(sizes: readonly number[] = [50, 500, 2000]): Pr
     try {
       const seedStart = performance.now();
       for (let i = 0; i < n; i++) {
-        seedEndpoint(t.store, now, {
+        await seedEndpoint(t.store, now, {
           slug: `ep-${i}`,
           definition: { name: `Endpoint ${i}`, tags: [`team-${i % 5}`], public: i % 10 !== 0 },
           row: (ts) => (ts % (97 * HOUR) < HOUR ? { status: 'down', code: 'TCP_REFUSED', detail: 'connection refused' } : {}),
@@ -51,8 +51,8 @@ export async function benchPages(sizes: readonly number[] = [50, 500, 2000]): Pr
         if (i % 250 === 249) t.store.checkpoint();
       }
       t.store.checkpoint();
-      memory.endpoints = t.store.listEndpoints();
-      memory.states = new Map(t.store.loadStates().map((s) => [s.endpointId, s]));
+      memory.endpoints = await t.store.listEndpoints();
+      memory.states = new Map((await t.store.loadStates()).map((s) => [s.endpointId, s]));
       const seeded = performance.now() - seedStart;
       const rows: string[] = [];
       for (const url of ['/', '/?page=5', '/dashboard.json', '/status', '/status.json', '/status/ep-1', '/status/ep-1?range=30d', '/badge/ep-1.svg?window=90d', '/metrics']) rows.push(await timeUrl(t, url));

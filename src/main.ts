@@ -16,8 +16,8 @@ import { prettyDestination } from './cli/pretty-log.ts';
 import { progressReporter } from './cli/progress.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
-import type { InstanceLock } from './store/instance-lock.ts';
-import type { SqliteStore } from './store/sqlite-store.ts';
+import type { InstanceLock } from './store/sqlite/instance-lock.ts';
+import type { Storage, StorageBackend } from './store/store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
 
 // The service's modules (Fastify, SQLite, the scheduler) load only for the commands that use
@@ -35,16 +35,15 @@ async function loadService() {
     import('./http/app.ts'),
     import('./service/monitor.ts'),
     import('./service/retention.ts'),
-    import('./store/sqlite-store.ts'),
+    import('./store/sqlite/open.ts'),
   ]);
-  const [alerts, alertCli, alertSettings, alertSettingsStore, schema, instanceLock, migrations, directories] = await Promise.all([
+  const [alerts, alertCli, alertSettings, schema, instanceLock, migrations, directories] = await Promise.all([
     import('./alerts/start.ts'),
     import('./alerts/cli.ts'),
     import('./alerts/settings.ts'),
-    import('./store/sqlite-alert-settings.ts'),
     import('./config/schema.ts'),
-    import('./store/instance-lock.ts'),
-    import('./store/migrate.ts'),
+    import('./store/sqlite/instance-lock.ts'),
+    import('./store/sqlite/migrate.ts'),
     import('./store/directories.ts'),
   ]);
   // Endpoint ownership, archiving and live reload (wip/ownership).
@@ -64,11 +63,10 @@ async function loadService() {
     buildApp: app.buildApp,
     Monitor: monitor.Monitor,
     startRetention: retention.startRetention,
-    openSqliteStore: store.openSqliteStore,
+    openSqliteStorage: store.openSqliteStorage,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
-    SqliteAlertSettings: alertSettingsStore.SqliteAlertSettings,
     DEFAULT_ALERTS: schema.DEFAULT_ALERTS,
     DEFAULT_CONFIG_FILE: schema.DEFAULT_CONFIG_FILE,
     applyConfigEndpoints: configEndpoints.applyConfigEndpoints,
@@ -146,10 +144,10 @@ async function check(command: CheckCommand): Promise<number> {
 }
 
 /** The file's alert settings plus those made through the API, which live in the database. */
-function alertSettings(store: SqliteStore, config: Config, log?: Logger): AlertSettings {
-  return new service.AlertSettings({
+function alertSettings(storage: Storage, config: Config, log?: Logger): Promise<AlertSettings> {
+  return service.AlertSettings.open({
     base: config.alerts ?? service.DEFAULT_ALERTS,
-    store: new service.SqliteAlertSettings(store.database),
+    store: storage.alertSettings,
     allowPrivate: config.probe.allowPrivate,
     ...(log ? { logger: log } : {}),
   });
@@ -159,12 +157,12 @@ async function alertTest(command: AlertTestCommand, env: NodeJS.ProcessEnv): Pro
   const config = configOrExit(command.configPath, env, ALERT_TEST);
   // Channels made through the API are in the database; without one there are only the file's.
   if (!existsSync(config.databasePath)) return service.runAlertTest(config, config.alerts ?? service.DEFAULT_ALERTS, command, process.stdout);
-  const store = openDatabase(config.databasePath);
+  const storage = await openStorage(config);
   let alerts: AlertsConfig;
   try {
-    alerts = alertSettings(store, config).current();
+    alerts = (await alertSettings(storage, config)).current();
   } finally {
-    store.close();
+    await storage.close();
   }
   return service.runAlertTest(config, alerts, command, process.stdout);
 }
@@ -195,11 +193,32 @@ function ensureDataDirectory(databasePath: string): void {
   }
 }
 
-/** Creates the data directory and opens (and migrates) the database, or fails naming the path. */
-function openDatabase(path: string): SqliteStore {
+/** Which backend the configuration asks for: SQLite until the configuration gains `database.url`. */
+function backendFor(_config: Config): StorageBackend {
+  return 'sqlite';
+}
+
+/**
+ * Opens (and migrates) the storage the configuration names: the one place a backend is chosen.
+ * `exclusive` (serve) also takes the backend's one-serve-per-database guard first.
+ */
+function openStorage(config: Config, options: { readonly exclusive?: boolean } = {}): Promise<Storage> {
+  const backend = backendFor(config);
+  switch (backend) {
+    case 'sqlite':
+      // Synchronous underneath (better-sqlite3); a failure still arrives as a rejection.
+      return new Promise((resolve) => resolve(options.exclusive === true ? openSqliteExclusively(config.databasePath) : openSqlite(config.databasePath)));
+    case 'postgres':
+      // The PostgreSQL branch goes here once the configuration can name a database URL.
+      return Promise.reject(new CommandFailure('PostgreSQL storage is not available in this version'));
+  }
+}
+
+/** Creates the data directory and opens (and migrates) the database file, or fails naming the path. */
+function openSqlite(path: string): Storage {
   ensureDataDirectory(path);
   try {
-    return service.openSqliteStore(path);
+    return service.openSqliteStorage(path);
   } catch (err) {
     if (err instanceof service.MigrationError) {
       const fix = err.code === 'MIGRATION_DOWNGRADE' ? '; run the newer mcpwatch, or restore a backup made by this version' : '';
@@ -209,9 +228,9 @@ function openDatabase(path: string): SqliteStore {
   }
 }
 
-/** serve's database: the instance lock first, so a second serve touches nothing (not even migrations). */
-function openExclusively(path: string): { store: SqliteStore; lock: InstanceLock | null } {
-  if (path === ':memory:') return { store: openDatabase(path), lock: null };
+/** serve's database file: the instance lock first, so a second serve touches nothing (not even migrations). */
+function openSqliteExclusively(path: string): Storage {
+  if (path === ':memory:') return openSqlite(path);
   const lockPath = service.lockPathFor(path);
   ensureDataDirectory(path);
   let lock: InstanceLock;
@@ -221,12 +240,24 @@ function openExclusively(path: string): { store: SqliteStore; lock: InstanceLock
     if (err instanceof service.InstanceLockedError) throw new CommandFailure(`cannot start: ${err.message}; stop that serve first, or give this one its own dataDir`);
     throw failureAt(err, 'cannot take the instance lock', lockPath, 'set dataDir (or MCPWATCH_DATA_DIR) to a directory this user may write');
   }
+  let storage: Storage;
   try {
-    return { store: openDatabase(path), lock };
+    storage = openSqlite(path);
   } catch (err) {
     lock.release();
     throw err;
   }
+  // The lock outlives the database: released only once everything is written and closed.
+  return {
+    ...storage,
+    close: async () => {
+      try {
+        await storage.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 function logger(command: ServeCommand, env: NodeJS.ProcessEnv): Logger {
@@ -269,9 +300,10 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   let hup: () => void = () => log.info('SIGHUP during start-up; the configuration is being read anyway');
   process.on('SIGHUP', () => hup());
 
-  const { store, lock } = openExclusively(config.databasePath);
-  service.applyConfigEndpoints(store, config.endpoints, log);
-  const monitor = new service.Monitor(
+  const storage = await openStorage(config, { exclusive: true });
+  const { store } = storage;
+  await service.applyConfigEndpoints(store, config.endpoints, log);
+  const monitor = await service.Monitor.open(
     {
       probe: config.probe,
       health: config.health,
@@ -281,8 +313,8 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     },
     { store, logger: log },
   );
-  const settings = alertSettings(store, config, log.child({ component: 'alerts' }));
-  const alerts = service.startAlerts({ store, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
+  const settings = await alertSettings(storage, config, log.child({ component: 'alerts' }));
+  const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
   const app = await service.buildApp(
     {
       store,
@@ -290,10 +322,12 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       clock: Date.now,
       state: (id) => monitor.recorder.state(id),
       endpoints: () => monitor.endpoints,
-      onEndpointsChanged: () => monitor.reload(),
+      onEndpointsChanged: () => {
+        monitor.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
+      },
       // One-off checks from the API use the configured probe settings and their address policy.
       checkNow: (request, options) => monitor.checkNow(request, options),
-      readiness: () => ({ database: store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
+      readiness: async () => ({ database: await store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
       scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
       overload: () => monitor.overload,
@@ -309,27 +343,26 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     await alerts.stop();
-    store.close();
-    lock?.release();
+    await storage.close();
     throw listenFailure(err, config.listen.host, config.listen.port);
   }
-  monitor.start();
+  await monitor.start();
   const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
   // The file is watched even when absent at start (zero-config): creating it applies it.
   const reloader = service.startConfigReload({
     path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
     running: config,
     load: (path) => service.loadConfig(path, env),
-    apply: (next) => {
-      const report = service.applyConfigEndpoints(store, next.endpoints, log);
-      monitor.reload();
+    apply: async (next) => {
+      const report = await service.applyConfigEndpoints(store, next.endpoints, log);
+      await monitor.reload();
       return report;
     },
     log: log.child({ component: 'config' }),
   });
   hup = () => void reloader.reload('SIGHUP');
   const address = app.server.address();
-  log.info({ database: config.databasePath, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
+  log.info({ database: storage.location, backend: storage.backend, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -352,9 +385,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
           await alerts.stop();
           return report;
         })
-        .then((report) => {
-          store.close();
-          lock?.release();
+        .then(async (report) => {
+          await storage.maintenance?.checkpoint();
+          await storage.close();
           log.info(report, 'stopped');
           resolve(0);
           // Everything is written and closed; do not let a stray handle hold the exit past the grace period.
@@ -371,22 +404,24 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
 
 async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env, STORAGE);
-  const store = openDatabase(config.databasePath);
+  const storage = await openStorage(config);
   try {
     switch (command.command) {
       case 'migrate':
-        process.stdout.write(`database ${config.databasePath} is up to date\n`);
+        process.stdout.write(`database ${storage.location} is up to date\n`);
         return 0;
       case 'backup': {
-        const progress = progressReporter(`backing up ${config.databasePath} (pages)`, process.stderr);
+        const { maintenance } = storage;
+        if (maintenance === undefined) throw new CommandFailure(`mcpwatch backup copies SQLite files only; back up the ${storage.backend} database with its own tools`);
+        const progress = progressReporter(`backing up ${storage.location} (pages)`, process.stderr);
         try {
-          await store.backup(command.file, (done, total) => progress.update(done, total));
+          await maintenance.backup(command.file, (done, total) => progress.update(done, total));
         } catch (err) {
           throw failureAt(err, 'cannot write the backup to', command.file, 'choose a file in a directory this user may write');
         } finally {
           progress.finish();
         }
-        process.stdout.write(`backed up ${config.databasePath} to ${command.file}\n`);
+        process.stdout.write(`backed up ${storage.location} to ${command.file}\n`);
         return 0;
       }
       case 'import': {
@@ -403,7 +438,7 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
         }
         for (const warning of imported.warnings) process.stderr.write(`mcpwatch: warning: ${warning}\n`);
         const progress = progressReporter(`importing ${command.file} (remotes)`, process.stderr);
-        const outcome = service.describeImport(service.importEndpoints(store, imported.endpoints, (done, total) => progress.update(done, total)));
+        const outcome = service.describeImport(await service.importEndpoints(storage.store, imported.endpoints, (done, total) => progress.update(done, total)));
         progress.finish();
         process.stdout.write(outcome.stdout);
         process.stderr.write(outcome.stderr);
@@ -411,18 +446,19 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
       }
     }
   } finally {
-    store.close();
+    await storage.close();
   }
 }
 
-function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
+async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env, STORAGE);
-  const store = openDatabase(config.databasePath);
+  const storage = await openStorage(config);
+  const { store } = storage;
   try {
     switch (command.action) {
       case 'create': {
         const token = service.generateToken();
-        const created = store.createToken(command.name, service.hashToken(token), command.readOnly);
+        const created = await store.createToken(command.name, service.hashToken(token), command.readOnly);
         // The token alone on stdout (TOKEN=$(mcpwatch token create)); the rest on stderr.
         process.stdout.write(`${token}\n`);
         process.stderr.write(
@@ -432,7 +468,7 @@ function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
         return 0;
       }
       case 'list': {
-        const rows = store.listTokens();
+        const rows = await store.listTokens();
         if (rows.length === 0) {
           process.stdout.write('no API tokens (create one with: mcpwatch token create)\n');
           return 0;
@@ -446,7 +482,7 @@ function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
         return 0;
       }
       case 'revoke': {
-        if (!store.revokeToken(command.id)) {
+        if (!(await store.revokeToken(command.id))) {
           process.stderr.write(`mcpwatch: no API token with id ${command.id} (see mcpwatch token list)\n`);
           return 1;
         }
@@ -455,15 +491,15 @@ function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): number {
       }
     }
   } finally {
-    store.close();
+    await storage.close();
   }
 }
 
 async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env, STORAGE);
-  const store = openDatabase(config.databasePath);
+  const storage = await openStorage(config);
   try {
-    return await service.runEndpointsCommand(command, store, {
+    return await service.runEndpointsCommand(command, storage.store, {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       interactive: process.stdin.isTTY === true,
@@ -479,7 +515,7 @@ async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Pro
       now: Date.now,
     });
   } finally {
-    store.close();
+    await storage.close();
   }
 }
 

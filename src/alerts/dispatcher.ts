@@ -47,6 +47,8 @@ export class Dispatcher {
   readonly #inFlight = new Map<number, Promise<void>>();
   readonly #shutdown = new AbortController();
   #stopping = false;
+  /** Picking due entries, one pass at a time: two overlapping picks would start one entry twice. */
+  #picking: Promise<unknown> = Promise.resolve();
 
   constructor(deps: DispatcherDeps, options: Partial<DispatcherOptions> = {}) {
     this.#deps = deps;
@@ -58,16 +60,26 @@ export class Dispatcher {
   }
 
   /** Starts the due entries that fit in the free slots; resolves when those attempts are over. */
-  runDue(): Promise<number> {
-    if (this.#stopping) return Promise.resolve(0);
+  async runDue(): Promise<number> {
+    if (this.#stopping) return 0;
+    const picked = this.#picking.then(() => this.#startDue());
+    this.#picking = picked.catch(() => undefined);
+    const started = await picked;
+    await Promise.all(started);
+    return started.length;
+  }
+
+  async #startDue(): Promise<Promise<void>[]> {
+    if (this.#stopping) return [];
     const free = this.#options.concurrency - this.#inFlight.size;
-    const entries = this.#deps.outbox.due(this.#deps.clock(), free, new Set(this.#inFlight.keys()));
-    const started = entries.map((entry) => {
+    const entries = await this.#deps.outbox.due(this.#deps.clock(), free, new Set(this.#inFlight.keys()));
+    // stop() may have begun while the query ran: what it did not see must not start.
+    if (this.#stopping) return [];
+    return entries.map((entry) => {
       const attempt = this.#deliver(entry).finally(() => this.#inFlight.delete(entry.id));
       this.#inFlight.set(entry.id, attempt);
       return attempt;
     });
-    return Promise.all(started).then(() => started.length);
   }
 
   /** Resolves when every attempt in flight now is over. */
@@ -97,12 +109,12 @@ export class Dispatcher {
     const channel = this.#deps.channels().get(entry.channel);
     const about = { alert: entry.kind, channel: entry.channel, endpoint: entry.message.endpoint?.slug ?? null, id: entry.id, attempt: entry.attempts + 1 };
     if (!channel) {
-      outbox.markFailed(entry.id, `channel "${entry.channel}" is no longer configured`, null);
+      await outbox.markFailed(entry.id, `channel "${entry.channel}" is no longer configured`, null);
       logger.warn(about, 'alert dead-lettered: its channel is no longer configured');
       return;
     }
     if (channel.disabledReason !== null) {
-      outbox.markFailed(entry.id, `channel disabled: ${channel.disabledReason}`, null);
+      await outbox.markFailed(entry.id, `channel disabled: ${channel.disabledReason}`, null);
       logger.warn({ ...about, reason: channel.disabledReason }, 'alert dead-lettered: its channel is disabled');
       return;
     }
@@ -119,18 +131,18 @@ export class Dispatcher {
     if (!outcome.ok && this.#shutdown.signal.aborted) return;
 
     if (outcome.ok) {
-      outbox.markDelivered(entry.id);
+      await outbox.markDelivered(entry.id);
       logger.info(about, 'alert delivered');
       return;
     }
     const failures = entry.attempts + 1;
     if (!outcome.retryable || failures >= this.#options.maxAttempts) {
-      outbox.markFailed(entry.id, outcome.detail, null);
+      await outbox.markFailed(entry.id, outcome.detail, null);
       logger.warn({ ...about, detail: outcome.detail, retryable: outcome.retryable }, 'alert dead-lettered');
       return;
     }
     const waitMs = Math.min(this.#options.maxBackoffMs, Math.max(backoffMs(failures, this.#options), outcome.retryAfterMs ?? 0));
-    outbox.markFailed(entry.id, outcome.detail, this.#deps.clock() + waitMs);
+    await outbox.markFailed(entry.id, outcome.detail, this.#deps.clock() + waitMs);
     logger.warn({ ...about, detail: outcome.detail, retryInMs: waitMs }, 'alert delivery failed; will retry');
   }
 }

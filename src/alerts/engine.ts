@@ -45,11 +45,16 @@ export class AlertEngine {
   readonly #batchSize: number;
   readonly #states = new Map<number, AlertEndpointState>();
 
-  constructor(deps: AlertEngineDeps) {
+  /** An engine that resumes from the rule states and instance id stored in `deps.outbox`. */
+  static async open(deps: AlertEngineDeps): Promise<AlertEngine> {
+    return new AlertEngine(deps, await deps.outbox.instanceId(), await deps.outbox.loadStates());
+  }
+
+  constructor(deps: AlertEngineDeps, instanceId: string, states: readonly AlertEndpointState[]) {
     this.#deps = deps;
-    this.#instance = deps.outbox.instanceId();
+    this.#instance = instanceId;
     this.#batchSize = deps.batchSize ?? 500;
-    for (const state of deps.outbox.loadStates()) this.#states.set(state.endpointId, state);
+    for (const state of states) this.#states.set(state.endpointId, state);
   }
 
   /** The rules' policy for the settings in force, worked out again only when they change. */
@@ -66,35 +71,35 @@ export class AlertEngine {
     return this.#states.get(endpointId) ?? initialAlertState(endpointId);
   }
 
-  /** Turns the events recorded since the cursor into outbox entries. */
-  processEvents(): PassReport {
+  /** Turns the events recorded since the cursor into outbox entries. One pass at a time (the caller's duty). */
+  async processEvents(): Promise<PassReport> {
     const { store, outbox } = this.#deps;
-    let cursor = outbox.cursor();
+    let cursor = await outbox.cursor();
     if (cursor === null) {
       // First run on this database: start from now rather than announce all of history.
-      cursor = store.events({ limit: 1 })[0]?.id ?? 0;
-      outbox.commit({ entries: [], states: [], cursor });
+      cursor = (await store.events({ limit: 1 }))[0]?.id ?? 0;
+      await outbox.commit({ entries: [], states: [], cursor });
     }
     let events = 0;
     let pending = 0;
     let suppressed = 0;
     const endpoints = new Map<number, Endpoint | undefined>();
     for (;;) {
-      const batch = store.events({ afterId: cursor, limit: this.#batchSize });
+      const batch = await store.events({ afterId: cursor, limit: this.#batchSize });
       if (batch.length === 0) break;
       const changed = new Map<number, AlertEndpointState>();
       const entries: NewOutboxEntry[] = [];
       for (const stored of batch) {
-        if (!endpoints.has(stored.endpointId)) endpoints.set(stored.endpointId, store.getEndpoint(stored.endpointId));
+        if (!endpoints.has(stored.endpointId)) endpoints.set(stored.endpointId, await store.getEndpoint(stored.endpointId));
         const endpoint = endpoints.get(stored.endpointId);
         if (!endpoint) continue;
         const before = changed.get(endpoint.id) ?? this.state(endpoint.id);
-        const derived = deriveFromEvent(before, { id: stored.id, endpointId: endpoint.id, event: stored.data }, this.#context(endpoint, stored.data), this.#currentPolicy());
+        const derived = deriveFromEvent(before, { id: stored.id, endpointId: endpoint.id, event: stored.data }, await this.#context(endpoint, stored.data), this.#currentPolicy());
         if (derived.state !== before) changed.set(endpoint.id, derived.state);
         entries.push(...this.#entries(derived.alerts, endpoint));
       }
       cursor = batch[batch.length - 1]!.id;
-      outbox.commit({ entries, states: [...changed.values()], cursor });
+      await outbox.commit({ entries, states: [...changed.values()], cursor });
       // Memory follows only once the transaction has committed.
       for (const state of changed.values()) this.#states.set(state.endpointId, state);
       events += batch.length;
@@ -108,11 +113,11 @@ export class AlertEngine {
   }
 
   /** Time-driven rules for every active endpoint: late announcements, reminders, certificates. */
-  sweep(): PassReport {
+  async sweep(): Promise<PassReport> {
     const now = this.#deps.clock();
     const changed: AlertEndpointState[] = [];
     const entries: NewOutboxEntry[] = [];
-    const endpoints = this.#deps.endpoints?.() ?? this.#deps.store.listEndpoints();
+    const endpoints = this.#deps.endpoints?.() ?? (await this.#deps.store.listEndpoints());
     const alerts = this.#deps.alerts();
     const policy = this.#currentPolicy();
     for (const endpoint of endpoints) {
@@ -124,28 +129,28 @@ export class AlertEngine {
       entries.push(...this.#entries(derived.alerts, endpoint));
     }
     if (changed.length > 0 || entries.length > 0) {
-      this.#deps.outbox.commit({ entries, states: changed });
+      await this.#deps.outbox.commit({ entries, states: changed });
       for (const state of changed) this.#states.set(state.endpointId, state);
     }
     const pending = entries.filter((e) => e.suppressed === null).length;
     return { events: 0, pending, suppressed: entries.length - pending };
   }
 
-  #context(endpoint: Endpoint, event: HealthEvent): EventContext {
+  async #context(endpoint: Endpoint, event: HealthEvent): Promise<EventContext> {
     const { store } = this.#deps;
     const base = { inMaintenance: inMaintenance(this.#deps.alerts().maintenance, endpoint, Date.parse(event.at)) };
     switch (event.kind) {
       case 'incident_opened': {
-        const found = store.incidents({ endpointId: endpoint.id, limit: 20 }).find((i) => i.startedAt === event.startedAt);
+        const found = (await store.incidents({ endpointId: endpoint.id, limit: 20 })).find((i) => i.startedAt === event.startedAt);
         return { ...base, incident: found ? { id: found.id, startedAt: found.startedAt } : null };
       }
       case 'incident_resolved': {
-        const found = store.incidents({ endpointId: endpoint.id, limit: 50 }).find((i) => i.id === event.incidentId);
+        const found = (await store.incidents({ endpointId: endpoint.id, limit: 50 })).find((i) => i.id === event.incidentId);
         return { ...base, incident: found ? { id: found.id, startedAt: found.startedAt } : null };
       }
       case 'tools_changed': {
         // Snapshots are written in the same tick as the event; the newest with each hash is the pair.
-        const snapshots = this.#deps.store.toolSnapshots(endpoint.id, 50);
+        const snapshots = await this.#deps.store.toolSnapshots(endpoint.id, 50);
         const to = snapshots.find((s) => s.hash === event.toHash);
         const from = to && snapshots.find((s) => s.hash === event.fromHash && s.ts <= to.ts);
         return { ...base, tools: to && from ? diffToolNames(from.names, to.names) : null };

@@ -92,10 +92,25 @@ export class AlertSettings implements AlertsSource {
   #windows: ItemInfo<MaintenanceWindowConfig>[] = [];
   #current: AlertsConfig = DEFAULT_ALERTS;
 
-  constructor(deps: AlertSettingsDeps) {
+  /** Changes run one at a time: each checks what is stored, then writes. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** The settings in force: the file's plus what the store holds. */
+  static async open(deps: AlertSettingsDeps): Promise<AlertSettings> {
+    const settings = new AlertSettings(deps);
+    await settings.#load();
+    return settings;
+  }
+
+  private constructor(deps: AlertSettingsDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
-    this.#load();
+  }
+
+  #exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(change);
+    this.#queue = next.catch(() => undefined);
+    return next;
   }
 
   current(): AlertsConfig {
@@ -118,7 +133,11 @@ export class AlertSettings implements AlertsSource {
     return this.#channels.find((c) => c.config.name === name);
   }
 
-  createChannel(body: Spec): Changed<ChannelInfo> {
+  createChannel(body: Spec): Promise<Changed<ChannelInfo>> {
+    return this.#exclusive(() => this.#createChannel(body));
+  }
+
+  async #createChannel(body: Spec): Promise<Changed<ChannelInfo>> {
     const name = typeof body.name === 'string' ? body.name : '';
     const holder = this.channel(name);
     if (holder) {
@@ -128,38 +147,46 @@ export class AlertSettings implements AlertsSource {
     return this.#saveChannel(body, []);
   }
 
+  replaceChannel(name: string, body: Spec): Promise<Changed<ChannelInfo>> {
+    return this.#exclusive(() => this.#replaceChannel(name, body));
+  }
+
   /** Secrets left out are kept when the type stays the same; null removes an optional one. */
-  replaceChannel(name: string, body: Spec): Changed<ChannelInfo> {
-    const stored = this.#editableChannel(name);
+  async #replaceChannel(name: string, body: Spec): Promise<Changed<ChannelInfo>> {
+    const stored = await this.#editableChannel(name);
     if (body.name !== undefined && body.name !== name) throw invalid([`body.name: must be "${name}" (the name in the path) or left out; a channel cannot be renamed`]);
     let spec: Record<string, unknown> = { ...body, name };
     if (stored.type === body.type) spec = keepSecrets(spec, stored.spec);
     return this.#saveChannel(spec, []);
   }
 
-  deleteChannel(name: string): Changed<null> {
-    this.#editableChannel(name);
+  deleteChannel(name: string): Promise<Changed<null>> {
+    return this.#exclusive(() => this.#deleteChannel(name));
+  }
+
+  async #deleteChannel(name: string): Promise<Changed<null>> {
+    await this.#editableChannel(name);
     const users = this.#routes.filter((r) => r.source === 'api' && r.item.channels.includes(name)).map((r) => r.id);
     if (users.length > 0) throw new SettingsError('in_use', `alert channel "${name}" is used by route${users.length > 1 ? 's' : ''} ${users.join(', ')}; change or delete ${users.length > 1 ? 'them' : 'it'} first`);
-    this.#deps.store.deleteChannel(name);
-    this.#changed();
+    await this.#deps.store.deleteChannel(name);
+    await this.#changed();
     // Entries waiting for it become dead letters ("no longer configured"): visible, retryable.
     return { value: null, warnings: [] };
   }
 
-  #editableChannel(name: string): { type: string; spec: Spec } {
+  async #editableChannel(name: string): Promise<{ type: string; spec: Spec }> {
     const info = this.channel(name);
     if (info?.source === 'config') throw configOwned(`alert channel "${name}"`);
-    const stored = this.#deps.store.channel(name);
+    const stored = await this.#deps.store.channel(name);
     if (!stored) throw new SettingsError('not_found', `no alert channel named "${name}"`);
     return stored;
   }
 
-  #saveChannel(spec: Spec, warnings: string[]): Changed<ChannelInfo> {
+  async #saveChannel(spec: Spec, warnings: string[]): Promise<Changed<ChannelInfo>> {
     const built = this.#buildChannel(spec, 'body');
     if (!built.ok) throw invalid(built.errors);
-    const stored = this.#deps.store.putChannel(built.value.name, built.value.type, spec);
-    this.#changed();
+    const stored = await this.#deps.store.putChannel(built.value.name, built.value.type, spec);
+    await this.#changed();
     const info = this.channel(stored.name);
     if (!info) throw new Error(`channel "${stored.name}" was saved but did not load`);
     return { value: info, warnings: [...warnings, ...built.warnings] };
@@ -187,26 +214,38 @@ export class AlertSettings implements AlertsSource {
     return this.#routes;
   }
 
-  createRoute(body: Spec): Changed<ItemInfo<AlertRouteConfig>> {
+  createRoute(body: Spec): Promise<Changed<ItemInfo<AlertRouteConfig>>> {
+    return this.#exclusive(() => this.#createRoute(body));
+  }
+
+  async #createRoute(body: Spec): Promise<Changed<ItemInfo<AlertRouteConfig>>> {
     this.#parseRoute(body);
     const before = this.#current;
-    const stored = this.#deps.store.routes.insert(body);
-    this.#changed();
+    const stored = await this.#deps.store.routes.insert(body);
+    await this.#changed();
     return { value: this.#found(this.#routes, stored.id), warnings: routingWarnings(before, this.#current) };
   }
 
-  replaceRoute(id: number, body: Spec): Changed<ItemInfo<AlertRouteConfig>> {
+  replaceRoute(id: number, body: Spec): Promise<Changed<ItemInfo<AlertRouteConfig>>> {
+    return this.#exclusive(() => this.#replaceRoute(id, body));
+  }
+
+  async #replaceRoute(id: number, body: Spec): Promise<Changed<ItemInfo<AlertRouteConfig>>> {
     this.#parseRoute(body);
     const before = this.#current;
-    if (!this.#deps.store.routes.update(id, body)) throw new SettingsError('not_found', `no alert route with id ${id}`);
-    this.#changed();
+    if (!(await this.#deps.store.routes.update(id, body))) throw new SettingsError('not_found', `no alert route with id ${id}`);
+    await this.#changed();
     return { value: this.#found(this.#routes, id), warnings: routingWarnings(before, this.#current) };
   }
 
-  deleteRoute(id: number): Changed<null> {
+  deleteRoute(id: number): Promise<Changed<null>> {
+    return this.#exclusive(() => this.#deleteRoute(id));
+  }
+
+  async #deleteRoute(id: number): Promise<Changed<null>> {
     const before = this.#current;
-    if (!this.#deps.store.routes.delete(id)) throw new SettingsError('not_found', `no alert route with id ${id}`);
-    this.#changed();
+    if (!(await this.#deps.store.routes.delete(id))) throw new SettingsError('not_found', `no alert route with id ${id}`);
+    await this.#changed();
     return { value: null, warnings: routingWarnings(before, this.#current) };
   }
 
@@ -223,24 +262,36 @@ export class AlertSettings implements AlertsSource {
     return this.#windows;
   }
 
+  createWindow(body: Spec): Promise<Changed<ItemInfo<MaintenanceWindowConfig>>> {
+    return this.#exclusive(() => this.#createWindow(body));
+  }
+
   /** A one-off window given only an end starts now. */
-  createWindow(body: Spec): Changed<ItemInfo<MaintenanceWindowConfig>> {
+  async #createWindow(body: Spec): Promise<Changed<ItemInfo<MaintenanceWindowConfig>>> {
     const spec = this.#windowSpec(body);
-    const stored = this.#deps.store.windows.insert(spec);
-    this.#changed();
+    const stored = await this.#deps.store.windows.insert(spec);
+    await this.#changed();
     return { value: this.#found(this.#windows, stored.id), warnings: this.#windowWarnings(spec) };
   }
 
-  replaceWindow(id: number, body: Spec): Changed<ItemInfo<MaintenanceWindowConfig>> {
+  replaceWindow(id: number, body: Spec): Promise<Changed<ItemInfo<MaintenanceWindowConfig>>> {
+    return this.#exclusive(() => this.#replaceWindow(id, body));
+  }
+
+  async #replaceWindow(id: number, body: Spec): Promise<Changed<ItemInfo<MaintenanceWindowConfig>>> {
     const spec = this.#windowSpec(body);
-    if (!this.#deps.store.windows.update(id, spec)) throw new SettingsError('not_found', `no maintenance window with id ${id}`);
-    this.#changed();
+    if (!(await this.#deps.store.windows.update(id, spec))) throw new SettingsError('not_found', `no maintenance window with id ${id}`);
+    await this.#changed();
     return { value: this.#found(this.#windows, id), warnings: this.#windowWarnings(spec) };
   }
 
-  deleteWindow(id: number): Changed<null> {
-    if (!this.#deps.store.windows.delete(id)) throw new SettingsError('not_found', `no maintenance window with id ${id}`);
-    this.#changed();
+  deleteWindow(id: number): Promise<Changed<null>> {
+    return this.#exclusive(() => this.#deleteWindow(id));
+  }
+
+  async #deleteWindow(id: number): Promise<Changed<null>> {
+    if (!(await this.#deps.store.windows.delete(id))) throw new SettingsError('not_found', `no maintenance window with id ${id}`);
+    await this.#changed();
     return { value: null, warnings: [] };
   }
 
@@ -264,8 +315,8 @@ export class AlertSettings implements AlertsSource {
     return info;
   }
 
-  #changed(): void {
-    this.#load();
+  async #changed(): Promise<void> {
+    await this.#load();
     for (const listener of this.#listeners) {
       try {
         listener();
@@ -280,12 +331,12 @@ export class AlertSettings implements AlertsSource {
    * validates (an upgrade tightened a rule, the file took its name) is skipped with a warning
    * rather than stopping the service.
    */
-  #load(): void {
+  async #load(): Promise<void> {
     const { base, store } = this.#deps;
     const skip = (what: string, errors: readonly string[]): void => this.#deps.logger?.warn({ errors }, `stored ${what} is not valid any more and is ignored`);
 
     const channels: ChannelInfo[] = base.channels.map((config) => ({ config, source: 'config', allowPrivate: false, createdAt: null, updatedAt: null }));
-    for (const stored of store.channels()) {
+    for (const stored of await store.channels()) {
       if (channels.some((c) => c.config.name === stored.name)) {
         skip(`alert channel "${stored.name}"`, ['the configuration file defines a channel with the same name']);
         continue;
@@ -307,9 +358,10 @@ export class AlertSettings implements AlertsSource {
         return [{ id: row.id, source: 'api' as const, item: parsed.value, createdAt: row.createdAt, updatedAt: row.updatedAt }];
       });
 
+    const [routes, windows] = [await store.routes.list(), await store.windows.list()];
     this.#channels = channels;
-    this.#routes = [...fromFile(base.routes), ...fromStore('alert route', store.routes.list(), (spec, at) => parseAlertRoute(spec, at, names))];
-    this.#windows = [...fromFile(base.maintenance), ...fromStore('maintenance window', store.windows.list(), parseMaintenanceWindow)];
+    this.#routes = [...fromFile(base.routes), ...fromStore('alert route', routes, (spec, at) => parseAlertRoute(spec, at, names))];
+    this.#windows = [...fromFile(base.maintenance), ...fromStore('maintenance window', windows, parseMaintenanceWindow)];
     this.#current = Object.freeze({
       ...base,
       channels: channels.map((c) => c.config),

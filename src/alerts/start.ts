@@ -19,8 +19,7 @@ import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
 import type { EventListener } from '../service/recorder.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
-import { SqliteOutbox } from '../store/sqlite-outbox.ts';
-import type { SqliteStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
 import { MCPWATCH_VERSION } from '../version.ts';
 import { createChannel, type Channel } from './channels/index.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
@@ -53,7 +52,8 @@ export const DEFAULT_ALERT_LOOP: AlertLoopOptions = Object.freeze({
 const PRUNE_EVERY_MS = 3_600_000;
 
 export interface StartAlertsDeps {
-  readonly store: SqliteStore;
+  readonly store: Store;
+  readonly outbox: AlertOutbox;
   readonly config: Config;
   /** The alert settings in force and their changes; the file's `alerts:` section alone by default. */
   readonly settings?: AlertsSource;
@@ -75,12 +75,12 @@ export interface AlertsService {
   stop(): Promise<void>;
 }
 
-export function startAlerts(deps: StartAlertsDeps): AlertsService {
+export async function startAlerts(deps: StartAlertsDeps): Promise<AlertsService> {
   const options: AlertLoopOptions = { ...DEFAULT_ALERT_LOOP, ...deps.options };
   const clock = deps.clock ?? Date.now;
   const log = deps.logger.child({ component: 'alerts' });
   const settings = deps.settings ?? staticAlerts(deps.config.alerts ?? DEFAULT_ALERTS);
-  const outbox = new SqliteOutbox(deps.store.database, { clock });
+  const { outbox } = deps;
   const channelDeps = { clock, userAgent: `mcpwatch/${MCPWATCH_VERSION}` };
   let channels = new Map<string, Channel>();
   // Reloaded on every settings change; a disabled channel is worth one warning, not one per change.
@@ -95,7 +95,7 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
     }
   };
   loadChannels();
-  const engine = new AlertEngine({
+  const engine = await AlertEngine.open({
     store: deps.store,
     outbox,
     alerts: () => settings.current(),
@@ -122,27 +122,35 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
   let stopped = false;
   let wake: NodeJS.Timeout | undefined;
 
-  const derive = (): void => {
+  const deriveOnce = async (): Promise<void> => {
     const now = clock();
-    const fromEvents = engine.processEvents();
+    const fromEvents = await engine.processEvents();
     // Without channels the time-driven rules would only mark things as told to nobody; events
     // are still consumed, so adding a channel later does not replay history.
-    const fromTime = channels.size > 0 && now - lastSweep >= options.sweepMs ? engine.sweep() : undefined;
+    const fromTime = channels.size > 0 && now - lastSweep >= options.sweepMs ? await engine.sweep() : undefined;
     if (fromTime) lastSweep = now;
     const pending = fromEvents.pending + (fromTime?.pending ?? 0);
     const suppressed = fromEvents.suppressed + (fromTime?.suppressed ?? 0);
     if (pending + suppressed > 0) log.info({ pending, suppressed, events: fromEvents.events }, 'alerts enqueued');
     if (now - lastPrune >= PRUNE_EVERY_MS) {
       lastPrune = now;
-      const pruned = outbox.prune(now - options.keepMs, 5000);
+      const pruned = await outbox.prune(now - options.keepMs, 5000);
       if (pruned > 0) log.info({ pruned }, 'old alert outbox entries deleted');
     }
+  };
+  // One pass at a time: cycles overlap (a wake-up while deliveries are in flight), and two passes
+  // reading from the same cursor would derive the same events twice.
+  let deriving: Promise<unknown> = Promise.resolve();
+  const derive = (): Promise<void> => {
+    const next = deriving.then(deriveOnce);
+    deriving = next.catch(() => undefined);
+    return next;
   };
 
   const cycle = async (): Promise<void> => {
     if (stopped) return;
     try {
-      derive();
+      await derive();
     } catch (err) {
       // A busy or full disk: the events stay behind the cursor and are read again next time.
       log.error({ err }, 'deriving alerts failed; will retry');
@@ -180,12 +188,12 @@ export function startAlerts(deps: StartAlertsDeps): AlertsService {
       clearTimeout(wake);
       try {
         // Whatever the last flush recorded is enqueued now; it is sent after the restart.
-        derive();
+        await derive();
       } catch (err) {
         log.error({ err }, 'deriving alerts at shutdown failed; the events are read again after the restart');
       }
       await dispatcher.stop(options.stopGraceMs);
-      log.info(outbox.counts(), 'alerts stopped');
+      log.info(await outbox.counts(), 'alerts stopped');
     },
   };
 }

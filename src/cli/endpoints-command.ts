@@ -23,10 +23,10 @@ type EndpointsStore = Pick<Store, 'listEndpoints' | 'getEndpointBySlug' | 'delet
 
 export async function runEndpointsCommand(command: EndpointsCommand, store: EndpointsStore, io: EndpointsIo): Promise<number> {
   if (command.action === 'list') {
-    list(store, io);
+    await list(store, io);
     return 0;
   }
-  const endpoint = store.getEndpointBySlug(command.slug);
+  const endpoint = await store.getEndpointBySlug(command.slug);
   if (!endpoint) {
     io.stderr(`mcpwatch: no endpoint with slug "${command.slug}" (see mcpwatch endpoints list)\n`);
     return 1;
@@ -38,7 +38,7 @@ export async function runEndpointsCommand(command: EndpointsCommand, store: Endp
     );
     return 1;
   }
-  const history = describeHistory(store, endpoint, io.now());
+  const history = await describeHistory(store, endpoint, io.now());
   const what = `endpoint "${endpoint.slug}" (id ${endpoint.id}, ${describeState(endpoint)}) and its history: ${history}`;
   if (!command.yes) {
     if (!io.interactive) {
@@ -50,7 +50,7 @@ export async function runEndpointsCommand(command: EndpointsCommand, store: Endp
       return 1;
     }
   }
-  if (!store.deleteEndpoint(endpoint.id)) {
+  if (!(await store.deleteEndpoint(endpoint.id))) {
     io.stderr(`mcpwatch: endpoint "${endpoint.slug}" was deleted by someone else meanwhile\n`);
     return 1;
   }
@@ -63,15 +63,15 @@ function describeState(endpoint: Endpoint): string {
   return `${endpoint.paused ? 'paused' : 'active'}, owned by ${SOURCE_OWNER[endpoint.source]}`;
 }
 
-function describeHistory(store: EndpointsStore, endpoint: Endpoint, now: number): string {
-  const rounds = store.uptime(endpoint.id, 0, now).rounds;
+async function describeHistory(store: EndpointsStore, endpoint: Endpoint, now: number): Promise<string> {
+  const rounds = (await store.uptime(endpoint.id, 0, now)).rounds;
   // incidents() is newest first with a limit; 10,000 is far past any page an operator reads.
-  const incidents = store.incidents({ endpointId: endpoint.id, limit: 10_000 }).length;
+  const incidents = (await store.incidents({ endpointId: endpoint.id, limit: 10_000 })).length;
   return `${rounds} recorded round${rounds === 1 ? '' : 's'}, ${incidents} incident${incidents === 1 ? '' : 's'}`;
 }
 
-function list(store: EndpointsStore, io: EndpointsIo): void {
-  const endpoints = store.listEndpoints();
+async function list(store: EndpointsStore, io: EndpointsIo): Promise<void> {
+  const endpoints = await store.listEndpoints();
   if (endpoints.length === 0) {
     io.stdout('no endpoints (add them in the configuration file, through the API, or with mcpwatch import)\n');
     return;

@@ -74,6 +74,8 @@ export interface EndpointState {
   readonly toolsHash: string | null;
   readonly toolsCount: number | null;
   readonly openIncidentId: number | null;
+  /** How many incidents this endpoint has opened: the sequence incidentIdFor numbers them by. */
+  readonly incidentsOpened: number;
   /** The first failing round of the current failure streak, for the incident's "started at". */
   readonly failingSince: string | null;
   readonly firstFailureCode: FailureCode | null;
@@ -101,6 +103,7 @@ export function initialState(endpointId: number): EndpointState {
     toolsHash: null,
     toolsCount: null,
     openIncidentId: null,
+    incidentsOpened: 0,
     failingSince: null,
     firstFailureCode: null,
     firstFailureDetail: null,
@@ -109,7 +112,7 @@ export function initialState(endpointId: number): EndpointState {
 
 /** Things worth recording (and, later, alerting on) that a round revealed. */
 export type HealthEvent =
-  | { readonly kind: 'incident_opened'; readonly at: string; readonly startedAt: string; readonly code: FailureCode; readonly detail: string }
+  | { readonly kind: 'incident_opened'; readonly at: string; readonly incidentId: number; readonly startedAt: string; readonly code: FailureCode; readonly detail: string }
   | { readonly kind: 'incident_resolved'; readonly at: string; readonly incidentId: number; readonly lastCode: FailureCode | null; readonly lastDetail: string | null }
   | { readonly kind: 'incident_updated'; readonly at: string; readonly incidentId: number; readonly code: FailureCode; readonly detail: string }
   | { readonly kind: 'cert_changed'; readonly at: string; readonly from: string | null; readonly to: string; readonly notAfter: string }
@@ -132,6 +135,20 @@ export function gapBefore(state: EndpointState, at: string, cadence: Cadence): M
   return silence > maxSilenceMs(cadence) ? { from: state.lastCheckedAt, to: at } : null;
 }
 
+/** Ids below this were assigned by the database before ids came from the domain (migration 0007). */
+export const INCIDENT_SEQUENCE_SPAN = 2 ** 21;
+
+/**
+ * The id of an endpoint's n-th incident (n from 1). The domain numbers incidents itself, so a tick
+ * write returns nothing and two writers of the same round (a retried write, a second node) produce
+ * the same id, which the store's primary key turns into one row. Endpoint ids stay below 2^32 and
+ * an endpoint opens fewer than 2^21 incidents, so the id stays a safe integer; ids assigned by the
+ * database before this scheme are all below INCIDENT_SEQUENCE_SPAN and never collide with these.
+ */
+export function incidentIdFor(endpointId: number, n: number): number {
+  return endpointId * INCIDENT_SEQUENCE_SPAN + (n % INCIDENT_SEQUENCE_SPAN);
+}
+
 /** A failure timed while mcpwatch itself was overloaded: no evidence about the server, neither failure nor success. */
 export function isDiscounted(result: ProbeResult, policy: HealthPolicy): boolean {
   return isFailure(result.status, policy) && isOverloadTainted(result);
@@ -139,7 +156,8 @@ export function isDiscounted(result: ProbeResult, policy: HealthPolicy): boolean
 
 /**
  * Advances one endpoint by one confirmed round (the probe result after its immediate retry).
- * `incident_opened` carries no id: the store assigns it and passes it back in the next state.
+ * `incident_opened` carries the id incidentIdFor gives the endpoint's next incident, and the new
+ * state holds it as openIncidentId.
  *
  * With a cadence, a silence longer than it allows since the last round (mcpwatch was down,
  * restarting or stalled) is returned as a gap, and both streaks start again: rounds on either
@@ -174,8 +192,10 @@ export function advance(
   };
 
   if (failed && next.health !== 'down' && next.consecutiveFailures >= policy.downAfter) {
-    next = { ...next, health: 'down', healthSince: next.failingSince };
-    events.push({ kind: 'incident_opened', at, startedAt: next.failingSince ?? at, code: next.firstFailureCode ?? 'PROBE_TIMEOUT', detail: next.firstFailureDetail ?? result.detail });
+    const incidentsOpened = state.incidentsOpened + 1;
+    const incidentId = incidentIdFor(state.endpointId, incidentsOpened);
+    next = { ...next, health: 'down', healthSince: next.failingSince, openIncidentId: incidentId, incidentsOpened };
+    events.push({ kind: 'incident_opened', at, incidentId, startedAt: next.failingSince ?? at, code: next.firstFailureCode ?? 'PROBE_TIMEOUT', detail: next.firstFailureDetail ?? result.detail });
   } else if (failed && next.health === 'down' && state.openIncidentId !== null && result.code !== null) {
     events.push({ kind: 'incident_updated', at, incidentId: state.openIncidentId, code: result.code, detail: result.detail });
   } else if (!failed && next.health !== 'up' && next.consecutiveSuccesses >= policy.upAfter) {

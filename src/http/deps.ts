@@ -16,6 +16,11 @@ export interface CheckOptions {
 }
 
 /** What the HTTP surface needs from the running service; tests pass their own. */
+export interface Readiness {
+  readonly database: boolean;
+  readonly scheduler: boolean;
+}
+
 export interface AppDeps {
   readonly store: Store;
   readonly config: Config;
@@ -32,7 +37,7 @@ export interface AppDeps {
    * settings and address policy; `timeoutMs` can only shorten the configured timeout.
    */
   readonly checkNow: (request: ProbeRequest, options?: CheckOptions) => Promise<ProbeResult>;
-  readonly readiness: () => { readonly database: boolean; readonly scheduler: boolean };
+  readonly readiness: () => Readiness | Promise<Readiness>;
   readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
   /** The last full probe result of an endpoint since this process started (phases, certificate). */
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;

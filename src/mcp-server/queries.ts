@@ -90,8 +90,8 @@ export function canSee(endpoint: Endpoint, visibility: Visibility): boolean {
   return visibility === 'all' || (endpoint.public && endpoint.archivedAt === null);
 }
 
-function findVisible(deps: ReadDeps, visibility: Visibility, slug: string): Endpoint | undefined {
-  const endpoint = deps.store.getEndpointBySlug(slug);
+async function findVisible(deps: ReadDeps, visibility: Visibility, slug: string): Promise<Endpoint | undefined> {
+  const endpoint = await deps.store.getEndpointBySlug(slug);
   return endpoint && canSee(endpoint, visibility) ? endpoint : undefined;
 }
 
@@ -101,9 +101,8 @@ function statusWord(endpoint: Endpoint, state: EndpointState): StatusWord {
   return state.lastStatus ?? 'unknown';
 }
 
-export function listEndpoints(deps: ReadDeps, visibility: Visibility): EndpointSummary[] {
-  return deps.store
-    .listEndpoints()
+export async function listEndpoints(deps: ReadDeps, visibility: Visibility): Promise<EndpointSummary[]> {
+  return (await deps.store.listEndpoints())
     .filter((e) => canSee(e, visibility))
     .map((e) => {
       const state = deps.state(e.id);
@@ -111,14 +110,14 @@ export function listEndpoints(deps: ReadDeps, visibility: Visibility): EndpointS
     });
 }
 
-export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: string): EndpointStatusReport | undefined {
-  const endpoint = findVisible(deps, visibility, slug);
+export async function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: string): Promise<EndpointStatusReport | undefined> {
+  const endpoint = await findVisible(deps, visibility, slug);
   if (!endpoint) return undefined;
   const now = deps.clock();
   const state = deps.state(endpoint.id);
-  const day = deps.store.uptime(endpoint.id, now - WINDOW_MS['24h'], now);
+  const day = await deps.store.uptime(endpoint.id, now - WINDOW_MS['24h'], now);
   const notAfter = state.certNotAfter === null ? Number.NaN : Date.parse(state.certNotAfter);
-  const incident = state.openIncidentId === null ? undefined : openIncidentsOf(deps, endpoint, now, visibility).find((i) => i.id === state.openIncidentId);
+  const incident = state.openIncidentId === null ? undefined : (await openIncidentsOf(deps, endpoint, now, visibility)).find((i) => i.id === state.openIncidentId);
   return {
     slug: endpoint.slug,
     name: endpoint.name,
@@ -141,12 +140,12 @@ export function endpointStatus(deps: ReadDeps, visibility: Visibility, slug: str
   };
 }
 
-export function uptime(deps: ReadDeps, visibility: Visibility, slug: string, window: UptimeWindow): UptimeReport | undefined {
-  const endpoint = findVisible(deps, visibility, slug);
+export async function uptime(deps: ReadDeps, visibility: Visibility, slug: string, window: UptimeWindow): Promise<UptimeReport | undefined> {
+  const endpoint = await findVisible(deps, visibility, slug);
   if (!endpoint) return undefined;
   const to = deps.clock();
   const from = to - WINDOW_MS[window];
-  const summary = deps.store.uptime(endpoint.id, from, to);
+  const summary = await deps.store.uptime(endpoint.id, from, to);
   const u = uptimeOf(summary, deps.policy);
   return {
     slug: endpoint.slug,
@@ -166,20 +165,19 @@ export function uptime(deps: ReadDeps, visibility: Visibility, slug: string, win
 }
 
 /** Open incidents, newest first; undefined when `slug` names no endpoint the caller may see. */
-export function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: string): OpenIncident[] | undefined {
+export async function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: string): Promise<OpenIncident[] | undefined> {
   const now = deps.clock();
   if (slug !== undefined) {
-    const endpoint = findVisible(deps, visibility, slug);
-    return endpoint && openIncidentsOf(deps, endpoint, now, visibility);
+    const endpoint = await findVisible(deps, visibility, slug);
+    return endpoint && (await openIncidentsOf(deps, endpoint, now, visibility));
   }
   const visible = new Map(
-    deps.store
-      .listEndpoints()
+    (await deps.store.listEndpoints())
       .filter((e) => canSee(e, visibility))
       .map((e) => [e.id, e]),
   );
   const incidents: OpenIncident[] = [];
-  for (const incident of deps.store.incidents({ openOnly: true, limit: INCIDENT_SCAN })) {
+  for (const incident of await deps.store.incidents({ openOnly: true, limit: INCIDENT_SCAN })) {
     const endpoint = visible.get(incident.endpointId);
     if (endpoint) incidents.push(describeIncident(incident, endpoint, now, visibility));
     if (incidents.length === INCIDENT_LIMIT) break;
@@ -187,8 +185,8 @@ export function openIncidents(deps: ReadDeps, visibility: Visibility, slug?: str
   return incidents;
 }
 
-function openIncidentsOf(deps: ReadDeps, endpoint: Endpoint, now: number, visibility: Visibility): OpenIncident[] {
-  return deps.store.incidents({ endpointId: endpoint.id, openOnly: true, limit: INCIDENT_LIMIT }).map((i) => describeIncident(i, endpoint, now, visibility));
+async function openIncidentsOf(deps: ReadDeps, endpoint: Endpoint, now: number, visibility: Visibility): Promise<OpenIncident[]> {
+  return (await deps.store.incidents({ endpointId: endpoint.id, openOnly: true, limit: INCIDENT_LIMIT })).map((i) => describeIncident(i, endpoint, now, visibility));
 }
 
 function describeIncident(incident: Incident, endpoint: Endpoint, now: number, visibility: Visibility): OpenIncident {

@@ -115,7 +115,7 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
       outputSchema: listOutput,
       annotations: READ_ONLY,
     },
-    ({ status }) => structured({ endpoints: listEndpoints(deps, visibility).filter((e) => status === undefined || e.status === status) }),
+    async ({ status }) => structured({ endpoints: (await listEndpoints(deps, visibility)).filter((e) => status === undefined || e.status === status) }),
   );
 
   server.registerTool(
@@ -129,8 +129,8 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
       outputSchema: statusOutput,
       annotations: READ_ONLY,
     },
-    ({ slug }) => {
-      const report = endpointStatus(deps, visibility, slug);
+    async ({ slug }) => {
+      const report = await endpointStatus(deps, visibility, slug);
       return report ? structured(report) : unknownSlug(slug);
     },
   );
@@ -144,8 +144,8 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
       outputSchema: uptimeOutput,
       annotations: READ_ONLY,
     },
-    ({ slug, window }) => {
-      const report = uptime(deps, visibility, slug, window);
+    async ({ slug, window }) => {
+      const report = await uptime(deps, visibility, slug, window);
       return report ? structured(report) : unknownSlug(slug);
     },
   );
@@ -159,8 +159,8 @@ export function createMcpwatchServer(deps: ReadDeps, visibility: Visibility): Mc
       outputSchema: incidentsOutput,
       annotations: READ_ONLY,
     },
-    ({ slug }) => {
-      const incidents = openIncidents(deps, visibility, slug);
+    async ({ slug }) => {
+      const incidents = await openIncidents(deps, visibility, slug);
       return incidents ? structured({ incidents }) : unknownSlug(slug ?? '');
     },
   );

@@ -26,7 +26,7 @@ export interface ServiceMetricsSource {
   /** mcpwatch's own overload; absent (all zero) when no monitor runs. */
   readonly overload?: () => OverloadStats;
   /** The alert outbox's backlog, when alerting runs. */
-  readonly alerts?: () => OutboxBacklog;
+  readonly alerts?: () => Promise<OutboxBacklog>;
   /** ms since the epoch (the age of the oldest pending alert). */
   readonly clock?: () => number;
 }
@@ -118,7 +118,7 @@ export class ServiceMetrics {
     setCounter(this.#discounted, overload?.discounted ?? 0);
     setCounter(this.#dnsCache, overload?.dnsCacheHits ?? 0, { result: 'hit' });
     setCounter(this.#dnsCache, overload?.dnsCacheMisses ?? 0, { result: 'miss' });
-    const backlog = this.#source.alerts?.();
+    const backlog = await this.#source.alerts?.();
     if (backlog) {
       this.#alertMessages?.set({ status: 'pending' }, backlog.pending);
       this.#alertMessages?.set({ status: 'dead' }, backlog.dead);

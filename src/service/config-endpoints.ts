@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { SOURCE_OWNER, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { ConfigSyncReport, Store } from '../store/store.ts';
 
-export function applyConfigEndpoints(store: Pick<Store, 'syncConfigEndpoints'>, definitions: readonly EndpointDefinition[], log: Logger): ConfigSyncReport {
-  const report = store.syncConfigEndpoints(definitions);
+export async function applyConfigEndpoints(store: Pick<Store, 'syncConfigEndpoints'>, definitions: readonly EndpointDefinition[], log: Logger): Promise<ConfigSyncReport> {
+  const report = await store.syncConfigEndpoints(definitions);
   for (const { slug, holder } of report.conflicts) {
     log.warn(
       { slug, owner: holder.source, endpointId: holder.id },

@@ -21,7 +21,7 @@ export interface ConfigReloadDeps {
   readonly running: Config;
   readonly load: (path: string) => ConfigResult;
   /** Applies the endpoints: store, then schedule. */
-  readonly apply: (config: Config) => ConfigSyncReport;
+  readonly apply: (config: Config) => Promise<ConfigSyncReport>;
   readonly log: Logger;
 }
 
@@ -33,7 +33,7 @@ export function sectionsNeedingRestart(running: Config, next: Config): string[] 
   return [...keys].filter((key) => JSON.stringify(record(running)[key]) !== JSON.stringify(record(next)[key])).sort();
 }
 
-export function reloadConfig(deps: ConfigReloadDeps, trigger: ReloadTrigger): ReloadOutcome {
+export async function reloadConfig(deps: ConfigReloadDeps, trigger: ReloadTrigger): Promise<ReloadOutcome> {
   const { log } = deps;
   const keep = (reason: string): ReloadOutcome => {
     log.error({ trigger, path: deps.path, reason }, `configuration not reloaded, the running one stays in force: ${reason}`);
@@ -52,7 +52,7 @@ export function reloadConfig(deps: ConfigReloadDeps, trigger: ReloadTrigger): Re
   const loaded = deps.load(deps.path);
   if (!loaded.ok) return keep(`${deps.path} is invalid:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}`);
   for (const warning of loaded.warnings) log.warn({ path: deps.path }, `configuration warning: ${warning}`);
-  const report = deps.apply(loaded.config);
+  const report = await deps.apply(loaded.config);
   const needRestart = sectionsNeedingRestart(deps.running, loaded.config);
   if (needRestart.length > 0) log.warn({ sections: needRestart }, `configuration changes to ${needRestart.join(', ')} need a restart; only endpoints are applied live`);
   log.info(
@@ -63,20 +63,27 @@ export function reloadConfig(deps: ConfigReloadDeps, trigger: ReloadTrigger): Re
 }
 
 export interface ConfigReload {
-  reload(trigger: ReloadTrigger): ReloadOutcome;
+  reload(trigger: ReloadTrigger): Promise<ReloadOutcome>;
   stop(): void;
 }
 
 /** Reloads on demand (SIGHUP) and whenever the file's content changes. */
 export function startConfigReload(deps: ConfigReloadDeps, watch: { readonly debounceMs?: number; readonly pollMs?: number } = {}): ConfigReload {
-  const reload = (trigger: ReloadTrigger): ReloadOutcome => {
+  const attempt = async (trigger: ReloadTrigger): Promise<ReloadOutcome> => {
     try {
-      return reloadConfig(deps, trigger);
+      return await reloadConfig(deps, trigger);
     } catch (err) {
       // A database error while applying: the previous endpoints stay scheduled.
       deps.log.error({ err, trigger }, 'configuration reload failed; the running configuration stays in force');
       return { ok: false, reason: err instanceof Error ? err.message : String(err) };
     }
+  };
+  // One reload at a time: a SIGHUP during a file-change reload must not apply an older read last.
+  let last: Promise<ReloadOutcome> | null = null;
+  const reload = (trigger: ReloadTrigger): Promise<ReloadOutcome> => {
+    const next = (last ?? Promise.resolve()).then(() => attempt(trigger));
+    last = next;
+    return next;
   };
   const watcher: FileWatch = watchFile(deps.path, {
     ...watch,

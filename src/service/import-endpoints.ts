@@ -11,19 +11,25 @@ export type ImportOutcome =
 
 type ImportStore = Pick<Store, 'getEndpointBySlug' | 'createEndpoint' | 'updateEndpoint'>;
 
-export function importEndpoints(
+export async function importEndpoints(
   store: ImportStore,
   definitions: readonly EndpointDefinition[],
   onProgress: (done: number, total: number) => void = () => undefined,
-): ImportOutcome[] {
-  return definitions.map((definition, index): ImportOutcome => {
+): Promise<ImportOutcome[]> {
+  const outcomes: ImportOutcome[] = [];
+  for (const [index, definition] of definitions.entries()) {
     onProgress(index, definitions.length);
-    const existing = store.getEndpointBySlug(definition.slug);
-    if (!existing) return { kind: 'added', endpoint: store.createEndpoint(definition) };
-    if (existing.source !== 'import') return { kind: 'refused', slug: definition.slug, holder: existing, reason: refusal(existing) };
-    if (sameAs(existing, definition)) return { kind: 'unchanged', endpoint: existing };
-    return { kind: 'updated', endpoint: store.updateEndpoint(existing.id, definition) };
-  });
+    outcomes.push(await importOne(store, definition));
+  }
+  return outcomes;
+}
+
+async function importOne(store: ImportStore, definition: EndpointDefinition): Promise<ImportOutcome> {
+  const existing = await store.getEndpointBySlug(definition.slug);
+  if (!existing) return { kind: 'added', endpoint: await store.createEndpoint(definition) };
+  if (existing.source !== 'import') return { kind: 'refused', slug: definition.slug, holder: existing, reason: refusal(existing) };
+  if (sameAs(existing, definition)) return { kind: 'unchanged', endpoint: existing };
+  return { kind: 'updated', endpoint: await store.updateEndpoint(existing.id, definition) };
 }
 
 function refusal(holder: Endpoint): string {

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { isIdle, type Endpoint } from '../domain/endpoint.ts';
-import { isDiscounted, type HealthPolicy } from '../domain/health.ts';
+import { isDiscounted, type EndpointState, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { OverloadStats } from '../metrics/service-metrics.ts';
 import { createResolver } from '../probe/dns.ts';
@@ -80,8 +80,15 @@ export class Monitor {
   #lastFlushAt = 0;
   #endpointsVersion: number | null = null;
   #started = false;
+  /** Reloads run one after another, so an older listing never lands after a newer one. */
+  #reloading: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly options: MonitorOptions, deps: MonitorDeps) {
+  /** A monitor that resumes from the states stored in `deps.store`. */
+  static async open(options: MonitorOptions, deps: MonitorDeps): Promise<Monitor> {
+    return new Monitor(options, deps, await deps.store.loadStates());
+  }
+
+  constructor(readonly options: MonitorOptions, deps: MonitorDeps, states: readonly EndpointState[]) {
     this.#store = deps.store;
     this.#log = deps.logger;
     // Wall-clock ms: node-cron fires on Date seconds, so lag is measured on the same clock.
@@ -94,7 +101,7 @@ export class Monitor {
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
-    this.recorder = new Recorder(deps.store, options.health);
+    this.recorder = new Recorder(deps.store, options.health, states);
     this.#governor = new ConcurrencyGovernor({ max: options.concurrency });
     this.scheduler = new Scheduler({
       clock: this.#clock,
@@ -121,10 +128,17 @@ export class Monitor {
    * unchanged endpoint keeps its slot, health state and cached era; an archived or paused one
    * stays listed (the pages show it) but is not probed.
    */
-  reload(): ReloadSummary {
+  reload(): Promise<ReloadSummary> {
+    const next = this.#reloading.then(() => this.#reload());
+    this.#reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  async #reload(): Promise<ReloadSummary> {
     // Read before listing: a change landing in between is seen by the next poll, never missed.
-    this.#endpointsVersion = this.#store.endpointsVersion();
-    const current = new Map(this.#store.listEndpoints().map((e) => [e.id, e]));
+    const version = await this.#store.endpointsVersion();
+    const current = new Map((await this.#store.listEndpoints()).map((e) => [e.id, e]));
+    this.#endpointsVersion = version;
     let removed = 0;
     let added = 0;
     let changed = 0;
@@ -151,27 +165,31 @@ export class Monitor {
   }
 
   /** Reloads when any process changed an endpoint since the last look. */
-  pollEndpoints(): ReloadSummary | null {
-    if (this.#store.endpointsVersion() === this.#endpointsVersion) return null;
-    const summary = this.reload();
+  async pollEndpoints(): Promise<ReloadSummary | null> {
+    if ((await this.#store.endpointsVersion()) === this.#endpointsVersion) return null;
+    const summary = await this.reload();
     this.#log.info(summary, 'endpoints changed in the database; schedule updated');
     return summary;
   }
 
-  start(): void {
-    this.reload();
+  async start(): Promise<void> {
+    await this.reload();
     this.#started = true;
     this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs) => this.#governor.observe(delayMs, nowMs) });
     this.scheduler.start();
-    this.#flushTimer = setInterval(() => this.flush(), 1000);
+    // flush() never rejects, and a tick that finds a write in flight joins it (see Recorder).
+    this.#flushTimer = setInterval(() => void this.flush(), 1000);
     const pollMs = this.options.endpointsPollMs ?? 2000;
     if (pollMs > 0) {
+      let polling = false;
       this.#pollTimer = setInterval(() => {
-        try {
-          this.pollEndpoints();
-        } catch (err) {
-          this.#log.error({ err }, 'reading endpoint changes failed; will retry');
-        }
+        if (polling) return;
+        polling = true;
+        this.pollEndpoints()
+          .catch((err: unknown) => this.#log.error({ err }, 'reading endpoint changes failed; will retry'))
+          .finally(() => {
+            polling = false;
+          });
       }, pollMs);
     }
     this.#log.info({ endpoints: this.#endpoints.size }, 'monitor started');
@@ -201,9 +219,9 @@ export class Monitor {
     return this.#lastFlushAt;
   }
 
-  flush(): number {
+  async flush(): Promise<number> {
     try {
-      const written = this.recorder.flush();
+      const written = await this.recorder.flush();
       this.#lastFlushAt = this.#clock();
       return written;
     } catch (err) {
@@ -249,7 +267,7 @@ export class Monitor {
 
   /**
    * Stops dispatching, lets in-flight probes finish within the drain window, cancels the rest,
-   * then writes everything and checkpoints the WAL. The caller closes the store.
+   * then writes everything. The caller closes the storage.
    */
   async stop(drainMs: number): Promise<DrainReport> {
     this.scheduler.stop();
@@ -261,8 +279,7 @@ export class Monitor {
       await this.scheduler.drain(2000);
     }
     this.#loop?.stop();
-    const flushed = this.flush();
-    this.#store.checkpoint();
+    const flushed = await this.flush();
     return { finished: drained.finished, abandoned: drained.abandoned, flushed };
   }
 }

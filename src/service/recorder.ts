@@ -1,10 +1,15 @@
 // Turns finished rounds into stored truth: advances each endpoint's health state at once (so the
 // next round gets the current era hint), and buffers everything for one write transaction per
 // tick, which is what keeps SQLite's write cost flat as the fleet grows.
+//
+// Writes never overlap: one batch is in flight at a time. A flush asked for meanwhile does not
+// start a second write; rounds keep collecting in the buffer, and once the write in flight is done
+// the buffer goes as the next batch. So at most two batches exist, the one being written (kept
+// for a retry when its write fails) and the buffer, however slow the database is.
 import type { Endpoint } from '../domain/endpoint.ts';
 import { advance, initialState, isDiscounted, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import type { CertObservation, GapRow, ResultRow, Store, ToolSnapshot } from '../store/store.ts';
+import type { CertObservation, GapRow, ResultRow, Store, TickBatch, ToolSnapshot } from '../store/store.ts';
 import type { RoundResult } from './round.ts';
 
 export interface RoundMeta {
@@ -24,12 +29,23 @@ export class Recorder {
   #gaps: GapRow[] = [];
   #dirty = new Set<number>();
   readonly #listeners: EventListener[] = [];
+  /** The batch being written, or whose write failed (retried first by the next flush). */
+  #unwritten: TickBatch | null = null;
+  #writing: Promise<number> | null = null;
+  /** A flush was asked for while a write was in flight: write the buffer once it is done. */
+  #again = false;
+
+  /** A recorder that resumes from the states stored in `store`. */
+  static async open(store: Store, policy: HealthPolicy): Promise<Recorder> {
+    return new Recorder(store, policy, await store.loadStates());
+  }
 
   constructor(
     readonly store: Store,
     readonly policy: HealthPolicy,
+    states: readonly EndpointState[],
   ) {
-    for (const state of store.loadStates()) this.#states.set(state.endpointId, state);
+    for (const state of states) this.#states.set(state.endpointId, state);
   }
 
   state(endpointId: number): EndpointState {
@@ -40,8 +56,9 @@ export class Recorder {
     this.#listeners.push(listener);
   }
 
+  /** Rounds not yet written. */
   get pending(): number {
-    return this.#results.length;
+    return this.#results.length + (this.#unwritten?.results.length ?? 0);
   }
 
   record(endpoint: Endpoint, round: RoundResult, meta: RoundMeta): EndpointState {
@@ -76,10 +93,46 @@ export class Recorder {
     return state;
   }
 
-  /** Writes everything buffered since the last flush in one transaction. */
-  flush(): number {
-    if (this.#results.length === 0 && this.#dirty.size === 0) return 0;
-    const batch = {
+  /**
+   * Writes everything recorded so far; resolves with how many rounds this write (and any batch
+   * queued behind it) stored. While a write is in flight the call joins it: the buffer goes next,
+   * and the promise settles once that is written too. A rejected write keeps its batch for the
+   * next flush.
+   */
+  flush(): Promise<number> {
+    if (this.#writing !== null) {
+      this.#again = true;
+      return this.#writing;
+    }
+    const writing = this.#drain().finally(() => {
+      this.#writing = null;
+    });
+    this.#writing = writing;
+    return writing;
+  }
+
+  async #drain(): Promise<number> {
+    let count = 0;
+    if (this.#unwritten !== null) count += await this.#write(this.#unwritten);
+    do {
+      this.#again = false;
+      const batch = this.#cut();
+      if (batch !== null) count += await this.#write(batch);
+    } while (this.#again);
+    return count;
+  }
+
+  async #write(batch: TickBatch): Promise<number> {
+    this.#unwritten = batch;
+    await this.store.writeTick(batch);
+    this.#unwritten = null;
+    return batch.results.length;
+  }
+
+  /** Takes the buffer as a batch, or null when there is nothing to write. */
+  #cut(): TickBatch | null {
+    if (this.#results.length === 0 && this.#dirty.size === 0) return null;
+    const batch: TickBatch = {
       results: this.#results,
       states: [...this.#dirty].map((id) => this.state(id)),
       events: this.#events,
@@ -87,22 +140,13 @@ export class Recorder {
       toolSnapshots: this.#tools,
       gaps: this.#gaps,
     };
-    const written = this.store.writeTick(batch);
-    // Incident ids are assigned by the store; carry them back into the live states.
-    for (const state of written.states) {
-      const live = this.#states.get(state.endpointId);
-      if (live && live.openIncidentId !== state.openIncidentId && live.health === 'down') {
-        this.#states.set(state.endpointId, { ...live, openIncidentId: state.openIncidentId });
-      }
-    }
-    const count = batch.results.length;
     this.#results = [];
     this.#events = [];
     this.#certs = [];
     this.#tools = [];
     this.#gaps = [];
     this.#dirty = new Set();
-    return count;
+    return batch;
   }
 
   forget(endpointId: number): void {

@@ -19,20 +19,20 @@ export async function pruneOnce(store: Store, options: RetentionOptions, now: nu
   let results = 0;
   let rollups = 0;
   for (;;) {
-    const n = store.pruneResults(now - options.rawDays * DAY_MS, options.batch);
+    const n = await store.pruneResults(now - options.rawDays * DAY_MS, options.batch);
     results += n;
     if (n < options.batch) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
   for (;;) {
-    const n = store.pruneRollups(now - options.rollupDays * DAY_MS, options.batch);
+    const n = await store.pruneRollups(now - options.rollupDays * DAY_MS, options.batch);
     rollups += n;
     if (n < options.batch) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
   // An endpoint archived longer than the longest window has nothing left to show: its row goes
   // too (with its incidents and events), so archives do not pile up forever.
-  const archivedEndpoints = store.pruneArchivedEndpoints(now - Math.max(options.rawDays, options.rollupDays) * DAY_MS).map((e) => e.slug);
+  const archivedEndpoints = (await store.pruneArchivedEndpoints(now - Math.max(options.rawDays, options.rollupDays) * DAY_MS)).map((e) => e.slug);
   return { results, rollups, archivedEndpoints };
 }
 

@@ -21,20 +21,20 @@ export interface StoredItem {
 
 /** Routes and maintenance windows: numbered items with a spec. */
 export interface ItemTable {
-  list(): StoredItem[];
-  get(id: number): StoredItem | undefined;
-  insert(spec: Spec): StoredItem;
+  list(): Promise<StoredItem[]>;
+  get(id: number): Promise<StoredItem | undefined>;
+  insert(spec: Spec): Promise<StoredItem>;
   /** undefined when `id` does not exist. */
-  update(id: number, spec: Spec): StoredItem | undefined;
-  delete(id: number): boolean;
+  update(id: number, spec: Spec): Promise<StoredItem | undefined>;
+  delete(id: number): Promise<boolean>;
 }
 
 export interface AlertSettingsStore {
-  channels(): StoredChannel[];
-  channel(name: string): StoredChannel | undefined;
+  channels(): Promise<StoredChannel[]>;
+  channel(name: string): Promise<StoredChannel | undefined>;
   /** Inserts or replaces by name; createdAt is kept on replace. */
-  putChannel(name: string, type: string, spec: Spec): StoredChannel;
-  deleteChannel(name: string): boolean;
+  putChannel(name: string, type: string, spec: Spec): Promise<StoredChannel>;
+  deleteChannel(name: string): Promise<boolean>;
   readonly routes: ItemTable;
   readonly windows: ItemTable;
 }

@@ -51,30 +51,30 @@ export interface AlertCommit {
 
 export interface AlertOutbox {
   /** Random per database; part of every idempotency key. */
-  instanceId(): string;
+  instanceId(): Promise<string>;
   /** Last recorded event consumed; null before alerting first ran on this database. */
-  cursor(): number | null;
-  loadStates(): AlertEndpointState[];
+  cursor(): Promise<number | null>;
+  loadStates(): Promise<AlertEndpointState[]>;
   /** Entries (pending ones due at once), states and cursor together; returns how many entries were new. */
-  commit(batch: AlertCommit): { readonly inserted: number };
+  commit(batch: AlertCommit): Promise<{ readonly inserted: number }>;
 
   /** Pending entries due by `nowMs`, oldest due first, leaving out `skip` (those in flight). */
-  due(nowMs: number, limit: number, skip?: ReadonlySet<number>): OutboxEntry[];
+  due(nowMs: number, limit: number, skip?: ReadonlySet<number>): Promise<OutboxEntry[]>;
   /** When the next pending entry is due, ms; null when none is pending. */
-  nextDueMs(): number | null;
-  markDelivered(id: number): void;
+  nextDueMs(): Promise<number | null>;
+  markDelivered(id: number): Promise<void>;
   /** Counts an attempt; `retryAtMs` null makes the entry a dead letter. */
-  markFailed(id: number, error: string, retryAtMs: number | null): void;
+  markFailed(id: number, error: string, retryAtMs: number | null): Promise<void>;
   /** Dead letter back to pending, due now (for the API); false when `id` is not a dead letter. */
-  retry(id: number): boolean;
+  retry(id: number): Promise<boolean>;
 
-  get(id: number): OutboxEntry | undefined;
+  get(id: number): Promise<OutboxEntry | undefined>;
   /** Newest first; `beforeId` pages further back. */
-  entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): OutboxEntry[];
-  deadLetters(options: { readonly limit: number; readonly beforeId?: number }): OutboxEntry[];
-  counts(): Readonly<Record<OutboxStatus, number>>;
+  entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]>;
+  deadLetters(options: { readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]>;
+  counts(): Promise<Readonly<Record<OutboxStatus, number>>>;
   /** What still needs attention, cheap enough for every scrape. */
-  backlog(): OutboxBacklog;
+  backlog(): Promise<OutboxBacklog>;
   /** Deletes up to `limit` delivered and suppressed entries created before `beforeMs`; dead letters stay. */
-  prune(beforeMs: number, limit: number): number;
+  prune(beforeMs: number, limit: number): Promise<number>;
 }

@@ -1,9 +1,13 @@
-// The narrow interface the rest of the app uses. Only src/store/ knows SQL; a PostgreSQL
-// implementation must be able to sit beside the SQLite one.
+// The storage contract the rest of the app uses: asynchronous, so the SQLite backend (synchronous
+// underneath) and the PostgreSQL one (a connection pool) both implement it. Only src/store/ knows
+// SQL, and only main.ts chooses a backend (eslint enforces both). Every backend passes the one
+// contract suite in test/store/contract/.
 import type { Endpoint, EndpointDefinition } from '../domain/endpoint.ts';
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { Era } from '../domain/probe-result.ts';
+import type { AlertSettingsStore } from './alert-settings.ts';
+import type { AlertOutbox } from './outbox.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -63,7 +67,7 @@ export interface GapRow {
 /** Everything one scheduler tick produced, written in one transaction. */
 export interface TickBatch {
   readonly results: readonly ResultRow[];
-  /** New states; a state whose round opened an incident gets its id filled in by the store. */
+  /** New states. Incident ids come from the domain (incidentIdFor), never from the store. */
   readonly states: readonly EndpointState[];
   readonly events: ReadonlyArray<{ readonly endpointId: number; readonly event: HealthEvent }>;
   readonly certObservations: readonly CertObservation[];
@@ -148,73 +152,122 @@ export interface ConfigSyncReport {
   readonly conflicts: ReadonlyArray<{ readonly slug: string; readonly holder: Endpoint }>;
 }
 
-export interface Store {
-  listEndpoints(): Endpoint[];
-  getEndpoint(id: number): Endpoint | undefined;
-  getEndpointBySlug(slug: string): Endpoint | undefined;
-  createEndpoint(definition: EndpointDefinition): Endpoint;
-  updateEndpoint(id: number, definition: EndpointDefinition): Endpoint;
-  deleteEndpoint(id: number): boolean;
+export type StoreErrorCode = 'ENDPOINT_NOT_FOUND' | 'SLUG_TAKEN' | 'DUPLICATE_SLUG' | 'INVALID_ENDPOINT' | 'SCHEMA_MISMATCH' | 'UNAVAILABLE';
+
+/** A failure every backend reports the same way; the HTTP layer maps the codes to statuses. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+export interface EndpointStore {
+  listEndpoints(): Promise<Endpoint[]>;
+  getEndpoint(id: number): Promise<Endpoint | undefined>;
+  getEndpointBySlug(slug: string): Promise<Endpoint | undefined>;
+  createEndpoint(definition: EndpointDefinition): Promise<Endpoint>;
+  updateEndpoint(id: number, definition: EndpointDefinition): Promise<Endpoint>;
+  deleteEndpoint(id: number): Promise<boolean>;
   /**
    * Makes the `config`-sourced endpoints match the YAML file, in one transaction: insert new
    * slugs, update changed ones, restore archived ones listed again (same id, same history), and
    * archive (never delete) those no longer listed. Endpoints from the API or an import are left
    * alone: an entry whose slug one of them holds is skipped and reported as a conflict.
    */
-  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): ConfigSyncReport;
+  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): Promise<ConfigSyncReport>;
   /** Bumped by every change to any endpoint, by any process on the same database. */
-  endpointsVersion(): number;
+  endpointsVersion(): Promise<number>;
   /**
    * Deletes the endpoints archived before `archivedBeforeMs` with everything they own (state,
    * incidents, events, rollups); returns them. Retention calls it with its longest window.
    */
-  pruneArchivedEndpoints(archivedBeforeMs: number): Endpoint[];
+  pruneArchivedEndpoints(archivedBeforeMs: number): Promise<Endpoint[]>;
+}
 
-  loadStates(): EndpointState[];
-  /** One transaction: raw rows, states, incidents, events, rollups, observations. */
-  writeTick(batch: TickBatch): { readonly states: readonly EndpointState[] };
+export interface TickWriter {
+  loadStates(): Promise<EndpointState[]>;
+  /**
+   * One transaction: raw rows, states, incidents, events, rollups, observations. Rows of an
+   * endpoint deleted meanwhile are dropped. A rejected write changed nothing: the caller may
+   * retry the same batch.
+   */
+  writeTick(batch: TickBatch): Promise<void>;
+  /** Writes whatever the backend's write-behind policy still holds in memory. */
+  flush(): Promise<void>;
+}
 
-  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): ResultRow[];
-  incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Incident[];
-  events(options: { endpointId?: number; limit: number; afterId?: number }): StoredEvent[];
-  rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Rollup[];
-  uptime(endpointId: number, fromMs: number, toMs: number): UptimeSummary;
+export interface HistoryReader {
+  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]>;
+  incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]>;
+  events(options: { endpointId?: number; limit: number; afterId?: number }): Promise<StoredEvent[]>;
+  rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]>;
+  uptime(endpointId: number, fromMs: number, toMs: number): Promise<UptimeSummary>;
   /**
    * rollups() for every endpoint at once (one range scan of the time-first key): endpoint id →
    * its rows, oldest first. Endpoints with no row in the range are absent.
    */
-  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Map<number, Rollup[]>;
+  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>>;
   /**
    * uptime() for every endpoint at once. Endpoints with no round in the window are absent: use
    * EMPTY_UPTIME for them (it equals what uptime() returns then).
    */
-  uptimeAll(fromMs: number, toMs: number): Map<number, UptimeSummary>;
+  uptimeAll(fromMs: number, toMs: number): Promise<Map<number, UptimeSummary>>;
   /** Monitoring gaps of one endpoint overlapping [fromMs, toMs), newest first, at most `limit`. */
-  gaps(endpointId: number, fromMs: number, toMs: number, limit: number): GapRow[];
+  gaps(endpointId: number, fromMs: number, toMs: number, limit: number): Promise<GapRow[]>;
   /** gaps() for every endpoint at once (no limit); endpoints without a gap in the window are absent. */
-  gapsAll(fromMs: number, toMs: number): Map<number, GapRow[]>;
-  latestCertificate(endpointId: number): CertObservation | undefined;
-  toolSnapshots(endpointId: number, limit: number): ToolSnapshot[];
+  gapsAll(fromMs: number, toMs: number): Promise<Map<number, GapRow[]>>;
+  latestCertificate(endpointId: number): Promise<CertObservation | undefined>;
+  toolSnapshots(endpointId: number, limit: number): Promise<ToolSnapshot[]>;
+}
 
+export interface TokenStore {
   /** `hash` is the SHA-256 of the token (lowercase hex); the token itself is never stored. */
-  createToken(name: string, hash: string, readOnly: boolean): ApiToken;
-  findTokenByHash(hash: string): StoredApiToken | undefined;
-  listTokens(): ApiToken[];
+  createToken(name: string, hash: string, readOnly: boolean): Promise<ApiToken>;
+  findTokenByHash(hash: string): Promise<StoredApiToken | undefined>;
+  listTokens(): Promise<ApiToken[]>;
   /** Deletes the token; false when there was none with that id. */
-  revokeToken(id: number): boolean;
+  revokeToken(id: number): Promise<boolean>;
   /** Records a use of the token; `atMs` is ms since the epoch. */
-  touchToken(id: number, atMs: number): void;
+  touchToken(id: number, atMs: number): Promise<void>;
+}
 
-  /** Deletes at most `limit` raw rows older than `beforeMs`; returns how many went. */
-  pruneResults(beforeMs: number, limit: number): number;
+export interface Retention {
+  /** Deletes raw rows older than `beforeMs`, at most about `limit` per call; returns how many went. */
+  pruneResults(beforeMs: number, limit: number): Promise<number>;
   /** Deletes at most `limit` rollup rows (and monitoring gaps) older than `beforeMs`. */
-  pruneRollups(beforeMs: number, limit: number): number;
+  pruneRollups(beforeMs: number, limit: number): Promise<number>;
+}
 
+export interface Store extends EndpointStore, TickWriter, HistoryReader, TokenStore, Retention {
   /** True when a write transaction can commit (for /readyz). */
-  isWritable(): boolean;
-  checkpoint(): void;
-  /** A consistent copy while running (SQLite online backup). */
-  backup(path: string): Promise<void>;
-  integrityCheck(): string;
-  close(): void;
+  isWritable(): Promise<boolean>;
+}
+
+/** What only some backends can do (SQLite's file operations); absent elsewhere. */
+export interface StorageMaintenance {
+  /** Flushes and truncates the write-ahead log (on shutdown). */
+  checkpoint(): Promise<void>;
+  /** A consistent copy while running; `onProgress` hears pages copied so far and the total. */
+  backup(path: string, onProgress?: (donePages: number, totalPages: number) => void): Promise<void>;
+  integrityCheck(): Promise<string>;
+}
+
+export type StorageBackend = 'sqlite' | 'postgres';
+
+/** Everything one database holds, opened together and closed together. */
+export interface Storage {
+  readonly backend: StorageBackend;
+  /** Where it lives, for logs: a file path, or a PostgreSQL URL without its password. */
+  readonly location: string;
+  readonly store: Store;
+  readonly outbox: AlertOutbox;
+  readonly alertSettings: AlertSettingsStore;
+  readonly maintenance?: StorageMaintenance;
+  /** Database size in bytes as the backend counts it (benchmarks, the storage budget). */
+  sizeBytes(): Promise<number>;
+  /** Flushes, then closes every connection. Idempotent. */
+  close(): Promise<void>;
 }

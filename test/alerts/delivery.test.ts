@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAlerts, type AlertLoopOptions, type AlertsService } from '../../src/alerts/start.ts';
+import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { startHttpReceiver, type HttpReceiver } from './fixtures/receivers.ts';
 import { MIN, openWorld, T0, type World } from './fixtures/world.ts';
 
@@ -43,17 +44,17 @@ const FAST: Partial<AlertLoopOptions> = {
   dispatch: { baseBackoffMs: 1000, maxBackoffMs: 8000, attemptTimeoutMs: 2000, maxAttempts: 4 },
 };
 
-function start(world: World, options: Partial<AlertLoopOptions> = FAST): AlertsService {
-  return startAlerts({ store: world.store, config: world.config, recorder: world.recorder, logger: world.logger, clock: world.clock, options });
+function start(world: World, options: Partial<AlertLoopOptions> = FAST): Promise<AlertsService> {
+  return startAlerts({ store: world.store, outbox: new SqliteOutbox(world.store.database, { clock: world.clock }), config: world.config, recorder: world.recorder, logger: world.logger, clock: world.clock, options });
 }
 
 /** Up, then two failed rounds a minute apart: an incident opens at T0+2 min. */
-function outage(world: World, slug = 'weather'): void {
-  world.round(slug, 'up');
+async function outage(world: World, slug = 'weather'): Promise<void> {
+  await world.round(slug, 'up');
   world.now += MIN;
-  world.round(slug, 'down');
+  await world.round(slug, 'down');
   world.now += MIN;
-  world.round(slug, 'down');
+  await world.round(slug, 'down');
 }
 
 interface WebhookBody {
@@ -82,8 +83,8 @@ async function setup(
   options: Partial<AlertLoopOptions> = FAST,
 ): Promise<{ world: World; receiver: HttpReceiver; alerts: AlertsService }> {
   const receiver = await startHttpReceiver({ secret: SECRET, ...(respond ? { respond } : {}) });
-  const world = openWorld(hookYaml(extraYaml), { HOOK_URL: `${receiver.url}/hooks/${PATH_TOKEN}`, HOOK_SECRET: SECRET });
-  const alerts = start(world, options);
+  const world = await openWorld(hookYaml(extraYaml), { HOOK_URL: `${receiver.url}/hooks/${PATH_TOKEN}`, HOOK_SECRET: SECRET });
+  const alerts = await start(world, options);
   cleanup.push(
     () => receiver.close(),
     () => world.close(),
@@ -104,17 +105,17 @@ describe('delivery', () => {
   test('a receiver that fails twice then succeeds gets the message once, signed, with the same key each time', async () => {
     let calls = 0;
     const { world, receiver, alerts } = await setup(() => (++calls <= 2 ? { status: 500, body: 'try later' } : { status: 204 }));
-    outage(world);
+    await outage(world);
 
     await alerts.runOnce();
-    const [entry] = alerts.outbox.entries({ limit: 10 });
+    const [entry] = await alerts.outbox.entries({ limit: 10 });
     assert.deepEqual([entry?.status, entry?.attempts, entry?.dueMs, entry?.lastError], ['pending', 1, world.now + 1000, 'HTTP 500: try later']);
     await alerts.runOnce();
     assert.equal(receiver.requests.length, 1, 'not due yet: no second attempt');
 
     world.now += 1000;
     await alerts.runOnce();
-    assert.equal(alerts.outbox.get(entry!.id)?.dueMs, world.now + 2000, 'backoff doubles');
+    assert.equal((await alerts.outbox.get(entry!.id))?.dueMs, world.now + 2000, 'backoff doubles');
     world.now += 2000;
     await alerts.runOnce();
 
@@ -129,7 +130,7 @@ describe('delivery', () => {
       [sent.kind, sent.endpoint?.slug, sent.status, sent.code, sent.detail, sent.at, sent.link, sent.title],
       ['incident_opened', 'weather', 'down', 'HTTP_5XX', 'HTTP 503 from the server', new Date(T0 + 2 * MIN).toISOString(), 'https://status.example.com/status/weather', 'Weather is down'],
     );
-    const done = alerts.outbox.get(entry!.id);
+    const done = await alerts.outbox.get(entry!.id);
     assert.deepEqual([done?.status, done?.attempts, done?.lastError], ['delivered', 3, null]);
 
     await alerts.runOnce();
@@ -139,13 +140,13 @@ describe('delivery', () => {
 
   test('the retry limit makes a dead letter; a refusal (4xx) makes one at once', async () => {
     const { world, receiver, alerts } = await setup((r) => (r.path.includes('internal') || body(r).endpoint?.slug === 'internal' ? { status: 404, body: 'no_service' } : { status: 503, body: 'down for maintenance' }));
-    outage(world, 'weather');
-    outage(world, 'internal');
+    await outage(world, 'weather');
+    await outage(world, 'internal');
     for (let i = 0; i < 6; i++) {
       await alerts.runOnce();
       world.now += 10_000;
     }
-    const dead = alerts.outbox.deadLetters({ limit: 10 });
+    const dead = await alerts.outbox.deadLetters({ limit: 10 });
     assert.deepEqual(
       dead.map((d) => [d.message.endpoint?.slug, d.attempts, d.lastError]),
       [
@@ -154,10 +155,10 @@ describe('delivery', () => {
       ],
     );
     assert.equal(receiver.requests.length, 5);
-    assert.deepEqual(alerts.outbox.counts(), { pending: 0, delivered: 0, dead: 2, suppressed: 0 });
+    assert.deepEqual(await alerts.outbox.counts(), { pending: 0, delivered: 0, dead: 2, suppressed: 0 });
 
-    assert.equal(alerts.outbox.retry(dead[1]!.id), true, 'a dead letter can be queued again (for the API)');
-    assert.equal(alerts.outbox.get(dead[1]!.id)?.status, 'pending');
+    assert.equal(await alerts.outbox.retry(dead[1]!.id), true, 'a dead letter can be queued again (for the API)');
+    assert.equal((await alerts.outbox.get(dead[1]!.id))?.status, 'pending');
   });
 
   test('an attempt that times out is made again with the same key, and the receiver drops the repeat', async () => {
@@ -166,29 +167,29 @@ describe('delivery', () => {
       ...FAST,
       dispatch: { ...FAST.dispatch, attemptTimeoutMs: 150 },
     });
-    outage(world);
+    await outage(world);
     await alerts.runOnce();
-    const [entry] = alerts.outbox.entries({ limit: 1 });
+    const [entry] = await alerts.outbox.entries({ limit: 1 });
     assert.deepEqual([entry?.status, entry?.lastError], ['pending', 'no answer within the time limit']);
     world.now += 1000;
     await alerts.runOnce();
     assert.equal(receiver.requests.length, 2);
     assert.equal(receiver.requests[0]!.headers['idempotency-key'], receiver.requests[1]!.headers['idempotency-key']);
     assert.equal(receiver.accepted.length, 1);
-    assert.equal(alerts.outbox.get(entry!.id)?.status, 'delivered');
+    assert.equal((await alerts.outbox.get(entry!.id))?.status, 'delivered');
   });
 
   test('an incident, a reminder an hour later, and the resolution with its duration', async () => {
     const { world, receiver, alerts } = await setup();
-    outage(world);
+    await outage(world);
     await alerts.runOnce();
     world.now += 59 * MIN;
-    world.round('weather', 'down');
+    await world.round('weather', 'down');
     await alerts.runOnce();
     world.now += MIN;
     await alerts.runOnce();
     world.now += 30 * MIN;
-    world.round('weather', 'up');
+    await world.round('weather', 'up');
     await alerts.runOnce();
     assert.deepEqual(
       receiver.accepted.map((r) => [body(r).kind, body(r).title]),
@@ -199,7 +200,7 @@ describe('delivery', () => {
       ],
     );
     // The internal endpoint is not public: its link is the dashboard.
-    outage(world, 'internal');
+    await outage(world, 'internal');
     await alerts.runOnce();
     assert.equal(body(receiver.accepted.at(-1)!).link, 'https://status.example.com/');
   });
@@ -207,24 +208,24 @@ describe('delivery', () => {
   test('a maintenance window suppresses, and its end resumes', async () => {
     const window = `  maintenance:\n    - tags: [prod]\n      start: "${new Date(T0 + 10 * MIN).toISOString()}"\n      end: "${new Date(T0 + 70 * MIN).toISOString()}"\n`;
     const { world, receiver, alerts } = await setup(undefined, window);
-    world.round('weather', 'up');
+    await world.round('weather', 'up');
     world.now = T0 + 15 * MIN;
-    world.round('weather', 'down');
+    await world.round('weather', 'down');
     world.now += MIN;
-    world.round('weather', 'down');
+    await world.round('weather', 'down');
     await alerts.runOnce();
     world.now = T0 + 40 * MIN;
     await alerts.runOnce();
     assert.equal(receiver.requests.length, 0, 'nothing is sent inside the window');
     assert.deepEqual(
-      alerts.outbox.entries({ limit: 10 }).map((e) => [e.kind, e.status, e.suppressedReason]),
+      (await alerts.outbox.entries({ limit: 10 })).map((e) => [e.kind, e.status, e.suppressedReason]),
       [['incident_opened', 'suppressed', 'maintenance']],
     );
 
     world.now = T0 + 70 * MIN;
     await alerts.runOnce();
     world.now += MIN;
-    world.round('weather', 'up');
+    await world.round('weather', 'up');
     await alerts.runOnce();
     assert.deepEqual(
       receiver.accepted.map((r) => [body(r).kind, body(r).title, body(r).data.late]),
@@ -234,24 +235,24 @@ describe('delivery', () => {
       ],
     );
     // The internal endpoint is not tagged prod: the window never covered it.
-    outage(world, 'internal');
+    await outage(world, 'internal');
     await alerts.runOnce();
     assert.equal(body(receiver.accepted.at(-1)!).endpoint?.slug, 'internal');
   });
 
   test('a channel whose secret is unset dead-letters its messages; the others still deliver', async () => {
     const receiver = await startHttpReceiver({ secret: SECRET });
-    const world = openWorld(hookYaml('    - name: chat\n      type: slack\n      url: { env: SLACK_URL }\n'), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET });
-    const alerts = start(world);
+    const world = await openWorld(hookYaml('    - name: chat\n      type: slack\n      url: { env: SLACK_URL }\n'), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET });
+    const alerts = await start(world);
     cleanup.push(
       () => receiver.close(),
       () => world.close(),
       () => alerts.stop(),
     );
-    outage(world);
+    await outage(world);
     await alerts.runOnce();
     assert.deepEqual(
-      alerts.outbox.entries({ limit: 10 }).map((e) => [e.channel, e.status, e.lastError]),
+      (await alerts.outbox.entries({ limit: 10 })).map((e) => [e.channel, e.status, e.lastError]),
       [
         ['chat', 'dead', 'channel disabled: environment variable SLACK_URL is not set'],
         ['hook', 'delivered', null],
@@ -261,33 +262,33 @@ describe('delivery', () => {
 
   test('alerting starts from now on a database with history, and derives nothing twice', async () => {
     const receiver = await startHttpReceiver({ secret: SECRET });
-    const world = openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET });
+    const world = await openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET });
     cleanup.push(
       () => receiver.close(),
       () => world.close(),
     );
-    outage(world);
-    const alerts = start(world);
+    await outage(world);
+    const alerts = await start(world);
     await alerts.runOnce();
     await alerts.stop();
     assert.equal(receiver.requests.length, 0, 'history before the first start is not announced');
 
     world.now += MIN;
-    world.round('weather', 'up');
+    await world.round('weather', 'up');
     world.now += MIN;
-    outage(world);
-    const again = start(world);
+    await outage(world);
+    const again = await start(world);
     await again.runOnce();
     await again.runOnce();
     await again.stop();
-    const third = start(world);
+    const third = await start(world);
     await third.runOnce();
     await third.stop();
     assert.deepEqual(
       receiver.accepted.map((r) => body(r).kind),
       ['incident_opened'],
     );
-    assert.deepEqual(alerts.outbox.counts(), { pending: 0, delivered: 1, dead: 0, suppressed: 1 });
+    assert.deepEqual(await alerts.outbox.counts(), { pending: 0, delivered: 1, dead: 0, suppressed: 1 });
   });
 });
 
@@ -308,9 +309,9 @@ describe('delivery across a crash', () => {
     assert.equal(await child.exited, 'SIGKILL');
     assert.equal(receiver.requests.length, 0, 'the child died before sending');
 
-    const world = openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET }, dir);
+    const world = await openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET }, dir);
     world.now = T0 + 10 * MIN;
-    const alerts = start(world);
+    const alerts = await start(world);
     cleanup.push(
       () => world.close(),
       () => alerts.stop(),
@@ -320,7 +321,7 @@ describe('delivery across a crash', () => {
       receiver.accepted.map((r) => body(r).kind),
       ['incident_opened'],
     );
-    assert.deepEqual(alerts.outbox.counts(), { pending: 0, delivered: 1, dead: 0, suppressed: 0 });
+    assert.deepEqual(await alerts.outbox.counts(), { pending: 0, delivered: 1, dead: 0, suppressed: 0 });
   });
 
   test('a process killed while sending sends again after the restart, and the key makes it one message', async () => {
@@ -334,9 +335,9 @@ describe('delivery across a crash', () => {
     child.kill();
     assert.equal(await child.exited, 'SIGKILL');
 
-    const world = openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET }, dir);
+    const world = await openWorld(hookYaml(), { HOOK_URL: `${receiver.url}/h`, HOOK_SECRET: SECRET }, dir);
     world.now = T0 + 10 * MIN;
-    const alerts = start(world);
+    const alerts = await start(world);
     cleanup.push(
       () => world.close(),
       () => alerts.stop(),
@@ -345,7 +346,7 @@ describe('delivery across a crash', () => {
     assert.equal(receiver.requests.length, 2);
     assert.equal(receiver.requests[0]!.headers['idempotency-key'], receiver.requests[1]!.headers['idempotency-key']);
     assert.equal(receiver.accepted.length, 1);
-    const [entry] = alerts.outbox.entries({ limit: 1 });
+    const [entry] = await alerts.outbox.entries({ limit: 1 });
     assert.deepEqual([entry?.status, entry?.attempts], ['delivered', 1]);
     assert.ok(readFileSync(join(dir, 'mcpwatch.db')).length > 0);
   });

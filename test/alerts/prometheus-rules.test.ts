@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { initialState, type EndpointState } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
-import { SqliteOutbox } from '../../src/store/sqlite-outbox.ts';
+import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { buildTestApp, type TestApp } from '../http/helper.ts';
 
 const RULES = 'deploy/prometheus/alerts.yml';
@@ -122,7 +122,7 @@ describe('alert rules and dashboard use only metrics /metrics exports', () => {
       scheduler: () => ({ dispatched: 10, skippedOverlap: 1, missed: 0, runErrors: 0, endpoints: 1, lastLagMs: 40, recentLagsMs: [10, 40, 900], inFlight: 1, queued: 0 }),
       withStore: (store) => ({ alerts: new SqliteOutbox(store.database) }),
     });
-    const endpoint = app.store.createEndpoint({
+    const endpoint = await app.store.createEndpoint({
       slug: 'weather',
       name: 'Weather',
       url: 'https://weather.example.com/mcp',

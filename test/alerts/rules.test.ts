@@ -14,7 +14,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const POLICY: AlertPolicy = { reminderMs: 60 * MIN, certThresholdsDays: [30, 14, 7, 3, 1], flapWindowMs: 60 * MIN, flapLimit: 2 };
 const NO_CERT: LiveFacts = { certFingerprint: null, certNotAfter: null };
 
-const opened = (atMin: number, startedMin = atMin - 1): HealthEvent => ({ kind: 'incident_opened', at: iso(T0 + atMin * MIN), startedAt: iso(T0 + startedMin * MIN), code: 'HTTP_5XX', detail: 'HTTP 503' });
+const opened = (atMin: number, startedMin = atMin - 1): HealthEvent => ({ kind: 'incident_opened', at: iso(T0 + atMin * MIN), incidentId: 7, startedAt: iso(T0 + startedMin * MIN), code: 'HTTP_5XX', detail: 'HTTP 503' });
 const resolved = (atMin: number): HealthEvent => ({ kind: 'incident_resolved', at: iso(T0 + atMin * MIN), incidentId: 7, lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503' });
 const authIn = (atMin: number): HealthEvent => ({ kind: 'auth_required_entered', at: iso(T0 + atMin * MIN) });
 const authOut = (atMin: number): HealthEvent => ({ kind: 'auth_required_left', at: iso(T0 + atMin * MIN) });

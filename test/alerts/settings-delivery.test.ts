@@ -7,7 +7,8 @@ import { after, describe, test } from 'node:test';
 import { AlertSettings } from '../../src/alerts/settings.ts';
 import { startAlerts, type AlertsService } from '../../src/alerts/start.ts';
 import { DEFAULT_ALERTS } from '../../src/config/schema.ts';
-import { SqliteAlertSettings } from '../../src/store/sqlite-alert-settings.ts';
+import { SqliteAlertSettings } from '../../src/store/sqlite/alert-settings.ts';
+import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { startHttpReceiver, type HttpReceiver } from './fixtures/receivers.ts';
 import { MIN, openWorld, type World } from './fixtures/world.ts';
 
@@ -33,10 +34,11 @@ after(async () => {
 
 async function setup(): Promise<{ world: World; receiver: HttpReceiver; settings: AlertSettings; alerts: AlertsService }> {
   const receiver = await startHttpReceiver({ secret: SECRET });
-  const world = openWorld(YAML);
-  const settings = new AlertSettings({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(world.store.database), allowPrivate: true, clock: world.clock, logger: world.logger });
-  const alerts = startAlerts({
+  const world = await openWorld(YAML);
+  const settings = await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(world.store.database), allowPrivate: true, clock: world.clock, logger: world.logger });
+  const alerts = await startAlerts({
     store: world.store,
+    outbox: new SqliteOutbox(world.store.database, { clock: world.clock }),
     config: world.config,
     settings,
     recorder: world.recorder,
@@ -53,17 +55,17 @@ async function setup(): Promise<{ world: World; receiver: HttpReceiver; settings
 }
 
 /** An outage that opens an incident, then its recovery; returns after the opening. */
-function down(world: World, slug: string): void {
-  world.round(slug, 'up');
+async function down(world: World, slug: string): Promise<void> {
+  await world.round(slug, 'up');
   world.now += MIN;
-  world.round(slug, 'down');
+  await world.round(slug, 'down');
   world.now += MIN;
-  world.round(slug, 'down');
+  await world.round(slug, 'down');
 }
 
-function up(world: World, slug: string): void {
+async function up(world: World, slug: string): Promise<void> {
   world.now += MIN;
-  world.round(slug, 'up');
+  await world.round(slug, 'up');
 }
 
 const kinds = (receiver: HttpReceiver): string[] => receiver.accepted.map((r) => `${(JSON.parse(r.body) as { kind: string; endpoint: { slug: string } }).endpoint.slug}:${(JSON.parse(r.body) as { kind: string }).kind}`);
@@ -71,36 +73,36 @@ const kinds = (receiver: HttpReceiver): string[] => receiver.accepted.map((r) =>
 describe('alert settings while alerting runs', () => {
   test('a channel, a route and a window made at run time apply from the next pass; a deleted channel hears nothing more', async () => {
     const { world, receiver, settings, alerts } = await setup();
-    settings.createChannel({ name: 'lan-hook', type: 'webhook', url: `${receiver.url}/in`, secret: SECRET, allowPrivate: true });
-    down(world, 'weather');
+    await settings.createChannel({ name: 'lan-hook', type: 'webhook', url: `${receiver.url}/in`, secret: SECRET, allowPrivate: true });
+    await down(world, 'weather');
     await alerts.runOnce();
     assert.deepEqual(kinds(receiver), ['weather:incident_opened']);
     assert.equal(receiver.forged.length, 0, 'signed with the secret given through the API');
 
     // A route narrows the channel to prod; search is not prod.
-    settings.createRoute({ channels: ['lan-hook'], tags: ['prod'] });
-    down(world, 'search');
+    await settings.createRoute({ channels: ['lan-hook'], tags: ['prod'] });
+    await down(world, 'search');
     await alerts.runOnce();
     assert.deepEqual(kinds(receiver), ['weather:incident_opened'], 'search is routed nowhere');
 
     // A window over weather holds its recovery back until the window ends.
-    settings.createWindow({ endpoints: ['weather'], end: new Date(world.now + 30 * MIN).toISOString() });
-    up(world, 'weather');
+    await settings.createWindow({ endpoints: ['weather'], end: new Date(world.now + 30 * MIN).toISOString() });
+    await up(world, 'weather');
     await alerts.runOnce();
     assert.deepEqual(kinds(receiver), ['weather:incident_opened'], 'held back inside the window');
-    assert.equal(alerts.outbox.counts().suppressed, 1);
+    assert.equal((await alerts.outbox.counts()).suppressed, 1);
     world.now += 30 * MIN;
     await alerts.runOnce();
     assert.deepEqual(kinds(receiver), ['weather:incident_opened', 'weather:incident_resolved'], 'announced once the window is over');
 
     // Deleting the route and then the channel: nothing is enqueued for it any more.
     const route = settings.routes().find((r) => r.source === 'api');
-    settings.deleteRoute(route!.id!);
-    settings.deleteChannel('lan-hook');
-    down(world, 'weather');
+    await settings.deleteRoute(route!.id!);
+    await settings.deleteChannel('lan-hook');
+    await down(world, 'weather');
     await alerts.runOnce();
     assert.equal(receiver.requests.length, 2);
-    assert.equal(alerts.outbox.counts().pending, 0);
+    assert.equal((await alerts.outbox.counts()).pending, 0);
     assert.ok(world.logs.some((l) => l.includes('alert settings changed')));
     assert.ok(!world.logs.join('\n').includes(SECRET), 'the secret is in no log line');
   });
@@ -109,11 +111,11 @@ describe('alert settings while alerting runs', () => {
     const { world, receiver, settings, alerts } = await setup();
     // localhost is a name (the literal 127.0.0.1 is refused when the channel is made): judged
     // on the address it resolves to, at delivery.
-    settings.createChannel({ name: 'sneaky', type: 'webhook', url: `http://localhost:${new URL(receiver.url).port}/in`, secret: SECRET });
-    down(world, 'weather');
+    await settings.createChannel({ name: 'sneaky', type: 'webhook', url: `http://localhost:${new URL(receiver.url).port}/in`, secret: SECRET });
+    await down(world, 'weather');
     await alerts.runOnce();
     assert.equal(receiver.requests.length, 0);
-    const [dead] = alerts.outbox.deadLetters({ limit: 5 });
+    const [dead] = await alerts.outbox.deadLetters({ limit: 5 });
     assert.equal(dead?.channel, 'sneaky');
     assert.match(dead?.lastError ?? '', /refusing to deliver to localhost: .*loopback/);
   });

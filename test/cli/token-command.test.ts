@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../../src/cli/args.ts';
 import { parseCommand } from '../../src/cli/commands.ts';
 import { hashToken } from '../../src/http/api/tokens.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 
 interface Run {
   code: number | null;
@@ -66,7 +66,7 @@ describe('mcpwatch token', () => {
 
     // The printed token is the one the API will accept.
     const store = openSqliteStore(db);
-    assert.equal(store.findTokenByHash(hashToken(token))?.readOnly, true);
+    assert.equal((await store.findTokenByHash(hashToken(token)))?.readOnly, true);
     store.close();
 
     const list = await mcpwatch(['token', 'list', '--config', config], dir);

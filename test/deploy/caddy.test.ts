@@ -56,8 +56,8 @@ describe('deploy/Caddyfile in front of mcpwatch (a real Caddy)', { skip: HAVE_CA
   before(async () => {
     const now = Date.now();
     app = await buildTestApp({ appOptions: { trustProxy: ['127.0.0.1'] } });
-    seedEndpoint(app.store, now, { slug: 'weather', days: 1, definition: { public: true } });
-    seedEndpoint(app.store, now, { slug: 'secret-internal', days: 1, definition: { public: false } });
+    await seedEndpoint(app.store, now, { slug: 'weather', days: 1, definition: { public: true } });
+    await seedEndpoint(app.store, now, { slug: 'secret-internal', days: 1, definition: { public: false } });
     app.store.checkpoint();
     await app.app.listen({ host: '127.0.0.1', port: 0 });
     const upstream = (app.app.server.address() as AddressInfo).port;

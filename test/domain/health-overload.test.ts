@@ -30,10 +30,7 @@ function run(steps: readonly Step[], policy: HealthPolicy = DEFAULT_HEALTH_POLIC
   steps.forEach((step, i) => {
     const next = advance(state, resultOf(step, i), policy);
     state = next.state;
-    for (const e of next.events) {
-      kinds.push(e.kind);
-      if (e.kind === 'incident_opened') state = { ...state, openIncidentId: 100 };
-    }
+    for (const e of next.events) kinds.push(e.kind);
     health.push(state.health);
   });
   return { health, kinds, state };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FailureCode, Status } from '../../src/domain/failure-codes.ts';
-import { advance, DEFAULT_HEALTH_POLICY, initialState, maxSilenceMs, type Cadence, type EndpointState, type HealthEvent, type HealthPolicy, type MonitoringGap } from '../../src/domain/health.ts';
+import { advance, DEFAULT_HEALTH_POLICY, INCIDENT_SEQUENCE_SPAN, incidentIdFor, initialState, maxSilenceMs, type Cadence, type EndpointState, type HealthEvent, type HealthPolicy, type MonitoringGap } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
 
@@ -20,22 +20,25 @@ function result(status: Status, at: number, extra: Partial<ProbeResult> = {}): P
   });
 }
 
-/** Runs a sequence of statuses; an opened incident gets id 100+n as the store would assign. */
-function run(statuses: readonly Status[], policy: HealthPolicy = DEFAULT_HEALTH_POLICY): { state: EndpointState; kinds: string[]; health: string[] } {
-  let state = initialState(1);
+/** Runs a sequence of statuses; returns the state, event kinds, health after each round and the events. */
+function run(statuses: readonly Status[], policy: HealthPolicy = DEFAULT_HEALTH_POLICY, endpointId = 1): { state: EndpointState; kinds: string[]; health: string[]; events: HealthEvent[] } {
+  let state = initialState(endpointId);
   const kinds: string[] = [];
   const health: string[] = [];
-  let nextId = 100;
+  const events: HealthEvent[] = [];
   statuses.forEach((status, i) => {
     const step = advance(state, result(status, i), policy);
     state = step.state;
-    for (const e of step.events) {
-      kinds.push(e.kind);
-      if (e.kind === 'incident_opened') state = { ...state, openIncidentId: nextId++ };
-    }
+    for (const e of step.events) kinds.push(e.kind);
+    events.push(...step.events);
     health.push(state.health);
   });
-  return { state, kinds, health };
+  return { state, kinds, health, events };
+}
+
+/** The ids of the incidents the events opened, in order. */
+function openedIds(events: readonly HealthEvent[]): number[] {
+  return events.flatMap((e) => (e.kind === 'incident_opened' ? [e.incidentId] : []));
 }
 
 describe('health state machine', () => {
@@ -72,6 +75,51 @@ describe('health state machine', () => {
     assert.equal(opened.code, 'DNS_TIMEOUT');
     assert.equal(opened.detail, 'first');
     assert.equal(step.state.healthSince, result('down', 1).startedAt);
+    assert.equal(opened.incidentId, incidentIdFor(7, 1));
+    assert.equal(step.state.openIncidentId, opened.incidentId);
+    assert.equal(step.state.incidentsOpened, 1);
+  });
+
+  test('the incident id travels: updates and the resolution name the id the opening gave', () => {
+    const out = run(['down', 'down', 'down', 'up'], DEFAULT_HEALTH_POLICY, 3);
+    const id = incidentIdFor(3, 1);
+    assert.deepEqual(
+      out.events.map((e) => ('incidentId' in e ? [e.kind, e.incidentId] : [e.kind])),
+      [
+        ['incident_opened', id],
+        ['incident_updated', id],
+        ['incident_resolved', id],
+      ],
+    );
+    assert.equal(out.state.openIncidentId, null);
+    assert.equal(out.state.incidentsOpened, 1, 'the count survives the resolution');
+  });
+
+  test('two incidents of one endpoint get distinct ids, numbered in order', () => {
+    const out = run(['down', 'down', 'up', 'down', 'down', 'up', 'down', 'down'], DEFAULT_HEALTH_POLICY, 5);
+    assert.deepEqual(openedIds(out.events), [incidentIdFor(5, 1), incidentIdFor(5, 2), incidentIdFor(5, 3)]);
+    assert.equal(new Set(openedIds(out.events)).size, 3);
+    assert.equal(out.state.incidentsOpened, 3);
+    assert.equal(out.state.openIncidentId, incidentIdFor(5, 3));
+  });
+
+  test('ids of different endpoints never collide, nor with ids the database assigned before', () => {
+    const seen = new Map<number, string>();
+    for (const endpointId of [1, 2, 3, 1000, 65_535, 2 ** 31]) {
+      for (const n of [1, 2, 3, 1000, INCIDENT_SEQUENCE_SPAN - 1]) {
+        const id = incidentIdFor(endpointId, n);
+        assert.ok(Number.isSafeInteger(id), `${id} is a safe integer`);
+        assert.ok(id >= INCIDENT_SEQUENCE_SPAN, 'above every id the database assigned itself');
+        const owner = `${endpointId}#${n}`;
+        assert.equal(seen.get(id), undefined, `${owner} collides with ${seen.get(id)}`);
+        seen.set(id, owner);
+      }
+    }
+    // And through the state machine: the same outage on two endpoints, two different ids.
+    const a = openedIds(run(['down', 'down'], DEFAULT_HEALTH_POLICY, 1).events);
+    const b = openedIds(run(['down', 'down'], DEFAULT_HEALTH_POLICY, 2).events);
+    assert.equal(a.length, 1);
+    assert.notEqual(a[0], b[0]);
   });
 
   test('certificate, protocol and tool changes are events; first sightings are not', () => {
@@ -105,17 +153,13 @@ describe('monitoring gaps (issue 11 item 6): silence longer than the cadence all
     const health: string[] = [];
     const gaps: MonitoringGap[] = [];
     const started: string[] = [];
-    let nextId = 100;
     for (const [status, clock] of rounds) {
       const step = advance(state, round(status, clock), policy, cadence ?? undefined);
       state = step.state;
       if (step.gap) gaps.push(step.gap);
       for (const e of step.events) {
         kinds.push(e.kind);
-        if (e.kind === 'incident_opened') {
-          started.push(e.startedAt);
-          state = { ...state, openIncidentId: nextId++ };
-        }
+        if (e.kind === 'incident_opened') started.push(e.startedAt);
       }
       health.push(state.health);
     }

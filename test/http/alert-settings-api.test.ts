@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { AlertSettings } from '../../src/alerts/settings.ts';
 import { DEFAULT_ALERTS } from '../../src/config/schema.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
-import { SqliteAlertSettings } from '../../src/store/sqlite-alert-settings.ts';
+import { SqliteAlertSettings } from '../../src/store/sqlite/alert-settings.ts';
 import { startHttpReceiver, type HttpReceiver } from '../alerts/fixtures/receivers.ts';
 import { buildTestApp, testConfig, type TestApp } from './helper.ts';
 import { seedEndpoint } from './page-seed.ts';
@@ -55,15 +55,15 @@ describe('alert settings API', () => {
     t = await buildTestApp({
       config,
       clock: () => clock,
-      withStore: (store) => {
-        settings = new AlertSettings({ base: config.alerts!, store: new SqliteAlertSettings(store.database, { clock: () => clock }), allowPrivate: config.probe.allowPrivate, clock: () => clock });
+      withStore: async (store) => {
+        settings = await AlertSettings.open({ base: config.alerts!, store: new SqliteAlertSettings(store.database, { clock: () => clock }), allowPrivate: config.probe.allowPrivate, clock: () => clock });
         return { alertSettings: settings };
       },
     });
     const fullToken = generateToken();
     const roToken = generateToken();
-    t.store.createToken('full', hashToken(fullToken), false);
-    t.store.createToken('ro', hashToken(roToken), true);
+    await t.store.createToken('full', hashToken(fullToken), false);
+    await t.store.createToken('ro', hashToken(roToken), true);
     full = { authorization: `Bearer ${fullToken}` };
     ro = { authorization: `Bearer ${roToken}` };
   });
@@ -153,9 +153,9 @@ describe('alert settings API', () => {
     });
   }
 
-  test('allowPrivate on a channel needs probe.allowPrivate in the file', () => {
-    const strict = new AlertSettings({ base: testConfig(YAML).alerts!, store: new SqliteAlertSettings(t.store.database), allowPrivate: false });
-    assert.throws(() => strict.createChannel({ name: 'lan', type: 'webhook', url: 'https://hooks.example.com/x', allowPrivate: true }), {
+  test('allowPrivate on a channel needs probe.allowPrivate in the file', async () => {
+    const strict = await AlertSettings.open({ base: testConfig(YAML).alerts!, store: new SqliteAlertSettings(t.store.database), allowPrivate: false });
+    await assert.rejects(async () => await strict.createChannel({ name: 'lan', type: 'webhook', url: 'https://hooks.example.com/x', allowPrivate: true }), {
       message: 'body.allowPrivate: private addresses can only be allowed in the configuration file (probe.allowPrivate), not through the API',
     });
   });
@@ -221,7 +221,7 @@ describe('alert settings API', () => {
   });
 
   test('a maintenance window made here silences, shows on the status page, and goes away when deleted', async () => {
-    seedEndpoint(t.store, NOW, { slug: 'weather', days: 1, definition: { public: true, tags: ['prod'] } });
+    await seedEndpoint(t.store, NOW, { slug: 'weather', days: 1, definition: { public: true, tags: ['prod'] } });
     t.store.checkpoint();
     const bad = await inject('POST', '/alerts/maintenance', { start: '2026-11-25T13:00:00Z', end: '2026-11-25T12:00:00Z' });
     assert.equal(bad.statusCode, 400);
@@ -256,7 +256,7 @@ describe('alert settings API', () => {
     const route = await inject('POST', '/alerts/routes', { channels: ['phone'] });
     const window = await inject('POST', '/alerts/maintenance', { weekly: { day: 'monday', start: '01:00', durationMinutes: 30 }, tags: ['prod'] });
     assert.equal(window.statusCode, 201, window.body);
-    const reopened = new AlertSettings({ base: testConfig(YAML).alerts!, store: new SqliteAlertSettings(t.store.database), allowPrivate: true });
+    const reopened = await AlertSettings.open({ base: testConfig(YAML).alerts!, store: new SqliteAlertSettings(t.store.database), allowPrivate: true });
     assert.deepEqual(reopened.current(), settings.current());
     assert.deepEqual(
       reopened.routes().map((r) => [r.id, r.source]),
@@ -273,10 +273,10 @@ describe('alert settings API: test messages', () => {
     receiver = await startHttpReceiver();
     t = await buildTestApp({
       config: testConfig('probe:\n  allowPrivate: true\n'),
-      withStore: (store) => ({ alertSettings: new AlertSettings({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) }),
+      withStore: async (store) => ({ alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) }),
     });
     const token = generateToken();
-    t.store.createToken('full', hashToken(token), false);
+    await t.store.createToken('full', hashToken(token), false);
     full = { authorization: `Bearer ${token}` };
   });
   after(async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { incidentIdFor } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { EMPTY_TICK, result, state } from '../store/helper.ts';
@@ -49,9 +50,9 @@ const SECRET_HEADER_VALUE = 'hdr-value-7f3a9c1e-should-never-appear';
 const SECRET_BEARER = 'bearer-value-2b8d4e6f-should-never-appear';
 const BASE = '/api/v1';
 
-function tokenFor(t: TestApp, readOnly: boolean): string {
+async function tokenFor(t: TestApp, readOnly: boolean): Promise<string> {
   const token = generateToken();
-  t.store.createToken(readOnly ? 'reader' : 'writer', hashToken(token), readOnly);
+  await t.store.createToken(readOnly ? 'reader' : 'writer', hashToken(token), readOnly);
   return token;
 }
 
@@ -61,7 +62,7 @@ function bearer(token: string): Record<string, string> {
 
 async function setup(options: Parameters<typeof buildTestApp>[0] = {}): Promise<{ t: TestApp; write: Record<string, string>; read: Record<string, string> }> {
   const t = await buildTestApp(options);
-  return { t, write: bearer(tokenFor(t, false)), read: bearer(tokenFor(t, true)) };
+  return { t, write: bearer(await tokenFor(t, false)), read: bearer(await tokenFor(t, true)) };
 }
 
 async function create(t: TestApp, headers: Record<string, string>, body: Record<string, unknown>): Promise<EndpointJson> {
@@ -136,7 +137,7 @@ describe('endpoints CRUD', () => {
       assert.ok(!res.body.includes(SECRET_HEADER_VALUE) && !res.body.includes(SECRET_BEARER));
       assert.equal(t.reloads, 1);
       // Stored for the probe, with the values.
-      const stored = t.store.getEndpoint(body.id);
+      const stored = await t.store.getEndpoint(body.id);
       assert.deepEqual(stored?.secrets, { headers: { 'X-Api-Key': SECRET_HEADER_VALUE }, bearerToken: SECRET_BEARER });
     } finally {
       await t.close();
@@ -176,12 +177,12 @@ describe('endpoints CRUD', () => {
       assert.equal(body.era, 'sse');
       assert.equal(body.name, 'Alpha');
       assert.deepEqual(body.secretHeaders, ['Authorization', 'X-Api-Key']);
-      assert.deepEqual(t.store.getEndpoint(created.id)?.secrets, { headers: { 'X-Api-Key': SECRET_HEADER_VALUE }, bearerToken: SECRET_BEARER });
+      assert.deepEqual((await t.store.getEndpoint(created.id))?.secrets, { headers: { 'X-Api-Key': SECRET_HEADER_VALUE }, bearerToken: SECRET_BEARER });
 
       const cleared = await t.app.inject({ method: 'PATCH', url: `${BASE}/endpoints/alpha`, headers: write, payload: { bearerToken: null, headers: { 'X-Other': 'v2' } } });
       assert.equal(cleared.statusCode, 200, cleared.body);
       assert.deepEqual(cleared.json<EndpointJson>().secretHeaders, ['X-Other']);
-      assert.deepEqual(t.store.getEndpoint(created.id)?.secrets, { headers: { 'X-Other': 'v2' }, bearerToken: null });
+      assert.deepEqual((await t.store.getEndpoint(created.id))?.secrets, { headers: { 'X-Other': 'v2' }, bearerToken: null });
       assert.equal(t.reloads, 3);
     } finally {
       await t.close();
@@ -202,7 +203,7 @@ describe('endpoints CRUD', () => {
       assert.equal(body.public, false);
       assert.deepEqual(body.tags, []);
       assert.deepEqual(body.secretHeaders, ['Authorization']);
-      assert.equal(t.store.getEndpoint(created.id)?.secrets.bearerToken, SECRET_BEARER);
+      assert.equal((await t.store.getEndpoint(created.id))?.secrets.bearerToken, SECRET_BEARER);
     } finally {
       await t.close();
     }
@@ -215,7 +216,7 @@ describe('endpoints CRUD', () => {
       const res = await t.app.inject({ method: 'DELETE', url: `${BASE}/endpoints/${created.id}`, headers: write });
       assert.equal(res.statusCode, 204);
       assert.equal(res.body, '');
-      assert.equal(t.store.getEndpoint(created.id), undefined);
+      assert.equal(await t.store.getEndpoint(created.id), undefined);
       assert.equal(t.reloads, 2);
       const again = await t.app.inject({ method: 'DELETE', url: `${BASE}/endpoints/${created.id}`, headers: write });
       assert.equal(again.statusCode, 404);
@@ -234,7 +235,7 @@ describe('endpoints CRUD', () => {
       assert.equal(bare.json<EndpointJson>().pausedReason, 'paused through the API');
       const withReason = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/pause`, headers: write, payload: { reason: 'maintenance window' } });
       assert.equal(withReason.json<EndpointJson>().pausedReason, 'maintenance window');
-      assert.equal(t.store.getEndpoint(created.id)?.paused, true);
+      assert.equal((await t.store.getEndpoint(created.id))?.paused, true);
       const resumed = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/resume`, headers: write });
       assert.equal(resumed.statusCode, 200);
       assert.equal(resumed.json<EndpointJson>().paused, false);
@@ -252,7 +253,7 @@ describe('endpoints CRUD', () => {
       const res = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints`, headers: write, payload: { name: 'Alpha', url: 'https://other.example.com/mcp' } });
       assert.equal(res.statusCode, 409);
       assert.equal(errorOf(res).code, 'SLUG_TAKEN');
-      t.store.syncConfigEndpoints(t.config.endpoints);
+      await t.store.syncConfigEndpoints(t.config.endpoints);
       const yaml = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints`, headers: write, payload: { name: 'X', slug: 'from-yaml', url: 'https://x.example.com/mcp' } });
       assert.equal(yaml.statusCode, 409);
       assert.match(errorOf(yaml).message, /configuration file/);
@@ -301,7 +302,7 @@ describe('schema errors name the field', () => {
         assert.ok(field, `expected ${c.field} in ${res.body}`);
         if (c.message) assert.match(field.message, c.message);
         assert.ok(error.message.includes(c.field), error.message);
-        assert.equal(t.store.listEndpoints().length, 0);
+        assert.equal((await t.store.listEndpoints()).length, 0);
         assert.equal(t.reloads, 0);
       } finally {
         await t.close();
@@ -374,7 +375,7 @@ describe('authentication', () => {
     const { t, write } = await setup({ checkResult: CHECK_RESULT });
     try {
       const existing = await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp' });
-      const before = JSON.stringify(t.store.listEndpoints());
+      const before = JSON.stringify(await t.store.listEndpoints());
       const reloadsBefore = t.reloads;
       for (const request of writes(existing.id)) {
         for (const headers of [{}, { authorization: `Bearer ${generateToken()}` }, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
@@ -384,8 +385,8 @@ describe('authentication', () => {
           assert.equal(errorOf(res).code, 'UNAUTHORIZED');
         }
       }
-      assert.equal(JSON.stringify(t.store.listEndpoints()), before);
-      assert.equal(t.store.listEndpoints().length, 1);
+      assert.equal(JSON.stringify(await t.store.listEndpoints()), before);
+      assert.equal((await t.store.listEndpoints()).length, 1);
       assert.equal(t.reloads, reloadsBefore);
       assert.equal(t.checks.length, 0);
     } finally {
@@ -412,13 +413,13 @@ describe('authentication', () => {
     const { t, write, read } = await setup({ checkResult: CHECK_RESULT });
     try {
       const existing = await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp' });
-      const before = JSON.stringify(t.store.listEndpoints());
+      const before = JSON.stringify(await t.store.listEndpoints());
       for (const request of writes(existing.id)) {
         const res = await t.app.inject({ ...request, headers: read });
         assert.equal(res.statusCode, 403, `${request.method} ${request.url}: ${res.body}`);
         assert.equal(errorOf(res).code, 'FORBIDDEN');
       }
-      assert.equal(JSON.stringify(t.store.listEndpoints()), before);
+      assert.equal(JSON.stringify(await t.store.listEndpoints()), before);
       assert.equal(t.checks.length, 0);
       const one = await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/${existing.id}`, headers: read });
       assert.equal(one.statusCode, 200);
@@ -487,9 +488,9 @@ describe('not found and config-owned', () => {
   test('endpoints from the YAML file are read-only through the API: 409 naming the file', async () => {
     const { t, write, read } = await setup({ yaml: CONFIG_YAML });
     try {
-      const [owned] = t.store.syncConfigEndpoints(t.config.endpoints).endpoints;
+      const [owned] = (await t.store.syncConfigEndpoints(t.config.endpoints)).endpoints;
       assert.ok(owned);
-      const before = JSON.stringify(t.store.getEndpoint(owned.id));
+      const before = JSON.stringify(await t.store.getEndpoint(owned.id));
       const requests: { method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'; url: string; payload?: object }[] = [
         { method: 'PUT', url: `${BASE}/endpoints/${owned.id}`, payload: { name: 'A', url: 'https://a.example.com/mcp' } },
         { method: 'PATCH', url: `${BASE}/endpoints/from-yaml`, payload: { public: false } },
@@ -503,7 +504,7 @@ describe('not found and config-owned', () => {
         assert.equal(errorOf(res).code, 'CONFIG_OWNED');
         assert.match(errorOf(res).message, /edit it in the YAML file/);
       }
-      assert.equal(JSON.stringify(t.store.getEndpoint(owned.id)), before);
+      assert.equal(JSON.stringify(await t.store.getEndpoint(owned.id)), before);
       assert.equal(t.reloads, 0);
       const get = await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/from-yaml`, headers: read });
       assert.equal(get.statusCode, 200);
@@ -516,10 +517,10 @@ describe('not found and config-owned', () => {
   test('an archived config endpoint is listed as archived, cannot be changed, and can be deleted on purpose', async () => {
     const { t, write, read } = await setup({ yaml: CONFIG_YAML });
     try {
-      const [owned] = t.store.syncConfigEndpoints(t.config.endpoints).endpoints;
+      const [owned] = (await t.store.syncConfigEndpoints(t.config.endpoints)).endpoints;
       assert.ok(owned);
       assert.equal((await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/from-yaml`, headers: read })).json<EndpointJson>().archivedAt, null);
-      t.store.syncConfigEndpoints([]);
+      await t.store.syncConfigEndpoints([]);
       const listed = (await t.app.inject({ method: 'GET', url: `${BASE}/endpoints`, headers: read })).json<{ endpoints: EndpointJson[] }>().endpoints;
       const archived = listed.find((e) => e.slug === 'from-yaml');
       assert.ok(archived, 'still listed');
@@ -529,7 +530,7 @@ describe('not found and config-owned', () => {
       assert.match(errorOf(patch).message, /archived: the configuration file owned it and no longer lists it/);
       const del = await t.app.inject({ method: 'DELETE', url: `${BASE}/endpoints/from-yaml`, headers: write });
       assert.equal(del.statusCode, 204, del.body);
-      assert.equal(t.store.getEndpoint(owned.id), undefined);
+      assert.equal(await t.store.getEndpoint(owned.id), undefined);
     } finally {
       await t.close();
     }
@@ -540,7 +541,7 @@ describe('secrets are write-only', () => {
   test('no response of any read route contains a header value or bearer token', async () => {
     const { t, write, read } = await setup({ yaml: CONFIG_YAML, checkResult: CHECK_RESULT });
     try {
-      t.store.syncConfigEndpoints(t.config.endpoints);
+      await t.store.syncConfigEndpoints(t.config.endpoints);
       const created = await create(t, write, {
         name: 'Secretive',
         url: 'https://s.example.com/mcp',
@@ -585,7 +586,7 @@ describe('results, uptime, status, incidents', () => {
       const other = await create(t, write, { name: 'Other', url: 'https://o.example.com/mcp' });
       const t0 = Date.now() - 3_600_000;
       const rows = Array.from({ length: 250 }, (_, i) => result(ep.id, t0 + i * 10_000, { status: i % 10 === 0 ? 'down' : 'up', durationMs: 100 + i }));
-      t.store.writeTick({ ...EMPTY_TICK, results: [...rows, ...rows.map((r) => ({ ...r, endpointId: other.id }))] });
+      await t.store.writeTick({ ...EMPTY_TICK, results: [...rows, ...rows.map((r) => ({ ...r, endpointId: other.id }))] });
 
       const seen: number[] = [];
       let before: number | null = null;
@@ -634,7 +635,7 @@ describe('results, uptime, status, incidents', () => {
       const ep = await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp' });
       const now = Date.now();
       const statuses = ['up', 'up', 'up', 'up', 'up', 'up', 'degraded', 'auth_required', 'down', 'down'] as const;
-      t.store.writeTick({ ...EMPTY_TICK, results: statuses.map((status, i) => result(ep.id, now - 3_600_000 + i * 60_000, { status, durationMs: 100 + i * 10 })) });
+      await t.store.writeTick({ ...EMPTY_TICK, results: statuses.map((status, i) => result(ep.id, now - 3_600_000 + i * 60_000, { status, durationMs: 100 + i * 10 })) });
       const res = await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/${ep.id}/uptime?window=7d`, headers: read });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<{ window: string; from: number; to: number; rounds: number; up: number; degraded: number; authRequired: number; down: number; uptime: number; p50Ms: number; p95Ms: number }>();
@@ -656,7 +657,7 @@ describe('results, uptime, status, incidents', () => {
     const { t, write, read } = await setup();
     try {
       const ep = await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp' });
-      t.store.writeTick({ ...EMPTY_TICK, states: [state(ep.id, { health: 'down', lastStatus: 'down', lastCode: 'TCP_REFUSED', consecutiveFailures: 3, protocolVersion: '2025-06-18' })] });
+      await t.store.writeTick({ ...EMPTY_TICK, states: [state(ep.id, { health: 'down', lastStatus: 'down', lastCode: 'TCP_REFUSED', consecutiveFailures: 3, protocolVersion: '2025-06-18' })] });
       const res = await t.app.inject({ method: 'GET', url: `${BASE}/endpoints/alpha/status`, headers: read });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<{ endpointId: number; slug: string; health: string; lastCode: string; consecutiveFailures: number; protocolVersion: string }>();
@@ -674,12 +675,12 @@ describe('results, uptime, status, incidents', () => {
       const open = await create(t, write, { name: 'Open', url: 'https://open.example.com/mcp', public: true });
       const hidden = await create(t, write, { name: 'Hidden', url: 'https://hidden.example.com/mcp' });
       const at = (m: number): string => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
-      const opened = (m: number) => ({ kind: 'incident_opened' as const, at: at(m), startedAt: at(m), code: 'TCP_REFUSED' as const, detail: 'connection refused' });
-      t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: opened(0) }, { endpointId: hidden.id, event: opened(1) }] });
-      const [first] = t.store.incidents({ endpointId: open.id, limit: 1 });
+      const opened = (endpointId: number, n: number, m: number) => ({ kind: 'incident_opened' as const, at: at(m), incidentId: incidentIdFor(endpointId, n), startedAt: at(m), code: 'TCP_REFUSED' as const, detail: 'connection refused' });
+      await t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: opened(open.id, 1, 0) }, { endpointId: hidden.id, event: opened(hidden.id, 1, 1) }] });
+      const [first] = await t.store.incidents({ endpointId: open.id, limit: 1 });
       assert.ok(first);
-      t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: { kind: 'incident_resolved', at: at(5), incidentId: first.id, lastCode: null, lastDetail: null } }] });
-      t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: opened(10) }] });
+      await t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: { kind: 'incident_resolved', at: at(5), incidentId: first.id, lastCode: null, lastDetail: null } }] });
+      await t.store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: open.id, event: opened(open.id, 2, 10) }] });
 
       const all = await t.app.inject({ method: 'GET', url: `${BASE}/incidents`, headers: read });
       type IncidentsJson = { incidents: { id: number; endpointSlug: string; open: boolean; durationS: number | null; firstCode: string }[] };
@@ -750,7 +751,7 @@ describe('POST /check', () => {
       assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429]);
       assert.equal(t.checks.length, 6);
       // Another token has its own budget.
-      const other = await t.app.inject({ method: 'POST', url: `${BASE}/check`, headers: bearer(tokenFor(t, false)), payload: { url: 'https://mcp.example.com/mcp' } });
+      const other = await t.app.inject({ method: 'POST', url: `${BASE}/check`, headers: bearer(await tokenFor(t, false)), payload: { url: 'https://mcp.example.com/mcp' } });
       assert.equal(other.statusCode, 200);
     } finally {
       await t.close();

@@ -46,7 +46,7 @@ describe('pages in a real browser', () => {
     // No view cache: it keeps a view whose build took 100 ms or more for 10 s, so on a loaded
     // runner the refresh test got the view from before its own write (a wall-clock dependency).
     t = await buildTestApp({ pageCacheMs: 0 });
-    seedEndpoint(t.store, now, {
+    await seedEndpoint(t.store, now, {
       slug: 'search',
       definition: { name: 'Search API', tags: ['core'], url: 'https://search.example.com/mcp' },
       row: (ts) => (ts >= day - 10 * DAY + 3 * HOUR && ts < day - 10 * DAY + 5 * HOUR ? { status: 'down', code: 'TCP_TIMEOUT', detail: 'connect timed out after 5 s' } : {}),
@@ -59,14 +59,14 @@ describe('pages in a real browser', () => {
       cert: { notAfter: new Date(now + 64 * DAY).toISOString(), issuer: "CN=R11, O=Let's Encrypt, C=US" },
       state: { serverName: 'search-mcp', serverVersion: '2.3.0' },
     });
-    seedEndpoint(t.store, now, {
+    await seedEndpoint(t.store, now, {
       slug: 'weather',
       definition: { name: 'Weather', tags: ['core', 'beta'], url: 'https://weather.example.net/sse' },
       row: (ts) => ({ durationMs: 300 + Math.round(200 * Math.abs(Math.sin(ts / HOUR / 7))) }),
       incidents: [{ startedAt: now - 47 * 60_000, resolvedAt: null, code: 'HTTP_5XX', detail: 'HTTP 503 from upstream gateway' }],
       state: { health: 'down', healthSince: new Date(now - 47 * 60_000).toISOString(), lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from upstream gateway', consecutiveFailures: 47, era: 'sse', protocolVersion: '2024-11-05', serverName: 'weather-mcp', serverVersion: '0.9.1' },
     });
-    seedEndpoint(t.store, now, {
+    await seedEndpoint(t.store, now, {
       slug: 'xss',
       definition: { name: 'Community <b>server</b>', tags: ['community'] },
       days: 45,
@@ -74,14 +74,14 @@ describe('pages in a real browser', () => {
       cert: { notAfter: new Date(now + 9 * DAY).toISOString(), issuer: '<script>alert(4)</script>' },
       state: { lastStatus: 'auth_required', lastCode: 'AUTH_REQUIRED', lastDetail: 'HTTP 401 with a Bearer challenge', serverName: XSS_SERVER, serverVersion: '"><svg onload=alert(5)>', era: 'modern', protocolVersion: '2026-07-28' },
     });
-    seedEndpoint(t.store, now, {
+    await seedEndpoint(t.store, now, {
       slug: 'internal',
       definition: { name: 'Internal Tools', public: false, tags: ['internal'], url: 'https://10.0.0.7/mcp?token=SECRET' },
       days: 60,
       state: { lastStatus: 'degraded', lastCode: 'JSONRPC_ERROR', lastDetail: 'tools/list failed: -32603 internal error' },
     });
-    seedEndpoint(t.store, now, { slug: 'docs', definition: { name: 'Docs Lookup' }, days: 20, row: (ts) => ({ durationMs: 900 + Math.round(400 * Math.sin(ts / HOUR / 3)) }) });
-    seedEndpoint(t.store, now, { slug: 'legacy', definition: { name: 'Legacy Bridge', paused: true, pausedReason: 'needs env LEGACY_TOKEN', tags: ['beta'] }, days: 5 });
+    await seedEndpoint(t.store, now, { slug: 'docs', definition: { name: 'Docs Lookup' }, days: 20, row: (ts) => ({ durationMs: 900 + Math.round(400 * Math.sin(ts / HOUR / 3)) }) });
+    await seedEndpoint(t.store, now, { slug: 'legacy', definition: { name: 'Legacy Bridge', paused: true, pausedReason: 'needs env LEGACY_TOKEN', tags: ['beta'] }, days: 5 });
     t.store.checkpoint();
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -167,8 +167,8 @@ describe('pages in a real browser', () => {
       assert.deepEqual(await attrs(page, 'table.endpoints tbody tr', 'data-slug'), ['search']);
 
       await page.goto(`${base}/`);
-      const docs = t.store.listEndpoints().find((e) => e.slug === 'docs')!;
-      t.store.writeTick({
+      const docs = (await t.store.listEndpoints()).find((e) => e.slug === 'docs')!;
+      await t.store.writeTick({
         ...EMPTY_TICK,
         states: [state(docs.id, { health: 'down', healthSince: new Date().toISOString(), lastStatus: 'down', lastCode: 'DNS_NXDOMAIN', lastDetail: `no such host ${XSS_SERVER}`, lastCheckedAt: new Date().toISOString(), serverName: XSS_TOOL, consecutiveFailures: 2 })],
       });

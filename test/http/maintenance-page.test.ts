@@ -17,8 +17,8 @@ test('status page shows maintenance open now, and the next one for others', asyn
 `;
   const t = await buildTestApp({ yaml, clock: () => NOW });
   try {
-    seedEndpoint(t.store, NOW, { slug: 'weather', days: 1, definition: { public: true, tags: ['prod'] } });
-    seedEndpoint(t.store, NOW, { slug: 'search', days: 1, definition: { public: true, tags: [] } });
+    await seedEndpoint(t.store, NOW, { slug: 'weather', days: 1, definition: { public: true, tags: ['prod'] } });
+    await seedEndpoint(t.store, NOW, { slug: 'search', days: 1, definition: { public: true, tags: [] } });
     t.store.checkpoint();
     const weather = await t.app.inject({ url: '/status/weather' });
     assert.equal(weather.statusCode, 200);

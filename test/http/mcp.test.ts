@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { EndpointDefinition } from '../../src/domain/endpoint.ts';
 import type { Status } from '../../src/domain/failure-codes.ts';
-import { initialState, type EndpointState } from '../../src/domain/health.ts';
+import { incidentIdFor, initialState, type EndpointState } from '../../src/domain/health.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import type { ResultRow } from '../../src/store/store.ts';
@@ -67,10 +67,10 @@ interface Seeded {
 async function seed(): Promise<Seeded> {
   const t = await buildTestApp();
   const now = Date.now();
-  const weather = t.store.createEndpoint(definition('weather', { name: 'Weather API' }));
-  const search = t.store.createEndpoint(definition('search', { name: 'Search' }));
-  const internal = t.store.createEndpoint(definition('internal', { name: 'Internal tools', public: false }));
-  t.store.createEndpoint(definition('legacy-box', { paused: true, pausedReason: 'retired' }));
+  const weather = await t.store.createEndpoint(definition('weather', { name: 'Weather API' }));
+  const search = await t.store.createEndpoint(definition('search', { name: 'Search' }));
+  const internal = await t.store.createEndpoint(definition('internal', { name: 'Internal tools', public: false }));
+  await t.store.createEndpoint(definition('legacy-box', { paused: true, pausedReason: 'retired' }));
   const at = (msAgo: number): string => new Date(now - msAgo).toISOString();
   const state = (id: number, s: Partial<EndpointState>): EndpointState => ({ ...initialState(id), ...s });
 
@@ -78,7 +78,7 @@ async function seed(): Promise<Seeded> {
   for (let i = 1; i <= 10; i++) results.push(row(weather.id, now - i * MINUTE, 'up', 100 + i * 10));
   for (let i = 1; i <= 4; i++) results.push(row(search.id, now - i * MINUTE, i <= 2 ? 'down' : 'up', 200));
   results.push(row(internal.id, now - 2 * MINUTE, 'down', 300), row(internal.id, now - MINUTE, 'down', 300));
-  t.store.writeTick({
+  await t.store.writeTick({
     results,
     states: [
       state(weather.id, {
@@ -94,20 +94,20 @@ async function seed(): Promise<Seeded> {
         certNotAfter: new Date(now + 30.5 * 86_400_000).toISOString(),
         toolsCount: 4,
       }),
-      state(search.id, { health: 'down', healthSince: at(2 * MINUTE), lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from the server', lastCheckedAt: at(MINUTE), era: 'streamable', protocolVersion: '2025-06-18' }),
-      state(internal.id, { health: 'down', healthSince: at(2 * MINUTE), lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from the server', lastCheckedAt: at(MINUTE) }),
+      state(search.id, { health: 'down', healthSince: at(2 * MINUTE), openIncidentId: incidentIdFor(search.id, 1), incidentsOpened: 1, lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from the server', lastCheckedAt: at(MINUTE), era: 'streamable', protocolVersion: '2025-06-18' }),
+      state(internal.id, { health: 'down', healthSince: at(2 * MINUTE), openIncidentId: incidentIdFor(internal.id, 1), incidentsOpened: 1, lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: 'HTTP 503 from the server', lastCheckedAt: at(MINUTE) }),
     ],
     events: [
-      { endpointId: search.id, event: { kind: 'incident_opened', at: at(MINUTE), startedAt: at(2 * MINUTE), code: 'HTTP_5XX', detail: 'HTTP 503 from the server' } },
-      { endpointId: internal.id, event: { kind: 'incident_opened', at: at(MINUTE), startedAt: at(2 * MINUTE), code: 'TCP_REFUSED', detail: 'connection refused' } },
+      { endpointId: search.id, event: { kind: 'incident_opened', at: at(MINUTE), incidentId: incidentIdFor(search.id, 1), startedAt: at(2 * MINUTE), code: 'HTTP_5XX', detail: 'HTTP 503 from the server' } },
+      { endpointId: internal.id, event: { kind: 'incident_opened', at: at(MINUTE), incidentId: incidentIdFor(internal.id, 1), startedAt: at(2 * MINUTE), code: 'TCP_REFUSED', detail: 'connection refused' } },
     ],
     certObservations: [],
     toolSnapshots: [],
   });
   const token = generateToken();
   const readOnlyToken = generateToken();
-  t.store.createToken('full', hashToken(token), false);
-  t.store.createToken('reader', hashToken(readOnlyToken), true);
+  await t.store.createToken('full', hashToken(token), false);
+  await t.store.createToken('reader', hashToken(readOnlyToken), true);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as AddressInfo;
   return { t, url: `http://127.0.0.1:${port}/mcp`, token, readOnlyToken };

@@ -85,9 +85,10 @@ async function seededFleet(overrides: Partial<AppDeps> & { yaml?: string } = {})
     latestResult: (id) => latest.get(id),
     ...overrides,
   });
-  const create = (slug: Slug): number =>
-    t.store.createEndpoint(definition(slug, { public: slug !== 'refused', paused: slug === 'paused', pausedReason: slug === 'paused' ? 'maintenance' : null })).id;
-  const ids = Object.fromEntries(SLUGS.map((slug) => [slug, create(slug)])) as Record<Slug, number>;
+  const create = async (slug: Slug): Promise<number> =>
+    (await t.store.createEndpoint(definition(slug, { public: slug !== 'refused', paused: slug === 'paused', pausedReason: slug === 'paused' ? 'maintenance' : null }))).id;
+  const ids = {} as Record<Slug, number>;
+  for (const slug of SLUGS) ids[slug] = await create(slug);
   const base = (slug: Slug): EndpointState => ({ ...initialState(ids[slug]), lastCheckedAt: CHECKED_AT, lastDurationMs: 48 });
 
   states.set(ids.alpha, {
@@ -308,12 +309,12 @@ test('auth_required counts as success by default and as failure when the policy 
 test('archived: no series, like paused, even with a last result in memory', async () => {
   const { t, states, latest, tick } = await seededFleet();
   try {
-    const [gone] = t.store.syncConfigEndpoints([definition('gone', { source: 'config' })]).endpoints;
+    const [gone] = (await t.store.syncConfigEndpoints([definition('gone', { source: 'config' })])).endpoints;
     assert.ok(gone);
     states.set(gone.id, { ...initialState(gone.id), health: 'up', lastStatus: 'up', lastCheckedAt: CHECKED_AT, lastDurationMs: 48 });
     latest.set(gone.id, probeResult());
     assert.notDeepEqual(linesFor(await scrape(t), 'gone'), [], 'live: it has series');
-    t.store.syncConfigEndpoints([]);
+    await t.store.syncConfigEndpoints([]);
     tick();
     assert.deepEqual(linesFor(await scrape(t), 'gone'), []);
   } finally {

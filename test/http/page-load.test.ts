@@ -12,18 +12,18 @@ test('a small page of a large fleet reads each endpoint on its own, with the sam
   const t = await buildTestApp();
   try {
     for (let i = 0; i < 12; i++) {
-      seedEndpoint(t.store, now, { slug: `ep-${i}`, days: 3, row: (ts) => (ts % ((7 + i) * HOUR) < HOUR ? { status: 'down', code: 'TCP_REFUSED', detail: 'refused' } : {}) });
+      await seedEndpoint(t.store, now, { slug: `ep-${i}`, days: 3, row: (ts) => (ts % ((7 + i) * HOUR) < HOUR ? { status: 'down', code: 'TCP_REFUSED', detail: 'refused' } : {}) });
     }
     t.store.checkpoint();
-    const endpoints = t.store.listEndpoints();
+    const endpoints = await t.store.listEndpoints();
     const source = { store: t.store, state: (id: number) => initialState(id) };
     const page = endpoints.slice(3, 5);
-    const own = loadPageFacts(source, page, endpoints.length, now);
-    const scanned = loadAllEndpointFacts(source, page, now);
+    const own = await loadPageFacts(source, page, endpoints.length, now);
+    const scanned = await loadAllEndpointFacts(source, page, now);
     assert.deepEqual(own, scanned);
     assert.ok(own.some((f) => f.uptime['24h'].down > 0), 'the seeded outages are in the facts');
     // A page that is most of the fleet takes the scans; same facts either way.
-    assert.deepEqual(loadPageFacts(source, endpoints, endpoints.length, now), loadAllEndpointFacts(source, endpoints, now));
+    assert.deepEqual(await loadPageFacts(source, endpoints, endpoints.length, now), await loadAllEndpointFacts(source, endpoints, now));
   } finally {
     await t.close();
   }

@@ -3,7 +3,7 @@
 // rollups are on disk.
 import type { Endpoint, EndpointDefinition } from '../../src/domain/endpoint.ts';
 import type { FailureCode } from '../../src/domain/failure-codes.ts';
-import type { EndpointState } from '../../src/domain/health.ts';
+import { incidentIdFor, type EndpointState } from '../../src/domain/health.ts';
 import type { ResultRow, Store } from '../../src/store/store.ts';
 import { definition, EMPTY_TICK, result, state } from '../store/helper.ts';
 
@@ -46,24 +46,24 @@ export function waveLatency(ts: number): number {
   return Math.round(130 + 40 * Math.sin((ts / HOUR / 24) * 2 * Math.PI));
 }
 
-export function seedEndpoint(store: Store, now: number, spec: SeedSpec): { endpoint: Endpoint; rows: ResultRow[] } {
-  const endpoint = store.createEndpoint(definition(spec.slug, { public: true, ...spec.definition }));
+export async function seedEndpoint(store: Store, now: number, spec: SeedSpec): Promise<{ endpoint: Endpoint; rows: ResultRow[] }> {
+  const endpoint = await store.createEndpoint(definition(spec.slug, { public: true, ...spec.definition }));
   const rows = hourlyTimestamps(now, spec.days ?? 90).map((ts, i) => result(endpoint.id, ts, { durationMs: waveLatency(ts), ...spec.row?.(ts, i) }));
-  store.writeTick({ ...EMPTY_TICK, results: rows });
+  await store.writeTick({ ...EMPTY_TICK, results: rows });
 
-  for (const incident of spec.incidents ?? []) {
-    const opened = { kind: 'incident_opened', at: new Date(incident.startedAt).toISOString(), startedAt: new Date(incident.startedAt).toISOString(), code: incident.code, detail: incident.detail } as const;
-    store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: endpoint.id, event: opened }] });
+  for (const [n, incident] of (spec.incidents ?? []).entries()) {
+    const id = incidentIdFor(endpoint.id, n + 1);
+    const opened = { kind: 'incident_opened', at: new Date(incident.startedAt).toISOString(), incidentId: id, startedAt: new Date(incident.startedAt).toISOString(), code: incident.code, detail: incident.detail } as const;
+    await store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: endpoint.id, event: opened }] });
     if (incident.resolvedAt === null) continue;
-    const id = store.incidents({ endpointId: endpoint.id, limit: 1 })[0]!.id;
     const resolved = { kind: 'incident_resolved', at: new Date(incident.resolvedAt).toISOString(), incidentId: id, lastCode: incident.code, lastDetail: incident.detail } as const;
-    store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: endpoint.id, event: resolved }] });
+    await store.writeTick({ ...EMPTY_TICK, events: [{ endpointId: endpoint.id, event: resolved }] });
   }
   for (const [i, tools] of (spec.tools ?? []).entries()) {
-    store.writeTick({ ...EMPTY_TICK, toolSnapshots: [{ endpointId: endpoint.id, ts: tools.ts, hash: `hash-${i}-${tools.names.join(',')}`, count: tools.names.length, names: tools.names }] });
+    await store.writeTick({ ...EMPTY_TICK, toolSnapshots: [{ endpointId: endpoint.id, ts: tools.ts, hash: `hash-${i}-${tools.names.join(',')}`, count: tools.names.length, names: tools.names }] });
   }
   if (spec.cert) {
-    store.writeTick({
+    await store.writeTick({
       ...EMPTY_TICK,
       certObservations: [
         { endpointId: endpoint.id, ts: now - DAY, fingerprint256: `fp-${spec.slug}`, subject: `CN=${spec.slug}.example.com`, issuer: spec.cert.issuer, notBefore: new Date(now - 60 * DAY).toISOString(), notAfter: spec.cert.notAfter, sans: [] },
@@ -72,8 +72,8 @@ export function seedEndpoint(store: Store, now: number, spec: SeedSpec): { endpo
   }
 
   const last = rows.at(-1);
-  const open = store.incidents({ endpointId: endpoint.id, openOnly: true, limit: 1 })[0];
-  store.writeTick({
+  const open = (await store.incidents({ endpointId: endpoint.id, openOnly: true, limit: 1 }))[0];
+  await store.writeTick({
     ...EMPTY_TICK,
     states: [
       state(endpoint.id, {
@@ -90,6 +90,7 @@ export function seedEndpoint(store: Store, now: number, spec: SeedSpec): { endpo
         certNotAfter: spec.cert?.notAfter ?? null,
         toolsCount: spec.tools?.at(-1)?.names.length ?? null,
         openIncidentId: open?.id ?? null,
+        incidentsOpened: spec.incidents?.length ?? 0,
         ...spec.state,
       }),
     ],

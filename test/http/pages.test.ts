@@ -108,7 +108,7 @@ describe('pages over seeded data', () => {
 
   before(async () => {
     t = await buildTestApp({ clock: () => NOW });
-    alphaRows = seedEndpoint(t.store, NOW, {
+    alphaRows = (await seedEndpoint(t.store, NOW, {
       slug: 'alpha',
       definition: { name: 'Alpha Search', tags: ['core', 'prod'], url: 'https://user:pw@alpha.example.com/mcp?api_key=SECRET' },
       row: (ts) => (inOutage(ts) ? { status: 'down', code: 'HTTP_5XX', detail: 'HTTP 503' } : {}),
@@ -118,16 +118,16 @@ describe('pages over seeded data', () => {
         { ts: NOW - 5 * DAY, names: ['search', 'fetch', XSS_TOOL] },
       ],
       cert: { notAfter: new Date(NOW + 40 * DAY + HOUR).toISOString(), issuer: XSS_ISSUER },
-    }).rows;
-    seedEndpoint(t.store, NOW, {
+    })).rows;
+    await seedEndpoint(t.store, NOW, {
       slug: 'beta',
       definition: { name: 'Beta <Tools>', tags: ['prod'] },
       days: 30,
       incidents: [{ startedAt: NOW - 2 * HOUR, resolvedAt: null, code: 'HTTP_5XX', detail: XSS_DETAIL }],
       state: { health: 'down', lastStatus: 'down', lastCode: 'HTTP_5XX', lastDetail: XSS_DETAIL, consecutiveFailures: 120, serverName: XSS_SERVER, healthSince: new Date(NOW - 2 * HOUR).toISOString() },
     });
-    seedEndpoint(t.store, NOW, { slug: 'secret', definition: { name: 'Secret Internal', public: false, tags: ['internal'] }, days: 3 });
-    seedEndpoint(t.store, NOW, { slug: 'gamma', definition: { name: 'Gamma New' }, days: 0, state: { health: 'unknown', lastStatus: null, lastCheckedAt: null, serverName: null, era: null, protocolVersion: null } });
+    await seedEndpoint(t.store, NOW, { slug: 'secret', definition: { name: 'Secret Internal', public: false, tags: ['internal'] }, days: 3 });
+    await seedEndpoint(t.store, NOW, { slug: 'gamma', definition: { name: 'Gamma New' }, days: 0, state: { health: 'unknown', lastStatus: null, lastCheckedAt: null, serverName: null, era: null, protocolVersion: null } });
     t.store.checkpoint();
   });
   after(() => t.close());
@@ -381,7 +381,7 @@ describe('pages of a large fleet', () => {
     const t = await buildTestApp();
     try {
       for (let i = 0; i < DASHBOARD_PAGE_SIZE + 5; i++) {
-        seedEndpoint(t.store, now, { slug: `ep-${String(i).padStart(3, '0')}`, days: 0, state: i === 104 ? { health: 'down', lastStatus: 'down', lastCode: 'TCP_REFUSED', lastDetail: 'refused' } : {} });
+        await seedEndpoint(t.store, now, { slug: `ep-${String(i).padStart(3, '0')}`, days: 0, state: i === 104 ? { health: 'down', lastStatus: 'down', lastCode: 'TCP_REFUSED', lastDetail: 'refused' } : {} });
       }
       t.store.checkpoint();
       const first = await t.app.inject({ url: '/' });

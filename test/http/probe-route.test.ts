@@ -34,8 +34,8 @@ async function harness(yaml = '', checkNow?: AppDeps['checkNow']): Promise<Harne
   });
   const full = generateToken();
   const readOnly = generateToken();
-  t.store.createToken('prometheus-full', hashToken(full), false);
-  t.store.createToken('prometheus-ro', hashToken(readOnly), true);
+  await t.store.createToken('prometheus-full', hashToken(full), false);
+  await t.store.createToken('prometheus-ro', hashToken(readOnly), true);
   return { t, full, readOnly, calls };
 }
 

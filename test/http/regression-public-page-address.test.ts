@@ -21,14 +21,14 @@ describe('regression: public page showing address', () => {
   before(async () => {
     t = await buildTestApp();
     port = await closedPort();
-    const endpoint = t.store.createEndpoint(definition('refused', { public: true, url: 'https://mcp.example.com/mcp' }));
-    recorder = new Recorder(t.store, DEFAULT_HEALTH_POLICY);
+    const endpoint = await t.store.createEndpoint(definition('refused', { public: true, url: 'https://mcp.example.com/mcp' }));
+    recorder = await Recorder.open(t.store, DEFAULT_HEALTH_POLICY);
     for (let round = 0; round < DEFAULT_HEALTH_POLICY.downAfter; round++) {
       const result = await runProbe({ url: `http://127.0.0.1:${port}/mcp` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true });
       detail = result.detail;
       recorder.record(endpoint, { result, retried: false, firstAttempt: null }, { plannedAt: Date.now(), startedAt: Date.now(), stalled: false });
     }
-    recorder.flush();
+    await recorder.flush();
   });
   after(() => t.close());
 
@@ -62,7 +62,7 @@ describe('regression: public page showing address', () => {
       assert.match(res.body, /The server refused the connection\./, url);
     }
     const token = generateToken();
-    t.store.createToken('reader', hashToken(token), true);
+    await t.store.createToken('reader', hashToken(token), true);
     for (const url of urls) {
       const res = await t.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.statusCode, 200, url);
@@ -70,12 +70,12 @@ describe('regression: public page showing address', () => {
     }
   });
 
-  test("mcpwatch's own MCP tools without a token show the code in words; with one, the full detail", () => {
+  test("mcpwatch's own MCP tools without a token show the code in words; with one, the full detail", async () => {
     const deps: ReadDeps = { store: t.store, state: (id) => recorder.state(id), clock: Date.now, policy: DEFAULT_HEALTH_POLICY };
-    const anonymous = JSON.stringify([endpointStatus(deps, 'public', 'refused'), openIncidents(deps, 'public')]);
+    const anonymous = JSON.stringify([await endpointStatus(deps, 'public', 'refused'), await openIncidents(deps, 'public')]);
     assert.doesNotMatch(anonymous, /127\.0\.0\.1|connection refused \(/);
     assert.match(anonymous, /The server refused the connection\./);
-    const operator = JSON.stringify([endpointStatus(deps, 'all', 'refused'), openIncidents(deps, 'all')]);
+    const operator = JSON.stringify([await endpointStatus(deps, 'all', 'refused'), await openIncidents(deps, 'all')]);
     assert.ok(operator.includes(`connection refused (127.0.0.1:${port})`), operator.slice(0, 300));
   });
 });

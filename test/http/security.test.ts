@@ -30,7 +30,7 @@ describe('security headers', () => {
   test('pages, API, health and unknown routes all carry them, with the exact CSP', async () => {
     const t = await buildTestApp({ yaml: 'endpoints:\n  - name: Open\n    url: https://open.example.com/mcp\n    public: true\n' });
     try {
-      t.store.syncConfigEndpoints(t.config.endpoints);
+      await t.store.syncConfigEndpoints(t.config.endpoints);
       for (const url of ['/', '/status', '/status/open', '/api/v1/endpoints', '/api/v1/openapi.json', '/healthz', '/readyz', '/no-such-page', '/api/v1/no-such-route']) {
         const res = await t.app.inject({ method: 'GET', url });
         assertHardened(res, `${url} (${res.statusCode})`);
@@ -65,7 +65,7 @@ describe('rate limits', () => {
 
       // Same IP, a valid token: counted per token, so not refused.
       const token = generateToken();
-      t.store.createToken('dash', hashToken(token), true);
+      await t.store.createToken('dash', hashToken(token), true);
       const authed = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${token}` } });
       assert.equal(authed.statusCode, 200);
       assert.equal(authed.headers['x-ratelimit-limit'], String(RATE_LIMITS.tokenPerMinute));
@@ -102,7 +102,7 @@ describe('rate limits on bad credentials (issue 11 item 7)', () => {
       assert.equal(write.statusCode, 429);
       // A caller with a valid token keeps its own budget.
       const token = generateToken();
-      t.store.createToken('ok', hashToken(token), true);
+      await t.store.createToken('ok', hashToken(token), true);
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
     } finally {
       await t.close();
@@ -196,7 +196,7 @@ describe('error handler', () => {
     const t = await buildTestApp();
     try {
       const token = generateToken();
-      t.store.createToken('w', hashToken(token), false);
+      await t.store.createToken('w', hashToken(token), false);
       const headers = { authorization: `Bearer ${token}` };
       const secret = 'tok-5e1f-not-to-be-echoed';
       const broken = await t.app.inject({ method: 'POST', url: '/api/v1/endpoints', headers: { ...headers, 'content-type': 'application/json' }, payload: `{"bearerToken": "${secret}",` });
@@ -208,7 +208,7 @@ describe('error handler', () => {
       const text = await t.app.inject({ method: 'POST', url: '/api/v1/endpoints', headers: { ...headers, 'content-type': 'text/plain' }, payload: secret });
       assert.equal(text.statusCode, 400);
       assert.ok(!text.body.includes(secret), text.body);
-      assert.equal(t.store.listEndpoints().length, 0);
+      assert.equal((await t.store.listEndpoints()).length, 0);
     } finally {
       await t.close();
     }

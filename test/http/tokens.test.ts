@@ -61,11 +61,11 @@ describe('tokens in the store and the API', () => {
     const t = await buildTestApp();
     try {
       const token = generateToken();
-      const created = t.store.createToken('ci', hashToken(token), true);
+      const created = await t.store.createToken('ci', hashToken(token), true);
       assert.deepEqual({ ...created, createdAt: '' }, { id: created.id, name: 'ci', readOnly: true, createdAt: '', lastUsedAt: null });
-      assert.equal(t.store.findTokenByHash(hashToken(token))?.id, created.id);
-      assert.equal(t.store.findTokenByHash(hashToken(generateToken())), undefined);
-      assert.deepEqual(Object.keys(t.store.listTokens()[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'readOnly']);
+      assert.equal((await t.store.findTokenByHash(hashToken(token)))?.id, created.id);
+      assert.equal(await t.store.findTokenByHash(hashToken(generateToken())), undefined);
+      assert.deepEqual(Object.keys((await t.store.listTokens())[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'readOnly']);
 
       const db = new Database(join(t.dir, 'mcpwatch.db'), { readonly: true });
       const rows = db.prepare('SELECT * FROM api_tokens').all();
@@ -82,16 +82,16 @@ describe('tokens in the store and the API', () => {
     const t = await buildTestApp();
     try {
       const token = generateToken();
-      const { id } = t.store.createToken('ci', hashToken(token), false);
+      const { id } = await t.store.createToken('ci', hashToken(token), false);
       const headers = { authorization: `Bearer ${token}` };
       const ok = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers });
       assert.equal(ok.statusCode, 200);
-      assert.equal(t.store.revokeToken(id), true);
-      assert.equal(t.store.revokeToken(id), false);
+      assert.equal(await t.store.revokeToken(id), true);
+      assert.equal(await t.store.revokeToken(id), false);
       const refused = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers });
       assert.equal(refused.statusCode, 401);
       assert.match(String(refused.headers['www-authenticate']), /invalid_token/);
-      assert.deepEqual(t.store.listTokens(), []);
+      assert.deepEqual(await t.store.listTokens(), []);
     } finally {
       await t.close();
     }
@@ -102,27 +102,27 @@ describe('tokens in the store and the API', () => {
     const t = await buildTestApp({ clock: () => now });
     try {
       const token = generateToken();
-      const { id } = t.store.createToken('ci', hashToken(token), true);
-      const lastUsed = (): string | null => t.store.listTokens().find((row) => row.id === id)?.lastUsedAt ?? null;
-      assert.equal(lastUsed(), null);
+      const { id } = await t.store.createToken('ci', hashToken(token), true);
+      const lastUsed = async (): Promise<string | null> => (await t.store.listTokens()).find((row) => row.id === id)?.lastUsedAt ?? null;
+      assert.equal(await lastUsed(), null);
       const use = async (): Promise<void> => {
         const res = await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${token}` } });
         assert.equal(res.statusCode, 200);
       };
       await use();
-      assert.equal(lastUsed(), new Date(now).toISOString());
+      assert.equal(await lastUsed(), new Date(now).toISOString());
       const first = now;
       now += TOUCH_INTERVAL_MS - 1;
       await use();
-      assert.equal(lastUsed(), new Date(first).toISOString());
+      assert.equal(await lastUsed(), new Date(first).toISOString());
       now += 1;
       await use();
-      assert.equal(lastUsed(), new Date(now).toISOString());
+      assert.equal(await lastUsed(), new Date(now).toISOString());
       // Anonymous requests and bad tokens touch nothing.
       now += TOUCH_INTERVAL_MS * 2;
       await t.app.inject({ method: 'GET', url: '/api/v1/endpoints' });
       await t.app.inject({ method: 'GET', url: '/api/v1/endpoints', headers: { authorization: `Bearer ${generateToken()}` } });
-      assert.equal(lastUsed(), new Date(now - TOUCH_INTERVAL_MS * 2).toISOString());
+      assert.equal(await lastUsed(), new Date(now - TOUCH_INTERVAL_MS * 2).toISOString());
     } finally {
       await t.close();
     }

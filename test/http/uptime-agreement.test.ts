@@ -14,9 +14,9 @@ describe('one uptime figure on every surface', () => {
   test('57 good rounds of 100: dashboard, status page, badge and API all say 57.00 %', async () => {
     const t = await buildTestApp({ clock: () => NOW });
     try {
-      const endpoint = t.store.createEndpoint(definition('api', { public: true }));
+      const endpoint = await t.store.createEndpoint(definition('api', { public: true }));
       const rows = Array.from({ length: 100 }, (_, i) => result(endpoint.id, NOW - (100 - i) * 30_000, { status: i < 57 ? 'up' : 'down' }));
-      t.store.writeTick({ ...EMPTY_TICK, results: rows });
+      await t.store.writeTick({ ...EMPTY_TICK, results: rows });
 
       const dashboard = (await t.app.inject({ method: 'GET', url: '/dashboard.json' })).json<{ endpoints: Array<{ display: { uptime: Array<{ window: string; text: string }> } }> }>();
       assert.deepEqual(
@@ -45,11 +45,11 @@ describe('one uptime figure on every surface', () => {
   test('a monitoring gap is not-monitored time: in the API, on the dashboard, and not in the figure', async () => {
     const t = await buildTestApp({ clock: () => NOW });
     try {
-      const endpoint = t.store.createEndpoint(definition('api', { public: true }));
+      const endpoint = await t.store.createEndpoint(definition('api', { public: true }));
       const before = [result(endpoint.id, NOW - 60 * MINUTE, { status: 'up' }), result(endpoint.id, NOW - 59 * MINUTE, { status: 'down' })];
       const after = [result(endpoint.id, NOW - 10 * MINUTE, { status: 'down' }), result(endpoint.id, NOW - 9 * MINUTE, { status: 'up' })];
       const live = state(endpoint.id, { health: 'up', healthSince: new Date(NOW - 9 * MINUTE).toISOString(), lastStatus: 'up', lastCheckedAt: new Date(NOW - 9 * MINUTE).toISOString(), consecutiveSuccesses: 1 });
-      t.store.writeTick({ ...EMPTY_TICK, results: [...before, ...after], states: [live], gaps: [{ endpointId: endpoint.id, fromMs: NOW - 59 * MINUTE, toMs: NOW - 10 * MINUTE }] });
+      await t.store.writeTick({ ...EMPTY_TICK, results: [...before, ...after], states: [live], gaps: [{ endpointId: endpoint.id, fromMs: NOW - 59 * MINUTE, toMs: NOW - 10 * MINUTE }] });
 
       const uptime = (await t.app.inject({ method: 'GET', url: '/api/v1/endpoints/api/uptime' })).json<{ rounds: number; uptimePercent: number; notMonitoredMs: number }>();
       assert.equal(uptime.rounds, 4, 'only observed rounds count');
@@ -74,7 +74,7 @@ describe('one uptime figure on every surface', () => {
       assert.ok(html.body.includes('not monitored 11:31–12:20 UTC (49 min)'), 'shown on the dashboard page');
 
       // A private endpoint's gaps are as invisible to an anonymous caller as the endpoint.
-      t.store.createEndpoint(definition('hidden', { public: false }));
+      await t.store.createEndpoint(definition('hidden', { public: false }));
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/endpoints/hidden/gaps' })).statusCode, 404);
     } finally {
       await t.close();

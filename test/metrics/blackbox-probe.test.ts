@@ -71,7 +71,7 @@ describe('blackbox series from real probes', () => {
       checkNow: (request, options = {}) => runProbe(request, { ...settings, timeoutMs: Math.min(settings.timeoutMs, options.timeoutMs ?? Infinity) }, options.signal ? { signal: options.signal } : {}),
     });
     token = generateToken();
-    app.store.createToken('prometheus', hashToken(token), false);
+    await app.store.createToken('prometheus', hashToken(token), false);
   });
 
   after(async () => {
@@ -158,7 +158,7 @@ describe('blackbox series from real probes', () => {
     assert.deepEqual(result.http, { ...result.http, lastStatus: 200, version: '1.1' });
     const metrics = await buildTestApp({ latestResult: () => result });
     try {
-      metrics.store.createEndpoint(definition('tls-up', { name: 'TLS up', url: tlsUrl, timeoutMs: 8_000, public: true, listTools: false, allowPrivate: true }));
+      await metrics.store.createEndpoint(definition('tls-up', { name: 'TLS up', url: tlsUrl, timeoutMs: 8_000, public: true, listTools: false, allowPrivate: true }));
       const lines = samples((await metrics.app.inject({ method: 'GET', url: '/metrics' })).body);
       assert.equal(value(lines, 'probe_http_status_code{slug="tls-up"}'), '200');
       assert.equal(value(lines, 'probe_http_version{slug="tls-up"}'), '1.1');

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { servingPort, startServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
 import { unusedLoopbackPort } from '../fixtures/switchable-port.ts';
@@ -95,7 +95,7 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   const dataDir = join(dir, 'data');
   const token = generateToken();
   const store = openSqliteStore(join(dataDir, 'mcpwatch.db'));
-  store.createToken('prometheus', hashToken(token), false);
+  await store.createToken('prometheus', hashToken(token), false);
   store.close();
   serve = startServe(writeConfig(dir, `dataDir: ${dataDir}\nlisten: { host: 127.0.0.1 }\nprobe: { allowPrivate: true, timeoutMs: 5s }\n`));
   const mcpwatchPort = await until('mcpwatch serving', () => servingPort(serve!), 60_000, serve);

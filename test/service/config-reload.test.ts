@@ -101,9 +101,9 @@ function setup(text: string): { deps: ConfigReloadDeps; applied: Config[]; logs:
     path,
     running: running.config,
     load: (p) => loadConfig(p, {}),
-    apply: (config) => {
+    apply: async (config) => {
       applied.push(config);
-      return EMPTY_REPORT;
+      return Promise.resolve(EMPTY_REPORT);
     },
     log,
   };
@@ -111,9 +111,9 @@ function setup(text: string): { deps: ConfigReloadDeps; applied: Config[]; logs:
 }
 
 describe('reloadConfig', () => {
-  test('a valid file applies its endpoints and names the sections that need a restart', () => {
+  test('a valid file applies its endpoints and names the sections that need a restart', async () => {
     const { deps, applied, logs } = setup('probe: { timeoutMs: 5000 }\nendpoints:\n  - { name: b, url: "https://b.example.com/mcp" }\n');
-    const outcome = reloadConfig(deps, 'SIGHUP');
+    const outcome = await reloadConfig(deps, 'SIGHUP');
     assert.ok(outcome.ok);
     assert.deepEqual(outcome.needRestart, ['probe']);
     assert.deepEqual(applied.map((c) => c.endpoints.map((e) => e.slug)), [['b']]);
@@ -127,10 +127,10 @@ describe('reloadConfig', () => {
     ['a missing file', null, /is missing \(waiting for it to come back\)/],
   ];
   for (const [name, text, reason] of refusals) {
-    test(`${name} keeps the running configuration and says why`, () => {
+    test(`${name} keeps the running configuration and says why`, async () => {
       const { deps, applied, logs, path } = setup(text ?? '');
       if (text === null) unlinkSync(path);
-      const outcome = reloadConfig(deps, 'file changed');
+      const outcome = await reloadConfig(deps, 'file changed');
       assert.equal(outcome.ok, false);
       if (!outcome.ok) assert.match(outcome.reason, reason);
       assert.equal(applied.length, 0);

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import { Monitor } from '../../src/service/monitor.ts';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.ts';
 import { closedPort, startFaultServer, type FaultServer } from '../fixtures/fault-server.ts';
 import { definition } from '../store/helper.ts';
 
@@ -53,7 +53,7 @@ function busyFor(ms: number): void {
 test('an overloaded monitor calls no healthy server down, and still sees a dead one', { timeout: 120_000 }, async () => {
   const dead = `http://127.0.0.1:${await closedPort()}/mcp`;
   for (let i = 0; i <= ENDPOINTS; i++) {
-    store.createEndpoint(
+    await store.createEndpoint(
       definition(i === ENDPOINTS ? 'dead' : `e${i}`, {
         name: `e${i}`,
         // 100 ms per reply: many probes are in flight whenever the loop is blocked. `localhost`
@@ -69,7 +69,7 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
   // The servers are healthy: one unhurried probe before the overload starts says so.
   const calm = await runProbe({ url: `http://127.0.0.1:${server.port}/slow-ok?delay=100` }, { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 20_000 });
   assert.equal(calm.status, 'up', calm.detail);
-  const monitor = new Monitor(
+  const monitor = await Monitor.open(
     {
       probe: { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true },
       health: { ...DEFAULT_HEALTH_POLICY, downAfter: 1 },
@@ -88,7 +88,7 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
   const watch = setInterval(() => (lowestLimit = Math.min(lowestLimit, monitor.overload.concurrencyLimit)), 100);
   const blocker = setInterval(() => busyFor(BLOCK_MS), BLOCK_EVERY_MS);
   try {
-    monitor.start();
+    await monitor.start();
     await sleep(RUN_MS);
   } finally {
     clearInterval(blocker);
@@ -97,8 +97,8 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
     await monitor.stop(10_000);
   }
 
-  const endpoints = store.listEndpoints().filter((e) => e.slug !== 'dead');
-  const rows = endpoints.flatMap((e) => store.results(e.id, { fromMs: 0, toMs: Date.now() + 1, limit: 1_000 }).map((r) => ({ slug: e.slug, ...r })));
+  const endpoints = (await store.listEndpoints()).filter((e) => e.slug !== 'dead');
+  const rows = (await Promise.all(endpoints.map(async (e) => (await store.results(e.id, { fromMs: 0, toMs: Date.now() + 1, limit: 1_000 })).map((r) => ({ slug: e.slug, ...r }))))).flat();
   const down = rows.filter((r) => r.status !== 'up');
   const counted = down.filter((r) => r.discounted !== true);
   const discounted = down.length - counted.length;
@@ -114,7 +114,7 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
     'every failed round was timed while mcpwatch was overloaded, and discounted',
   );
   for (const e of endpoints) assert.notEqual(monitor.recorder.state(e.id).health, 'down', e.slug);
-  assert.equal(store.incidents({ limit: 10 }).length, 1);
+  assert.equal((await store.incidents({ limit: 10 })).length, 1);
   // The overload was real: failures happened and were discounted, and the governor backed off.
   assert.ok(discounted > 0, `the blocked loop made probes fail (${rows.length} rounds, none failed): the test did not overload anything`);
   assert.equal(monitor.overload.discounted, discounted);

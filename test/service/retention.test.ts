@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pruneOnce } from '../../src/service/retention.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import { definition, manualClock, tempDir } from '../store/helper.ts';
 
 const tmp = tempDir();
@@ -16,15 +16,15 @@ test('an endpoint archived longer than the longest retention window is deleted; 
   const clock = manualClock(T0);
   const store = openSqliteStore(join(tmp.dir, 'retention.db'), { clock: clock.now });
   try {
-    store.syncConfigEndpoints([definition('old', { source: 'config' }), definition('recent', { source: 'config' }), definition('live', { source: 'config' })]);
-    store.syncConfigEndpoints([definition('recent', { source: 'config' }), definition('live', { source: 'config' })]);
+    await store.syncConfigEndpoints([definition('old', { source: 'config' }), definition('recent', { source: 'config' }), definition('live', { source: 'config' })]);
+    await store.syncConfigEndpoints([definition('recent', { source: 'config' }), definition('live', { source: 'config' })]);
     clock.advance(300 * DAY);
-    store.syncConfigEndpoints([definition('live', { source: 'config' })]);
+    await store.syncConfigEndpoints([definition('live', { source: 'config' })]);
     const options = { rawDays: 14, rollupDays: 400, cron: '* * * * *', batch: 100 };
     assert.deepEqual((await pruneOnce(store, options, clock.now())).archivedEndpoints, [], 'old is 300 days archived, under 400');
     clock.advance(101 * DAY);
     assert.deepEqual((await pruneOnce(store, options, clock.now())).archivedEndpoints, ['old']);
-    assert.deepEqual(store.listEndpoints().map((e) => [e.slug, e.archivedAt !== null]), [
+    assert.deepEqual((await store.listEndpoints()).map((e) => [e.slug, e.archivedAt !== null]), [
       ['recent', true],
       ['live', false],
     ]);

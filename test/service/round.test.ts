@@ -7,7 +7,7 @@ import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
 import { DEFAULT_PROBE_SETTINGS } from '../../src/probe/run-probe.ts';
 import { Recorder } from '../../src/service/recorder.ts';
 import { runRound, type ProbeFn } from '../../src/service/round.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
 import { definition, tempDir } from '../store/helper.ts';
 
@@ -50,11 +50,11 @@ describe('Recorder with a listener that throws', () => {
   const { dir, cleanup } = tempDir();
   after(cleanup);
 
-  test('the round, its state and its tool snapshot are kept', () => {
+  test('the round, its state and its tool snapshot are kept', async () => {
     const store = openSqliteStore(join(dir, 'mcpwatch.db'));
     try {
-      const stored = store.createEndpoint(definition('listener'));
-      const recorder = new Recorder(store, { ...DEFAULT_HEALTH_POLICY, downAfter: 1 });
+      const stored = await store.createEndpoint(definition('listener'));
+      const recorder = await Recorder.open(store, { ...DEFAULT_HEALTH_POLICY, downAfter: 1 });
       recorder.onEvent(() => {
         throw new Error('alert engine bug');
       });
@@ -64,8 +64,8 @@ describe('Recorder with a listener that throws', () => {
       assert.throws(() => recorder.record(stored, round('h2'), { plannedAt: 0, startedAt: 2, stalled: false }), /alert engine bug/);
       assert.equal(recorder.pending, 2);
       assert.equal(recorder.state(stored.id).toolsHash, 'h2');
-      recorder.flush();
-      assert.deepEqual(store.toolSnapshots(stored.id, 10).map((s) => s.hash), ['h2', 'h1']);
+      await recorder.flush();
+      assert.deepEqual((await store.toolSnapshots(stored.id, 10)).map((s) => s.hash), ['h2', 'h1']);
     } finally {
       store.close();
     }

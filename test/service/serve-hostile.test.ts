@@ -23,7 +23,7 @@ interface Row {
   detail: string | null;
 }
 
-// Status column encoding (src/store/sqlite-store.ts): 0 up, 1 degraded, 2 auth_required, 3 down.
+// Status column encoding (src/store/sqlite/store.ts): 0 up, 1 degraded, 2 auth_required, 3 down.
 const UP = 0;
 const DEGRADED = 1;
 

@@ -42,7 +42,7 @@ endpoints:
       children.push(serve.child);
       const db = join(dir, 'data', 'mcpwatch.db');
       await until('results for all three endpoints', () => {
-        // status 0 is `up` in the compact row encoding (src/store/sqlite-store.ts).
+        // status 0 is `up` in the compact row encoding (src/store/sqlite/store.ts).
         const rows = query<{ slug: string; n: number }>(db, `SELECT e.slug, count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE r.status = 0 GROUP BY e.slug`);
         return rows.length === 3 && rows.every((r) => r.n >= 2) ? rows : undefined;
       }, SERVICE_WAIT_MS, serve);

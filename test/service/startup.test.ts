@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import { runMcpwatch, servingPort, startServe, until, writeConfig, type Run } from '../fixtures/serve-process.ts';
 
 const children: ChildProcess[] = [];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { acquireInstanceLock, InstanceLockedError, lockPathFor } from '../../src/store/instance-lock.ts';
+import { acquireInstanceLock, InstanceLockedError, lockPathFor } from '../../src/store/sqlite/instance-lock.ts';
 
 describe('acquireInstanceLock', () => {
   test('the second acquire is refused and names the holder; after release it succeeds', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { defaultMigrationsDir, listMigrations, migrate, MigrationError } from '../../src/store/migrate.ts';
+import { defaultMigrationsDir, listMigrations, migrate, MigrationError } from '../../src/store/sqlite/migrate.ts';
 import { tempDir } from './helper.ts';
 
 const tmp = tempDir();

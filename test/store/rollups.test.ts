@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { STATUSES, type Status } from '../../src/domain/failure-codes.ts';
 import { BUCKET_COUNT, bucketIndex, LATENCY_BUCKETS_MS, quantileFromBuckets } from '../../src/domain/latency.ts';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { ResultRow, Rollup, UptimeSummary } from '../../src/store/store.ts';
 import { definition, EMPTY_TICK, manualClock, result, seededRandom, tempDir } from './helper.ts';
 
@@ -91,27 +91,28 @@ function generate(endpointIds: readonly number[], seed: number): ResultRow[] {
 }
 
 /** Writes the rows in ticks of `tickMs` (each tick's rows shuffled), moving the clock along. */
-function writeInTicks(store: SqliteStore, rows: readonly ResultRow[], clock: { set: (ms: number) => void }, tickMs: number, seed: number): void {
+async function writeInTicks(store: SqliteStore, rows: readonly ResultRow[], clock: { set: (ms: number) => void }, tickMs: number, seed: number): Promise<void> {
   const random = seededRandom(seed);
   for (let start = T0; start < T0 + SPAN; start += tickMs) {
     const tick = rows.filter((r) => r.ts >= start && r.ts < start + tickMs).sort(() => random() - 0.5);
     clock.set(start + tickMs);
-    store.writeTick({ ...EMPTY_TICK, results: tick });
+    await store.writeTick({ ...EMPTY_TICK, results: tick });
   }
 }
 
-function assertRollupsMatch(store: SqliteStore, rows: readonly ResultRow[], endpointIds: readonly number[], label: string): void {
+async function assertRollupsMatch(store: SqliteStore, rows: readonly ResultRow[], endpointIds: readonly number[], label: string): Promise<void> {
   for (const id of endpointIds) {
-    assert.deepEqual(store.rollups('hour', id, T0 - DAY, T0 + SPAN + DAY), recompute(rows, id, HOUR), `${label}: hourly, endpoint ${id}`);
-    assert.deepEqual(store.rollups('day', id, T0 - DAY, T0 + SPAN + DAY), recompute(rows, id, DAY), `${label}: daily, endpoint ${id}`);
+    assert.deepEqual(await store.rollups('hour', id, T0 - DAY, T0 + SPAN + DAY), recompute(rows, id, HOUR), `${label}: hourly, endpoint ${id}`);
+    assert.deepEqual(await store.rollups('day', id, T0 - DAY, T0 + SPAN + DAY), recompute(rows, id, DAY), `${label}: daily, endpoint ${id}`);
   }
 }
 
-function setup(flushIntervalMs: number): { store: SqliteStore; path: string; ids: number[]; rows: ResultRow[]; clock: ReturnType<typeof manualClock> } {
+async function setup(flushIntervalMs: number): Promise<{ store: SqliteStore; path: string; ids: number[]; rows: ResultRow[]; clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock(T0);
   const path = join(tmp.dir, `rollups-${n++}`, 'mcpwatch.db');
   const store = openSqliteStore(path, { clock: clock.now, flushIntervalMs });
-  const ids = ['a', 'b', 'c'].map((slug) => store.createEndpoint(definition(slug)).id);
+  const ids: number[] = [];
+  for (const slug of ['a', 'b', 'c']) ids.push((await store.createEndpoint(definition(slug))).id);
   return { store, path, ids, rows: generate(ids, 42 + n), clock };
 }
 
@@ -122,34 +123,34 @@ describe('rollups equal a recomputation from raw rows', () => {
     { name: 'never flushed before close, ticks of 1 h 3 min', flushIntervalMs: Number.MAX_SAFE_INTEGER, tickMs: 63 * 60_000 },
   ];
   for (const c of cases) {
-    test(c.name, () => {
-      const { store, path, ids, rows } = setupAndWrite(c.flushIntervalMs, c.tickMs);
+    test(c.name, async () => {
+      const { store, path, ids, rows } = await setupAndWrite(c.flushIntervalMs, c.tickMs);
       assert.ok(rows.length > 1500, `${rows.length} rows`);
-      assertRollupsMatch(store, rows, ids, 'live');
+      await assertRollupsMatch(store, rows, ids, 'live');
       // The raw rows themselves are what was written.
       for (const id of ids) {
         const expected = rows
           .filter((r) => r.endpointId === id)
           .map((r) => ({ ...r, durationMs: Math.round(r.durationMs), detail: r.status === 'up' ? null : r.detail }))
           .sort((a, b) => b.ts - a.ts);
-        assert.deepEqual(store.results(id, { fromMs: T0, toMs: T0 + SPAN, limit: 100_000 }), expected);
+        assert.deepEqual(await store.results(id, { fromMs: T0, toMs: T0 + SPAN, limit: 100_000 }), expected);
       }
       store.close();
       const reopened = openSqliteStore(path);
-      assertRollupsMatch(reopened, rows, ids, 'after close and reopen');
+      await assertRollupsMatch(reopened, rows, ids, 'after close and reopen');
       reopened.close();
     });
   }
 
-  function setupAndWrite(flushIntervalMs: number, tickMs: number): ReturnType<typeof setup> {
-    const s = setup(flushIntervalMs);
-    writeInTicks(s.store, s.rows, s.clock, tickMs, 7);
+  async function setupAndWrite(flushIntervalMs: number, tickMs: number): ReturnType<typeof setup> {
+    const s = await setup(flushIntervalMs);
+    await writeInTicks(s.store, s.rows, s.clock, tickMs, 7);
     return s;
   }
 
-  test('uptime over windows of every shape equals the raw rows of the hours it covers', () => {
-    const { store, ids, rows, clock } = setup(45 * 60_000);
-    writeInTicks(store, rows, clock, 11 * 60_000, 3);
+  test('uptime over windows of every shape equals the raw rows of the hours it covers', async () => {
+    const { store, ids, rows, clock } = await setup(45 * 60_000);
+    await writeInTicks(store, rows, clock, 11 * 60_000, 3);
     const random = seededRandom(99);
     const windows: [number, number][] = [
       [T0, T0 + SPAN],
@@ -164,19 +165,19 @@ describe('rollups equal a recomputation from raw rows', () => {
     }
     for (const id of ids) {
       for (const [from, to] of windows) {
-        assert.deepEqual(store.uptime(id, from, to), recomputeUptime(rows, id, from, to), `endpoint ${id}, [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`);
+        assert.deepEqual(await store.uptime(id, from, to), recomputeUptime(rows, id, from, to), `endpoint ${id}, [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`);
       }
     }
-    const whole = store.uptime(ids[0]!, T0, T0 + SPAN);
+    const whole = await store.uptime(ids[0]!, T0, T0 + SPAN);
     assert.ok(whole.rounds > 500 && whole.p50Ms !== null && whole.p95Ms !== null && whole.p95Ms >= whole.p50Ms);
     store.close();
   });
 
-  test('stalled rounds count as rounds but not as latency', () => {
-    const { store, ids } = setup(0);
+  test('stalled rounds count as rounds but not as latency', async () => {
+    const { store, ids } = await setup(0);
     const id = ids[0]!;
-    store.writeTick({ ...EMPTY_TICK, results: [result(id, T0, { durationMs: 40 }), result(id, T0 + 1000, { durationMs: 9000, stalled: true })] });
-    const [hour] = store.rollups('hour', id, T0, T0 + 1);
+    await store.writeTick({ ...EMPTY_TICK, results: [result(id, T0, { durationMs: 40 }), result(id, T0 + 1000, { durationMs: 9000, stalled: true })] });
+    const [hour] = await store.rollups('hour', id, T0, T0 + 1);
     assert.equal(hour?.up, 2);
     assert.equal(hour?.latencySumMs, 40);
     assert.equal(hour?.latencyMaxMs, 40);
@@ -186,9 +187,9 @@ describe('rollups equal a recomputation from raw rows', () => {
 });
 
 describe('crash between flushes', () => {
-  test('a copy of the files taken mid-run (unflushed rounds pending) recovers exact rollups', () => {
-    const { store, path, ids, rows, clock } = setup(50 * 60_000);
-    writeInTicks(store, rows, clock, 13 * 60_000, 5);
+  test('a copy of the files taken mid-run (unflushed rounds pending) recovers exact rollups', async () => {
+    const { store, path, ids, rows, clock } = await setup(50 * 60_000);
+    await writeInTicks(store, rows, clock, 13 * 60_000, 5);
     // The files as a crash would leave them: the database and its WAL, no clean close.
     const crashDir = join(tmp.dir, `crash-${n++}`);
     mkdirSync(crashDir);
@@ -203,18 +204,18 @@ describe('crash between flushes', () => {
     assert.ok(watermark > 0 && watermark < total, `some rounds flushed (${watermark}) and some pending (${total - watermark})`);
 
     const recovered = openSqliteStore(crashPath, { flushIntervalMs: 0 });
-    assertRollupsMatch(recovered, rows, ids, 'recovered');
+    await assertRollupsMatch(recovered, rows, ids, 'recovered');
     recovered.close();
     const again = openSqliteStore(crashPath);
-    assertRollupsMatch(again, rows, ids, 'recovered, flushed and reopened');
+    await assertRollupsMatch(again, rows, ids, 'recovered, flushed and reopened');
     again.close();
     store.close();
   });
 
-  test('a second connection that flushes in between does not make rounds count twice', () => {
-    const { store, path, ids, rows, clock } = setup(Number.MAX_SAFE_INTEGER);
+  test('a second connection that flushes in between does not make rounds count twice', async () => {
+    const { store, path, ids, rows, clock } = await setup(Number.MAX_SAFE_INTEGER);
     const half = T0 + DAY;
-    writeInTicks(
+    await writeInTicks(
       store,
       rows.filter((r) => r.ts < half),
       clock,
@@ -223,7 +224,7 @@ describe('crash between flushes', () => {
     );
     // Another process opens the file, folds the unflushed rounds, and flushes them on close.
     openSqliteStore(path).close();
-    writeInTicks(
+    await writeInTicks(
       store,
       rows.filter((r) => r.ts >= half),
       clock,
@@ -232,18 +233,18 @@ describe('crash between flushes', () => {
     );
     store.close();
     const reopened = openSqliteStore(path);
-    assertRollupsMatch(reopened, rows, ids, 'after two writers flushed');
+    await assertRollupsMatch(reopened, rows, ids, 'after two writers flushed');
     reopened.close();
   });
 });
 
 describe('status codes are stable', () => {
-  test('every status is stored and read back', () => {
-    const { store, ids } = setup(0);
+  test('every status is stored and read back', async () => {
+    const { store, ids } = await setup(0);
     const id = ids[0]!;
-    store.writeTick({ ...EMPTY_TICK, results: STATUSES.map((status, i) => result(id, T0 + i * 1000, { status })) });
+    await store.writeTick({ ...EMPTY_TICK, results: STATUSES.map((status, i) => result(id, T0 + i * 1000, { status })) });
     assert.deepEqual(
-      store.results(id, { fromMs: T0, toMs: T0 + 10_000, limit: 10 }).map((r) => r.status),
+      (await store.results(id, { fromMs: T0, toMs: T0 + 10_000, limit: 10 })).map((r) => r.status),
       [...STATUSES].reverse(),
     );
     store.close();

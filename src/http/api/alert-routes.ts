@@ -43,8 +43,8 @@ export function alertRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: Type.Object({ deadLetters: Type.Array(DeadLetter) }), ...errorResponses(400, 401, 429) },
       },
     },
-    (request) => {
-      const entries = outbox.deadLetters({ limit: request.query.limit ?? 100, ...(request.query.before !== undefined ? { beforeId: request.query.before } : {}) });
+    async (request) => {
+      const entries = await outbox.deadLetters({ limit: request.query.limit ?? 100, ...(request.query.before !== undefined ? { beforeId: request.query.before } : {}) });
       return { deadLetters: entries.map((e) => ({ id: e.id, channel: e.channel, kind: e.kind, endpointId: e.endpointId, attempts: e.attempts, lastError: e.lastError, idempotencyKey: e.idempotencyKey, createdAt: e.createdAt, updatedAt: e.updatedAt })) };
     },
   );
@@ -62,7 +62,7 @@ export function alertRoutes(app: ApiInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      if (!outbox.retry(request.params.id)) throw notFound(`no dead letter with id ${request.params.id}`);
+      if (!(await outbox.retry(request.params.id))) throw notFound(`no dead letter with id ${request.params.id}`);
       return reply.code(202).send({ id: request.params.id, status: 'pending' as const });
     },
   );

@@ -68,7 +68,7 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const changed = apply(() => settings.createChannel(request.body as Spec));
+      const changed = await apply(() => settings.createChannel(request.body as Spec));
       request.log.info({ channel: changed.value.config.name, type: changed.value.config.type }, 'alert channel created through the API');
       return reply.code(201).send({ ...channelView(changed.value), warnings: [...changed.warnings] });
     },
@@ -87,8 +87,8 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: Type.Intersect([ChannelView, Type.Object({ warnings: Warnings })]), ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    (request) => {
-      const changed = apply(() => settings.replaceChannel(request.params.name, request.body as Spec));
+    async (request) => {
+      const changed = await apply(() => settings.replaceChannel(request.params.name, request.body as Spec));
       request.log.info({ channel: request.params.name, type: changed.value.config.type }, 'alert channel replaced through the API');
       return { ...channelView(changed.value), warnings: [...changed.warnings] };
     },
@@ -106,8 +106,8 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: Type.Object({ warnings: Warnings }), ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    (request) => {
-      const changed = apply(() => settings.deleteChannel(request.params.name));
+    async (request) => {
+      const changed = await apply(() => settings.deleteChannel(request.params.name));
       request.log.info({ channel: request.params.name }, 'alert channel deleted through the API');
       return { warnings: [...changed.warnings] };
     },
@@ -175,9 +175,9 @@ interface ItemRoutesOptions<T> {
   readonly view: TSchema;
   readonly summary: string;
   items(): readonly ItemInfo<T>[];
-  create(body: Spec): { value: ItemInfo<T>; warnings: readonly string[] };
-  replace(id: number, body: Spec): { value: ItemInfo<T>; warnings: readonly string[] };
-  remove(id: number): { warnings: readonly string[] };
+  create(body: Spec): Promise<{ value: ItemInfo<T>; warnings: readonly string[] }>;
+  replace(id: number, body: Spec): Promise<{ value: ItemInfo<T>; warnings: readonly string[] }>;
+  remove(id: number): Promise<{ warnings: readonly string[] }>;
   toView(info: ItemInfo<T>): unknown;
   readonly read: ReturnType<typeof requireToken>;
   readonly write: ReturnType<typeof requireWrite>;
@@ -191,7 +191,7 @@ function itemRoutes<T>(app: ApiInstance, o: ItemRoutesOptions<T>): void {
     o.path,
     { onRequest: o.write, schema: { tags: TAGS, summary: `Create an ${o.what}`, security, body: o.body, response: { 201: withWarnings, ...errorResponses(400, 401, 403, 429) } } },
     async (request, reply) => {
-      const changed = apply(() => o.create(request.body as Spec));
+      const changed = await apply(() => o.create(request.body as Spec));
       request.log.info({ id: changed.value.id }, `${o.what} created through the API`);
       return reply.code(201).send({ ...(o.toView(changed.value) as object), warnings: [...changed.warnings] });
     },
@@ -199,9 +199,9 @@ function itemRoutes<T>(app: ApiInstance, o: ItemRoutesOptions<T>): void {
   app.put(
     `${o.path}/:id`,
     { onRequest: o.write, schema: { tags: TAGS, summary: `Replace an ${o.what}`, security, params: ItemIdParams, body: o.body, response: { 200: withWarnings, ...errorResponses(400, 401, 403, 404, 429) } } },
-    (request) => {
+    async (request) => {
       const { id } = request.params;
-      const changed = apply(() => o.replace(id, request.body as Spec));
+      const changed = await apply(() => o.replace(id, request.body as Spec));
       request.log.info({ id }, `${o.what} replaced through the API`);
       return { ...(o.toView(changed.value) as object), warnings: [...changed.warnings] };
     },
@@ -209,9 +209,9 @@ function itemRoutes<T>(app: ApiInstance, o: ItemRoutesOptions<T>): void {
   app.delete(
     `${o.path}/:id`,
     { onRequest: o.write, schema: { tags: TAGS, summary: `Delete an ${o.what}`, security, params: ItemIdParams, response: { 200: Type.Object({ warnings: Warnings }), ...errorResponses(400, 401, 403, 404, 429) } } },
-    (request) => {
+    async (request) => {
       const { id } = request.params;
-      const changed = apply(() => o.remove(id));
+      const changed = await apply(() => o.remove(id));
       request.log.info({ id }, `${o.what} deleted through the API`);
       return { warnings: [...changed.warnings] };
     },
@@ -225,9 +225,9 @@ function channelOr404(settings: AlertSettings, name: string): ChannelInfo {
 }
 
 /** Runs a settings change, turning its refusal into the API's error. */
-function apply<T>(change: () => T): T {
+async function apply<T>(change: () => Promise<T>): Promise<T> {
   try {
-    return change();
+    return await change();
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
     switch (err.kind) {

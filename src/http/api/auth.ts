@@ -27,9 +27,9 @@ export interface AuthDeps {
 }
 
 // Per request, so the rate limiter (which keys on the token) and the route share one lookup.
-const cache = new WeakMap<FastifyRequest, Access>();
+const cache = new WeakMap<FastifyRequest, Promise<Access>>();
 
-export function authenticate(request: FastifyRequest, deps: AuthDeps): Access {
+export function authenticate(request: FastifyRequest, deps: AuthDeps): Promise<Access> {
   const cached = cache.get(request);
   if (cached) return cached;
   const access = resolve(request, deps);
@@ -37,7 +37,7 @@ export function authenticate(request: FastifyRequest, deps: AuthDeps): Access {
   return access;
 }
 
-function resolve(request: FastifyRequest, deps: AuthDeps): Access {
+async function resolve(request: FastifyRequest, deps: AuthDeps): Promise<Access> {
   const bearer = bearerFromHeader(request.headers.authorization);
   if (bearer.kind === 'absent') return { kind: 'anonymous' };
   if (bearer.kind === 'malformed') return { kind: 'invalid', reason: 'malformed' };
@@ -45,12 +45,12 @@ function resolve(request: FastifyRequest, deps: AuthDeps): Access {
   // The lookup by an indexed hash is not constant-time, but it only reveals timing about
   // SHA-256 outputs of the guess, which says nothing about any real token; the final
   // comparison is constant-time anyway.
-  const stored = deps.store.findTokenByHash(hash);
+  const stored = await deps.store.findTokenByHash(hash);
   if (!stored || !sameHash(stored.hash, hash)) return { kind: 'invalid', reason: 'unknown' };
   const now = deps.clock();
   if (stored.lastUsedAt === null || now - Date.parse(stored.lastUsedAt) >= TOUCH_INTERVAL_MS) {
     try {
-      deps.store.touchToken(stored.id, now);
+      await deps.store.touchToken(stored.id, now);
     } catch (error) {
       // A read-only or busy database must not turn a valid read into an error.
       request.log.warn({ err: error, tokenId: stored.id }, 'could not record the token use');
@@ -72,7 +72,7 @@ function unauthorized(access: Access): ApiError {
 /** onRequest hook for reads: anonymous or any valid token; a bad credential is refused. */
 export function allowRead(deps: AuthDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const access = authenticate(request, deps);
+    const access = await authenticate(request, deps);
     if (access.kind === 'invalid') throw unauthorized(access);
   };
 }
@@ -80,7 +80,7 @@ export function allowRead(deps: AuthDeps) {
 /** onRequest hook for writes: a valid token that is not read-only. Runs before the body is read. */
 export function requireWrite(deps: AuthDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const access = authenticate(request, deps);
+    const access = await authenticate(request, deps);
     if (access.kind !== 'token') throw unauthorized(access);
     if (access.readOnly) throw new ApiError(403, 'FORBIDDEN', 'this token is read-only; this request needs a token created without --read-only');
   };
@@ -89,7 +89,7 @@ export function requireWrite(deps: AuthDeps) {
 /** onRequest hook for private reads: any valid token, read-only included. */
 export function requireToken(deps: AuthDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const access = authenticate(request, deps);
+    const access = await authenticate(request, deps);
     if (access.kind !== 'token') throw unauthorized(access);
   };
 }

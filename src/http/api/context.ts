@@ -13,17 +13,17 @@ export type ApiInstance = FastifyInstance<Server, IncomingMessage, ServerRespons
 export const BEARER = [{ bearerAuth: [] }];
 
 /** An all-digit ref is an id first (slugs may be all digits too; the id wins). */
-export function findEndpoint(store: Store, ref: string): Endpoint | undefined {
+export async function findEndpoint(store: Store, ref: string): Promise<Endpoint | undefined> {
   if (/^\d{1,15}$/.test(ref)) {
-    const byId = store.getEndpoint(Number(ref));
+    const byId = await store.getEndpoint(Number(ref));
     if (byId) return byId;
   }
   return store.getEndpointBySlug(ref);
 }
 
 /** The endpoint if this caller may see it; a 404 otherwise (a private endpoint looks absent to anonymous callers). */
-export function visibleEndpoint(store: Store, ref: string, access: Access): Endpoint {
-  const endpoint = findEndpoint(store, ref);
+export async function visibleEndpoint(store: Store, ref: string, access: Access): Promise<Endpoint> {
+  const endpoint = await findEndpoint(store, ref);
   if (endpoint && (endpoint.public || canSeePrivate(access))) return endpoint;
   const hint = canSeePrivate(access) ? '' : ' (endpoints that are not public need a bearer token)';
   throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}${hint}`);

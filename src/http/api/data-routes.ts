@@ -43,16 +43,16 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: ResultsResponse, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    (request) => {
-      const access = authenticate(request, deps);
-      const endpoint = visibleEndpoint(store, request.params.ref, access);
+    async (request) => {
+      const access = await authenticate(request, deps);
+      const endpoint = await visibleEndpoint(store, request.params.ref, access);
       const now = deps.clock();
       const to = parseTime(request.query.to, 'querystring.to') ?? now;
       const from = parseTime(request.query.from, 'querystring.from') ?? to - DAY_MS;
       if (from >= to) throw validationError([{ field: 'querystring.from', message: 'must be earlier than to' }]);
       const limit = request.query.limit ?? DEFAULT_RESULTS_LIMIT;
       const before = request.query.before;
-      const rows = store.results(endpoint.id, { fromMs: from, toMs: to, limit, ...(before !== undefined ? { beforeTs: before } : {}) });
+      const rows = await store.results(endpoint.id, { fromMs: from, toMs: to, limit, ...(before !== undefined ? { beforeTs: before } : {}) });
       const last = rows.at(-1);
       return {
         endpointId: endpoint.id,
@@ -78,14 +78,14 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: UptimeResponse, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    (request) => {
-      const endpoint = visibleEndpoint(store, request.params.ref, authenticate(request, deps));
+    async (request) => {
+      const endpoint = await visibleEndpoint(store, request.params.ref, await authenticate(request, deps));
       const window: UptimeWindow = request.query.window ?? '24h';
       const to = deps.clock();
       const from = to - UPTIME_WINDOWS[window];
-      const summary = store.uptime(endpoint.id, from, to);
+      const summary = await store.uptime(endpoint.id, from, to);
       const u = uptimeOf(summary, deps.config.health);
-      const notMonitored = notMonitoredMs(store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT), from, to);
+      const notMonitored = notMonitoredMs(await store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT), from, to);
       return { endpointId: endpoint.id, window, from, to, ...summary, uptime: u.ratio, uptimePercent: u.percent, notMonitoredMs: notMonitored };
     },
   );
@@ -103,18 +103,19 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: GapsResponse, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    (request) => {
-      const endpoint = visibleEndpoint(store, request.params.ref, authenticate(request, deps));
+    async (request) => {
+      const endpoint = await visibleEndpoint(store, request.params.ref, await authenticate(request, deps));
       const window: UptimeWindow = request.query.window ?? '90d';
       const to = deps.clock();
       const from = to - UPTIME_WINDOWS[window];
-      const gaps = store.gaps(endpoint.id, from, to, request.query.limit ?? 100);
+      const gaps = await store.gaps(endpoint.id, from, to, request.query.limit ?? 100);
+      const all = await store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT);
       return {
         endpointId: endpoint.id,
         window,
         from,
         to,
-        notMonitoredMs: notMonitoredMs(store.gaps(endpoint.id, from, to, MAX_GAPS_LIMIT), from, to),
+        notMonitoredMs: notMonitoredMs(all, from, to),
         gaps: gaps.map((g) => ({ from: g.fromMs, to: g.toMs, durationMs: g.toMs - g.fromMs })),
       };
     },
@@ -132,9 +133,9 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointState, ...errorResponses(401, 404, 429) },
       },
     },
-    (request) => {
-      const access = authenticate(request, deps);
-      const endpoint = visibleEndpoint(store, request.params.ref, access);
+    async (request) => {
+      const access = await authenticate(request, deps);
+      const endpoint = await visibleEndpoint(store, request.params.ref, access);
       return stateView(endpoint, deps.state(endpoint.id), canSeePrivate(access));
     },
   );
@@ -151,26 +152,26 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: IncidentsResponse, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    (request) => {
-      const access = authenticate(request, deps);
+    async (request) => {
+      const access = await authenticate(request, deps);
       const limit = request.query.limit ?? 50;
       const openOnly = request.query.open === true;
       const slugs = new Map<number, string>();
       let incidents: Incident[];
       if (request.query.endpoint !== undefined) {
-        const endpoint = visibleEndpoint(store, request.query.endpoint, access);
+        const endpoint = await visibleEndpoint(store, request.query.endpoint, access);
         slugs.set(endpoint.id, endpoint.slug);
-        incidents = store.incidents({ endpointId: endpoint.id, openOnly, limit });
+        incidents = await store.incidents({ endpointId: endpoint.id, openOnly, limit });
       } else {
-        const visible = store.listEndpoints().filter((e) => e.public || canSeePrivate(access));
+        const visible = (await store.listEndpoints()).filter((e) => e.public || canSeePrivate(access));
         for (const e of visible) slugs.set(e.id, e.slug);
-        if (canSeePrivate(access)) incidents = store.incidents({ openOnly, limit });
+        if (canSeePrivate(access)) incidents = await store.incidents({ openOnly, limit });
         else {
           // Per public endpoint, then merged: filtering one global page would return short pages.
-          incidents = visible
-            .flatMap((e) => store.incidents({ endpointId: e.id, openOnly, limit }))
-            .sort((a, b) => b.id - a.id)
-            .slice(0, limit);
+          // Ids are numbered per endpoint (incidentIdFor), so only the start time orders across them.
+          const perEndpoint: Incident[] = [];
+          for (const e of visible) perEndpoint.push(...(await store.incidents({ endpointId: e.id, openOnly, limit })));
+          incidents = perEndpoint.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id).slice(0, limit);
         }
       }
       return { incidents: incidents.filter((i) => slugs.has(i.endpointId)).map((i) => incidentView(i, slugs.get(i.endpointId)!, canSeePrivate(access))) };

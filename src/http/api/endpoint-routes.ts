@@ -1,7 +1,7 @@
 // /endpoints: list, read, create, replace, patch, delete, pause, resume.
 import { Type } from '@fastify/type-provider-typebox';
 import type { Endpoint, EndpointDefinition } from '../../domain/endpoint.ts';
-import { StoreError } from '../../store/sqlite-store.ts';
+import { StoreError } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { allowRead, authenticate, canSeePrivate, requireWrite } from './auth.ts';
 import { BEARER, findEndpoint, visibleEndpoint, type ApiInstance } from './context.ts';
@@ -29,8 +29,8 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
    * The endpoint to change: 404 when unknown, 409 when the YAML file owns it. An archived one
    * (no longer in the file) may only be deleted: changing it would be undone when it returns.
    */
-  const editable = (ref: string, action: 'change' | 'delete' = 'change'): Endpoint => {
-    const endpoint = findEndpoint(store, ref);
+  const editable = async (ref: string, action: 'change' | 'delete' = 'change'): Promise<Endpoint> => {
+    const endpoint = await findEndpoint(store, ref);
     if (!endpoint) throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}`);
     if (endpoint.source === 'config' && !(action === 'delete' && endpoint.archivedAt !== null)) {
       throw new ApiError(
@@ -44,22 +44,22 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
     return endpoint;
   };
 
-  const save = (mode: InputMode, body: EndpointBody, base: Endpoint | undefined): Endpoint => {
+  const save = async (mode: InputMode, body: EndpointBody, base: Endpoint | undefined): Promise<Endpoint> => {
     const input = definitionFromBody(body, mode, base, policy);
     if (!input.ok) throw validationError(input.errors);
-    const holder = store.getEndpointBySlug(input.definition.slug);
+    const holder = await store.getEndpointBySlug(input.definition.slug);
     if (holder && holder.id !== base?.id) {
       const owner = holder.source === 'config' ? ' (defined in the configuration file)' : '';
       throw new ApiError(409, 'SLUG_TAKEN', `slug "${input.definition.slug}" is already used by endpoint ${holder.id}${owner}`);
     }
-    const saved = storeWrite(() => (base ? store.updateEndpoint(base.id, input.definition) : store.createEndpoint(input.definition)));
+    const saved = await storeWrite(() => (base ? store.updateEndpoint(base.id, input.definition) : store.createEndpoint(input.definition)));
     deps.onEndpointsChanged();
     return saved;
   };
 
-  const setPaused = (endpoint: Endpoint, paused: boolean, reason: string | null): Endpoint => {
+  const setPaused = async (endpoint: Endpoint, paused: boolean, reason: string | null): Promise<Endpoint> => {
     const definition: EndpointDefinition = { ...endpoint, paused, pausedReason: paused ? reason : null };
-    const saved = storeWrite(() => store.updateEndpoint(endpoint.id, definition));
+    const saved = await storeWrite(() => store.updateEndpoint(endpoint.id, definition));
     deps.onEndpointsChanged();
     return saved;
   };
@@ -75,9 +75,9 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointList, ...errorResponses(401, 429) },
       },
     },
-    (request) => {
-      const all = canSeePrivate(authenticate(request, deps));
-      return { endpoints: store.listEndpoints().filter((e) => all || e.public).map(view) };
+    async (request) => {
+      const all = canSeePrivate(await authenticate(request, deps));
+      return { endpoints: (await store.listEndpoints()).filter((e) => all || e.public).map(view) };
     },
   );
 
@@ -93,7 +93,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(401, 404, 429) },
       },
     },
-    (request) => view(visibleEndpoint(store, request.params.ref, authenticate(request, deps))),
+    async (request) => view(await visibleEndpoint(store, request.params.ref, await authenticate(request, deps))),
   );
 
   app.post(
@@ -108,8 +108,8 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 201: EndpointView, ...errorResponses(400, 401, 403, 409, 429) },
       },
     },
-    (request, reply) => {
-      const created = save('create', request.body, undefined);
+    async (request, reply) => {
+      const created = await save('create', request.body, undefined);
       request.log.info({ endpointId: created.id, slug: created.slug }, 'endpoint created through the API');
       void reply.code(201).header('location', `${app.prefix}/endpoints/${created.id}`);
       return view(created);
@@ -129,7 +129,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    (request) => view(save('replace', request.body, editable(request.params.ref))),
+    async (request) => view(await save('replace', request.body, await editable(request.params.ref))),
   );
 
   app.patch(
@@ -145,7 +145,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    (request) => view(save('patch', request.body, editable(request.params.ref))),
+    async (request) => view(await save('patch', request.body, await editable(request.params.ref))),
   );
 
   app.delete(
@@ -160,9 +160,9 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404, 409, 429) },
       },
     },
-    (request, reply) => {
-      const endpoint = editable(request.params.ref, 'delete');
-      if (!store.deleteEndpoint(endpoint.id)) throw notFound(`no endpoint with id or slug ${JSON.stringify(request.params.ref)}`);
+    async (request, reply) => {
+      const endpoint = await editable(request.params.ref, 'delete');
+      if (!(await store.deleteEndpoint(endpoint.id))) throw notFound(`no endpoint with id or slug ${JSON.stringify(request.params.ref)}`);
       deps.onEndpointsChanged();
       request.log.info({ endpointId: endpoint.id, slug: endpoint.slug }, 'endpoint deleted through the API');
       void reply.code(204).send(null);
@@ -182,7 +182,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    (request) => view(setPaused(editable(request.params.ref), true, request.body.reason?.trim() || 'paused through the API')),
+    async (request) => view(await setPaused(await editable(request.params.ref), true, request.body.reason?.trim() || 'paused through the API')),
   );
 
   app.post(
@@ -197,14 +197,14 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(401, 403, 404, 409, 429) },
       },
     },
-    (request) => view(setPaused(editable(request.params.ref), false, null)),
+    async (request) => view(await setPaused(await editable(request.params.ref), false, null)),
   );
 }
 
 /** Store refusals as API errors (a race with another writer after our own checks). */
-function storeWrite<T>(run: () => T): T {
+async function storeWrite<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof StoreError) {
       if (error.code === 'SLUG_TAKEN' || error.code === 'DUPLICATE_SLUG') throw new ApiError(409, 'SLUG_TAKEN', error.message);

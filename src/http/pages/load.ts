@@ -41,9 +41,9 @@ export const BAR_DAYS = 90;
 export const INCIDENT_LIMIT = 100;
 export const TOOL_HISTORY_LIMIT = 20;
 
-export function loadUptime(store: Store, endpointId: number, now: number): Record<UptimeWindow, UptimeSummary> {
+export async function loadUptime(store: Store, endpointId: number, now: number): Promise<Record<UptimeWindow, UptimeSummary>> {
   const out = {} as Record<UptimeWindow, UptimeSummary>;
-  for (const key of UPTIME_WINDOW_KEYS) out[key] = store.uptime(endpointId, now - UPTIME_WINDOWS[key], now);
+  for (const key of UPTIME_WINDOW_KEYS) out[key] = await store.uptime(endpointId, now - UPTIME_WINDOWS[key], now);
   return out;
 }
 
@@ -55,31 +55,30 @@ function latencyWindow(now: number, range: LatencyRange): { granularity: 'hour' 
 }
 
 /** Slots for a range, the current (partial) slot last. */
-export function loadLatency(store: Store, endpointId: number, now: number, range: LatencyRange): LatencyPoint[] {
+export async function loadLatency(store: Store, endpointId: number, now: number, range: LatencyRange): Promise<LatencyPoint[]> {
   const w = latencyWindow(now, range);
-  return latencySeries(store.rollups(w.granularity, endpointId, w.from, w.to), w.from, w.stepMs, w.count);
+  return latencySeries(await store.rollups(w.granularity, endpointId, w.from, w.to), w.from, w.stepMs, w.count);
 }
 
-export function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: number): EndpointFacts {
-  return {
-    endpoint,
-    state: source.state(endpoint.id),
-    uptime: loadUptime(source.store, endpoint.id, now),
-    hourly: loadLatency(source.store, endpoint.id, now, '24h'),
-    gaps: source.store.gaps(endpoint.id, now - RECENT_GAPS_MS, now, RECENT_GAPS_LIMIT),
-  };
+export async function loadEndpointFacts(source: FactsSource, endpoint: Endpoint, now: number): Promise<EndpointFacts> {
+  const [uptime, hourly, gaps] = await Promise.all([
+    loadUptime(source.store, endpoint.id, now),
+    loadLatency(source.store, endpoint.id, now, '24h'),
+    source.store.gaps(endpoint.id, now - RECENT_GAPS_MS, now, RECENT_GAPS_LIMIT),
+  ]);
+  return { endpoint, state: source.state(endpoint.id), uptime, hourly, gaps };
 }
 
 /**
  * loadEndpointFacts for many endpoints with a handful of range queries in all (uptime per window,
  * hourly rollups), not several per endpoint: what the dashboard uses. Same facts, same order.
  */
-export function loadAllEndpointFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): EndpointFacts[] {
+export async function loadAllEndpointFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): Promise<EndpointFacts[]> {
   if (endpoints.length === 0) return [];
-  const uptimes = UPTIME_WINDOW_KEYS.map((key) => [key, source.store.uptimeAll(now - UPTIME_WINDOWS[key], now)] as const);
+  const uptimes = await Promise.all(UPTIME_WINDOW_KEYS.map(async (key) => [key, await source.store.uptimeAll(now - UPTIME_WINDOWS[key], now)] as const));
   const w = latencyWindow(now, '24h');
-  const hourly = source.store.rollupsAll(w.granularity, w.from, w.to);
-  const gaps = source.store.gapsAll(now - RECENT_GAPS_MS, now);
+  const hourly = await source.store.rollupsAll(w.granularity, w.from, w.to);
+  const gaps = await source.store.gapsAll(now - RECENT_GAPS_MS, now);
   return endpoints.map((endpoint) => {
     const uptime = {} as Record<UptimeWindow, UptimeSummary>;
     for (const [key, all] of uptimes) uptime[key] = all.get(endpoint.id) ?? EMPTY_UPTIME;
@@ -99,8 +98,8 @@ const OWN_READS_COST_FACTOR = 5;
  * the fleet, each endpoint's own reads when it is a small part (a page of 100 out of 10,000), so a
  * page costs what its rows cost, not what the fleet costs.
  */
-export function loadPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): EndpointFacts[] {
-  return ownReadsCheaper(endpoints.length, fleetSize) ? endpoints.map((e) => loadEndpointFacts(source, e, now)) : loadAllEndpointFacts(source, endpoints, now);
+export function loadPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): Promise<EndpointFacts[]> {
+  return ownReadsCheaper(endpoints.length, fleetSize) ? Promise.all(endpoints.map((e) => loadEndpointFacts(source, e, now))) : loadAllEndpointFacts(source, endpoints, now);
 }
 
 function ownReadsCheaper(pageSize: number, fleetSize: number): boolean {
@@ -119,14 +118,10 @@ function barDays(now: number): { fromDay: number; toDay: number } {
   return { fromDay: utcDayStart(now) - (BAR_DAYS - 1) * DAY_MS, toDay: utcDayStart(now) + DAY_MS };
 }
 
-export function loadDaily(store: Store, endpointId: number, now: number): DailyFacts {
+export async function loadDaily(store: Store, endpointId: number, now: number): Promise<DailyFacts> {
   const { fromDay, toDay } = barDays(now);
-  return {
-    fromDay,
-    days: BAR_DAYS,
-    rollups: store.rollups('day', endpointId, fromDay, toDay),
-    incidents: store.incidents({ endpointId, limit: INCIDENT_LIMIT }),
-  };
+  const [rollups, incidents] = await Promise.all([store.rollups('day', endpointId, fromDay, toDay), store.incidents({ endpointId, limit: INCIDENT_LIMIT })]);
+  return { fromDay, days: BAR_DAYS, rollups, incidents };
 }
 
 /** What one endpoint's entry on the public overview needs: status, 90-day figure and bars. */
@@ -137,32 +132,30 @@ export interface CardFacts {
   readonly daily: DailyFacts;
 }
 
-export function loadCardFacts(source: FactsSource, endpoint: Endpoint, now: number): CardFacts {
-  return {
-    endpoint,
-    state: source.state(endpoint.id),
-    uptime90d: source.store.uptime(endpoint.id, now - UPTIME_WINDOWS['90d'], now),
-    daily: loadDaily(source.store, endpoint.id, now),
-  };
+export async function loadCardFacts(source: FactsSource, endpoint: Endpoint, now: number): Promise<CardFacts> {
+  const [uptime90d, daily] = await Promise.all([source.store.uptime(endpoint.id, now - UPTIME_WINDOWS['90d'], now), loadDaily(source.store, endpoint.id, now)]);
+  return { endpoint, state: source.state(endpoint.id), uptime90d, daily };
 }
 
 /** Card facts for a page of the public overview; see loadPageFacts for the choice of reads. */
-export function loadCardPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): CardFacts[] {
-  return ownReadsCheaper(endpoints.length, fleetSize) ? endpoints.map((e) => loadCardFacts(source, e, now)) : loadAllCardFacts(source, endpoints, now);
+export function loadCardPageFacts(source: FactsSource, endpoints: readonly Endpoint[], fleetSize: number, now: number): Promise<CardFacts[]> {
+  return ownReadsCheaper(endpoints.length, fleetSize) ? Promise.all(endpoints.map((e) => loadCardFacts(source, e, now))) : loadAllCardFacts(source, endpoints, now);
 }
 
 /** loadCardFacts for many endpoints: two range queries in all, plus each one's incidents (indexed). */
-export function loadAllCardFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): CardFacts[] {
+export async function loadAllCardFacts(source: FactsSource, endpoints: readonly Endpoint[], now: number): Promise<CardFacts[]> {
   if (endpoints.length === 0) return [];
-  const uptime90d = source.store.uptimeAll(now - UPTIME_WINDOWS['90d'], now);
+  const uptime90d = await source.store.uptimeAll(now - UPTIME_WINDOWS['90d'], now);
   const { fromDay, toDay } = barDays(now);
-  const daily = source.store.rollupsAll('day', fromDay, toDay);
-  return endpoints.map((endpoint) => ({
-    endpoint,
-    state: source.state(endpoint.id),
-    uptime90d: uptime90d.get(endpoint.id) ?? EMPTY_UPTIME,
-    daily: { fromDay, days: BAR_DAYS, rollups: daily.get(endpoint.id) ?? [], incidents: source.store.incidents({ endpointId: endpoint.id, limit: INCIDENT_LIMIT }) },
-  }));
+  const daily = await source.store.rollupsAll('day', fromDay, toDay);
+  return Promise.all(
+    endpoints.map(async (endpoint) => ({
+      endpoint,
+      state: source.state(endpoint.id),
+      uptime90d: uptime90d.get(endpoint.id) ?? EMPTY_UPTIME,
+      daily: { fromDay, days: BAR_DAYS, rollups: daily.get(endpoint.id) ?? [], incidents: await source.store.incidents({ endpointId: endpoint.id, limit: INCIDENT_LIMIT }) },
+    })),
+  );
 }
 
 export interface DetailFacts extends EndpointFacts {
@@ -173,14 +166,13 @@ export interface DetailFacts extends EndpointFacts {
   readonly tools: readonly ToolSnapshot[];
 }
 
-export function loadDetailFacts(source: FactsSource, endpoint: Endpoint, now: number, range: LatencyRange): DetailFacts {
-  const base = loadEndpointFacts(source, endpoint, now);
-  return {
-    ...base,
-    daily: loadDaily(source.store, endpoint.id, now),
-    latencyRange: range,
-    latency: range === '24h' ? base.hourly : loadLatency(source.store, endpoint.id, now, range),
-    certificate: source.store.latestCertificate(endpoint.id),
-    tools: source.store.toolSnapshots(endpoint.id, TOOL_HISTORY_LIMIT),
-  };
+export async function loadDetailFacts(source: FactsSource, endpoint: Endpoint, now: number, range: LatencyRange): Promise<DetailFacts> {
+  const base = await loadEndpointFacts(source, endpoint, now);
+  const [daily, latency, certificate, tools] = await Promise.all([
+    loadDaily(source.store, endpoint.id, now),
+    range === '24h' ? base.hourly : loadLatency(source.store, endpoint.id, now, range),
+    source.store.latestCertificate(endpoint.id),
+    source.store.toolSnapshots(endpoint.id, TOOL_HISTORY_LIMIT),
+  ]);
+  return { ...base, daily, latencyRange: range, latency, certificate, tools };
 }

@@ -19,7 +19,7 @@ export function badgeRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Prom
   app.get('/badge/:file', async (request, reply) => {
     const { file } = request.params as { file: string };
     const match = /^(.+)\.(svg|json)$/.exec(file);
-    const endpoint = match ? findPublic(deps, match[1]!) : undefined;
+    const endpoint = match ? await findPublic(deps, match[1]!) : undefined;
     if (!match || !endpoint) {
       return reply.code(404).header('cache-control', BADGE_CACHE_CONTROL).type('text/plain; charset=utf-8').send('no public endpoint with this name\n');
     }
@@ -28,7 +28,7 @@ export function badgeRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Prom
     let spec: BadgeSpec;
     if (isUptimeWindow(query.window)) {
       const now = deps.clock();
-      const u = uptimeOf(deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
+      const u = uptimeOf(await deps.store.uptime(endpoint.id, now - UPTIME_WINDOWS[query.window], now), deps.config.health);
       spec = { label: customLabel ?? `uptime ${query.window}`, message: u.ratio === null ? 'no data' : formatUptime(u), color: UPTIME_BADGE_COLOR[uptimeLevel(u)] };
     } else {
       const status = publicStatus(deps.state(endpoint.id), endpoint, deps.config.health);

@@ -21,17 +21,17 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   // A large fleet takes a while to build (see bench/pages.bench.ts): a burst of loads builds once.
   const cache = pageViewCache<DashboardView>(deps.pageCacheMs);
 
-  function view(query: unknown): DashboardView {
+  function view(query: unknown): Promise<DashboardView> {
     const filter = parseDashboardFilter(query);
     return cache.get(filterQuery(filter), () => build(filter));
   }
 
-  function build(filter: DashboardFilter): DashboardView {
+  async function build(filter: DashboardFilter): Promise<DashboardView> {
     const now = deps.clock();
     const policy = deps.config.health;
     const all: EndpointEntry[] = deps.endpoints().map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
     const { endpoints, page } = selectPage(all, filter, policy);
-    const facts = loadPageFacts(deps, endpoints, all.length, now);
+    const facts = await loadPageFacts(deps, endpoints, all.length, now);
     return buildDashboard({ now, policy, certWarnDays: deps.config.probe.certExpiringDays, filter, all, facts, page });
   }
 
@@ -47,7 +47,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   });
 
   app.get('/', async (request, reply) => {
-    const v = view(request.query);
+    const v = await view(request.query);
     const html = templates.render('dashboard', {
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
@@ -59,13 +59,13 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       view: v,
       updatedText: formatClock(Date.parse(v.updatedAt)),
       // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
-      deadLetters: deps.alerts?.backlog().dead ?? 0,
+      deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 
   app.get('/dashboard.json', async (request, reply) => {
-    return reply.header('cache-control', 'no-store').send(dashboardJson(view(request.query)));
+    return reply.header('cache-control', 'no-store').send(dashboardJson(await view(request.query)));
   });
   return Promise.resolve();
 }

@@ -8,8 +8,8 @@ export function healthRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
 
   app.get('/healthz', (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
-  app.get('/readyz', (_request, reply) => {
-    const { database, scheduler } = deps.readiness();
+  app.get('/readyz', async (_request, reply) => {
+    const { database, scheduler } = await deps.readiness();
     const failed = [...(database ? [] : ['database']), ...(scheduler ? [] : ['scheduler'])];
     return reply
       .code(failed.length === 0 ? 200 : 503)

@@ -43,7 +43,7 @@ export function mcpRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promis
       // Before authentication: a foreign page learns nothing, not even whether a token is valid.
       const origin = judgeOrigin(check, request.headers.origin, request.headers.host);
       if (!origin.ok) return reply.code(403).send({ jsonrpc: '2.0', error: { code: -32000, message: origin.message }, id: null });
-      const access = authenticate(request, deps);
+      const access = await authenticate(request, deps);
       if (access.kind === 'invalid') {
         return reply
           .code(401)

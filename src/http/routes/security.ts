@@ -61,8 +61,8 @@ async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<
     // Keyed by token only once the token is verified: an unverified header would let anyone mint
     // fresh buckets by sending random tokens. A bad token is charged to the caller's address (the
     // client trustProxy names), so guessing tokens spends the anonymous budget and ends in 429.
-    keyGenerator: (request) => {
-      const access = authenticate(request, deps);
+    keyGenerator: async (request) => {
+      const access = await authenticate(request, deps);
       return access.kind === 'token' ? `token:${access.tokenId}` : `ip:${request.ip}`;
     },
     max: (_request, key) => (key.startsWith('token:') ? RATE_LIMITS.tokenPerMinute : RATE_LIMITS.anonymousPerMinute),

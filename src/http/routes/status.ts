@@ -28,8 +28,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** A public endpoint by slug, or undefined for unknown, private and archived alike. */
-export function findPublic(deps: AppDeps, slug: string): Endpoint | undefined {
-  const endpoint = deps.store.getEndpointBySlug(slug);
+export async function findPublic(deps: AppDeps, slug: string): Promise<Endpoint | undefined> {
+  const endpoint = await deps.store.getEndpointBySlug(slug);
   return endpoint !== undefined && isPublished(endpoint) ? endpoint : undefined;
 }
 
@@ -69,30 +69,30 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
       .filter(isPublished)
       .map((endpoint) => ({ endpoint, state: deps.state(endpoint.id) }));
 
-  function buildIndex(page: number): StatusIndexView {
+  async function buildIndex(page: number): Promise<StatusIndexView> {
     const ctx = context();
     const all = publicEntries();
     const selection = selectStatusPage(
       all.map((e) => e.endpoint),
       page,
     );
-    const facts = loadCardPageFacts(deps, selection.endpoints, all.length, ctx.now);
+    const facts = await loadCardPageFacts(deps, selection.endpoints, all.length, ctx.now);
     return buildStatusIndex({ all, selection, facts }, ctx);
   }
 
-  function buildJson(): string {
+  async function buildJson(): Promise<string> {
     const ctx = context();
-    return JSON.stringify(statusIndexJson(publicEntries(), deps.store.uptimeAll(ctx.now - UPTIME_WINDOWS['90d'], ctx.now), ctx));
+    return JSON.stringify(statusIndexJson(publicEntries(), await deps.store.uptimeAll(ctx.now - UPTIME_WINDOWS['90d'], ctx.now), ctx));
   }
 
-  function index(request: FastifyRequest, reply: FastifyReply, json: boolean): FastifyReply {
+  async function index(request: FastifyRequest, reply: FastifyReply, json: boolean): Promise<FastifyReply> {
     if (json) {
       reply.header('access-control-allow-origin', '*');
-      return sendCached(request, reply, { body: bodyCache.get('json', buildJson), contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+      return sendCached(request, reply, { body: await bodyCache.get('json', buildJson), contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
     }
     const page = parseStatusPage(request.query);
-    const body = bodyCache.get(`html:${page}`, () => {
-      const view = indexCache.get(`page:${page}`, () => buildIndex(page));
+    const body = await bodyCache.get(`html:${page}`, async () => {
+      const view = await indexCache.get(`page:${page}`, () => buildIndex(page));
       return templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
     });
     return sendCached(request, reply, { body, contentType: HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
@@ -104,12 +104,12 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   app.get('/status/:slug', async (request, reply) => {
     const { slug: param } = request.params as { slug: string };
     const json = param.endsWith('.json');
-    const endpoint = findPublic(deps, json ? param.slice(0, -'.json'.length) : param);
+    const endpoint = await findPublic(deps, json ? param.slice(0, -'.json'.length) : param);
     if (!endpoint) return notFound(reply, json);
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = context();
-    const view = buildStatusDetail(loadDetailFacts(deps, endpoint, ctx.now, range), ctx);
+    const view = buildStatusDetail(await loadDetailFacts(deps, endpoint, ctx.now, range), ctx);
     const jsonUrl = `/status/${encodeURIComponent(endpoint.slug)}.json${range === '24h' ? '' : `?range=${range}`}`;
     if (json) reply.header('access-control-allow-origin', '*');
     const body = json

@@ -15,21 +15,20 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../domain/endpoint.ts';
-import type { FailureCode, Status } from '../domain/failure-codes.ts';
-import type { EndpointState, HealthEvent } from '../domain/health.ts';
-import { BUCKET_COUNT, bucketIndex, quantileFromBuckets } from '../domain/latency.ts';
-import type { Era, EraOverride } from '../domain/probe-result.ts';
-import { makeDirectories } from './directories.ts';
+import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../../domain/endpoint.ts';
+import type { FailureCode, Status } from '../../domain/failure-codes.ts';
+import type { EndpointState, HealthEvent } from '../../domain/health.ts';
+import { BUCKET_COUNT } from '../../domain/latency.ts';
+import type { Era, EraOverride } from '../../domain/probe-result.ts';
+import { makeDirectories } from '../directories.ts';
+import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
+import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
+import { StoreError } from '../store.ts';
+import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
-import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from './store.ts';
 
 type Db = Database.Database;
-type Granularity = 'hour' | 'day';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-const BUCKET_SIZE_MS: Record<Granularity, number> = { hour: HOUR_MS, day: DAY_MS };
 const ROLLUP_TABLE: Record<Granularity, string> = { hour: 'rollups_hourly', day: 'rollups_daily' };
 /** The rollup tables have b0..b15; a different LATENCY_BUCKETS_MS needs a migration first. */
 const SCHEMA_BUCKET_COUNT = 16;
@@ -55,17 +54,6 @@ export interface SqliteStoreOptions {
    */
   readonly maxResultDelayMs?: number;
   readonly busyTimeoutMs?: number;
-}
-
-export type StoreErrorCode = 'ENDPOINT_NOT_FOUND' | 'SLUG_TAKEN' | 'DUPLICATE_SLUG' | 'INVALID_ENDPOINT' | 'SCHEMA_MISMATCH';
-
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
-  }
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -281,162 +269,6 @@ function parseSecrets(text: string): EndpointSecrets {
   return { headers: headers as Record<string, string>, bearerToken };
 }
 
-/** EndpointState field → endpoint_state column; `satisfies` makes a new field a compile error here. */
-const STATE_COLUMNS = {
-  endpointId: 'endpoint_id',
-  health: 'health',
-  healthSince: 'health_since',
-  consecutiveFailures: 'consecutive_failures',
-  consecutiveSuccesses: 'consecutive_successes',
-  lastStatus: 'last_status',
-  lastCode: 'last_code',
-  lastDetail: 'last_detail',
-  lastCheckedAt: 'last_checked_at',
-  lastDurationMs: 'last_duration_ms',
-  era: 'era',
-  protocolVersion: 'protocol_version',
-  serverName: 'server_name',
-  serverVersion: 'server_version',
-  certFingerprint: 'cert_fingerprint',
-  certNotAfter: 'cert_not_after',
-  toolsHash: 'tools_hash',
-  toolsCount: 'tools_count',
-  openIncidentId: 'open_incident_id',
-  failingSince: 'failing_since',
-  firstFailureCode: 'first_failure_code',
-  firstFailureDetail: 'first_failure_detail',
-} as const satisfies Record<keyof EndpointState, string>;
-const STATE_FIELDS = Object.keys(STATE_COLUMNS) as (keyof EndpointState)[];
-
-/**
- * True when `next` differs from the last written state only in what every round changes: the
- * check time, duration and detail, and the success streak of an endpoint that stays up. Those wait
- * for the next flush; after a crash the endpoint resumes with counters up to one flush old, which
- * cannot open or close an incident. Anything else (a failure streak included) is written at once.
- */
-function isVolatileChange(prev: EndpointState, next: EndpointState): boolean {
-  for (const field of STATE_FIELDS) {
-    if (prev[field] === next[field]) continue;
-    if (field === 'lastCheckedAt' || field === 'lastDurationMs' || field === 'lastDetail') continue;
-    if (field === 'consecutiveSuccesses' && prev.health === 'up' && next.health === 'up') continue;
-    return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rollup arithmetic (pure)
-
-interface Agg {
-  up: number;
-  degraded: number;
-  authRequired: number;
-  down: number;
-  latencySumMs: number;
-  latencyMinMs: number | null;
-  latencyMaxMs: number | null;
-  buckets: number[];
-}
-
-function emptyAgg(): Agg {
-  return { up: 0, degraded: 0, authRequired: 0, down: 0, latencySumMs: 0, latencyMinMs: null, latencyMaxMs: null, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
-}
-
-function addRound(agg: Agg, row: ResultRow): void {
-  // mcpwatch measured itself, not the server: the round is neither up nor down.
-  if (row.discounted === true) return;
-  if (row.status === 'up') agg.up++;
-  else if (row.status === 'degraded') agg.degraded++;
-  else if (row.status === 'auth_required') agg.authRequired++;
-  else agg.down++;
-  // A stalled round counts as a round, but its timing measured the event loop, not the server.
-  if ((row.status === 'up' || row.status === 'degraded') && !row.stalled) {
-    const ms = row.durationMs;
-    agg.latencySumMs += ms;
-    agg.latencyMinMs = agg.latencyMinMs === null ? ms : Math.min(agg.latencyMinMs, ms);
-    agg.latencyMaxMs = agg.latencyMaxMs === null ? ms : Math.max(agg.latencyMaxMs, ms);
-    agg.buckets[bucketIndex(ms)]!++;
-  }
-}
-
-function addAgg(into: Agg, from: Agg): void {
-  into.up += from.up;
-  into.degraded += from.degraded;
-  into.authRequired += from.authRequired;
-  into.down += from.down;
-  into.latencySumMs += from.latencySumMs;
-  into.latencyMinMs = minNullable(into.latencyMinMs, from.latencyMinMs);
-  into.latencyMaxMs = maxNullable(into.latencyMaxMs, from.latencyMaxMs);
-  for (let i = 0; i < BUCKET_COUNT; i++) into.buckets[i]! += from.buckets[i] ?? 0;
-}
-
-function minNullable(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.min(a, b);
-}
-
-function maxNullable(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.max(a, b);
-}
-
-function alignDown(ms: number, size: number): number {
-  return Math.floor(ms / size) * size;
-}
-
-function alignUp(ms: number, size: number): number {
-  return Math.ceil(ms / size) * size;
-}
-
-/** Rollup increments not yet written, per granularity → endpoint → bucket start. */
-class RollupBuffer {
-  readonly byGranularity: Record<Granularity, Map<number, Map<number, Agg>>> = { hour: new Map(), day: new Map() };
-
-  add(row: ResultRow): void {
-    for (const granularity of ['hour', 'day'] as const) {
-      const start = alignDown(row.ts, BUCKET_SIZE_MS[granularity]);
-      const perEndpoint = getOrInsert(this.byGranularity[granularity], row.endpointId, () => new Map<number, Agg>());
-      addRound(getOrInsert(perEndpoint, start, emptyAgg), row);
-    }
-  }
-
-  merge(other: RollupBuffer): void {
-    for (const granularity of ['hour', 'day'] as const) {
-      for (const [endpointId, starts] of other.byGranularity[granularity]) {
-        const perEndpoint = getOrInsert(this.byGranularity[granularity], endpointId, () => new Map<number, Agg>());
-        for (const [start, agg] of starts) addAgg(getOrInsert(perEndpoint, start, emptyAgg), agg);
-      }
-    }
-  }
-
-  forEndpoint(granularity: Granularity, endpointId: number): ReadonlyMap<number, Agg> | undefined {
-    return this.byGranularity[granularity].get(endpointId);
-  }
-
-  /** Entries sorted by (start, endpoint), the rollup tables' key order. */
-  sorted(granularity: Granularity): { start: number; endpointId: number; agg: Agg }[] {
-    const out: { start: number; endpointId: number; agg: Agg }[] = [];
-    for (const [endpointId, starts] of this.byGranularity[granularity]) for (const [start, agg] of starts) out.push({ start, endpointId, agg });
-    return out.sort((a, b) => a.start - b.start || a.endpointId - b.endpointId);
-  }
-
-  deleteEndpoint(endpointId: number): void {
-    this.byGranularity.hour.delete(endpointId);
-    this.byGranularity.day.delete(endpointId);
-  }
-
-  get isEmpty(): boolean {
-    return this.byGranularity.hour.size === 0 && this.byGranularity.day.size === 0;
-  }
-}
-
-function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    map.set(key, value);
-  }
-  return value;
-}
-
 interface RollupDbRow {
   start: number;
   endpoint_id: number;
@@ -526,14 +358,13 @@ interface Statements {
   endpointsVersion: Database.Statement<[], { value: number }>;
   loadStates: Database.Statement<[], EndpointState>;
   upsertState: Database.Statement<[EndpointState]>;
-  setOpenIncident: Database.Statement<[number | null, number]>;
   insertResult: Database.Statement<unknown[]>;
   rowidBounds: Database.Statement<[], { lo: number | null; hi: number | null }>;
   firstRowAtOrAfter: Database.Statement<[number], { id: number; ts: number }>;
   scanResultsDesc: Database.Statement<[number, number, number], ResultDbRow>;
   foldFrom: Database.Statement<[number], ResultDbRow>;
   pruneResults: Database.Statement<[{ cut: number; before: number; limit: number }]>;
-  insertIncident: Database.Statement<[number, string, string, string, string, string]>;
+  insertIncident: Database.Statement<[number, number, string, string, string, string, string]>;
   updateIncident: Database.Statement<[string, string, number, number]>;
   resolveIncident: Database.Statement<[string, string | null, string | null, number, number]>;
   insertEvent: Database.Statement<[number, string, string, number | null, string]>;
@@ -645,7 +476,6 @@ function prepareStatements(db: Db): Statements {
       `INSERT INTO endpoint_state (${stateColumns.join(', ')}) VALUES (${STATE_FIELDS.map((f) => `@${f}`).join(', ')})
        ON CONFLICT (endpoint_id) DO UPDATE SET ${stateColumns.filter((c) => c !== 'endpoint_id').map((c) => `${c} = excluded.${c}`).join(', ')}`,
     ),
-    setOpenIncident: db.prepare('UPDATE endpoint_state SET open_incident_id = ? WHERE endpoint_id = ?'),
     insertResult: db.prepare(
       'INSERT INTO probe_results (endpoint_id, ts, status, code, detail, duration_ms, dns_ms, connect_ms, tls_ms, era, flags, lag_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -656,7 +486,10 @@ function prepareStatements(db: Db): Statements {
     scanResultsDesc: db.prepare('SELECT * FROM probe_results WHERE id >= ? AND id < ? AND endpoint_id = ? ORDER BY id DESC'),
     foldFrom: db.prepare('SELECT * FROM probe_results WHERE id > ? ORDER BY id'),
     pruneResults: db.prepare('DELETE FROM probe_results WHERE id IN (SELECT id FROM probe_results WHERE id < @cut AND ts < @before ORDER BY id LIMIT @limit)'),
-    insertIncident: db.prepare('INSERT INTO incidents (endpoint_id, started_at, first_code, first_detail, last_code, last_detail) VALUES (?, ?, ?, ?, ?, ?)'),
+    // The id comes from the domain (incidentIdFor); a second write of the same round adds nothing.
+    insertIncident: db.prepare(
+      'INSERT INTO incidents (id, endpoint_id, started_at, first_code, first_detail, last_code, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    ),
     updateIncident: db.prepare('UPDATE incidents SET last_code = ?, last_detail = ? WHERE id = ? AND endpoint_id = ?'),
     resolveIncident: db.prepare(
       'UPDATE incidents SET resolved_at = ?, last_code = coalesce(?, last_code), last_detail = coalesce(?, last_detail) WHERE id = ? AND endpoint_id = ? AND resolved_at IS NULL',
@@ -688,8 +521,9 @@ function prepareStatements(db: Db): Statements {
     setWatermark: db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups_through_rowid'"),
     touchMeta: db.prepare("UPDATE store_meta SET value = value WHERE key = 'rollups_through_rowid'"),
     incidents: {
-      all: db.prepare(`${incidentSelect} ORDER BY id DESC LIMIT @limit`),
-      open: db.prepare(`${incidentSelect} WHERE resolved_at IS NULL ORDER BY id DESC LIMIT @limit`),
+      // Ids are per endpoint (incidentIdFor), so across endpoints only the start time orders them.
+      all: db.prepare(`${incidentSelect} ORDER BY started_at DESC, id DESC LIMIT @limit`),
+      open: db.prepare(`${incidentSelect} WHERE resolved_at IS NULL ORDER BY started_at DESC, id DESC LIMIT @limit`),
       endpoint: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT @limit`),
       endpointOpen: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId AND resolved_at IS NULL ORDER BY id DESC LIMIT @limit`),
     },
@@ -740,21 +574,33 @@ export class SqliteStore implements Store {
 
   // --- endpoints -------------------------------------------------------------------------------
 
-  listEndpoints(): Endpoint[] {
+  async listEndpoints(): Promise<Endpoint[]> {
     return this.#s.listEndpoints.all().map(endpointFromDb);
   }
 
-  getEndpoint(id: number): Endpoint | undefined {
+  async getEndpoint(id: number): Promise<Endpoint | undefined> {
     const row = this.#s.endpointById.get(id);
     return row && endpointFromDb(row);
   }
 
-  getEndpointBySlug(slug: string): Endpoint | undefined {
+  async getEndpointBySlug(slug: string): Promise<Endpoint | undefined> {
+    return this.#endpointBySlug(slug);
+  }
+
+  async createEndpoint(definition: EndpointDefinition): Promise<Endpoint> {
+    return this.#insertEndpoint(definition);
+  }
+
+  async updateEndpoint(id: number, definition: EndpointDefinition): Promise<Endpoint> {
+    return this.#updateEndpoint(id, definition);
+  }
+
+  #endpointBySlug(slug: string): Endpoint | undefined {
     const row = this.#s.endpointBySlug.get(slug);
     return row && endpointFromDb(row);
   }
 
-  createEndpoint(definition: EndpointDefinition): Endpoint {
+  #insertEndpoint(definition: EndpointDefinition): Endpoint {
     return this.#guardConstraints(definition.slug, () => {
       const row = this.#s.insertEndpoint.get({ ...endpointParams(definition), now: this.#nowIso() });
       if (!row) throw new Error('INSERT … RETURNING returned no row');
@@ -762,7 +608,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateEndpoint(id: number, definition: EndpointDefinition): Endpoint {
+  #updateEndpoint(id: number, definition: EndpointDefinition): Endpoint {
     return this.#guardConstraints(definition.slug, () => {
       const row = this.#s.updateEndpoint.get({ ...endpointParams(definition), now: this.#nowIso(), id });
       if (!row) throw new StoreError('ENDPOINT_NOT_FOUND', `no endpoint with id ${id}`);
@@ -770,13 +616,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  deleteEndpoint(id: number): boolean {
+  async deleteEndpoint(id: number): Promise<boolean> {
     const deleted = this.#db.transaction(() => this.#deleteEndpointRows(id))();
     if (deleted) this.#forget(id);
     return deleted;
   }
 
-  syncConfigEndpoints(definitions: readonly EndpointDefinition[]): ConfigSyncReport {
+  async syncConfigEndpoints(definitions: readonly EndpointDefinition[]): Promise<ConfigSyncReport> {
     const now = this.#nowIso();
     return this.#db.transaction((): ConfigSyncReport => {
       const wanted = new Set<string>();
@@ -792,15 +638,15 @@ export class SqliteStore implements Store {
         const definition: EndpointDefinition = { ...input, source: 'config' };
         if (wanted.has(definition.slug)) throw new StoreError('DUPLICATE_SLUG', `slug "${definition.slug}" is listed twice in the configuration`);
         wanted.add(definition.slug);
-        const existing = this.getEndpointBySlug(definition.slug);
+        const existing = this.#endpointBySlug(definition.slug);
         if (!existing) {
-          report.endpoints.push(this.createEndpoint(definition));
+          report.endpoints.push(this.#insertEndpoint(definition));
           report.added.push(definition.slug);
         } else if (existing.source !== 'config') {
           // Someone else's endpoint: skipped and reported, never taken over and never fatal.
           report.conflicts.push({ slug: definition.slug, holder: existing });
         } else {
-          let current = sameDefinition(existing, definition) ? existing : this.updateEndpoint(existing.id, definition);
+          let current = sameDefinition(existing, definition) ? existing : this.#updateEndpoint(existing.id, definition);
           if (current.archivedAt !== null) {
             current = this.#setArchived(current.id, null);
             report.restored.push(definition.slug);
@@ -818,11 +664,11 @@ export class SqliteStore implements Store {
     })();
   }
 
-  endpointsVersion(): number {
+  async endpointsVersion(): Promise<number> {
     return this.#s.endpointsVersion.get()?.value ?? 0;
   }
 
-  pruneArchivedEndpoints(archivedBeforeMs: number): Endpoint[] {
+  async pruneArchivedEndpoints(archivedBeforeMs: number): Promise<Endpoint[]> {
     const cutoff = new Date(archivedBeforeMs).toISOString();
     const gone = this.#db.transaction(() => this.#s.archivedBefore.all(cutoff).filter((row) => this.#deleteEndpointRows(row.id)).map(endpointFromDb))();
     for (const endpoint of gone) this.#forget(endpoint.id);
@@ -831,13 +677,13 @@ export class SqliteStore implements Store {
 
   // --- ticks -----------------------------------------------------------------------------------
 
-  loadStates(): EndpointState[] {
+  async loadStates(): Promise<EndpointState[]> {
     const merged = new Map(this.#written);
     for (const [id, state] of this.#dirty) merged.set(id, state);
     return [...merged.values()].sort((a, b) => a.endpointId - b.endpointId);
   }
 
-  writeTick(batch: TickBatch): { readonly states: readonly EndpointState[] } {
+  async writeTick(batch: TickBatch): Promise<void> {
     // Rows for an endpoint deleted while its probe ran are dropped: one of them must not fail
     // the whole tick on a foreign key.
     const liveCache = new Map<number, boolean>();
@@ -855,37 +701,24 @@ export class SqliteStore implements Store {
 
     const written: EndpointState[] = [];
     const deferred: EndpointState[] = [];
-    const patchedOpenIncidents: { endpointId: number; incidentId: number }[] = [];
 
-    const states = this.#db.transaction(() => {
+    this.#db.transaction(() => {
       for (const row of results) this.#s.insertResult.run(...resultParams(row));
 
-      const opened = new Map<number, number>();
       for (const { endpointId, event } of batch.events) {
         if (!live(endpointId)) continue;
         const incidentId = this.#applyIncidentEvent(endpointId, event);
-        if (event.kind === 'incident_opened' && incidentId !== null) opened.set(endpointId, incidentId);
         // An update per failing round would repeat the raw results; the incident row holds the latest.
         if (event.kind !== 'incident_updated') this.#s.insertEvent.run(endpointId, event.at, event.kind, incidentId, JSON.stringify(event));
       }
 
-      const out: EndpointState[] = [];
-      for (const input of batch.states) {
-        if (!live(input.endpointId)) continue;
-        const incidentId = opened.get(input.endpointId);
-        const state = incidentId === undefined ? input : { ...input, openIncidentId: incidentId };
-        opened.delete(input.endpointId);
-        out.push(state);
+      for (const state of batch.states) {
+        if (!live(state.endpointId)) continue;
         const previous = this.#written.get(state.endpointId);
         if (flushNow || !previous || !isVolatileChange(previous, state)) {
           this.#s.upsertState.run(state);
           written.push(state);
         } else deferred.push(state);
-      }
-      // An incident opened without a new state in the batch still has to reach endpoint_state.
-      for (const [endpointId, incidentId] of opened) {
-        this.#s.setOpenIncident.run(incidentId, endpointId);
-        patchedOpenIncidents.push({ endpointId, incidentId });
       }
 
       for (const cert of batch.certObservations) {
@@ -901,7 +734,6 @@ export class SqliteStore implements Store {
       }
 
       if (flushNow) this.#writeBuffered(delta, written);
-      return out;
     })();
 
     // Memory follows only once the transaction has committed.
@@ -910,19 +742,16 @@ export class SqliteStore implements Store {
       this.#dirty.delete(state.endpointId);
     }
     for (const state of deferred) this.#dirty.set(state.endpointId, state);
-    for (const { endpointId, incidentId } of patchedOpenIncidents) {
-      for (const map of [this.#written, this.#dirty]) {
-        const state = map.get(endpointId);
-        if (state) map.set(endpointId, { ...state, openIncidentId: incidentId });
-      }
-    }
     if (flushNow) this.#afterFlush(now);
     else this.#pending.merge(delta);
-    return { states };
   }
 
   /** Writes buffered rollups and deferred states now (also done by checkpoint, backup and close). */
-  flush(): void {
+  async flush(): Promise<void> {
+    this.#flush();
+  }
+
+  #flush(): void {
     const written: EndpointState[] = [];
     const hasWork = !this.#pending.isEmpty || this.#dirty.size > 0 || this.#maxRowid() !== this.#watermark;
     if (hasWork) this.#db.transaction(() => this.#writeBuffered(new RollupBuffer(), written))();
@@ -932,7 +761,7 @@ export class SqliteStore implements Store {
 
   // --- reads -----------------------------------------------------------------------------------
 
-  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): ResultRow[] {
+  async results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]> {
     const upper = Math.min(options.toMs, options.beforeTs ?? Number.POSITIVE_INFINITY);
     const limit = Math.floor(options.limit);
     if (limit <= 0 || upper <= options.fromMs) return [];
@@ -954,7 +783,7 @@ export class SqliteStore implements Store {
     return top.map(resultFromDb);
   }
 
-  incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Incident[] {
+  async incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]> {
     const variant = options.endpointId === undefined ? (options.openOnly ? 'open' : 'all') : options.openOnly ? 'endpointOpen' : 'endpoint';
     return this.#s.incidents[variant].all({ endpointId: options.endpointId ?? null, limit: Math.max(0, Math.floor(options.limit)) }).map((row) => ({
       ...row,
@@ -968,7 +797,7 @@ export class SqliteStore implements Store {
    * Without `afterId`: the newest `limit` events, newest first (for pages). With `afterId`: the
    * events after it, oldest first (a cursor for consumers that tail the table).
    */
-  events(options: { endpointId?: number; limit: number; afterId?: number }): StoredEvent[] {
+  async events(options: { endpointId?: number; limit: number; afterId?: number }): Promise<StoredEvent[]> {
     const byEndpoint = options.endpointId !== undefined;
     const variant = options.afterId === undefined ? (byEndpoint ? 'newestEndpoint' : 'newest') : byEndpoint ? 'afterEndpoint' : 'after';
     const params = { endpointId: options.endpointId ?? null, limit: Math.max(0, Math.floor(options.limit)), afterId: options.afterId ?? 0 };
@@ -979,7 +808,7 @@ export class SqliteStore implements Store {
   }
 
   /** Rows whose bucket overlaps [fromMs, toMs), oldest first, including increments not yet flushed. */
-  rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Rollup[] {
+  async rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]> {
     return [...this.#rollupAggs(granularity, endpointId, fromMs, toMs)]
       .sort(([a], [b]) => a - b)
       .map(([start, agg]) => ({ endpointId, start, ...agg, buckets: [...agg.buckets] }));
@@ -990,7 +819,7 @@ export class SqliteStore implements Store {
    * days inside the window, hourly rows for the ragged ends. So any window is exact to the hour
    * (the first and last hours count whole) and a 90-day window costs ~90 lookups, not ~2,200.
    */
-  uptime(endpointId: number, fromMs: number, toMs: number): UptimeSummary {
+  async uptime(endpointId: number, fromMs: number, toMs: number): Promise<UptimeSummary> {
     const total = emptyAgg();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       for (const agg of this.#rollupAggs(granularity, endpointId, from, to).values()) addAgg(total, agg);
@@ -999,7 +828,7 @@ export class SqliteStore implements Store {
   }
 
   /** rollups() for every endpoint: one range scan plus the unflushed increments. */
-  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Map<number, Rollup[]> {
+  async rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
     const first = alignDown(fromMs, BUCKET_SIZE_MS[granularity]);
     const out = new Map<number, Rollup[]>();
     if (first >= toMs) return out;
@@ -1030,7 +859,7 @@ export class SqliteStore implements Store {
   }
 
   /** uptime() for every endpoint: per-endpoint sums in SQLite over each part, plus the unflushed increments. */
-  uptimeAll(fromMs: number, toMs: number): Map<number, UptimeSummary> {
+  async uptimeAll(fromMs: number, toMs: number): Promise<Map<number, UptimeSummary>> {
     const totals = new Map<number, Agg>();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       const first = alignDown(from, BUCKET_SIZE_MS[granularity]);
@@ -1044,17 +873,17 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  gaps(endpointId: number, fromMs: number, toMs: number, limit: number): GapRow[] {
+  async gaps(endpointId: number, fromMs: number, toMs: number, limit: number): Promise<GapRow[]> {
     return this.#s.gapsForEndpoint.all({ endpointId, from: fromMs, to: toMs, limit: Math.max(0, Math.floor(limit)) }).map(gapFromDb);
   }
 
-  gapsAll(fromMs: number, toMs: number): Map<number, GapRow[]> {
+  async gapsAll(fromMs: number, toMs: number): Promise<Map<number, GapRow[]>> {
     const out = new Map<number, GapRow[]>();
     for (const row of this.#s.gapsInRange.iterate({ from: fromMs, to: toMs })) getOrInsert(out, row.endpoint_id, () => []).push(gapFromDb(row));
     return out;
   }
 
-  latestCertificate(endpointId: number): CertObservation | undefined {
+  async latestCertificate(endpointId: number): Promise<CertObservation | undefined> {
     const row = this.#s.latestCert.get(endpointId);
     if (!row) return undefined;
     return {
@@ -1069,7 +898,7 @@ export class SqliteStore implements Store {
     };
   }
 
-  toolSnapshots(endpointId: number, limit: number): ToolSnapshot[] {
+  async toolSnapshots(endpointId: number, limit: number): Promise<ToolSnapshot[]> {
     return this.#s.toolSnapshots.all(endpointId, Math.max(0, Math.floor(limit))).map((row) => ({
       endpointId: row.endpoint_id,
       ts: row.ts,
@@ -1081,26 +910,26 @@ export class SqliteStore implements Store {
 
   // --- API tokens ------------------------------------------------------------------------------
 
-  createToken(name: string, hash: string, readOnly: boolean): ApiToken {
+  async createToken(name: string, hash: string, readOnly: boolean): Promise<ApiToken> {
     const row = this.#s.insertToken.get(name, hash, readOnly ? 1 : 0, this.#nowIso());
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return tokenFromDb(row);
   }
 
-  findTokenByHash(hash: string): StoredApiToken | undefined {
+  async findTokenByHash(hash: string): Promise<StoredApiToken | undefined> {
     const row = this.#s.tokenByHash.get(hash);
     return row && { ...tokenFromDb(row), hash: row.hash };
   }
 
-  listTokens(): ApiToken[] {
+  async listTokens(): Promise<ApiToken[]> {
     return this.#s.listTokens.all().map(tokenFromDb);
   }
 
-  revokeToken(id: number): boolean {
+  async revokeToken(id: number): Promise<boolean> {
     return this.#s.deleteToken.run(id).changes > 0;
   }
 
-  touchToken(id: number, atMs: number): void {
+  async touchToken(id: number, atMs: number): Promise<void> {
     this.#s.touchToken.run(new Date(atMs).toISOString(), id);
   }
 
@@ -1111,7 +940,7 @@ export class SqliteStore implements Store {
    * yet folded into the rollup tables (they are the crash-recovery source), nor the newest row
    * (so rowids never restart from 1 behind the watermark).
    */
-  pruneResults(beforeMs: number, limit: number): number {
+  async pruneResults(beforeMs: number, limit: number): Promise<number> {
     const max = Math.floor(limit);
     if (max <= 0) return 0;
     const bounds = this.#s.rowidBounds.get();
@@ -1122,7 +951,7 @@ export class SqliteStore implements Store {
   }
 
   /** Deletes up to `limit` rollup rows (hourly first, then daily) whose bucket ended by `beforeMs`. */
-  pruneRollups(beforeMs: number, limit: number): number {
+  async pruneRollups(beforeMs: number, limit: number): Promise<number> {
     let left = Math.floor(limit);
     let deleted = 0;
     for (const granularity of ['hour', 'day'] as const) {
@@ -1136,7 +965,7 @@ export class SqliteStore implements Store {
   }
 
   /** Whether a write transaction can start and write (rolled back, so nothing changes). */
-  isWritable(): boolean {
+  async isWritable(): Promise<boolean> {
     if (!this.#db.open || this.#db.readonly) return false;
     try {
       this.#db.exec('BEGIN IMMEDIATE');
@@ -1152,13 +981,13 @@ export class SqliteStore implements Store {
   }
 
   checkpoint(): void {
-    this.flush();
+    this.#flush();
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** `onProgress` hears pages copied so far and the total, after each step of the copy. */
   async backup(path: string, onProgress?: (donePages: number, totalPages: number) => void): Promise<void> {
-    this.flush();
+    this.#flush();
     makeDirectories(dirname(resolve(path)));
     await this.#db.backup(path, {
       progress: ({ totalPages, remainingPages }) => {
@@ -1184,7 +1013,7 @@ export class SqliteStore implements Store {
   close(): void {
     if (!this.#db.open) return;
     try {
-      this.flush();
+      this.#flush();
     } finally {
       this.#db.close();
     }
@@ -1248,11 +1077,12 @@ export class SqliteStore implements Store {
     this.#dirty.delete(id);
   }
 
-  /** Returns the incident the event concerns (the new id for incident_opened), or null. */
+  /** Returns the incident the event concerns, or null. */
   #applyIncidentEvent(endpointId: number, event: HealthEvent): number | null {
     switch (event.kind) {
       case 'incident_opened':
-        return Number(this.#s.insertIncident.run(endpointId, event.startedAt, event.code, event.detail, event.code, event.detail).lastInsertRowid);
+        this.#s.insertIncident.run(event.incidentId, endpointId, event.startedAt, event.code, event.detail, event.code, event.detail);
+        return event.incidentId;
       case 'incident_updated':
         this.#s.updateIncident.run(event.code, event.detail, event.incidentId, endpointId);
         return event.incidentId;
@@ -1368,37 +1198,6 @@ export class SqliteStore implements Store {
     }
     return out;
   }
-}
-
-/**
- * How uptime() splits [fromMs, toMs): daily rows for the whole UTC days inside it, hourly rows for
- * the ragged ends.
- */
-function uptimeParts(fromMs: number, toMs: number): Array<[Granularity, number, number]> {
-  const firstDay = alignUp(fromMs, DAY_MS);
-  const endDay = alignDown(toMs, DAY_MS);
-  const parts: Array<[Granularity, number, number]> =
-    endDay > firstDay
-      ? [
-          ['hour', fromMs, firstDay],
-          ['day', firstDay, endDay],
-          ['hour', endDay, toMs],
-        ]
-      : [['hour', fromMs, toMs]];
-  return parts.filter(([, from, to]) => to > from);
-}
-
-function summaryOf(total: Agg): UptimeSummary {
-  const max = total.latencyMaxMs ?? 0;
-  return {
-    rounds: total.up + total.degraded + total.authRequired + total.down,
-    up: total.up,
-    degraded: total.degraded,
-    authRequired: total.authRequired,
-    down: total.down,
-    p50Ms: quantileFromBuckets(total.buckets, 0.5, max),
-    p95Ms: quantileFromBuckets(total.buckets, 0.95, max),
-  };
 }
 
 /** Keeps `top` sorted newest first by (ts, id) and at most `limit` long. */

@@ -2,9 +2,9 @@
 // synchronous, so a second connection waiting for the write lock held by a tick would block the
 // event loop for the busy timeout. On one connection the statements simply take turns.
 import type Database from 'better-sqlite3';
-import type { AlertEndpointState, AlertMessage, SuppressReason } from '../alerts/types.ts';
-import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxStatus } from './outbox.ts';
-import { OUTBOX_STATUSES } from './outbox.ts';
+import type { AlertEndpointState, AlertMessage, SuppressReason } from '../../alerts/types.ts';
+import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxStatus } from '../outbox.ts';
+import { OUTBOX_STATUSES } from '../outbox.ts';
 
 type Db = Database.Database;
 
@@ -100,23 +100,23 @@ export class SqliteOutbox implements AlertOutbox {
     };
   }
 
-  instanceId(): string {
+  async instanceId(): Promise<string> {
     const row = this.#s.meta.get('instance_id');
     if (!row) throw new Error('alert_meta has no instance_id: migration 0003 did not run');
     return row.value;
   }
 
-  cursor(): number | null {
+  async cursor(): Promise<number | null> {
     const row = this.#s.meta.get('events_cursor');
     return row ? Number(row.value) : null;
   }
 
-  loadStates(): AlertEndpointState[] {
+  async loadStates(): Promise<AlertEndpointState[]> {
     // Written by commit() from AlertEndpointState; the CHECK keeps it valid JSON.
     return this.#s.states.all().map((row) => JSON.parse(row.data) as AlertEndpointState);
   }
 
-  commit(batch: AlertCommit): { readonly inserted: number } {
+  async commit(batch: AlertCommit): Promise<{ readonly inserted: number }> {
     const nowMs = this.#clock();
     const now = new Date(nowMs).toISOString();
     return this.#db.transaction(() => {
@@ -141,7 +141,7 @@ export class SqliteOutbox implements AlertOutbox {
     })();
   }
 
-  due(nowMs: number, limit: number, skip: ReadonlySet<number> = new Set()): OutboxEntry[] {
+  async due(nowMs: number, limit: number, skip: ReadonlySet<number> = new Set()): Promise<OutboxEntry[]> {
     if (limit <= 0) return [];
     return this.#s.due
       .all(nowMs, limit + skip.size)
@@ -150,38 +150,38 @@ export class SqliteOutbox implements AlertOutbox {
       .map(entryFromDb);
   }
 
-  nextDueMs(): number | null {
+  async nextDueMs(): Promise<number | null> {
     return this.#s.nextDue.get()?.due ?? null;
   }
 
-  markDelivered(id: number): void {
+  async markDelivered(id: number): Promise<void> {
     this.#s.delivered.run({ now: this.#nowIso(), id });
   }
 
-  markFailed(id: number, error: string, retryAtMs: number | null): void {
+  async markFailed(id: number, error: string, retryAtMs: number | null): Promise<void> {
     const text = error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 1)}…` : error;
     if (retryAtMs === null) this.#s.dead.run(text, this.#nowIso(), id);
     else this.#s.retryLater.run(text, Math.round(retryAtMs), this.#nowIso(), id);
   }
 
-  retry(id: number): boolean {
+  async retry(id: number): Promise<boolean> {
     return this.#s.retry.run(this.#clock(), this.#nowIso(), id).changes > 0;
   }
 
-  get(id: number): OutboxEntry | undefined {
+  async get(id: number): Promise<OutboxEntry | undefined> {
     const row = this.#s.get.get(id);
     return row && entryFromDb(row);
   }
 
-  entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): OutboxEntry[] {
+  async entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]> {
     return this.#s.page.all({ status: options.status ?? null, beforeId: options.beforeId ?? Number.MAX_SAFE_INTEGER, limit: options.limit }).map(entryFromDb);
   }
 
-  deadLetters(options: { readonly limit: number; readonly beforeId?: number }): OutboxEntry[] {
+  async deadLetters(options: { readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]> {
     return this.entries({ ...options, status: 'dead' });
   }
 
-  counts(): Readonly<Record<OutboxStatus, number>> {
+  async counts(): Promise<Readonly<Record<OutboxStatus, number>>> {
     const out: Record<OutboxStatus, number> = { pending: 0, delivered: 0, dead: 0, suppressed: 0 };
     for (const row of this.#s.counts.all()) {
       const status = OUTBOX_STATUSES.find((s) => s === row.status);
@@ -190,12 +190,12 @@ export class SqliteOutbox implements AlertOutbox {
     return out;
   }
 
-  backlog(): OutboxBacklog {
+  async backlog(): Promise<OutboxBacklog> {
     const pending = this.#s.pendingBacklog.get();
     return { pending: pending?.n ?? 0, dead: this.#s.deadCount.get()?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
   }
 
-  prune(beforeMs: number, limit: number): number {
+  async prune(beforeMs: number, limit: number): Promise<number> {
     return this.#s.prune.run(new Date(beforeMs).toISOString(), Math.max(0, Math.floor(limit))).changes;
   }
 

@@ -1,7 +1,7 @@
-// The SQLite AlertSettingsStore, on the SqliteStore's own connection (see sqlite-outbox.ts for why
+// The SQLite AlertSettingsStore, on the SqliteStore's own connection (see outbox.ts for why
 // not a second one). Writes are single statements: each is its own transaction.
 import type Database from 'better-sqlite3';
-import type { AlertSettingsStore, ItemTable, Spec, StoredChannel, StoredItem } from './alert-settings.ts';
+import type { AlertSettingsStore, ItemTable, Spec, StoredChannel, StoredItem } from '../alert-settings.ts';
 
 type Db = Database.Database;
 
@@ -44,28 +44,28 @@ class SqliteItemTable implements ItemTable {
     this.#delete = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
   }
 
-  list(): StoredItem[] {
+  async list(): Promise<StoredItem[]> {
     return this.#list.all().map(itemFromRow);
   }
 
-  get(id: number): StoredItem | undefined {
+  async get(id: number): Promise<StoredItem | undefined> {
     const row = this.#get.get(id);
     return row && itemFromRow(row);
   }
 
-  insert(spec: Spec): StoredItem {
+  async insert(spec: Spec): Promise<StoredItem> {
     const now = this.#now();
     const row = this.#insert.get(JSON.stringify(spec), now, now);
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return itemFromRow(row);
   }
 
-  update(id: number, spec: Spec): StoredItem | undefined {
+  async update(id: number, spec: Spec): Promise<StoredItem | undefined> {
     const row = this.#update.get(JSON.stringify(spec), this.#now(), id);
     return row && itemFromRow(row);
   }
 
-  delete(id: number): boolean {
+  async delete(id: number): Promise<boolean> {
     return this.#delete.run(id).changes > 0;
   }
 }
@@ -99,23 +99,23 @@ export class SqliteAlertSettings implements AlertSettingsStore {
     this.#delete = db.prepare('DELETE FROM alert_channels WHERE name = ?');
   }
 
-  channels(): StoredChannel[] {
+  async channels(): Promise<StoredChannel[]> {
     return this.#channels.all().map(channelFromRow);
   }
 
-  channel(name: string): StoredChannel | undefined {
+  async channel(name: string): Promise<StoredChannel | undefined> {
     const row = this.#channel.get(name);
     return row && channelFromRow(row);
   }
 
-  putChannel(name: string, type: string, spec: Spec): StoredChannel {
+  async putChannel(name: string, type: string, spec: Spec): Promise<StoredChannel> {
     const now = this.#now();
     const row = this.#put.get(name, type, JSON.stringify(spec), now, now);
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return channelFromRow(row);
   }
 
-  deleteChannel(name: string): boolean {
+  async deleteChannel(name: string): Promise<boolean> {
     return this.#delete.run(name).changes > 0;
   }
 }

@@ -1,0 +1,29 @@
+// The SQLite Storage bundle: one connection shared by the store, the alert outbox and the alert
+// settings (better-sqlite3 is synchronous, so a second connection waiting for this one's write
+// lock would block the event loop), plus the file operations only SQLite has.
+import type { Storage, StorageMaintenance } from '../store.ts';
+import { SqliteAlertSettings } from './alert-settings.ts';
+import { SqliteOutbox } from './outbox.ts';
+import { type SqliteStore, type SqliteStoreOptions, openSqliteStore } from './store.ts';
+
+/** Opens (and migrates) the database file, or `:memory:`. */
+export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}): Storage & { readonly store: SqliteStore; readonly maintenance: StorageMaintenance } {
+  const store = openSqliteStore(path, options);
+  const clock = options.clock !== undefined ? { clock: options.clock } : {};
+  const maintenance: StorageMaintenance = {
+    checkpoint: async () => store.checkpoint(),
+    backup: (target, onProgress) => store.backup(target, onProgress),
+    integrityCheck: async () => store.integrityCheck(),
+  };
+  return {
+    backend: 'sqlite',
+    location: path,
+    store,
+    outbox: new SqliteOutbox(store.database, clock),
+    alertSettings: new SqliteAlertSettings(store.database, clock),
+    maintenance,
+    sizeBytes: async () => store.databaseSizeBytes(),
+    // SqliteStore.close flushes first and does nothing once closed.
+    close: async () => store.close(),
+  };
+}
