@@ -1,0 +1,15 @@
+// Every PostgreSQL advisory lock mcpwatch takes, defined once: a lock is two int4 keys, the first
+// naming mcpwatch (so another application's advisory locks on the same database never collide
+// with ours), the second naming the job.
+export const LOCK_NAMESPACE = 0x6d637720; // 'mcw '
+
+export const ADVISORY_LOCKS = {
+  /** Schema migrations: held for the migrating transaction, so two nodes starting together migrate once. */
+  migrate: 1,
+  /** Cluster-wide singleton work (alerts, retention, registry sync): held for a connection's life. */
+  singleton: 2,
+  /** migrate-data: one copy into a database at a time. */
+  migrateData: 3,
+} as const;
+
+export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
