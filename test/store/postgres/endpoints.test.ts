@@ -45,15 +45,18 @@ describe('PgEndpoints: PostgreSQL only', () => {
     assert.deepEqual(heard, [[doomed.id], [archived.id]], 'once per deletion that happened, never for a miss');
   });
 
-  test("a sync waits for another node's sync instead of failing on its new slugs", async (t) => {
+  test("a sync waits for another node's sync instead of failing on its new slugs; tick writes do not wait", async (t) => {
     const m = await migratedDatabase(t);
     if (!m) return;
     // Hold the lock the sync takes, as a slow sync on another node would, then release it after
     // inserting one of the slugs: the waiting sync must see that row, not collide with it.
+    const probed = await new PgEndpoints(m.pool).createEndpoint(definition('probed'));
     const holder = await m.pool.connect();
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE endpoints IN SHARE ROW EXCLUSIVE MODE');
+      // A tick write meanwhile (its foreign-key check reads endpoints) must not wait for the sync.
+      await m.openPool({ statementTimeoutMs: 5000 }).query("INSERT INTO endpoint_state (endpoint_id, health, consecutive_failures, consecutive_successes) VALUES ($1, 'up', 0, 1)", [probed.id]);
       await holder.query(
         "INSERT INTO endpoints (slug, name, url, interval_s, timeout_ms, source, created_at, updated_at) VALUES ('a', 'A', 'https://a.example.com/mcp', 60, 15000, 'config', now(), now())",
       );
@@ -65,6 +68,7 @@ describe('PgEndpoints: PostgreSQL only', () => {
       const report = await pending;
       assert.deepEqual(report.added, ['b']);
       assert.deepEqual(report.updated, ['a'], 'the row the other node committed is found and brought in line');
+    assert.deepEqual(report.archived, [], 'probed belongs to the API, not to the file');
     } finally {
       holder.release();
     }
