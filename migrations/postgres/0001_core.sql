@@ -1,7 +1,8 @@
 -- 0001_core (PostgreSQL): endpoints, their live state, API tokens and the store's own counters.
 -- Forward only: never edit once released; add 0004_… . History (0002) and alerting (0003) follow.
 -- Same tables and column names as the SQLite schema (migrations/0001…0007), in PostgreSQL's own
--- types: identity ids, boolean, jsonb, timestamptz for the `*_at` columns shown to people.
+-- types: identity ids, boolean, jsonb (json where key order matters), timestamptz for the `*_at`
+-- columns shown to people.
 
 CREATE TABLE store_meta (
   key   text   PRIMARY KEY,
@@ -24,8 +25,9 @@ CREATE TABLE endpoints (
   list_tools    boolean NOT NULL DEFAULT true,
   allow_private boolean NOT NULL DEFAULT false,
   source        text    NOT NULL CHECK (source IN ('config', 'api', 'import')),
-  -- {"headers": {...}, "bearerToken": ...}; only ever read back into Endpoint.secrets.
-  secrets_json  jsonb   NOT NULL DEFAULT '{"headers":{},"bearerToken":null}',
+  -- {"headers": {...}, "bearerToken": ...}; only ever read back into Endpoint.secrets. json, not
+  -- jsonb: jsonb reorders keys, and a config sync compares definitions as written (sameDefinition).
+  secrets_json  json    NOT NULL DEFAULT '{"headers":{},"bearerToken":null}' CHECK (json_typeof(secrets_json) = 'object'),
   created_at    timestamptz NOT NULL,
   updated_at    timestamptz NOT NULL,
   -- NULL while live; when its owner stopped listing it otherwise (history kept, not probed).
@@ -34,18 +36,30 @@ CREATE TABLE endpoints (
 
 -- Bumped by every change to endpoints, by whichever node makes it: a node compares one integer
 -- every few seconds instead of re-reading the table. Statement-level, so a sync of 1,000 rows
--- bumps it once.
+-- bumps it once; the changed rows as a transition table, so a statement that matched nothing
+-- (an update of a missing id, a prune with nothing to prune) wakes no node, as with SQLite's
+-- row triggers.
 INSERT INTO store_meta (key, value) VALUES ('endpoints_version', 0);
+-- Never changes: /readyz updates it to itself and rolls back to prove a write can commit
+-- (postgresWritable), without queueing behind the endpoints_version bumps.
+INSERT INTO store_meta (key, value) VALUES ('writable_check', 0);
 
 CREATE FUNCTION bump_endpoints_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE store_meta SET value = value + 1 WHERE key = 'endpoints_version';
+  IF EXISTS (SELECT 1 FROM changed) THEN
+    UPDATE store_meta SET value = value + 1 WHERE key = 'endpoints_version';
+  END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER endpoints_version AFTER INSERT OR UPDATE OR DELETE ON endpoints
-  FOR EACH STATEMENT EXECUTE FUNCTION bump_endpoints_version();
+-- One trigger per event: a trigger with transition tables may name only one.
+CREATE TRIGGER endpoints_version_insert AFTER INSERT ON endpoints
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION bump_endpoints_version();
+CREATE TRIGGER endpoints_version_update AFTER UPDATE ON endpoints
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION bump_endpoints_version();
+CREATE TRIGGER endpoints_version_delete AFTER DELETE ON endpoints
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION bump_endpoints_version();
 
 -- One row per endpoint: EndpointState field for field (src/store/write-behind.ts STATE_COLUMNS).
 CREATE TABLE endpoint_state (
