@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type HealthEvent, incidentIdFor } from '../../../src/domain/health.ts';
-import { BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, alignDown, emptyAgg, addAgg, summaryOf, uptimeParts } from '../../../src/store/rollup-math.ts';
+import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, alignDown, emptyAgg, addAgg, summaryOf, uptimeParts } from '../../../src/store/rollup-math.ts';
 import { normalizeResult } from '../../../src/store/result-codec.ts';
 import { listPartitions } from '../../../src/store/postgres/partitions.ts';
 import { migratePostgres } from '../../../src/store/postgres/migrate.ts';
@@ -20,8 +20,8 @@ type TickStore = TickWriter & HistoryReader & Retention;
 /** What a case needs besides the store: endpoints to write for (PgEndpoints is another module). */
 export interface TickSubject {
   readonly store: TickStore;
-  addEndpoint(slug: string): Promise<number>;
-  deleteEndpoint(id: number): Promise<void>;
+  readonly addEndpoint: (slug: string) => Promise<number>;
+  readonly deleteEndpoint: (id: number) => Promise<void>;
 }
 
 const T0 = Date.UTC(2026, 2, 1, 0, 0, 0);
@@ -42,7 +42,7 @@ async function recomputed(store: TickStore, endpointId: number, fromMs: number, 
 async function assertRollupsMatchRows(store: TickStore, endpointId: number, fromMs: number, toMs: number): Promise<void> {
   const expected = await recomputed(store, endpointId, fromMs, toMs);
   for (const granularity of ['hour', 'day'] as const) {
-    const want = [...(expected.forEndpoint(granularity, endpointId) ?? new Map())]
+    const want = [...(expected.forEndpoint(granularity, endpointId) ?? new Map<number, Agg>())]
       .sort(([a], [b]) => a - b)
       .map(([start, agg]) => ({ endpointId, start, ...agg }));
     assert.deepEqual(await store.rollups(granularity, endpointId, fromMs, toMs), want, `${granularity} rollups of endpoint ${endpointId}`);
@@ -221,14 +221,14 @@ async function pgSubject(t: TestContext, clockMs = T0): Promise<(TickSubject & {
   return {
     pool,
     store,
-    async addEndpoint(slug) {
+    addEndpoint: async (slug) => {
       const { rows } = await pool.query<{ id: number }>(
         "INSERT INTO endpoints (slug, name, url, interval_s, timeout_ms, source, created_at, updated_at) VALUES ($1, $1, 'https://' || $1 || '.example.com/mcp', 60, 15000, 'api', now(), now()) RETURNING id",
         [slug],
       );
       return rows[0]!.id;
     },
-    async deleteEndpoint(id) {
+    deleteEndpoint: async (id) => {
       await pool.query('DELETE FROM endpoints WHERE id = $1', [id]);
     },
   };
