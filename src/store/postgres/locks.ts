@@ -14,6 +14,8 @@ export const ADVISORY_LOCKS = {
   partitions: 4,
   /** Inserting events, held to COMMIT so event ids become visible in increasing order (0002_history.sql). */
   events: 5,
+  /** Shared by every tick, exclusive by every endpoint DELETE (its trigger in 0002_history.sql spells out 6). */
+  tickWrite: 6,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -261,8 +261,10 @@ async function writeTickIn(client: PoolClient, batch: TickBatch, results: readon
   if (receipt.rowCount === 0) return;
   await client.query('DELETE FROM tick_receipts WHERE written_at < $1', [now - RECEIPT_TTL_MS]);
 
-  // Rows of an endpoint deleted meanwhile are dropped. KEY SHARE keeps the ones found from being
-  // deleted until COMMIT (a concurrent delete waits, then cascades), so no foreign key can fail.
+  // Rows of an endpoint deleted meanwhile are dropped. The shared tickWrite lock keeps the ones
+  // found from being deleted until COMMIT (an endpoint DELETE takes it exclusive, see
+  // 0002_history.sql), so no foreign key can fail and no row is left behind.
+  await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [LOCK_NAMESPACE, ADVISORY_LOCKS.tickWrite]);
   const referenced = new Set<number>([
     ...batch.results.map((r) => r.endpointId),
     ...batch.states.map((s) => s.endpointId),
@@ -271,7 +273,7 @@ async function writeTickIn(client: PoolClient, batch: TickBatch, results: readon
     ...batch.toolSnapshots.map((t) => t.endpointId),
     ...(batch.gaps ?? []).map((g) => g.endpointId),
   ]);
-  const found = await client.query<{ id: number }>('SELECT id FROM endpoints WHERE id = ANY($1::bigint[]) ORDER BY id FOR KEY SHARE', [[...referenced]]);
+  const found = await client.query<{ id: number }>('SELECT id FROM endpoints WHERE id = ANY($1::bigint[])', [[...referenced]]);
   const live = new Set(found.rows.map((row) => row.id));
 
   const rows = results.filter((row) => live.has(row.endpointId));

@@ -7,6 +7,7 @@ import { type TestContext, test } from 'node:test';
 import { type HealthEvent, incidentIdFor } from '../../../src/domain/health.ts';
 import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, alignDown, emptyAgg, addAgg, summaryOf, uptimeParts } from '../../../src/store/rollup-math.ts';
 import { normalizeResult } from '../../../src/store/result-codec.ts';
+import { ADVISORY_LOCKS, LOCK_NAMESPACE } from '../../../src/store/postgres/locks.ts';
 import { listPartitions } from '../../../src/store/postgres/partitions.ts';
 import { migratePostgres } from '../../../src/store/postgres/migrate.ts';
 import { type Pool, openPool } from '../../../src/store/postgres/pool.ts';
@@ -171,6 +172,8 @@ export const TICK_CASES: Record<string, (subject: TickSubject) => Promise<void>>
     await store.writeTick(tick({ results: [result(gone, T0)], states: [state(gone)] }));
     await deleteEndpoint(gone);
     assert.deepEqual(await store.results(gone, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 }), [], 'its history went with it');
+    assert.deepEqual(await store.rollups('hour', gone, 0, T0 + DAY_MS), []);
+    assert.deepEqual([...(await store.rollupsAll('day', 0, T0 + DAY_MS)).keys()], []);
     await store.writeTick(
       tick({
         results: [result(gone, T0 + MINUTE), result(kept, T0 + MINUTE)],
@@ -302,4 +305,32 @@ test('postgres: a rejected tick changes nothing and the same batch can be retrie
   const good = tick({ results: [result(id, T0)], states: [state(id, { health: 'up' })] });
   await store.writeTick(good);
   assert.equal((await store.rollups('hour', id, 0, T0 + DAY_MS))[0]?.up, 1);
+});
+
+test('postgres: an endpoint delete waits for the tick in flight, then takes the endpoint\'s rows with it', async (t) => {
+  const subject = await pgSubject(t);
+  if (!subject) return;
+  const { pool, store } = subject;
+  const id = await subject.addEndpoint('busy');
+  await store.writeTick(tick({ results: [result(id, T0)], states: [state(id)] }));
+  // What a tick holds from its liveness check to COMMIT (ticks.ts), on a connection of its own.
+  const inFlight = await pool.connect();
+  const deleter = await pool.connect();
+  try {
+    await inFlight.query('BEGIN');
+    await inFlight.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [LOCK_NAMESPACE, ADVISORY_LOCKS.tickWrite]);
+    await deleter.query("SET lock_timeout = '300ms'");
+    await assert.rejects(deleter.query('DELETE FROM endpoints WHERE id = $1', [id]), (error: Error & { code?: string }) => error.code === '55P03', 'the delete trigger takes the same lock');
+    await inFlight.query('COMMIT');
+    await deleter.query('DELETE FROM endpoints WHERE id = $1', [id]);
+  } finally {
+    // Released before the fixture drops the database (its hooks run first).
+    inFlight.release();
+    deleter.release();
+  }
+  const left = await pool.query<{ n: number }>(
+    'SELECT (SELECT count(*) FROM probe_results WHERE endpoint_id = $1) + (SELECT count(*) FROM rollups_hourly WHERE endpoint_id = $1) + (SELECT count(*) FROM rollups_daily WHERE endpoint_id = $1) + (SELECT count(*) FROM endpoint_state WHERE endpoint_id = $1) AS n',
+    [id],
+  );
+  assert.equal(left.rows[0]?.n, 0);
 });
