@@ -2,8 +2,8 @@
 // SQLite backend's for the same writes (the contract suite checks both).
 import type { FailureCode } from '../../domain/failure-codes.ts';
 import type { HealthEvent } from '../../domain/health.ts';
-import { BUCKET_COUNT } from '../../domain/latency.ts';
 import { type ResultColumns, decodeResult } from '../result-codec.ts';
+import { ADDITIVE_COLUMNS, type RollupDbRow, aggFromDb } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { type CertObservation, type GapRow, type Incident, type ResultRow, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
 import type { Pool, PoolClient } from './pool.ts';
@@ -11,44 +11,6 @@ import type { Pool, PoolClient } from './pool.ts';
 type Db = Pool | PoolClient;
 
 export const ROLLUP_TABLE: Record<Granularity, string> = { hour: 'rollups_hourly', day: 'rollups_daily' };
-/** The rollup tables have b0..b15; a different LATENCY_BUCKETS_MS needs a migration first. */
-export const SCHEMA_BUCKET_COUNT = 16;
-export const BUCKET_COLUMNS = Array.from({ length: SCHEMA_BUCKET_COUNT }, (_, i) => `b${i}` as const);
-/** Columns that add up when two rollup rows of one bucket merge. */
-export const ADDITIVE_COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', ...BUCKET_COLUMNS] as const;
-
-export function checkBucketCount(): void {
-  const bucketCount: number = BUCKET_COUNT;
-  if (bucketCount !== SCHEMA_BUCKET_COUNT) {
-    throw new StoreError('SCHEMA_MISMATCH', `LATENCY_BUCKETS_MS has ${bucketCount} buckets but the rollup tables have ${SCHEMA_BUCKET_COUNT} columns; add a migration first`);
-  }
-}
-
-interface RollupDbRow {
-  start: number;
-  endpoint_id: number;
-  up: number;
-  degraded: number;
-  auth_required: number;
-  down: number;
-  latency_sum_ms: number;
-  latency_min_ms: number | null;
-  latency_max_ms: number | null;
-  [bucket: `b${number}`]: number;
-}
-
-function aggFromDb(row: RollupDbRow): Agg {
-  return {
-    up: row.up,
-    degraded: row.degraded,
-    authRequired: row.auth_required,
-    down: row.down,
-    latencySumMs: row.latency_sum_ms,
-    latencyMinMs: row.latency_min_ms,
-    latencyMaxMs: row.latency_max_ms,
-    buckets: BUCKET_COLUMNS.map((column) => row[column] ?? 0),
-  };
-}
 
 function rollupFromDb(row: RollupDbRow): Rollup {
   return { endpointId: row.endpoint_id, start: row.start, ...aggFromDb(row) };

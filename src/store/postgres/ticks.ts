@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { encodeResult, normalizeResult } from '../result-codec.ts';
+import { ADDITIVE_COLUMNS, checkBucketCount } from '../rollup-columns.ts';
 import { BUCKET_SIZE_MS, GRANULARITIES, HOUR_MS, RollupBuffer } from '../rollup-math.ts';
 import type { CertObservation, GapRow, HistoryReader, Incident, ResultRow, Retention, Rollup, StoredEvent, TickBatch, TickWriter, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { STATE_COLUMNS, STATE_FIELDS } from '../write-behind.ts';
@@ -56,7 +57,7 @@ const RESULT_COLUMNS: readonly ColumnSpec[] = [
 const ROLLUP_COLUMNS: readonly ColumnSpec[] = [
   ['start', 'bigint'],
   ['endpoint_id', 'bigint'],
-  ...history.ADDITIVE_COLUMNS.map((name): ColumnSpec => [name, name === 'latency_sum_ms' ? 'bigint' : 'integer']),
+  ...ADDITIVE_COLUMNS.map((name): ColumnSpec => [name, name === 'latency_sum_ms' ? 'bigint' : 'integer']),
   ['latency_min_ms', 'integer'],
   ['latency_max_ms', 'integer'],
 ];
@@ -94,7 +95,7 @@ const SQL = {
     ON CONFLICT (endpoint_id) DO UPDATE SET ${STATE_SPECS.filter(([c]) => c !== 'endpoint_id').map(([c]) => `${c} = excluded.${c}`).join(', ')}`,
   upsertRollups: (table: string): string =>
     `INSERT INTO ${table} AS t (${ROLLUP_COLUMNS.map(([c]) => c).join(', ')}) ${unnestSelect(ROLLUP_COLUMNS)}
-     ON CONFLICT (start, endpoint_id) DO UPDATE SET ${history.ADDITIVE_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')},
+     ON CONFLICT (start, endpoint_id) DO UPDATE SET ${ADDITIVE_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')},
        latency_min_ms = LEAST(t.latency_min_ms, excluded.latency_min_ms), latency_max_ms = GREATEST(t.latency_max_ms, excluded.latency_max_ms)`,
   loadStates: `SELECT ${STATE_FIELDS.map((field) => `${STATE_COLUMNS[field]} AS "${field}"`).join(', ')} FROM endpoint_state ORDER BY endpoint_id`,
 } as const;
@@ -112,7 +113,7 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
 
   /** Checks the schema's bucket count and creates today's and the next days' partitions. */
   static async open(pool: Pool, options: PgTicksOptions = {}): Promise<PgTicks> {
-    history.checkBucketCount();
+    checkBucketCount();
     const ticks = new PgTicks(pool, options.clock ?? Date.now);
     await ticks.#ensurePartitions(startsAhead(ticks.#clock()));
     return ticks;
@@ -375,12 +376,7 @@ function stateColumns(state: EndpointState): Record<string, unknown> {
 /** Observations whose fingerprint differs from the endpoint's latest (stored, or earlier in the batch). */
 async function insertChangedCerts(client: PoolClient, certs: readonly CertObservation[]): Promise<void> {
   if (certs.length === 0) return;
-  const latest = await latestBy(client, 'cert_observations', 'fingerprint256', certs);
-  const changed = certs.filter((cert) => {
-    if (latest.get(cert.endpointId) === cert.fingerprint256) return false;
-    latest.set(cert.endpointId, cert.fingerprint256);
-    return true;
-  });
+  const changed = keepChanged(certs, await latestBy(client, 'cert_observations', 'fingerprint256', certs), (cert) => cert.fingerprint256);
   if (changed.length === 0) return;
   await client.query(
     `INSERT INTO cert_observations (endpoint_id, ts, fingerprint256, subject, issuer, not_before, not_after, sans)
@@ -403,12 +399,7 @@ async function insertChangedCerts(client: PoolClient, certs: readonly CertObserv
 /** Snapshots whose hash differs from the endpoint's latest (stored, or earlier in the batch). */
 async function insertChangedTools(client: PoolClient, snapshots: readonly ToolSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
-  const latest = await latestBy(client, 'tool_snapshots', 'hash', snapshots);
-  const changed = snapshots.filter((tools) => {
-    if (latest.get(tools.endpointId) === tools.hash) return false;
-    latest.set(tools.endpointId, tools.hash);
-    return true;
-  });
+  const changed = keepChanged(snapshots, await latestBy(client, 'tool_snapshots', 'hash', snapshots), (tools) => tools.hash);
   if (changed.length === 0) return;
   await client.query(
     `INSERT INTO tool_snapshots (endpoint_id, ts, hash, count, names)
@@ -425,4 +416,13 @@ async function latestBy(client: PoolClient, table: 'cert_observations' | 'tool_s
     [ids],
   );
   return new Map(rows.map((row) => [row.endpoint_id, row.value]));
+}
+
+/** The items whose value differs from their endpoint's latest, stored or earlier in the list. */
+function keepChanged<T extends { endpointId: number }>(items: readonly T[], latest: Map<number, string>, value: (item: T) => string): T[] {
+  return items.filter((item) => {
+    if (latest.get(item.endpointId) === value(item)) return false;
+    latest.set(item.endpointId, value(item));
+    return true;
+  });
 }
