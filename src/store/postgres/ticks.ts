@@ -4,13 +4,22 @@
 // raw rows, states, incidents, events, observations, gaps AND its rollup deltas in one
 // transaction. SQLite folds rollups and counter-only state changes in memory because each upsert
 // rewrites a page in its WAL; here an additive upsert touches only unindexed columns (a HOT update,
-// no index writes), and writing it with the raw rows means a crash loses nothing and nothing has to
+// no index writes), and writing it with the raw rows means a crash loses nothing, nothing has to
 // be refolded on open, several nodes can write one database, and reads need no merging. So
 // flush() has nothing to do.
 //
+// What that costs, measured on the 2-core dev machine (PostgreSQL 15, one tick = one row and one
+// state per endpoint): at 10k endpoints a tick takes ~1.1–1.6 s (2% of a 60 s round) and writes
+// ~0.95 KB of WAL per raw row: the raw INSERT itself ~80 ms per 10k rows (~125k rows/s, 85 B heap
+// + ~40 B index per row), each rollup upsert (hour, day) ~250 ms, the state upsert ~200 ms and
+// ~0.35 KB/row. Deferring volatile state changes (isVolatileChange) would save that last part;
+// it is not done, to keep every node's reads exact without merging memory.
+//
 // Retry: a rejected writeTick changed nothing (one transaction), and a batch whose first attempt
 // did commit (the connection broke after COMMIT) is recognised by its receipt (the SHA-256 of the
-// batch, stored in the same transaction) and written once: rollups are not counted twice.
+// batch, stored in the same transaction) and written once: rollups are not counted twice. A retry
+// while the first attempt's transaction is still open on the server waits for it on the receipt's
+// key (up to lock_timeout), then either finds it committed or writes the batch itself.
 import { createHash } from 'node:crypto';
 import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { encodeResult, normalizeResult } from '../result-codec.ts';
