@@ -10,6 +10,12 @@ export const ADVISORY_LOCKS = {
   singleton: 2,
   /** migrate-data: one copy into a database at a time. */
   migrateData: 3,
+  /** Creating probe_results partitions: concurrent CREATE TABLE IF NOT EXISTS can collide in the catalog. */
+  partitions: 4,
+  /** Inserting events, held to COMMIT so event ids become visible in increasing order (0002_history.sql). */
+  events: 5,
+  /** Shared by every tick, exclusive by every endpoint DELETE (its trigger in 0002_history.sql spells out 6). */
+  tickWrite: 6,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
