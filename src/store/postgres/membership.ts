@@ -155,8 +155,9 @@ export class NodeMembership {
       incarnation: randomBytes(12).toString('hex'),
       stopping: false,
     };
-    await this.pool.query('DELETE FROM cluster_nodes WHERE heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)', [this.options.forgetAfterMs ?? 86_400_000]);
-    if (!(await this.claim(node))) throw await this.nameInUse(node.name);
+    const forget = this.pool.query('DELETE FROM cluster_nodes WHERE heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)', [this.options.forgetAfterMs ?? 86_400_000]);
+    await withDeadline(forget, this.deadlineMs, 'forgetting long-dead nodes');
+    if (!(await withDeadline(this.claim(node), this.deadlineMs, 'registering the node'))) throw await this.nameInUse(node.name);
     this.node = node;
     this.setState({ connected: true, member: true });
     await this.poll().catch(() => undefined); // The first view; the loop retries it.

@@ -10,7 +10,9 @@
 import pg from 'pg';
 import { withDeadline } from './deadline.ts';
 import { callListener } from './listener.ts';
+import { StoreError } from '../store.ts';
 import { ADVISORY_LOCKS, type AdvisoryLock, LOCK_NAMESPACE } from './locks.ts';
+import { isPostgresUrl, redactUrl } from './pool.ts';
 
 export type LeaseLoss =
   | { readonly reason: 'connection-lost'; readonly error: Error }
@@ -52,6 +54,7 @@ export class SingletonLease {
   private busy: Promise<void> | undefined;
 
   constructor(private readonly options: SingletonLeaseOptions) {
+    if (!isPostgresUrl(options.url)) throw new StoreError('UNAVAILABLE', `not a PostgreSQL URL: ${redactUrl(options.url)}`);
     this.key = ADVISORY_LOCKS[options.lock ?? 'singleton'];
     this.retryMs = options.retryMs ?? 2000;
     this.checkMs = options.checkMs ?? 2000;

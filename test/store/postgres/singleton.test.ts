@@ -149,3 +149,7 @@ test('release() without leadership, or twice, is harmless', async (t) => {
   await one.lease.release();
   assert.deepEqual(one.losses, [{ reason: 'released' }]);
 });
+
+test('a URL that is not PostgreSQL is refused with the password hidden', () => {
+  assert.throws(() => new SingletonLease({ url: 'mysql://app:s3cret@127.0.0.1/x' }), (error: Error) => /not a PostgreSQL URL/.test(error.message) && !error.message.includes('s3cret'));
+});
