@@ -35,7 +35,7 @@ function member(t: TestContext, pool: Pool, options: MembershipOptions = {}): No
 
 const names = (nodes: readonly { name: string }[]): string[] => nodes.map((n) => n.name);
 
-test('nodes of two regions see each other, with their stats, judged by the database clock', async (t) => {
+test('nodes of two regions see each other, with their stats and a heartbeat age measured on the server', async (t) => {
   const db = await migrated(t);
   if (!db) return;
   const changes: RegionChange[] = [];

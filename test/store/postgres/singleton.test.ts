@@ -37,6 +37,15 @@ function lease(t: TestContext, name: string, url: string, options: Partial<Singl
   return observed;
 }
 
+/** Two leases on one database, started in order: the first leads. */
+async function startedPair(t: TestContext, url: string): Promise<[Observed, Observed]> {
+  const one = lease(t, 'lease-one', url);
+  const two = lease(t, 'lease-two', url);
+  await one.lease.start();
+  await two.lease.start();
+  return [one, two];
+}
+
 function withPort(url: string, port: number): string {
   const parsed = new URL(url);
   parsed.port = String(port);
@@ -46,10 +55,7 @@ function withPort(url: string, port: number): string {
 test('exactly one leader while leaders are killed and released, and the follower takes over each time', async (t) => {
   const db = await testDatabase(t);
   if (!db) return;
-  const one = lease(t, 'lease-one', db.url);
-  const two = lease(t, 'lease-two', db.url);
-  await one.lease.start();
-  await two.lease.start();
+  const [one, two] = await startedPair(t, db.url);
   assert.equal(one.lease.isLeader(), true, 'the first to ask holds it');
   assert.equal(two.lease.isLeader(), false);
 
@@ -137,10 +143,7 @@ test('a connection gone silent: the holder steps down on its check deadline, and
 test('release() without leadership, or twice, is harmless', async (t) => {
   const db = await testDatabase(t);
   if (!db) return;
-  const one = lease(t, 'lease-one', db.url);
-  const two = lease(t, 'lease-two', db.url);
-  await one.lease.start();
-  await two.lease.start();
+  const [one, two] = await startedPair(t, db.url);
   await two.lease.release();
   await two.lease.release();
   assert.deepEqual(two.losses, [], 'a follower has nothing to lose');
