@@ -1,8 +1,10 @@
 // Runs every test file under test/ with node's own runner. Node 20's --test does not expand
 // globs or pick up .ts files, so the list is built here; tsx compiles TypeScript on load.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { URL } from 'node:url';
+import pg from 'pg';
 
 function collect(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -36,9 +38,57 @@ if (files.some((f) => f.startsWith(`test${sep}conformance${sep}`)) && !existsSyn
     ].join('\n'),
   );
 }
+// The PostgreSQL half (test/store/ and every file that names postgres): each such test skips
+// loudly without a server (fails in CI, see fixtures/postgres.ts); this says so once, up front.
+const POSTGRES_URL = process.env.MCPWATCH_TEST_POSTGRES_URL ?? 'postgres://mcpwatch:mcpwatch@127.0.0.1:5432/postgres'; // as in fixtures/postgres.ts
+const needsPostgres = files.some((f) => f.startsWith(`test${sep}store${sep}`) || /postgres/i.test(readFileSync(f, 'utf8')));
+if (needsPostgres) {
+  const why = await postgresUnreachable(POSTGRES_URL);
+  if (why !== undefined) {
+    console.error(
+      [
+        '',
+        `*** PostgreSQL is not reachable at ${redact(POSTGRES_URL)} (${why}):`,
+        `*** the PostgreSQL half of the tests will NOT run (with CI set, those tests FAIL). To run it:`,
+        '***',
+        '***     sudo .ci/start-postgres      # starts the local cluster, creates the role mcpwatch',
+        '***',
+        '*** or point MCPWATCH_TEST_POSTGRES_URL at a server on loopback whose role may CREATE DATABASE',
+        '*** (see README, "Running the tests").',
+        '',
+      ].join('\n'),
+    );
+  }
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
+
+/** undefined when a login and `SELECT 1` work within a few seconds; otherwise why not. */
+async function postgresUnreachable(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, query_timeout: 3000 });
+  // A failure after connect (the server going away) would otherwise be an unhandled 'error' event.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redact(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -99,7 +99,7 @@ export function migrate(db: Database, dir: string): AppliedMigration[] {
   return applied;
 }
 
-function checkHistory(appliedRows: readonly AppliedMigration[], files: readonly MigrationFile[], dir: string): void {
+export function checkHistory(appliedRows: readonly AppliedMigration[], files: readonly MigrationFile[], dir: string): void {
   const latestKnown = files.at(-1)?.version ?? 0;
   for (const row of appliedRows) {
     if (row.version > latestKnown) {
@@ -120,6 +120,6 @@ function pad(version: number): string {
   return String(version).padStart(4, '0');
 }
 
-function basename(file: MigrationFile): string {
+export function basename(file: MigrationFile): string {
   return `${pad(file.version)}_${file.name}.sql`;
 }

@@ -1,0 +1,116 @@
+// The connection pool every PostgreSQL module shares, and the few rules that go with it: every
+// statement has a deadline, bigint columns (ids, ms timestamps) come back as numbers, a broken
+// idle connection is reported instead of crashing the process, and a URL is never logged with
+// its password.
+import pg from 'pg';
+import { StoreError } from '../store.ts';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface PoolOptions {
+  /** Connections at most; default 10 (a node's writer, its pages and its singleton jobs share them). */
+  readonly max?: number;
+  /** Server-side statement_timeout per statement; default 30 s. */
+  readonly statementTimeoutMs?: number;
+  /** Deadline for opening a connection; default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Idle connections are closed after this; default 30 s. */
+  readonly idleTimeoutMs?: number;
+  readonly applicationName?: string;
+  /** Hears errors of idle connections (the server restarted, the network broke). */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** int8 as a JS number: every id and ms timestamp we store is below 2^53; a larger one is a bug, said loudly. */
+function parseSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`PostgreSQL returned ${text}, beyond the safe integer range`);
+  return value;
+}
+
+// Per pool rather than pg.types.setTypeParser: the global would change every other pg user in the process.
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8_OID) return parseSafeInteger;
+    if (oid === NUMERIC_OID) return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format) as (text: string) => unknown;
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** True for the URL forms `pg` understands as PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export function openPool(url: string, options: PoolOptions = {}): Pool {
+  if (!isPostgresUrl(url)) throw new StoreError('UNAVAILABLE', `not a PostgreSQL URL: ${redactUrl(url)} (expected postgres://user:password@host:port/database)`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    // A lock wait is a statement too, but name it: a migration behind another node's must not hang.
+    lock_timeout: options.statementTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? 'mcpwatch',
+    types: TYPES,
+  });
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
+}
+
+/**
+ * Runs `fn` inside BEGIN … COMMIT on one connection. A failure rolls back; a connection whose
+ * rollback also failed is destroyed rather than returned to the pool in an unknown state.
+ */
+export async function transaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The URL with its password replaced, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not parseable: show the scheme at most, never the rest (it may hold the password).
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
+    return scheme ? `${scheme}//…` : '(unparseable database URL)';
+  }
+}
+
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
+const CONNECTION_SQLSTATE = /^(08|57P0[123])/;
+const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * True when the error says the database could not be reached or the connection broke (worth
+ * retrying with backoff), as opposed to a statement the database refused (not worth retrying).
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || CONNECTION_ERRNO.has(code))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+}
