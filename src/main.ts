@@ -17,7 +17,7 @@ import { progressReporter } from './cli/progress.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
 import { runProbe } from './probe/run-probe.ts';
 import type { InstanceLock } from './store/sqlite/instance-lock.ts';
-import type { Storage, StorageBackend } from './store/store.ts';
+import { StoreError, type Storage } from './store/store.ts';
 import { MCPWATCH_VERSION } from './version.ts';
 
 // The service's modules (Fastify, SQLite, the scheduler) load only for the commands that use
@@ -37,6 +37,9 @@ async function loadService() {
     import('./service/retention.ts'),
     import('./store/sqlite/open.ts'),
   ]);
+  // pg is loaded only when a PostgreSQL URL is configured; SQLite users never pay for it.
+  const postgres = () => import('./store/postgres/open.ts');
+  const postgresLease = () => import('./store/postgres/singleton.ts');
   const [alerts, alertCli, alertSettings, schema, instanceLock, migrations, directories] = await Promise.all([
     import('./alerts/start.ts'),
     import('./alerts/cli.ts'),
@@ -64,6 +67,8 @@ async function loadService() {
     Monitor: monitor.Monitor,
     startRetention: retention.startRetention,
     openSqliteStorage: store.openSqliteStorage,
+    postgres,
+    postgresLease,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -156,7 +161,7 @@ function alertSettings(storage: Storage, config: Config, log?: Logger): Promise<
 async function alertTest(command: AlertTestCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const config = configOrExit(command.configPath, env, ALERT_TEST);
   // Channels made through the API are in the database; without one there are only the file's.
-  if (!existsSync(config.databasePath)) return service.runAlertTest(config, config.alerts ?? service.DEFAULT_ALERTS, command, process.stdout);
+  if (config.database.backend === 'sqlite' && !existsSync(config.database.path)) return service.runAlertTest(config, config.alerts ?? service.DEFAULT_ALERTS, command, process.stdout);
   const storage = await openStorage(config);
   let alerts: AlertsConfig;
   try {
@@ -193,25 +198,72 @@ function ensureDataDirectory(databasePath: string): void {
   }
 }
 
-/** Which backend the configuration asks for: SQLite until the configuration gains `database.url`. */
-function backendFor(_config: Config): StorageBackend {
-  return 'sqlite';
-}
-
 /**
  * Opens (and migrates) the storage the configuration names: the one place a backend is chosen.
  * `exclusive` (serve) also takes the backend's one-serve-per-database guard first.
  */
 function openStorage(config: Config, options: { readonly exclusive?: boolean } = {}): Promise<Storage> {
-  const backend = backendFor(config);
-  switch (backend) {
+  const database = config.database;
+  switch (database.backend) {
     case 'sqlite':
       // Synchronous underneath (better-sqlite3); a failure still arrives as a rejection.
-      return new Promise((resolve) => resolve(options.exclusive === true ? openSqliteExclusively(config.databasePath) : openSqlite(config.databasePath)));
+      return new Promise((resolve) => resolve(options.exclusive === true ? openSqliteExclusively(database.path) : openSqlite(database.path)));
     case 'postgres':
-      // The PostgreSQL branch goes here once the configuration can name a database URL.
-      return Promise.reject(new CommandFailure('PostgreSQL storage is not available in this version'));
+      return options.exclusive === true ? openPostgresExclusively(database) : openPostgres(database);
   }
+}
+
+type PostgresDatabase = Extract<Config['database'], { backend: 'postgres' }>;
+
+async function openPostgres(database: PostgresDatabase): Promise<Storage> {
+  const { openPostgresStorage } = await service.postgres();
+  try {
+    return await openPostgresStorage(database.url, {
+      max: database.poolSize,
+      statementTimeoutMs: database.statementTimeoutMs,
+      connectTimeoutMs: database.connectTimeoutMs,
+      applicationName: `mcpwatch ${MCPWATCH_VERSION}`,
+    });
+  } catch (err) {
+    if (err instanceof service.MigrationError) {
+      const fix = err.code === 'MIGRATION_DOWNGRADE' ? '; run the newer mcpwatch' : '';
+      throw new CommandFailure(`PostgreSQL database: ${err.message}${fix}`);
+    }
+    if (err instanceof StoreError) throw new CommandFailure(`${err.message}; check database.url (or MCPWATCH_DATABASE_URL) and that the server accepts connections`);
+    throw err;
+  }
+}
+
+/**
+ * serve on PostgreSQL: until nodes share endpoints (the cluster issue), two serves on one database
+ * would each probe everything and count every round twice, so the first holds a session advisory
+ * lock for its whole life and a second one refuses to start.
+ */
+async function openPostgresExclusively(database: PostgresDatabase): Promise<Storage> {
+  const { SingletonLease } = await service.postgresLease();
+  const lease = new SingletonLease({ url: database.url, lock: 'serve', deadlineMs: database.connectTimeoutMs, applicationName: `mcpwatch ${MCPWATCH_VERSION} serve lock` });
+  await lease.start();
+  if (!lease.isLeader()) {
+    await lease.release();
+    throw new CommandFailure('cannot start: another mcpwatch serve is using this PostgreSQL database (or the server could not be reached); stop that serve first, or give this one its own database');
+  }
+  let storage: Storage;
+  try {
+    storage = await openPostgres(database);
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  return {
+    ...storage,
+    close: async () => {
+      try {
+        await storage.close();
+      } finally {
+        await lease.release();
+      }
+    },
+  };
 }
 
 /** Creates the data directory and opens (and migrates) the database file, or fails naming the path. */

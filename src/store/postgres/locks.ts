@@ -16,6 +16,8 @@ export const ADVISORY_LOCKS = {
   events: 5,
   /** Shared by every tick, exclusive by every endpoint DELETE (its trigger in 0002_history.sql spells out 6). */
   tickWrite: 6,
+  /** One serve per database until nodes share endpoints: held for serve's life. */
+  serve: 7,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -5,7 +5,7 @@
 // transactional, so a failing file leaves the schema exactly as it was.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { type AppliedMigration, MigrationError, basename, checkHistory, defaultMigrationsDir, listMigrations } from '../migrate.ts';
+import { type AppliedMigration, MigrationError, basename, checkHistory, defaultMigrationsDir, listMigrations } from '../migration-files.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from './locks.ts';
 import { type Pool, transaction } from './pool.ts';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MigrationError } from '../../../src/store/migrate.ts';
+import { MigrationError } from '../../../src/store/migration-files.ts';
 import { migratePostgres, postgresSchemaVersion } from '../../../src/store/postgres/migrate.ts';
 import { openPool } from '../../../src/store/postgres/pool.ts';
 import { testDatabase } from '../../fixtures/postgres.ts';
