@@ -1,6 +1,8 @@
-// GET /metrics: Prometheus text exposition. Every endpoint is listed (public or not), by slug.
+// GET /metrics: Prometheus text exposition, gzipped when the scraper accepts it (Prometheus does).
+// Every endpoint is listed (public or not), by slug.
 import type { FastifyInstance } from 'fastify';
 import { EXPOSITION_CONTENT_TYPE } from '../../metrics/exposition.ts';
+import { acceptsGzip } from '../../metrics/gzip-body.ts';
 import { MetricsScraper, type ScrapeOptions } from '../../metrics/scrape.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -21,9 +23,14 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
     opts.scrape,
   );
 
-  app.get('/metrics', async (_request, reply) => {
-    const body = await scraper.render();
-    return reply.header('content-type', EXPOSITION_CONTENT_TYPE).header('cache-control', 'no-store').send(body);
+  app.addHook('onClose', (_instance, done) => {
+    scraper.close();
+    done();
+  });
+  app.get('/metrics', async (request, reply) => {
+    reply.header('content-type', EXPOSITION_CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
+    if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(await scraper.renderGzip());
+    return reply.send(await scraper.render());
   });
   return Promise.resolve();
 }
