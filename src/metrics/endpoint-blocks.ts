@@ -77,7 +77,7 @@ interface Segment {
 }
 
 // 256 × 27 families: ~3 ms to join one segment; 40 segments at 10,000 endpoints, ~1,100 buffers per scrape.
-const SEGMENT_SIZE = 256;
+export const SEGMENT_SIZE = 256;
 const FAMILY_INDEX = Object.fromEntries(FAMILY_KEYS.map((key, i) => [key, i])) as Record<FamilyKey, number>;
 const HEADERS: readonly Piece[] = FAMILY_KEYS.map((key) => ({ data: Buffer.from(familyHeader(ENDPOINT_FAMILIES[key].name, ENDPOINT_FAMILIES[key].type, ENDPOINT_FAMILIES[key].help)) }));
 const CHECK_EVERY = 32;
@@ -85,15 +85,17 @@ const CHECK_EVERY = 32;
 export class EndpointBlocks {
   readonly #policy: HealthPolicy;
   readonly #sliceMs: number;
+  readonly #segmentSize: number;
   readonly #entries = new Map<number, Entry>();
   #segments: Segment[] = [];
   #sweep = 0;
   #version = 0;
   #pieces: { readonly version: number; readonly pieces: readonly Piece[] } | undefined;
 
-  constructor(policy: HealthPolicy, options: { readonly sliceMs?: number } = {}) {
+  constructor(policy: HealthPolicy, options: { readonly sliceMs?: number; readonly segmentSize?: number } = {}) {
     this.#policy = policy;
     this.#sliceMs = options.sliceMs ?? 8;
+    this.#segmentSize = options.segmentSize ?? SEGMENT_SIZE;
   }
 
   /** Bumped whenever the block's text changes. */
@@ -214,7 +216,7 @@ export class EndpointBlocks {
     this.#version++;
     // A segment left with a few slow endpoints (a 1 h interval among 60 s ones) would otherwise
     // linger, and thousands of near-empty segments would make every scrape a fine-grained join.
-    if (segment.members.size === 0 || segment.members.size >= SEGMENT_SIZE / 4 || segment === this.#segments.at(-1)) return;
+    if (segment.members.size === 0 || segment.members.size >= this.#segmentSize / 4 || segment === this.#segments.at(-1)) return;
     const movers = [...segment.members];
     segment.members.clear();
     for (const [moverId, entry] of movers) {
@@ -227,7 +229,7 @@ export class EndpointBlocks {
 
   #openSegment(): Segment {
     const last = this.#segments.at(-1);
-    if (last !== undefined && last.members.size < SEGMENT_SIZE) return last;
+    if (last !== undefined && last.members.size < this.#segmentSize) return last;
     const segment: Segment = { members: new Map(), chunks: [], dirty: true };
     this.#segments.push(segment);
     return segment;

@@ -33,6 +33,8 @@ export interface ScrapeOptions {
   readonly refreshMs?: number;
   /** zlib level of gzip answers. */
   readonly gzipLevel?: number;
+  /** Endpoints per segment of the per-endpoint block (tests make it small). */
+  readonly segmentSize?: number;
 }
 
 export interface ScrapeFigures {
@@ -78,11 +80,16 @@ export class MetricsScraper {
   constructor(source: ScrapeSource, options: ScrapeOptions = {}) {
     this.#source = source;
     this.#sliceMs = options.sliceMs ?? 8;
-    this.#blocks = new EndpointBlocks(source.policy, { sliceMs: this.#sliceMs });
+    this.#blocks = new EndpointBlocks(source.policy, { sliceMs: this.#sliceMs, ...(options.segmentSize === undefined ? {} : { segmentSize: options.segmentSize }) });
     this.#maxAgeMs = options.maxAgeMs ?? 1000;
     this.#refreshMs = options.refreshMs ?? 1000;
     this.#gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
     this.service = new ServiceMetrics(source);
+  }
+
+  /** Bumped whenever the per-endpoint block's text changes. */
+  get version(): number {
+    return this.#blocks.version;
   }
 
   /** Figures of the last completed render (for the benchmark and the render-time gauge). */
