@@ -19,6 +19,7 @@ import { initialState, type EndpointState } from '../src/domain/health.ts';
 import type { PhaseTiming, ProbeResult } from '../src/domain/probe-result.ts';
 import type { AppDeps } from '../src/http/deps.ts';
 import { metricsRoutes } from '../src/http/routes/metrics.ts';
+import type { SyncFigures } from '../src/metrics/endpoint-blocks.ts';
 import { MetricsScraper } from '../src/metrics/scrape.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 
@@ -141,21 +142,39 @@ function fetchBody(port: number, gzip: boolean): Promise<{ bytes: number; encodi
 }
 
 /** Wall time of one scrape and the longest event-loop delay while it ran (monitorEventLoopDelay, 1 ms resolution). */
-async function timedScrape(port: number, gzip: boolean): Promise<{ wallMs: number; blockMs: number; bytes: number }> {
+async function timedScrape(port: number, gzip: boolean): Promise<Scrape> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { bytes } = await fetchBody(port, gzip);
+  const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   histogram.disable();
   // The histogram counts the 1 ms resolution itself as delay.
-  return { wallMs, blockMs: Math.max(0, histogram.max / 1e6 - 1), bytes };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, blockMs: Math.max(0, histogram.max / 1e6 - 1), bytes };
+}
+
+interface Scrape {
+  readonly wallMs: number;
+  /** Process CPU during the scrape: server and the loopback client reading it. */
+  readonly cpuMs: number;
+  readonly blockMs: number;
+  readonly bytes: number;
 }
 
 /** Process CPU (user + system) spent in `work`, ms. */
 function cpuOf(work: () => void): number {
   const before = process.cpuUsage();
   work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** Process CPU spent until `work` settles, ms (nothing else runs in the benchmark meanwhile). */
+async function cpuOfAsync(work: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000;
 }
@@ -173,11 +192,19 @@ async function benchSize(n: number): Promise<void> {
       states.set(e.id, f.state);
       latest.set(e.id, f.latest);
     });
-    // A result landing: new state and result objects, as the recorder and monitor make them.
+    // A result landing: new state and result objects, as the recorder and monitor make them, in
+    // schedule order — each endpoint has a fixed slot in its interval, so results come round in
+    // the same (shuffled, not slug) order every interval.
+    const slots = endpoints.map((_, i) => i);
+    for (let i = slots.length - 1; i > 0; i--) {
+      const j = (i * 2_654_435_761) % (i + 1);
+      [slots[i], slots[j]] = [slots[j] ?? 0, slots[i] ?? 0];
+    }
+    let cursor = 0;
     let round = 0;
     const land = (count: number): void => {
       for (let k = 0; k < count; k++) {
-        const i = (round * 7919 + k * 104_729) % n;
+        const i = slots[cursor++ % n] ?? 0;
         const e = endpoints[i];
         if (e === undefined) continue;
         const f = fixtures(e.id, i, now + ++round * 1000);
@@ -213,20 +240,26 @@ async function benchSize(n: number): Promise<void> {
     };
 
     // Keeping it up to date: the first sweep renders every endpoint; then a sweep with nothing new,
-    // and sweeps after PER_SECOND results (60 s probing) have landed, as the refresh timer sees them.
+    // and sweeps after n/60 results (60 s probing) have landed, as the 1 s refresh timer sees them.
+    // gzip is wanted (a scrape asked for it), so each refresh also deflates the pieces it joined.
     const perSecond = Math.max(1, Math.round(n / 60));
     const direct = new MetricsScraper(source, { maxAgeMs: 0, refreshMs: 0 });
-    const cold = await direct.refresh();
+    const coldCpu = await cpuOfAsync(() => direct.renderGzip());
     const idle: number[] = [];
-    const perUpdate: number[] = [];
+    const firstCycle: number[] = [];
+    const refreshCpu: number[] = [];
     const longest: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      idle.push((await direct.refresh()).cpuMs);
+    // Two intervals: in the first, segments are still in listing order and lose members everywhere.
+    for (let i = 0; i < 120; i++) {
+      idle.push(await cpuOfAsync(() => direct.refresh()));
       land(perSecond);
-      const sync = await direct.refresh();
-      perUpdate.push((sync.cpuMs - median(idle)) / sync.rendered);
-      longest.push(sync.longestSliceMs);
+      let sync: SyncFigures | undefined;
+      const cpu = await cpuOfAsync(async () => (sync = await direct.refresh()));
+      (i < 60 ? firstCycle : refreshCpu).push(cpu);
+      longest.push(sync?.longestSliceMs ?? 0);
     }
+    const firstScrapeCpu = await cpuOfAsync(() => direct.renderGzip());
+    const perResultUs = ((median(refreshCpu) - median(idle)) / perSecond) * 1000;
     const block = await direct.render();
 
     // gzip levels over the whole text: CPU (zlib's, on a pool thread in serve) and bytes.
@@ -244,17 +277,26 @@ async function benchSize(n: number): Promise<void> {
     await app.register(metricsRoutes, { deps, scrape: { refreshMs: 20 } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
-    const plain: { wallMs: number; blockMs: number; bytes: number }[] = [];
-    const gzip: { wallMs: number; blockMs: number; bytes: number }[] = [];
+    const plain: Scrape[] = [];
+    const gzip: Scrape[] = [];
+    const idleLoop = monitorEventLoopDelay({ resolution: 1 });
+    // One interval of results first, so segments follow arrival order as after a minute of serve.
+    await timedScrape(port, true);
+    for (let s = 0; s < 60; s++) {
+      land(perSecond);
+      await delay(25);
+    }
     for (let i = 0; i < SCRAPES + 2; i++) {
+      idleLoop.enable();
       for (let s = 0; s < 15; s++) {
         land(perSecond);
         await delay(25);
       }
-      offset += 2000;
-      const p = await timedScrape(port, false);
+      idleLoop.disable();
       offset += 2000;
       const g = await timedScrape(port, true);
+      offset += 2000;
+      const p = await timedScrape(port, false);
       if (i < 2) continue; // warm-up
       plain.push(p);
       gzip.push(g);
@@ -264,14 +306,17 @@ async function benchSize(n: number): Promise<void> {
     const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
     await app.close();
 
-    const row = (name: string, xs: readonly { wallMs: number; blockMs: number; bytes: number }[]): string =>
-      `  ${name.padEnd(5)} scrape p50 ${ms(median(xs.map((x) => x.wallMs)))} ms, p95 ${ms(quantile(xs.map((x) => x.wallMs), 0.95))} ms | loop block max ${ms(Math.max(...xs.map((x) => x.blockMs)))} ms (median ${ms(median(xs.map((x) => x.blockMs)))}) | ${((xs[0]?.bytes ?? 0) / 1024 / 1024).toFixed(2)} MiB`;
+    const row = (name: string, xs: readonly Scrape[]): string =>
+      `  ${name.padEnd(5)} scrape p50 ${ms(median(xs.map((x) => x.wallMs)))} ms, p95 ${ms(quantile(xs.map((x) => x.wallMs), 0.95))} ms, CPU p50 ${ms(median(xs.map((x) => x.cpuMs)))} ms | loop block max ${ms(Math.max(...xs.map((x) => x.blockMs)))} ms (median ${ms(median(xs.map((x) => x.blockMs)))}) | ${((xs[0]?.bytes ?? 0) / 1024 / 1024).toFixed(2)} MiB`;
     console.log(`${n} endpoints, ${series} samples, ${((block.length) / 1024 / 1024).toFixed(1)} MiB plain`);
-    console.log(row('plain', plain));
     console.log(row('gzip', gzip));
+    console.log(row('plain', plain));
+    console.log(`  loop delay max between scrapes (refresh timer at work, and whatever else loads this machine): ${ms(Math.max(0, idleLoop.max / 1e6 - 1))} ms`);
     console.log(
-      `  upkeep: first sweep ${ms(cold.cpuMs)} ms (${cold.rendered} rendered, longest slice ${ms(cold.longestSliceMs)}), idle sweep ${ms(median(idle))} ms, ` +
-        `${(median(perUpdate) * 1000).toFixed(1)} µs per result (${perSecond} per 1 s refresh, longest slice ${ms(Math.max(...longest))} ms)`,
+      `  upkeep: first render (all ${n}, gzip too) ${ms(coldCpu)} ms CPU; first interval's refreshes ${ms(median(firstCycle))} ms each, then a scrape ${ms(firstScrapeCpu)} ms; ` +
+        `steady: refresh with nothing new ${ms(median(idle))} ms; ` +
+        `refresh after ${perSecond} results ${ms(median(refreshCpu))} ms (p95 ${ms(quantile(refreshCpu, 0.95))}) → ${perResultUs.toFixed(0)} µs CPU per result, ` +
+        `${((median(refreshCpu) / 1000) * 100).toFixed(1)} % of a core at 60 s probing; longest slice ${ms(Math.max(...longest))} ms`,
     );
     console.log(`  gzip of the whole text, CPU: ${levels.join(', ')}; crc32 ${ms(crcMs)} ms`);
   } finally {
@@ -281,7 +326,7 @@ async function benchSize(n: number): Promise<void> {
 }
 
 export async function benchMetrics(sizes: readonly number[] = SIZES): Promise<void> {
-  console.log(`# metrics: GET /metrics over loopback HTTP, Node ${process.version}, ${SCRAPES} scrapes each plain and gzip after 2 warm-up, n/4 results landing between scrapes; loop block = monitorEventLoopDelay max`);
+  console.log(`# metrics: GET /metrics over loopback HTTP, Node ${process.version}, ${SCRAPES} scrapes each gzip and plain after 2 warm-up, n/4 results (15 s at 60 s probing) landing between scrapes, refresh timer at 20 ms; CPU = process CPU (server and client); loop block = monitorEventLoopDelay max`);
   for (const n of sizes) await benchSize(n);
 }
 

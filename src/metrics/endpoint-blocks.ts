@@ -74,6 +74,8 @@ interface Segment {
   /** Members' lines per family, joined and encoded; stale while `dirty`. */
   chunks: readonly Piece[];
   dirty: boolean;
+  /** Gained members since it was last joined (only losing them is `dirty` alone). */
+  grew: boolean;
 }
 
 // 256 × 27 families: ~3 ms to join one segment; 40 segments at 10,000 endpoints, ~1,100 buffers per scrape.
@@ -174,21 +176,31 @@ export class EndpointBlocks {
     return pieces;
   }
 
-  /** Joins again the segments whose members changed, yielding between them once a slice has run ~sliceMs. Returns the CPU ms. */
-  async joinChanged(): Promise<number> {
+  /**
+   * Joins again the segments whose members changed — with `grownOnly`, only those that gained
+   * some — yielding between segments once a slice has run ~sliceMs. Returns the new pieces.
+   *
+   * The refresh joins grown segments only: a segment that just loses members (their new lines
+   * went to the newest segment) is usually emptied within the next second or two and dropped
+   * unjoined. Right after a start, when segments are in listing order rather than arrival order,
+   * every segment loses members every second; joined once per scrape instead, that costs ~15× less.
+   */
+  async joinChanged(options: { readonly grownOnly?: boolean } = {}): Promise<Piece[]> {
+    const joined: Piece[] = [];
     let sliceStart = performance.now();
-    let cpuMs = 0;
-    for (;;) {
-      const dirty = this.#segments.find((segment) => segment.dirty);
-      if (dirty === undefined) break;
-      this.#join(dirty);
+    for (const segment of this.#segments) {
+      if (!segment.dirty || (options.grownOnly === true && !segment.grew)) continue;
+      // A segment is joined whole and synchronously: a sweep running between slices may dirty it again.
+      this.#join(segment);
+      joined.push(...segment.chunks);
       if (performance.now() - sliceStart >= this.#sliceMs) {
-        cpuMs += performance.now() - sliceStart;
         await yieldToLoop();
         sliceStart = performance.now();
       }
     }
-    return cpuMs + performance.now() - sliceStart;
+    // A sweep that ran while this one yielded may have dirtied segments already passed.
+    if (options.grownOnly !== true && this.#segments.some((segment) => segment.dirty)) joined.push(...(await this.joinChanged()));
+    return joined;
   }
 
   #update(id: number, slug: string, state: EndpointState, latest: ProbeResult | undefined, before: Entry | undefined, sweep: number): void {
@@ -207,6 +219,7 @@ export class EndpointBlocks {
     this.#entries.set(id, entry);
     segment.members.set(id, entry);
     segment.dirty = true;
+    segment.grew = true;
     this.#version++;
   }
 
@@ -224,13 +237,14 @@ export class EndpointBlocks {
       entry.segment = open;
       open.members.set(moverId, entry);
       open.dirty = true;
+      open.grew = true;
     }
   }
 
   #openSegment(): Segment {
     const last = this.#segments.at(-1);
     if (last !== undefined && last.members.size < this.#segmentSize) return last;
-    const segment: Segment = { members: new Map(), chunks: [], dirty: true };
+    const segment: Segment = { members: new Map(), chunks: [], dirty: true, grew: true };
     this.#segments.push(segment);
     return segment;
   }
@@ -248,6 +262,7 @@ export class EndpointBlocks {
     }
     segment.chunks = chunks;
     segment.dirty = false;
+    segment.grew = false;
   }
 
   #render(slug: string, state: EndpointState, latest: ProbeResult | undefined, certExpiryMs: number | null): { text: string; starts: number[] } {

@@ -1,5 +1,6 @@
 // GET /metrics: Prometheus text exposition, gzipped when the scraper accepts it (Prometheus does).
 // Every endpoint is listed (public or not), by slug.
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { EXPOSITION_CONTENT_TYPE } from '../../metrics/exposition.ts';
 import { acceptsGzip } from '../../metrics/gzip-body.ts';
@@ -30,7 +31,10 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
   app.get('/metrics', async (request, reply) => {
     reply.header('content-type', EXPOSITION_CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
     if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(await scraper.renderGzip());
-    return reply.send(await scraper.render());
+    const parts = await scraper.renderParts();
+    let length = 0;
+    for (const part of parts) length += part.length;
+    return reply.header('content-length', length).send(Readable.from(parts, { objectMode: false }));
   });
   return Promise.resolve();
 }
