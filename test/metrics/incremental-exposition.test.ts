@@ -3,7 +3,7 @@
 // scrape must carry exactly the samples a fresh full render of the same state carries, family by
 // family; gzip answers must decode to the plain text; promtool must accept it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -20,6 +20,7 @@ import { ENDPOINT_FAMILIES, EndpointSeriesWriter } from '../../src/metrics/endpo
 import { acceptsGzip, crc32Combine } from '../../src/metrics/gzip-body.ts';
 import { MetricsScraper, type ScrapeSource } from '../../src/metrics/scrape.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
+import { definition } from '../store/helper.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
 const parsed = parseConfig('', {});
@@ -39,27 +40,7 @@ function random(seed: number): () => number {
 }
 
 function endpoint(id: number, overrides: Partial<Endpoint> = {}): Endpoint {
-  return {
-    id,
-    slug: `server-${id}`,
-    name: `Server ${id}`,
-    url: `https://server-${id}.example.com/mcp`,
-    intervalS: 60,
-    timeoutMs: 15_000,
-    era: 'auto',
-    public: true,
-    paused: false,
-    pausedReason: null,
-    tags: [],
-    listTools: true,
-    allowPrivate: false,
-    source: 'config',
-    secrets: { headers: {}, bearerToken: null },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    archivedAt: null,
-    ...overrides,
-  };
+  return { ...definition(`server-${id}`), id, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', archivedAt: null, ...overrides };
 }
 
 /** A fleet whose endpoints, states and results the test changes between scrapes. */
@@ -206,18 +187,6 @@ function endpointFamilies(text: string): FamilyText[] {
   return families;
 }
 
-function runPromtool(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(text);
-  });
-}
-
 /** Scrapes plain and gzip, checks both against the full render, returns the plain text. */
 async function scrapeAndCompare(scraper: MetricsScraper, fleet: Fleet, full: FullRender, step: string): Promise<string> {
   // Past the one-second cache; plain and gzip are then the same scrape.
@@ -264,9 +233,9 @@ test('through churn, every scrape carries exactly the samples of a full render o
   }
 
   if (existsSync(PROMTOOL)) {
-    const { code, output } = await runPromtool(body);
-    assert.equal(output, '', `promtool reported problems:\n${output}`);
-    assert.equal(code, 0);
+    const checked = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(checked.stdout + checked.stderr, '', 'promtool reported problems');
+    assert.equal(checked.status, 0);
   }
 });
 
