@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { crc32, deflateRawSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { parseConfig } from '../src/config/parse.ts';
@@ -163,6 +165,19 @@ interface Scrape {
   readonly bytes: number;
 }
 
+// A full collection before reading memory, without a command-line flag (bench/run.ts starts node plainly).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** Live heap and Buffer memory after a full collection, bytes. */
+function heldMemory(): { heap: number; buffers: number } {
+  collect();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
+}
+
+const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
 /** Process CPU (user + system) spent in `work`, ms. */
 function cpuOf(work: () => void): number {
   const before = process.cpuUsage();
@@ -244,7 +259,9 @@ async function benchSize(n: number): Promise<void> {
     // gzip is wanted (a scrape asked for it), so each refresh also deflates the pieces it joined.
     const perSecond = Math.max(1, Math.round(n / 60));
     const direct = new MetricsScraper(source, { maxAgeMs: 0, refreshMs: 0 });
+    const before = heldMemory();
     const coldCpu = await cpuOfAsync(() => direct.renderGzip());
+    const held = heldMemory();
     const idle: number[] = [];
     const firstCycle: number[] = [];
     const refreshCpu: number[] = [];
@@ -319,6 +336,7 @@ async function benchSize(n: number): Promise<void> {
         `${((median(refreshCpu) / 1000) * 100).toFixed(1)} % of a core at 60 s probing; longest slice ${ms(Math.max(...longest))} ms`,
     );
     console.log(`  gzip of the whole text, CPU: ${levels.join(', ')}; crc32 ${ms(crcMs)} ms`);
+    console.log(`  memory the kept block holds: heap +${mib(held.heap - before.heap)} MiB, buffers +${mib(held.buffers - before.buffers)} MiB`);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

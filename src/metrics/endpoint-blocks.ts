@@ -6,7 +6,9 @@
 // endpoint's state object on every round and flush (states are immutable), the monitor stores a
 // new result object per round, so a sweep comparing three references per endpoint finds exactly
 // what moved, and nothing outside src/metrics needs to call in. A re-render whose text comes out
-// the same (a fresh initialState for a never-checked endpoint) changes nothing.
+// the same (a fresh initialState for a never-checked endpoint) changes nothing. Measured at 10,000
+// endpoints (bench/metrics.bench.ts, 2 loaded cores): a sweep with nothing new ~3.8 ms; rendering,
+// joining and deflating what changed ~46 µs per result, ~1 % of a core at 60 s probing.
 //
 // The format wants each family's samples together under one HELP/TYPE, so a scrape cannot simply
 // concatenate per-endpoint text; joining 10,000 endpoints × 27 families piece by piece cost
@@ -16,7 +18,8 @@
 // schedule order, so the endpoints of one segment come due together again and the other segments
 // stay untouched (clean) — only the segments being filled and emptied are joined again.
 // Within a family, samples are therefore in arrival order, not slug order; Prometheus reads
-// either.
+// either. The price is memory: the lines are held twice (per endpoint, and joined per segment),
+// ~27 MiB of heap and ~34 MiB of buffers at 10,000 endpoints.
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isIdle, type Endpoint } from '../domain/endpoint.ts';
