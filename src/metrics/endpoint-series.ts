@@ -142,6 +142,9 @@ export function endpointSamples(input: EndpointSeriesInput, policy: HealthPolicy
  * Accumulates endpoints family by family (the format wants each family's samples together, under
  * one HELP/TYPE), so endpoints can be added in any number of slices before `finish`.
  *
+ * The whole-fleet render /metrics did per scrape before it kept its block up to date
+ * (endpoint-blocks.ts); the tests hold the kept block to it.
+ *
  * Lines are short-lived strings in per-family arrays, turned into bytes by `flush` at the end of
  * each slice. Appending to one long string instead builds ropes that survive into the old
  * generation: at 10k endpoints that was 3× slower, mostly garbage collection, plus a 50–60 ms
