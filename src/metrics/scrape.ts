@@ -5,7 +5,8 @@
 //
 // After the first scrape a timer keeps the block current every `refreshMs`, so the rendering of
 // new results is spread over the interval instead of landing on the next scrape; a process nobody
-// scrapes pays nothing.
+// scrapes pays nothing, and one nobody has scraped for `idleStopMs` stops paying (the next scrape
+// starts the timer again and catches up).
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Endpoint } from '../domain/endpoint.ts';
@@ -31,6 +32,8 @@ export interface ScrapeOptions {
   readonly maxAgeMs?: number;
   /** How often the per-endpoint block is brought up to date between scrapes, ms; 0 only at scrapes. */
   readonly refreshMs?: number;
+  /** The refresh timer stops when no scrape came for this long, ms (by the source's clock). */
+  readonly idleStopMs?: number;
   /** zlib level of gzip answers. */
   readonly gzipLevel?: number;
   /** Endpoints per segment of the per-endpoint block (tests make it small). */
@@ -68,6 +71,7 @@ export class MetricsScraper {
   readonly #sliceMs: number;
   readonly #maxAgeMs: number;
   readonly #refreshMs: number;
+  readonly #idleStopMs: number;
   readonly #gzipLevel: number;
   #snapshot: Snapshot | undefined;
   #pending: Promise<Snapshot> | undefined;
@@ -75,6 +79,7 @@ export class MetricsScraper {
   /** Set by the first gzip scrape: from then on the refresh packs what it joined. */
   #gzipWanted = false;
   #timer: NodeJS.Timeout | undefined;
+  #lastScrapeAt = 0;
   #closed = false;
   #figures: ScrapeFigures | undefined;
 
@@ -84,6 +89,7 @@ export class MetricsScraper {
     this.#blocks = new EndpointBlocks(source.policy, { sliceMs: this.#sliceMs, ...(options.segmentSize === undefined ? {} : { segmentSize: options.segmentSize }) });
     this.#maxAgeMs = options.maxAgeMs ?? 1000;
     this.#refreshMs = options.refreshMs ?? 1000;
+    this.#idleStopMs = options.idleStopMs ?? 300_000;
     this.#gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
     this.service = new ServiceMetrics(source);
   }
@@ -162,6 +168,7 @@ export class MetricsScraper {
   }
 
   #current(): Promise<Snapshot> {
+    this.#lastScrapeAt = this.#source.clock();
     const snapshot = this.#snapshot;
     if (snapshot && this.#source.clock() - snapshot.at < this.#maxAgeMs) return Promise.resolve(snapshot);
     this.#pending ??= this.#renderFresh().finally(() => {
@@ -189,8 +196,15 @@ export class MetricsScraper {
 
   #startRefreshing(): void {
     if (this.#timer !== undefined || this.#closed || this.#refreshMs <= 0) return;
-    // A failed sweep (the store closing under it) is retried by the next tick or scrape, which reports it.
-    this.#timer = setInterval(() => void this.refresh().catch(() => undefined), this.#refreshMs);
+    this.#timer = setInterval(() => {
+      if (this.#source.clock() - this.#lastScrapeAt > this.#idleStopMs) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+        return;
+      }
+      // A failed sweep (the store closing under it) is retried by the next tick or scrape, which reports it.
+      void this.refresh().catch(() => undefined);
+    }, this.#refreshMs);
     // A scraper must never keep the process alive.
     this.#timer.unref();
   }

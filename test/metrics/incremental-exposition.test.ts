@@ -288,6 +288,34 @@ test('after the first scrape the refresh timer takes results in between scrapes,
   assert.equal(scraper.version, closed, 'a closed scraper kept refreshing');
 });
 
+test('nobody scraping for idleStopMs stops the refresh timer; the next scrape starts it again and catches up', async () => {
+  const rng = random(13);
+  const fleet = new Fleet();
+  fleet.add(5);
+  for (const e of fleet.endpoints) fleet.land(e.id, rng);
+  const scraper = new MetricsScraper(fleet.source, { maxAgeMs: 0, refreshMs: 5, idleStopMs: 60_000 });
+  const full = new FullRender();
+  try {
+    await scraper.render();
+    full.render(fleet);
+    fleet.now += 60_001;
+    // A few ticks for the timer to notice the silence (generous for a loaded runner).
+    await delay(200);
+    const version = scraper.version;
+    fleet.land(1, rng);
+    await delay(100);
+    assert.equal(scraper.version, version, 'the timer kept refreshing with nobody scraping');
+    const body = (await scraper.render()).toString();
+    assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)), 'the scrape did not catch up');
+    const caughtUp = scraper.version;
+    fleet.land(2, rng);
+    for (let i = 0; i < 1000 && scraper.version === caughtUp; i++) await delay(10);
+    assert.ok(scraper.version > caughtUp, 'the timer did not start again');
+  } finally {
+    scraper.close();
+  }
+});
+
 test('GET /metrics: gzip when the scraper asks for it, plain otherwise, the same text', async () => {
   const rng = random(3);
   const fleet = new Fleet();
