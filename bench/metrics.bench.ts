@@ -1,14 +1,18 @@
-// GET /metrics at 1k and 10k endpoints: render time and how long a scrape holds the event loop.
-// Endpoints live in a real SQLite file (the route lists them from the store); states and last
-// results are in memory, shaped like real ones (HTTPS, a streamable handshake, tools listed).
+// GET /metrics at 1k and 10k endpoints: scrape time plain and gzip, how long a scrape holds the
+// event loop, bytes, and what keeping the per-endpoint block up to date costs per result.
+// Endpoints live in a real SQLite file; states and last results are in memory, shaped like real
+// ones (HTTPS, a streamable handshake, tools listed), replaced as results land.
 // Prints figures, never fails on a number.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { crc32, deflateRawSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { parseConfig } from '../src/config/parse.ts';
 import type { EndpointDefinition } from '../src/domain/endpoint.ts';
@@ -17,39 +21,12 @@ import { initialState, type EndpointState } from '../src/domain/health.ts';
 import type { PhaseTiming, ProbeResult } from '../src/domain/probe-result.ts';
 import type { AppDeps } from '../src/http/deps.ts';
 import { metricsRoutes } from '../src/http/routes/metrics.ts';
+import type { SyncFigures } from '../src/metrics/endpoint-blocks.ts';
 import { MetricsScraper } from '../src/metrics/scrape.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 
-const SIZES = [1000, 10_000];
+const SIZES = (process.env.BENCH_METRICS_SIZES ?? '1000,10000').split(',').map(Number);
 const SCRAPES = Number(process.env.BENCH_METRICS_SCRAPES ?? 10);
-
-function fetchBytes(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let n = 0;
-      res.on('data', (chunk: Buffer) => (n += chunk.length));
-      res.on('end', () => resolve(n));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
-
-/** Largest gap between 1 ms ticks while `work` runs, minus the tick: how long the loop was held. */
-async function maxLoopDelayDuring<T>(work: () => Promise<T>): Promise<{ value: T; maxDelayMs: number }> {
-  let last = performance.now();
-  let maxDelayMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    maxDelayMs = Math.max(maxDelayMs, now - last - 1);
-    last = now;
-  }, 1);
-  await delay(5);
-  last = performance.now();
-  const value = await work();
-  await delay(2);
-  clearInterval(timer);
-  return { value, maxDelayMs: Math.max(0, maxDelayMs) };
-}
 
 function definition(i: number): EndpointDefinition {
   return {
@@ -147,9 +124,74 @@ function fixtures(id: number, i: number, now: number): { state: EndpointState; l
   return { state, latest };
 }
 
-function median(values: number[]): number {
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const median = (values: readonly number[]): number => quantile(values, 0.5);
+const ms = (value: number): string => value.toFixed(1);
+
+function fetchBody(port: number, gzip: boolean): Promise<{ bytes: number; encoding: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', headers: gzip ? { 'accept-encoding': 'gzip' } : {} }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ bytes, encoding: res.headers['content-encoding'] }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** Wall time of one scrape and the longest event-loop delay while it ran (monitorEventLoopDelay, 1 ms resolution). */
+async function timedScrape(port: number, gzip: boolean): Promise<Scrape> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const { bytes } = await fetchBody(port, gzip);
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  histogram.disable();
+  // The histogram counts the 1 ms resolution itself as delay.
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, blockMs: Math.max(0, histogram.max / 1e6 - 1), bytes };
+}
+
+interface Scrape {
+  readonly wallMs: number;
+  /** Process CPU during the scrape: server and the loopback client reading it. */
+  readonly cpuMs: number;
+  readonly blockMs: number;
+  readonly bytes: number;
+}
+
+// A full collection before reading memory, without a command-line flag (bench/run.ts starts node plainly).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** Live heap and Buffer memory after a full collection, bytes. */
+function heldMemory(): { heap: number; buffers: number } {
+  collect();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
+}
+
+const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
+/** Process CPU (user + system) spent in `work`, ms. */
+function cpuOf(work: () => void): number {
+  const before = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** Process CPU spent until `work` settles, ms (nothing else runs in the benchmark meanwhile). */
+async function cpuOfAsync(work: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
 }
 
 async function benchSize(n: number): Promise<void> {
@@ -165,9 +207,28 @@ async function benchSize(n: number): Promise<void> {
       states.set(e.id, f.state);
       latest.set(e.id, f.latest);
     });
+    // A result landing: new state and result objects, as the recorder and monitor make them, in
+    // schedule order — each endpoint has a fixed slot in its interval, so results come round in
+    // the same (shuffled, not slug) order every interval.
+    const slots = endpoints.map((_, i) => i);
+    for (let i = slots.length - 1; i > 0; i--) {
+      const j = (i * 2_654_435_761) % (i + 1);
+      [slots[i], slots[j]] = [slots[j] ?? 0, slots[i] ?? 0];
+    }
+    let cursor = 0;
+    let round = 0;
+    const land = (count: number): void => {
+      for (let k = 0; k < count; k++) {
+        const i = slots[cursor++ % n] ?? 0;
+        const e = endpoints[i];
+        if (e === undefined) continue;
+        const f = fixtures(e.id, i, now + ++round * 1000);
+        states.set(e.id, f.state);
+        latest.set(e.id, { ...f.latest, durationMs: 100 + (round % 97) });
+      }
+    };
     const parsed = parseConfig('', {});
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    // Each scrape moves the clock past the one-second cache, so every scrape renders.
     let offset = 0;
     const deps: AppDeps = {
       store,
@@ -183,40 +244,6 @@ async function benchSize(n: number): Promise<void> {
       latestResult: (id) => latest.get(id),
       loopDelayMs: () => 0,
     };
-
-    const list: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      await store.listEndpoints();
-      list.push(performance.now() - t0);
-    }
-
-    // Through the route over a real socket, as Prometheus sees it (the metrics plugin alone, so
-    // other routes' state cannot skew it); the client only counts bytes, so the loop delay measured
-    // is the server's.
-    const app = Fastify();
-    await app.register(metricsRoutes, { deps });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = app.server.address() as AddressInfo;
-    const wall: number[] = [];
-    const held: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < SCRAPES + 2; i++) {
-      offset += 2000;
-      const t0 = performance.now();
-      const { value, maxDelayMs } = await maxLoopDelayDuring(() => fetchBytes(port));
-      const ms = performance.now() - t0 - 7; // minus the sampler's own waits
-      if (i < 2) continue; // warm-up
-      wall.push(ms);
-      held.push(maxDelayMs);
-      bytes = value;
-    }
-    offset += 2000;
-    const body = (await app.inject({ url: '/metrics' })).body;
-    const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
-    await app.close();
-
-    // The same render without slicing, for comparison: what a single-block render would cost.
     const source = {
       listEndpoints: () => endpoints,
       state: deps.state,
@@ -226,31 +253,90 @@ async function benchSize(n: number): Promise<void> {
       scheduler: deps.scheduler,
       loopDelayMs: deps.loopDelayMs,
     };
-    const whole = new MetricsScraper(source, { sliceMs: Number.POSITIVE_INFINITY, maxAgeMs: 0 });
-    const sliced = new MetricsScraper(source, { maxAgeMs: 0 });
-    const wholeHeld: number[] = [];
-    const slicedFigures: { list: number; block: number; longest: number; slices: number }[] = [];
-    for (let i = 0; i < SCRAPES + 2; i++) {
-      const { maxDelayMs } = await maxLoopDelayDuring(() => whole.render());
-      await sliced.render();
-      if (i < 2) continue;
-      wholeHeld.push(maxDelayMs);
-      const f = sliced.figures;
-      if (f) slicedFigures.push({ list: f.listMs, block: f.endpointBlockMs, longest: f.longestSliceMs, slices: f.slices });
-    }
 
+    // Keeping it up to date: the first sweep renders every endpoint; then a sweep with nothing new,
+    // and sweeps after n/60 results (60 s probing) have landed, as the 1 s refresh timer sees them.
+    // gzip is wanted (a scrape asked for it), so each refresh also deflates the pieces it joined.
+    const perSecond = Math.max(1, Math.round(n / 60));
+    const direct = new MetricsScraper(source, { maxAgeMs: 0, refreshMs: 0 });
+    const before = heldMemory();
+    const coldCpu = await cpuOfAsync(() => direct.renderGzip());
+    const held = heldMemory();
+    const idle: number[] = [];
+    const firstCycle: number[] = [];
+    const refreshCpu: number[] = [];
+    const longest: number[] = [];
+    // Two intervals: in the first, segments are still in listing order and lose members everywhere.
+    for (let i = 0; i < 120; i++) {
+      idle.push(await cpuOfAsync(() => direct.refresh()));
+      land(perSecond);
+      let sync: SyncFigures | undefined;
+      const cpu = await cpuOfAsync(async () => (sync = await direct.refresh()));
+      (i < 60 ? firstCycle : refreshCpu).push(cpu);
+      longest.push(sync?.longestSliceMs ?? 0);
+    }
+    const firstScrapeCpu = await cpuOfAsync(() => direct.renderGzip());
+    const perResultUs = ((median(refreshCpu) - median(idle)) / perSecond) * 1000;
+    const block = await direct.render();
+
+    // gzip levels over the whole text: CPU (zlib's, on a pool thread in serve) and bytes.
+    const levels = [1, 3, 6, 9].map((level) => {
+      let size = 0;
+      const cpu = median([0, 1, 2].map(() => cpuOf(() => (size = deflateRawSync(block, { level }).length))));
+      return `level ${level} ${ms(cpu)} ms → ${(size / 1024 / 1024).toFixed(2)} MiB`;
+    });
+    const crcMs = median([0, 1, 2].map(() => cpuOf(() => crc32(block))));
+
+    // Through the route over a real socket, as Prometheus sees it. Between two scrapes 15 s of
+    // results land (n / 4 at 60 s probing) and the refresh timer (sped up to 20 ms) takes them in;
+    // the client only counts bytes, so the loop delay measured is the server's.
+    const app = Fastify();
+    await app.register(metricsRoutes, { deps, scrape: { refreshMs: 20 } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const plain: Scrape[] = [];
+    const gzip: Scrape[] = [];
+    const idleLoop = monitorEventLoopDelay({ resolution: 1 });
+    // One interval of results first, so segments follow arrival order as after a minute of serve.
+    await timedScrape(port, true);
+    for (let s = 0; s < 60; s++) {
+      land(perSecond);
+      await delay(25);
+    }
+    for (let i = 0; i < SCRAPES + 2; i++) {
+      idleLoop.enable();
+      for (let s = 0; s < 15; s++) {
+        land(perSecond);
+        await delay(25);
+      }
+      idleLoop.disable();
+      offset += 2000;
+      const g = await timedScrape(port, true);
+      offset += 2000;
+      const p = await timedScrape(port, false);
+      if (i < 2) continue; // warm-up
+      plain.push(p);
+      gzip.push(g);
+    }
+    offset += 2000;
+    const body = (await app.inject({ url: '/metrics' })).body;
+    const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    await app.close();
+
+    const row = (name: string, xs: readonly Scrape[]): string =>
+      `  ${name.padEnd(5)} scrape p50 ${ms(median(xs.map((x) => x.wallMs)))} ms, p95 ${ms(quantile(xs.map((x) => x.wallMs), 0.95))} ms, CPU p50 ${ms(median(xs.map((x) => x.cpuMs)))} ms | loop block max ${ms(Math.max(...xs.map((x) => x.blockMs)))} ms (median ${ms(median(xs.map((x) => x.blockMs)))}) | ${((xs[0]?.bytes ?? 0) / 1024 / 1024).toFixed(2)} MiB`;
+    console.log(`${n} endpoints, ${series} samples, ${((block.length) / 1024 / 1024).toFixed(1)} MiB plain`);
+    console.log(row('gzip', gzip));
+    console.log(row('plain', plain));
+    console.log(`  loop delay max between scrapes (refresh timer at work, and whatever else loads this machine): ${ms(Math.max(0, idleLoop.max / 1e6 - 1))} ms`);
     console.log(
-      [
-        `${String(n).padStart(6)} endpoints`,
-        `${String(series).padStart(7)} samples`,
-        `${(bytes / 1024 / 1024).toFixed(1).padStart(5)} MiB`,
-        `scrape ${median(wall).toFixed(1).padStart(6)} ms`,
-        `render CPU ${median(slicedFigures.map((f) => f.block)).toFixed(1).padStart(5)} ms in ${median(slicedFigures.map((f) => f.slices))} slices, longest ${median(slicedFigures.map((f) => f.longest)).toFixed(1)} ms`,
-        `+ store.listEndpoints ${median(slicedFigures.map((f) => f.list)).toFixed(1).padStart(4)} ms (alone ${median(list).toFixed(1)})`,
-        `max loop delay during a scrape ${median(held).toFixed(1).padStart(5)} ms (worst ${Math.max(...held).toFixed(1)})`,
-        `unsliced ${median(wholeHeld).toFixed(1).padStart(5)} ms`,
-      ].join(' | '),
+      `  upkeep: first render (all ${n}, gzip too) ${ms(coldCpu)} ms CPU; first interval's refreshes ${ms(median(firstCycle))} ms each, then a scrape ${ms(firstScrapeCpu)} ms; ` +
+        `steady: refresh with nothing new ${ms(median(idle))} ms; ` +
+        `refresh after ${perSecond} results ${ms(median(refreshCpu))} ms (p95 ${ms(quantile(refreshCpu, 0.95))}) → ${perResultUs.toFixed(0)} µs CPU per result, ` +
+        `${((median(refreshCpu) / 1000) * 100).toFixed(1)} % of a core at 60 s probing; longest slice ${ms(Math.max(...longest))} ms`,
     );
+    console.log(`  gzip of the whole text, CPU: ${levels.join(', ')}; crc32 ${ms(crcMs)} ms`);
+    console.log(`  memory the kept block holds: heap +${mib(held.heap - before.heap)} MiB, buffers +${mib(held.buffers - before.buffers)} MiB`);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -258,7 +344,7 @@ async function benchSize(n: number): Promise<void> {
 }
 
 export async function benchMetrics(sizes: readonly number[] = SIZES): Promise<void> {
-  console.log(`# metrics: GET /metrics over loopback HTTP, Node ${process.version}, median of ${SCRAPES} scrapes after 2 warm-up; max loop delay sampled every 1 ms`);
+  console.log(`# metrics: GET /metrics over loopback HTTP, Node ${process.version}, ${SCRAPES} scrapes each gzip and plain after 2 warm-up, n/4 results (15 s at 60 s probing) landing between scrapes, refresh timer at 20 ms; CPU = process CPU (server and client); loop block = monitorEventLoopDelay max`);
   for (const n of sizes) await benchSize(n);
 }
 

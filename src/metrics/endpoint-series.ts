@@ -56,7 +56,7 @@ export const ENDPOINT_FAMILIES = {
   ...BLACKBOX_FAMILIES,
 } as const satisfies Record<string, Family>;
 
-type FamilyKey = keyof typeof ENDPOINT_FAMILIES;
+export type FamilyKey = keyof typeof ENDPOINT_FAMILIES;
 
 /** What one endpoint contributes to a scrape. */
 export interface EndpointSeriesInput {
@@ -68,7 +68,8 @@ export interface EndpointSeriesInput {
   readonly certExpiryMs: number | null;
 }
 
-const FAMILY_KEYS = Object.keys(ENDPOINT_FAMILIES) as FamilyKey[];
+/** The families in exposition order. */
+export const FAMILY_KEYS = Object.keys(ENDPOINT_FAMILIES) as FamilyKey[];
 
 type Lines = Record<FamilyKey, string[]>;
 
@@ -104,9 +105,45 @@ export function serverInfoLabels(era: Era, protocolVersion: string | null, serve
   );
 }
 
+/** Receives one sample line (newline included) of one family. */
+export type LineSink = (key: FamilyKey, line: string) => void;
+
+/** Every sample line of one endpoint, in the order each family wants them (the order of families is the caller's). */
+export function endpointSamples(input: EndpointSeriesInput, policy: HealthPolicy, emit: LineSink): void {
+  const { state, latest } = input;
+  const l = `{slug="${escapeLabelValue(input.slug)}"`;
+
+  if (state.lastStatus !== null) {
+    emit('success', `probe_success${l}} ${isFailure(state.lastStatus, policy) ? 0 : 1}\n`);
+    for (const status of STATUSES) emit('status', `mcp_probe_status${l},status="${status}"} ${state.lastStatus === status ? 1 : 0}\n`);
+    if (state.lastCode !== null) emit('failure', `mcp_probe_failure${l},code="${state.lastCode}"} 1\n`);
+  }
+  if (state.lastDurationMs !== null) emit('duration', `probe_duration_seconds${l}} ${seconds(state.lastDurationMs)}\n`);
+  if (state.lastCheckedAt !== null) {
+    const at = Date.parse(state.lastCheckedAt);
+    if (Number.isFinite(at)) emit('lastCheck', `mcp_probe_last_check_timestamp_seconds${l}} ${formatValue(at / 1000)}\n`);
+  }
+  if (latest) {
+    const { names, totals, dnsMs } = phaseTotals(latest.phases);
+    emit('dns', `probe_dns_lookup_time_seconds${l}} ${seconds(dnsMs)}\n`);
+    for (let i = 0; i < names.length; i++) emit('phase', `mcp_probe_phase_duration_seconds${l},phase="${names[i]}"} ${seconds(totals[i] ?? 0)}\n`);
+    blackboxSamples(latest, (key, labels, value) => {
+      emit(key, `${ENDPOINT_FAMILIES[key].name}${l}${labels === '' ? '' : `,${labels}`}} ${value}\n`);
+    });
+  }
+  if (input.certExpiryMs !== null) emit('certExpiry', `probe_ssl_earliest_cert_expiry${l}} ${formatValue(Math.floor(input.certExpiryMs / 1000))}\n`);
+  if (state.era !== null) emit('serverInfo', `mcp_server_info${l},${serverInfoLabels(state.era, state.protocolVersion, state.serverName, state.serverVersion)}} 1\n`);
+  if (state.toolsCount !== null) emit('toolsCount', `mcp_tools_listed${l}} ${state.toolsCount}\n`);
+  if (state.health !== 'unknown') emit('up', `mcp_endpoint_up${l}} ${state.health === 'up' ? 1 : 0}\n`);
+  emit('incidentOpen', `mcp_incident_open${l}} ${state.openIncidentId === null ? 0 : 1}\n`);
+}
+
 /**
  * Accumulates endpoints family by family (the format wants each family's samples together, under
  * one HELP/TYPE), so endpoints can be added in any number of slices before `finish`.
+ *
+ * The whole-fleet render /metrics did per scrape before it kept its block up to date
+ * (endpoint-blocks.ts); the tests hold the kept block to it.
  *
  * Lines are short-lived strings in per-family arrays, turned into bytes by `flush` at the end of
  * each slice. Appending to one long string instead builds ropes that survive into the old
@@ -124,32 +161,7 @@ export class EndpointSeriesWriter {
 
   add(input: EndpointSeriesInput): void {
     const t = this.#lines;
-    const { state, latest } = input;
-    const l = `{slug="${escapeLabelValue(input.slug)}"`;
-
-    if (state.lastStatus !== null) {
-      t.success.push(`probe_success${l}} ${isFailure(state.lastStatus, this.#policy) ? 0 : 1}\n`);
-      for (const status of STATUSES) t.status.push(`mcp_probe_status${l},status="${status}"} ${state.lastStatus === status ? 1 : 0}\n`);
-      if (state.lastCode !== null) t.failure.push(`mcp_probe_failure${l},code="${state.lastCode}"} 1\n`);
-    }
-    if (state.lastDurationMs !== null) t.duration.push(`probe_duration_seconds${l}} ${seconds(state.lastDurationMs)}\n`);
-    if (state.lastCheckedAt !== null) {
-      const at = Date.parse(state.lastCheckedAt);
-      if (Number.isFinite(at)) t.lastCheck.push(`mcp_probe_last_check_timestamp_seconds${l}} ${formatValue(at / 1000)}\n`);
-    }
-    if (latest) {
-      const { names, totals, dnsMs } = phaseTotals(latest.phases);
-      t.dns.push(`probe_dns_lookup_time_seconds${l}} ${seconds(dnsMs)}\n`);
-      for (let i = 0; i < names.length; i++) t.phase.push(`mcp_probe_phase_duration_seconds${l},phase="${names[i]}"} ${seconds(totals[i] ?? 0)}\n`);
-      blackboxSamples(latest, (key, labels, value) => {
-        t[key].push(`${ENDPOINT_FAMILIES[key].name}${l}${labels === '' ? '' : `,${labels}`}} ${value}\n`);
-      });
-    }
-    if (input.certExpiryMs !== null) t.certExpiry.push(`probe_ssl_earliest_cert_expiry${l}} ${formatValue(Math.floor(input.certExpiryMs / 1000))}\n`);
-    if (state.era !== null) t.serverInfo.push(`mcp_server_info${l},${serverInfoLabels(state.era, state.protocolVersion, state.serverName, state.serverVersion)}} 1\n`);
-    if (state.toolsCount !== null) t.toolsCount.push(`mcp_tools_listed${l}} ${state.toolsCount}\n`);
-    if (state.health !== 'unknown') t.up.push(`mcp_endpoint_up${l}} ${state.health === 'up' ? 1 : 0}\n`);
-    t.incidentOpen.push(`mcp_incident_open${l}} ${state.openIncidentId === null ? 0 : 1}\n`);
+    endpointSamples(input, this.#policy, (key, line) => t[key].push(line));
   }
 
   /** Encodes the lines added since the last flush; call at the end of each slice. */

@@ -97,7 +97,10 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   const store = openSqliteStore(join(dataDir, 'mcpwatch.db'));
   await store.createToken('prometheus', hashToken(token), false);
   store.close();
-  serve = startServe(writeConfig(dir, `dataDir: ${dataDir}\nlisten: { host: 127.0.0.1 }\nprobe: { allowPrivate: true, timeoutMs: 5s }\n`));
+  // One endpoint of its own too, so mcpwatch's /metrics (scraped gzipped, below) has per-endpoint series.
+  serve = startServe(
+    writeConfig(dir, `dataDir: ${dataDir}\nlisten: { host: 127.0.0.1 }\nprobe: { allowPrivate: true, timeoutMs: 5s }\nendpoints:\n  - { name: Up, slug: up-server, url: "${mcpUp.url}", interval: 10s }\n`),
+  );
   const mcpwatchPort = await until('mcpwatch serving', () => servingPort(serve!), 60_000, serve);
 
   const config = readmeScrapeConfig();
@@ -111,7 +114,10 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   job.authorization.credentials_file = tokenFile;
   exporter.replacement = `127.0.0.1:${mcpwatchPort}`;
   job.static_configs = [{ targets: [mcpUp.url, refusedUrl] }];
-  const prometheusConfig = { global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' }, ...config };
+  // And mcpwatch's own /metrics, as Prometheus scrapes it: it asks for gzip, which mcpwatch builds
+  // from pieces deflated one by one (src/metrics/gzip-body.ts).
+  const selfJob = { job_name: 'mcpwatch', metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${mcpwatchPort}`] }] };
+  const prometheusConfig = { global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' }, ...config, scrape_configs: [...config.scrape_configs, selfJob] };
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, JSON.stringify(prometheusConfig)); // JSON is YAML
 
@@ -150,4 +156,17 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   assert.deepEqual(Object.keys(last.success).sort(), [mcpUp.url, refusedUrl].sort());
   const failures = byInstance(await instantQuery(promPort, 'mcp_probe_failure{job="mcp-blackbox"}'));
   assert.deepEqual(failures, { [refusedUrl]: '1' });
+
+  // The gzipped /metrics: the scrape succeeds and the endpoint's series are read.
+  const selfTarget = `127.0.0.1:${mcpwatchPort}`;
+  let own: { up: Record<string, string>; success: Record<string, string> } | undefined;
+  for (;;) {
+    own = {
+      up: byInstance(await instantQuery(promPort, 'up{job="mcpwatch"}')),
+      success: byInstance(await instantQuery(promPort, 'probe_success{job="mcpwatch",slug="up-server"}')),
+    };
+    if (own.up[selfTarget] === '1' && own.success[selfTarget] === '1') break;
+    if (Date.now() > deadline) assert.fail(`Prometheus never read mcpwatch's /metrics: ${JSON.stringify(own)}\nprometheus:\n${prometheusLog.slice(-4000)}`);
+    await delay(500);
+  }
 });
