@@ -35,6 +35,42 @@ export default tseslint.config(
     },
   },
   {
+    // Layering (ARCHITECTURE §2). Only src/store/ knows a storage backend and only src/main.ts
+    // chooses one; everything else speaks the contract in src/store/store.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'better-sqlite3', message: 'Only src/store/ talks to SQLite: use the storage contract (src/store/store.ts).' },
+            { name: 'pg', message: 'Only src/store/ talks to PostgreSQL: use the storage contract (src/store/store.ts).' },
+          ],
+          patterns: [{ group: ['**/store/sqlite/**', '**/store/postgres/**', '**/store/sqlite-*'], message: 'Only src/main.ts chooses a storage backend: depend on the contract in src/store/store.ts.' }],
+        },
+      ],
+    },
+  },
+  {
+    // src/domain is the pure core: no I/O, and nothing from the layers above it. node:crypto is
+    // allowed: hashing a tool list is computation, not I/O.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['better-sqlite3', 'pg', 'undici', 'fastify', 'prom-client', 'node-cron', 'pino'].map((name) => ({ name, message: 'src/domain is pure: no I/O libraries.' })),
+          patterns: [
+            { regex: '^node:(?!crypto$)', message: 'src/domain is pure: the only node: module it may use is node:crypto.' },
+            { regex: '^(fs|net|dns|tls|http|https|http2|dgram|child_process|worker_threads|os|path|url)(/.*)?$', message: 'src/domain is pure: no I/O modules.' },
+            { regex: '^\\.\\./', message: 'src/domain imports only from src/domain.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly' } },
