@@ -91,6 +91,12 @@ export function ownerOf(endpointId: number, nodes: readonly string[]): string | 
   return winner(endpointWords(endpointId), nodeKeys(nodes))?.name;
 }
 
+/** ownerOf for one node set and many endpoints: the node names are hashed once, not per endpoint. */
+export function ownerLookup(nodes: readonly string[]): (endpointId: number) => string | undefined {
+  const keys = nodeKeys(nodes);
+  return (endpointId) => winner(endpointWords(endpointId), keys)?.name;
+}
+
 /**
  * Every node's share, each id list in input order. Every distinct node gets an entry, an empty
  * list included, so a node owning nothing is visible; no nodes gives an empty map.

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assign, ownerOf } from '../../src/domain/rendezvous.ts';
+import { assign, ownerLookup, ownerOf } from '../../src/domain/rendezvous.ts';
 import { phaseMs } from '../../src/scheduler/phase.ts';
 
 const FLEET = Array.from({ length: 50_000 }, (_, i) => i + 1);
@@ -35,6 +35,7 @@ function owners(ids: readonly number[], nodes: readonly string[]): Map<number, s
 describe('ownerOf', () => {
   test('no live node → no owner', () => {
     assert.equal(ownerOf(1, []), undefined);
+    assert.equal(ownerLookup([])(1), undefined);
     assert.deepEqual([...assign([1, 2, 3], [])], []);
   });
 
@@ -80,9 +81,11 @@ describe('rendezvous properties', () => {
     );
   });
 
-  test('assign agrees with ownerOf and covers every id exactly once', () => {
+  test('assign and ownerLookup agree with ownerOf; assign covers every id exactly once', () => {
     fc.assert(
       fc.property(endpointIds, nodeSet, (ids, nodes) => {
+        const lookup = ownerLookup(nodes);
+        for (const id of ids) assert.equal(lookup(id), ownerOf(id, nodes));
         const shares = assign(ids, nodes);
         assert.deepEqual([...shares.keys()].sort(), [...nodes].sort());
         assert.equal([...shares.values()].reduce((n, s) => n + s.length, 0), ids.length);
