@@ -17,7 +17,7 @@
 // boundary slot already past and not catch it up (a death, where the dead old owner probes nothing).
 // A node never probes a slot whose start has passed when it takes the endpoint over: catching up
 // could double a slot the old owner did probe.
-import { nextDue } from '../scheduler/phase.ts';
+import { nextDue } from './phase.ts';
 import { ownerLookup, ownerOf } from './rendezvous.ts';
 
 export interface MembershipChange {

@@ -16,21 +16,11 @@
 // first, unoptimised call) on the shared 2-core box under load 3 (Node 20), against a 100 ms
 // budget; test/domain/rendezvous.test.ts keeps a loose bound so a regression to per-pair
 // string hashing or allocation would show.
-
-/** murmur3's 32-bit finaliser; the same mixer the scheduler uses for phases, with other seeds. */
-function fmix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85eb_ca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2_ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from './phase.ts';
 
 const TWO_POW_32 = 2 ** 32;
 const TWO_POW_21 = 2 ** 21;
-// Seeds differ from the phase hash's (src/scheduler/phase.ts): which node owns an endpoint must say
+// Seeds differ from the phase hash's (src/domain/phase.ts): which node owns an endpoint must say
 // nothing about where in the interval it runs, or a node's share would bunch in part of the
 // minute. The pair mix alone already decorrelates them (the test measures it); the seeds are a second guard.
 const ENDPOINT_SEED_A = 0x3c6e_f372;

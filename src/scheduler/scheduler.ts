@@ -6,7 +6,7 @@
 // host at its cap never blocks other hosts and the queue stays FIFO by plannedAt across hosts.
 import { schedule, type ScheduledTask } from 'node-cron';
 import { MinHeap } from './min-heap.ts';
-import { nextDue } from './phase.ts';
+import { nextDue } from '../domain/phase.ts';
 
 /** One run of one endpoint, handed to `run`. */
 export interface Job {

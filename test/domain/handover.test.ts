@@ -11,7 +11,7 @@ import {
   type SlottedEndpoint,
 } from '../../src/domain/handover.ts';
 import { assign, ownerOf } from '../../src/domain/rendezvous.ts';
-import { phaseMs } from '../../src/scheduler/phase.ts';
+import { phaseMs } from '../../src/domain/phase.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { assign, ownerLookup, ownerOf } from '../../src/domain/rendezvous.ts';
-import { phaseMs } from '../../src/scheduler/phase.ts';
+import { phaseMs } from '../../src/domain/phase.ts';
 
 const FLEET = Array.from({ length: 50_000 }, (_, i) => i + 1);
 /** Names as nodes really get them: host name + pid, Kubernetes pod names, short region-local names. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashId, nextDue, phaseMs } from '../../src/scheduler/phase.ts';
+import { hashId, nextDue, phaseMs } from '../../src/domain/phase.ts';
 
 /** A small seeded PRNG (mulberry32) so "random" id sets are the same on every run. */
 function mulberry32(seed: number): () => number {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as flushIo } from 'node:timers/promises';
 import { Scheduler, type Job, type SchedulerOptions } from '../../src/scheduler/scheduler.ts';
-import { nextDue, phaseMs } from '../../src/scheduler/phase.ts';
+import { nextDue, phaseMs } from '../../src/domain/phase.ts';
 
 const T0 = 1_700_000_040_000; // a multiple of 60 s
 const MINUTE = 60_000;

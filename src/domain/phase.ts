@@ -6,7 +6,7 @@
 const TWO_POW_32 = 2 ** 32;
 
 /** murmur3's 32-bit finaliser: every input bit flips about half of the output bits. */
-function fmix32(x: number): number {
+export function fmix32(x: number): number {
   let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85eb_ca6b);
