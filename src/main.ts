@@ -513,6 +513,7 @@ async function startCluster(
     version: MCPWATCH_VERSION,
     heartbeatMs,
     liveForMs,
+    deadlineMs,
     membership: (hooks) => new pg.NodeMembership(pool, { heartbeatMs, liveForMs, deadlineMs, ...hooks }),
     endpoints,
     loadStates: () => store.loadStates(),

@@ -52,6 +52,8 @@ export interface ClusterNodeOptions {
   readonly version: string;
   readonly heartbeatMs: number;
   readonly liveForMs: number;
+  /** Client-side deadline of one heartbeat. */
+  readonly deadlineMs: number;
   /** Builds the membership with these hooks (the composition root picks the backend). */
   readonly membership: (hooks: MembershipHooks) => MembershipPort;
   /** The monitor's endpoints, for handover plans and the owned count. */
@@ -77,7 +79,7 @@ export class ClusterNode {
   constructor(options: ClusterNodeOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'cluster', node: options.name, region: options.region });
-    this.ownership = new EndpointOwnership({ self: options.name, liveForMs: options.liveForMs, ...(options.clock ? { clock: options.clock } : {}) });
+    this.ownership = new EndpointOwnership({ self: options.name, liveForMs: options.liveForMs, failureLagMs: options.heartbeatMs + options.deadlineMs, ...(options.clock ? { clock: options.clock } : {}) });
     this.#membership = options.membership({
       stats: () => {
         this.#lastProbesPerS = this.ownership.takeProbesPerS();

@@ -13,6 +13,8 @@
 import { ownerLookup } from '../domain/rendezvous.ts';
 import { planHandover, type MembershipChange, type SlottedEndpoint } from '../domain/handover.ts';
 
+const RATE_WINDOW_MS = 5000;
+
 interface Pending {
   readonly boundaryAt: number;
   readonly ownedBefore: boolean;
@@ -22,6 +24,11 @@ export interface OwnershipOptions {
   readonly self: string;
   /** The liveness window: how long after its last good heartbeat this node still counts itself live. */
   readonly liveForMs: number;
+  /**
+   * How long before a failed heartbeat is reported the last good one may have been (a beat's
+   * pause plus its deadline): the node stops that much early rather than late.
+   */
+  readonly failureLagMs: number;
   /** Local monotonic-enough ms clock, only compared with itself (Date.now in production). */
   readonly clock?: () => number;
 }
@@ -33,15 +40,19 @@ export class EndpointOwnership {
   #nodes: readonly string[] = [];
   #owner: (id: number) => string | undefined = () => undefined;
   readonly #pending = new Map<number, Pending>();
-  /** Local time of the last heartbeat that reached the database; null before the first. */
+  readonly #failureLagMs: number;
+  /** Local time of the last heartbeat that surely reached the database, while the heartbeat fails; null while it works. */
   #lastGoodAt: number | null = null;
+  #registered = false;
   #member = true;
   #probes = 0;
   #probesSince: number;
+  #rate = 0;
 
   constructor(options: OwnershipOptions) {
     this.#self = options.self;
     this.#liveForMs = options.liveForMs;
+    this.#failureLagMs = options.failureLagMs;
     this.#clock = options.clock ?? Date.now;
     this.#probesSince = this.#clock();
   }
@@ -67,9 +78,12 @@ export class EndpointOwnership {
     return { started: plan.start.length, stopped: plan.stop.length };
   }
 
-  /** The heartbeat reached the database (true) or failed (false); `member` false when the name was taken. */
+  /** The heartbeat started reaching the database (true) or stopped (false); `member` false when the name was taken. */
   heartbeat(ok: boolean, member: boolean): void {
-    if (ok) this.#lastGoodAt = this.#clock();
+    if (ok) {
+      this.#registered = true;
+      this.#lastGoodAt = null;
+    } else this.#lastGoodAt ??= this.#clock() - this.#failureLagMs;
     this.#member = member;
   }
 
@@ -88,17 +102,18 @@ export class EndpointOwnership {
     return n;
   }
 
-  /** Probes per second since the last call. */
+  /** Probes per second over the last window of at least RATE_WINDOW_MS (rounds bunch at slot starts; a short window would read 0 or double). */
   takeProbesPerS(): number {
     const now = this.#clock();
-    const rate = now > this.#probesSince ? (this.#probes * 1000) / (now - this.#probesSince) : 0;
+    if (now - this.#probesSince < RATE_WINDOW_MS) return this.#rate;
+    this.#rate = (this.#probes * 1000) / (now - this.#probesSince);
     this.#probes = 0;
     this.#probesSince = now;
-    return rate;
+    return this.#rate;
   }
 
   #ownsNow(id: number, slotAt: number): boolean {
-    if (!this.#member || this.#lastGoodAt === null || this.#clock() - this.#lastGoodAt >= this.#liveForMs) return false;
+    if (!this.#registered || !this.#member || (this.#lastGoodAt !== null && this.#clock() - this.#lastGoodAt >= this.#liveForMs)) return false;
     const pending = this.#pending.get(id);
     if (pending !== undefined && slotAt < pending.boundaryAt) return pending.ownedBefore;
     return this.#owner(id) === this.#self;
