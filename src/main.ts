@@ -348,7 +348,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       perHostConcurrency: config.scheduler.perHostConcurrency,
       retryOnFailure: config.scheduler.retryOnFailure,
     },
-    { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.ownership.owns(id, slotAt) ?? false } : {}) },
+    { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}) },
   );
   let cluster: Cluster | undefined;
   if (postgres) {

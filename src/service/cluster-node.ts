@@ -1,7 +1,7 @@
 // A `serve` on PostgreSQL as a node of a cluster (issue 14): it registers and heartbeats through
 // the membership (src/store/postgres/membership.ts, reached through the port below so this module
 // stays backend-free), and turns every change of its region's live set into a handover plan for
-// its EndpointOwnership, which the Monitor asks slot by slot.
+// its NodeShare, which the Monitor asks slot by slot.
 //
 // changedAt comes from the database, so every node derives the same slot boundaries:
 // - a node joins at its registered_at (database time) plus one heartbeat, by when every node has
@@ -14,7 +14,7 @@ import type { ClusterNodeView, ClusterView } from '../http/deps.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
 import type { MembershipChange } from '../domain/handover.ts';
-import { EndpointOwnership } from './ownership.ts';
+import { NodeShare } from './node-share.ts';
 
 /** What a node needs to know of a row of cluster_nodes. */
 export interface NodeRow {
@@ -67,7 +67,7 @@ export interface ClusterNodeOptions {
 }
 
 export class ClusterNode {
-  readonly ownership: EndpointOwnership;
+  readonly share: NodeShare;
   readonly #options: ClusterNodeOptions;
   readonly #membership: MembershipPort;
   readonly #log: Logger;
@@ -79,10 +79,10 @@ export class ClusterNode {
   constructor(options: ClusterNodeOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'cluster', node: options.name, region: options.region });
-    this.ownership = new EndpointOwnership({ self: options.name, liveForMs: options.liveForMs, failureLagMs: options.heartbeatMs + options.deadlineMs, ...(options.clock ? { clock: options.clock } : {}) });
+    this.share = new NodeShare({ self: options.name, liveForMs: options.liveForMs, failureLagMs: options.heartbeatMs + options.deadlineMs, ...(options.clock ? { clock: options.clock } : {}) });
     this.#membership = options.membership({
       stats: () => {
-        this.#lastProbesPerS = this.ownership.takeProbesPerS();
+        this.#lastProbesPerS = this.share.takeProbesPerS();
         return { endpointsOwned: this.endpointsOwned(), probesPerS: this.#lastProbesPerS };
       },
       onChange: (change) => {
@@ -92,7 +92,7 @@ export class ClusterNode {
         return next;
       },
       onStateChange: (state) => {
-        this.ownership.heartbeat(state.connected, state.member);
+        this.share.heartbeat(state.connected, state.member);
         if (!state.connected) this.#log.warn({ err: state.lastError, liveForMs: options.liveForMs }, 'heartbeat failed: probing the last share until the liveness window passes');
         else if (!state.member) this.#log.error({ err: state.lastError }, 'this node lost its name to another node: probing nothing');
         else this.#log.info('heartbeat reaches the database');
@@ -103,7 +103,7 @@ export class ClusterNode {
   /** Claims the name (rejects when a live node holds it) and starts heartbeating. */
   async start(): Promise<void> {
     await this.#membership.register({ name: this.#options.name, region: this.#options.region, version: this.#options.version });
-    this.ownership.heartbeat(true, true);
+    this.share.heartbeat(true, true);
     await this.#applying;
   }
 
@@ -148,7 +148,7 @@ export class ClusterNode {
   }
 
   endpointsOwned(): number {
-    return this.ownership.ownedCount(this.#options.endpoints().map((e) => e.id));
+    return this.share.ownedCount(this.#options.endpoints().map((e) => e.id));
   }
 
   /** Marks the node stopping: the others stop counting it at their next poll and take its endpoints. */
@@ -167,11 +167,11 @@ export class ClusterNode {
     const rows = await this.#membership.nodes();
     const change: MembershipChange = { previous, next: nodes, changedAt: changedAt(previous, nodes, rows, this.#options) };
     const endpoints = this.#options.endpoints().map((e) => ({ id: e.id, intervalMs: e.intervalS * 1000 }));
-    const { started, stopped } = this.ownership.apply(change, endpoints);
+    const { started, stopped } = this.share.apply(change, endpoints);
     this.#log.info({ previous, nodes, changedAt: new Date(change.changedAt).toISOString(), started, stopped }, 'region membership changed');
     if (started > 0) {
       // The previous owner's last rounds are in the database by the boundary; its states are the ones to continue.
-      const owned = new Set(endpoints.filter((e) => this.ownership.ownedCount([e.id]) === 0).map((e) => e.id));
+      const owned = new Set(endpoints.filter((e) => this.share.ownedCount([e.id]) === 0).map((e) => e.id));
       for (const state of await this.#options.loadStates()) if (owned.has(state.endpointId)) this.#options.resume(state);
     }
   }

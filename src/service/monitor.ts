@@ -51,7 +51,7 @@ export interface MonitorDeps {
   readonly probe?: ProbeFn;
   /**
    * Whether this process probes the endpoint's slot starting at `slotAt` (a node of a cluster
-   * probes its share only, see src/service/ownership.ts); every slot when absent.
+   * probes its share only, see src/service/node-share.ts); every slot when absent.
    */
   readonly owns?: (endpointId: number, slotAt: number) => boolean;
 }

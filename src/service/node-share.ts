@@ -20,7 +20,7 @@ interface Pending {
   readonly ownedBefore: boolean;
 }
 
-export interface OwnershipOptions {
+export interface NodeShareOptions {
   readonly self: string;
   /** The liveness window: how long after its last good heartbeat this node still counts itself live. */
   readonly liveForMs: number;
@@ -33,7 +33,7 @@ export interface OwnershipOptions {
   readonly clock?: () => number;
 }
 
-export class EndpointOwnership {
+export class NodeShare {
   readonly #self: string;
   readonly #liveForMs: number;
   readonly #clock: () => number;
@@ -49,7 +49,7 @@ export class EndpointOwnership {
   #probesSince: number;
   #rate = 0;
 
-  constructor(options: OwnershipOptions) {
+  constructor(options: NodeShareOptions) {
     this.#self = options.self;
     this.#liveForMs = options.liveForMs;
     this.#failureLagMs = options.failureLagMs;
