@@ -500,8 +500,9 @@ async function startCluster(
   const name = defaultNodeName(config);
   const { region, heartbeatMs, liveForMs } = config.node;
   const deadlineMs = Math.min(database.connectTimeoutMs, heartbeatMs * 2);
+  // Heartbeats, membership polls, handover plans and the cluster view: a beat must not queue behind the others.
   const pool = pg.openPool(database.url, {
-    max: 2,
+    max: 4,
     statementTimeoutMs: deadlineMs,
     connectTimeoutMs: deadlineMs,
     applicationName: `mcpwatch ${MCPWATCH_VERSION} node`,

@@ -137,7 +137,8 @@ ${urls.map((url, i) => `  - { name: s${i}, url: "${url}", interval: 1s, timeout:
     const steadyFrom = await dbNow();
     await new Promise((resolve) => setTimeout(resolve, 6000));
     const steady = await slots(client, steadyFrom);
-    assert.equal(steady.size, ENDPOINTS, 'every endpoint probed in the steady window');
+    const logs = () => [...serves.entries()].map(([name, s]) => `--- ${name}\n${s.output().split('\n').filter((l) => !l.includes('incoming request') && !l.includes('request completed')).slice(-40).join('\n')}`).join('\n');
+    assert.equal(steady.size, ENDPOINTS, `every endpoint probed in the steady window: ${JSON.stringify(await view('a'))}\n${logs()}`);
     assert.deepEqual(doubled(steady), [], 'a slot probed by both nodes');
     for (const [id, list] of steady) assert.ok(list.length >= 3, `endpoint ${id}: only ${list.length} rounds in 6 s at 1 s intervals`);
 
