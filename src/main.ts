@@ -540,7 +540,19 @@ async function startCluster(
         deadlineMs,
         // Names the node, so any node can say who leads (src/store/postgres/leader.ts).
         applicationName: `${pg.SINGLETON_APPLICATION}${name}`,
-        onAcquire: () => work.acquire(),
+        // A start that fails (the database away a moment) is retried while the lease is ours:
+        // holding the lease with nothing running would leave the cluster without alerts.
+        onAcquire: () => {
+          const attempt = (): void => {
+            work.acquire().catch((err: unknown) => {
+              log.error({ err }, 'starting alerts and retention failed; retrying');
+              setTimeout(() => {
+                if (lease?.isLeader() === true) attempt();
+              }, heartbeatMs).unref();
+            });
+          };
+          attempt();
+        },
         onLose: (loss) => work.lose(loss.reason),
         onError: (err) => log.debug({ err }, 'singleton lease attempt failed'),
       });

@@ -51,7 +51,8 @@ export class SingletonWork {
       this.#running = [];
       // Stopped in reverse start order, each whatever the others do.
       for (const job of running.reverse()) await Promise.resolve(job.stop()).catch((err: unknown) => this.log.error({ err }, 'stopping singleton work failed'));
-      this.log.warn({ reason }, 'this node no longer leads: alerts and retention stopped here');
+      // Losing the connection is news; stopping or handing over on purpose is not.
+      this.log[reason === 'connection-lost' ? 'warn' : 'info']({ reason }, 'this node no longer leads: alerts and retention stopped here');
     });
   }
 
