@@ -187,9 +187,35 @@ ${urls.map((url, i) => `  - { name: s${i}, url: "${url}", interval: 1s, timeout:
     assert.equal(keys.size, 1, `incident alerts under ${keys.size} keys: ${[...keys].join(', ')}`);
     process.stdout.write(`# incident alert: ${opened.length} request(s), 1 idempotency key, delivered by ${takenOver.leader}\n`);
 
+    // The killed node returns under its name (free once it was dead): its share moves back with
+    // at most one doubled transition slot per endpoint that moves, and none after.
+    const rejoinFrom = await dbNow();
+    const back = startServe(configs[leader === 'a' ? 0 : 1]!);
+    children.push(back.child);
+    serves.set(leader, back);
+    ports.set(leader, await until(`node ${leader} to listen again`, () => servingPort(back), SERVICE_WAIT_MS, back));
+    await eventually(
+      'the returning node to have its share back',
+      async () => {
+        const v = await view(survivor);
+        const live = v.nodes.filter((n) => n.live);
+        return live.length === 2 && live.every((n) => n.endpointsOwned > 0) && live.reduce((sum, n) => sum + n.endpointsOwned, 0) === ENDPOINTS;
+      },
+      60_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const settledFrom = await dbNow();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const rejoin = doubled(await slots(client, rejoinFrom));
+    process.stdout.write(`# return: ${rejoin.length} doubled transition slot(s) for ${victimShare} endpoints moving back\n`);
+    assert.ok(rejoin.length <= victimShare, `more than one doubled slot per moved endpoint: ${rejoin.join('; ')}`);
+    assert.deepEqual(doubled(await slots(client, settledFrom)), [], 'a slot probed twice after the return settled');
+
+    await stopServe(back);
     await stopServe(serves.get(survivor)!);
     const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM cluster_nodes WHERE name = $1', [survivor]);
     assert.equal(rows[0]!.n, '0', 'a clean stop leaves the cluster');
+    assert.ok(back.output().includes('"msg":"stopped"'), 'the returning node stopped cleanly');
   } finally {
     await client.end().catch(() => undefined);
     await door?.close();
