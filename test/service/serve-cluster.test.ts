@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { startHttpReceiver } from '../alerts/fixtures/receivers.ts';
-import { eventually } from '../fixtures/cluster.ts';
+import { eventually, startFreezableProxy } from '../fixtures/cluster.ts';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
 import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
@@ -243,6 +243,85 @@ test('a second node under a live nodeâ€™s name refuses to start with membershipâ
     assert.ok(!second.output().includes('mcpwatch@'), 'the database password or URL is not echoed');
     await stopServe(first);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a node whose database connection falls silent reports not ready, and the other node takes its share over', { timeout: 300_000 }, async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-cluster-cut-'));
+  const servers: RunningServer[] = [];
+  // Node c reaches PostgreSQL through a forwarder that can fall silent (a partition, not a crash).
+  const proxy = await startFreezableProxy(Number(new URL(db.url).port || 5432));
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 });
+  try {
+    for (let i = 0; i < ENDPOINTS; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const yaml = (name: string, url: string) => `database: { url: "${url}", connectTimeoutMs: 1000, statementTimeoutMs: 2000 }
+node: { name: ${name}, heartbeatMs: ${HEARTBEAT_MS}, liveForMs: ${LIVE_FOR_MS} }
+probe: { allowPrivate: true, timeoutMs: 3000 }
+scheduler: { minIntervalS: 1 }
+endpoints:
+${servers.map((s, i) => `  - { name: s${i}, url: "${s.url}", interval: 1s, timeout: 900 }`).join('\n')}
+`;
+    const configs = [['c', viaProxy.toString()], ['d', db.url]].map(([name, url]) => {
+      mkdirSync(join(dir, name!));
+      return writeConfig(join(dir, name!), yaml(name!, url!));
+    });
+    const created = await cli(['token', 'create', '--config', configs[1]!]);
+    assert.equal(created.status, 0, created.stderr);
+    const auth = { authorization: `Bearer ${created.stdout.trim()}` };
+    const c = startServe(configs[0]!);
+    children.push(c.child);
+    const cPort = await until('node c to listen', () => servingPort(c), SERVICE_WAIT_MS, c);
+    const d = startServe(configs[1]!);
+    children.push(d.child);
+    const dPort = await until('node d to listen', () => servingPort(d), SERVICE_WAIT_MS, d);
+    const viewOfD = async (): Promise<ClusterView> => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const response = await fetch(`http://127.0.0.1:${dPort}/api/v1/cluster`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+      return (await response.json()) as ClusterView;
+    };
+    await eventually(
+      'both nodes owning a share',
+      async () => {
+        const live = (await viewOfD()).nodes.filter((n) => n.live);
+        return live.length === 2 && live.every((n) => n.endpointsOwned > 0) && live.reduce((sum, n) => sum + n.endpointsOwned, 0) === ENDPOINTS;
+      },
+      SERVICE_WAIT_MS,
+    );
+    const ready = async (): Promise<number | undefined> => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return fetch(`http://127.0.0.1:${cPort}/readyz`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.status,
+        () => undefined,
+      );
+    };
+    assert.equal(await ready(), 200);
+
+    await client.connect();
+    proxy.freeze({ alsoNew: true });
+    const frozenAt = Number((await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS ms')).rows[0]!.ms);
+    await eventually('node c to report not ready', async () => (await ready()) === 503, 60_000);
+    await eventually('node d to own every endpoint', async () => (await viewOfD()).nodes.find((n) => n.name === 'd')?.endpointsOwned === ENDPOINTS, 60_000);
+    const resumed = await eventually(
+      'every endpoint probed (by d) after the cut',
+      async () => {
+        const s = await slots(client, frozenAt + LIVE_FOR_MS + HEARTBEAT_MS);
+        return s.size === ENDPOINTS && [...s.values()].every((list) => list.length >= 2) ? s : undefined;
+      },
+      60_000,
+    );
+    assert.deepEqual(doubled(resumed), []);
+    c.child.kill('SIGKILL'); // its shutdown would wait on a database it cannot reach
+    await c.exited;
+    await stopServe(d);
+  } finally {
+    await client.end().catch(() => undefined);
+    await proxy.close();
+    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
