@@ -6,6 +6,7 @@ import type { FailureCode, Status } from '../src/domain/failure-codes.ts';
 import type { ProbeResult } from '../src/domain/probe-result.ts';
 import type { RoundMeta } from '../src/service/recorder.ts';
 import type { RoundResult } from '../src/service/round.ts';
+import { seededRandom } from '../test/store/helper.ts';
 
 export const INTERVAL_MS = 60_000;
 const TIMEOUT_MS = 15_000;
@@ -22,18 +23,6 @@ const DOWN_CODES: readonly FailureCode[] = ['PROBE_TIMEOUT', 'TCP_REFUSED', 'HTT
 /** Endpoints that answer 401 on every round (1 %) and that are dead the whole time (0.5 %). */
 const isAuthOnly = (i: number): boolean => i % 100 === 37;
 const isDead = (i: number): boolean => i % 200 === 11;
-
-/** mulberry32: small, seeded, good enough for a workload mix. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Sim {
   /** Failing rounds left in the current streak. */
@@ -81,7 +70,7 @@ export class Fleet {
 
   constructor(size: number, seed = 12) {
     this.size = size;
-    this.#random = prng(seed);
+    this.#random = seededRandom(seed);
     this.#sims = Array.from({ length: size }, () => ({ streak: 0, code: 'PROBE_TIMEOUT', cert: 0, tools: 0, baseMs: 40 + Math.floor(this.#random() ** 2 * 900) }));
     for (let i = 0; i < size; i++) this.#slots[Math.floor((i * INTERVAL_MS) / size / 1000)]?.push(i);
   }
