@@ -1,0 +1,45 @@
+// migrate-data's progress line on stderr: table, rows done of total, rate. On a terminal one line
+// is redrawn at most 4 times a second; elsewhere (logs, a test reading the pipe) a plain line at
+// most once a second, plus one when a table is finished, so a log shows every table's outcome.
+import type { ProgressSink } from './progress.ts';
+
+export interface CopyProgressEvent {
+  readonly table: string;
+  readonly done: number;
+  readonly total: number;
+  /** Rows per second. */
+  readonly rate: number;
+}
+
+export interface CopyProgressLine {
+  update(event: CopyProgressEvent): void;
+  /** Erases the redrawn line (terminal) before other output. */
+  finish(): void;
+}
+
+export function copyProgressLine(out: ProgressSink, clock: () => number = Date.now): CopyProgressLine {
+  const tty = out.isTTY === true;
+  const everyMs = tty ? 250 : 1000;
+  let last = -Infinity;
+  let drawn = false;
+  return {
+    update({ table, done, total, rate }) {
+      const now = clock();
+      const complete = done >= total;
+      if (now - last < everyMs && !(complete && !tty)) return;
+      last = now;
+      const percent = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
+      const text = `copying ${table}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows (${percent}%), ${Math.round(rate).toLocaleString('en')} rows/s`;
+      if (tty) {
+        out.write(`\r\u001b[K${text}`);
+        drawn = true;
+      } else {
+        out.write(`${text}\n`);
+      }
+    },
+    finish() {
+      if (drawn) out.write('\r\u001b[K');
+      drawn = false;
+    },
+  };
+}
