@@ -4,6 +4,7 @@
 // every endpoint over the whole history).
 import { isDeepStrictEqual } from 'node:util';
 import { openPostgresStorage } from '../postgres/open.ts';
+import { textForPostgres } from '../postgres/safe-text.ts';
 import { openSqliteStorage } from '../sqlite/open.ts';
 import type { Storage } from '../store.ts';
 import type { Target } from './copy.ts';
@@ -62,13 +63,34 @@ function sample(ids: readonly number[], size: number): number[] {
   return Array.from({ length: size }, (_, i) => ids[Math.floor((i * ids.length) / size)]!);
 }
 
-function describeDifference(a: unknown, b: unknown): string {
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A SQLite answer as PostgreSQL can hold it: NUL and lone surrogates become U+FFFD on the way in
+ * (safe-text.ts; the driver's UTF-8 encoding does the same to a lone surrogate in text), which is
+ * a deliberate change, not a difference.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return textForPostgres(value).replace(LONE_SURROGATE, '\ufffd');
+  if (Array.isArray(value)) return value.map(storable);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, storable(v)]));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)]));
+  return value;
+}
+
+/** Where two answers first differ, e.g. `[3].lastError: "x" / "y"`. */
+function describeDifference(a: unknown, b: unknown, path = ''): string {
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return `${a.length} in SQLite, ${b.length} in PostgreSQL`;
-    const index = a.findIndex((item, i) => !isDeepStrictEqual(item, b[i]));
-    return `first difference at item ${index}: ${JSON.stringify(a[index]).slice(0, 300)} / ${JSON.stringify(b[index]).slice(0, 300)}`;
+    if (a.length !== b.length) return `${path || 'items'}: ${a.length} in SQLite, ${b.length} in PostgreSQL`;
+    const i = a.findIndex((item, j) => !isDeepStrictEqual(item, b[j]));
+    return describeDifference(a[i], b[i], `${path}[${i}]`);
   }
-  return `${JSON.stringify(a).slice(0, 300)} / ${JSON.stringify(b).slice(0, 300)}`;
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !(a instanceof Map)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    const key = keys.find((k) => !isDeepStrictEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    if (key !== undefined) return describeDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+  }
+  return `${path || 'value'}: ${JSON.stringify(a)?.slice(0, 200)} in SQLite, ${JSON.stringify(b)?.slice(0, 200)} in PostgreSQL`;
 }
 
 export async function verify(source: Source, target: Target, options: { readonly clock?: () => number } = {}): Promise<VerifyReport> {
@@ -89,7 +111,7 @@ export async function verify(source: Source, target: Target, options: { readonly
       ROLLUP_SAMPLE,
     );
     for (const [check, probe] of CHECKS) {
-      const a = await probe(sqlite, ids, toMs);
+      const a = storable(await probe(sqlite, ids, toMs));
       const b = await probe(postgres, ids, toMs);
       const equal = isDeepStrictEqual(a, b);
       checks.push(equal ? { check, equal } : { check, equal, detail: describeDifference(a, b) });
