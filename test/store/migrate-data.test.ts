@@ -21,6 +21,7 @@ import { openSqliteStorage } from '../../src/store/sqlite/open.ts';
 import { acquireInstanceLock } from '../../src/store/sqlite/instance-lock.ts';
 import { COPIED_TABLES } from '../../src/store/migrate-data/tables.ts';
 import type { Storage } from '../../src/store/store.ts';
+import { migrateData } from '../../src/store/migrate-data/run.ts';
 
 const cleanups: Array<() => unknown> = [];
 after(async () => {
@@ -213,6 +214,26 @@ alerts:
     assert.equal(await count(target.url, 'SELECT count(*) AS n FROM probe_results'), seeded.results);
     const rate = /copying probe_results: [\d,]+ of [\d,]+ rows \(\d+%\), ([\d,]+) rows\/s/.exec(resumed.stderr);
     t.diagnostic(`probe_results copy rate (resumed run): ${rate?.[1] ?? '?'} rows/s`);
+  });
+
+  test('a file serve left after a crash (raw rows not yet in the rollups) is folded first, as serve would on start', async (t) => {
+    const target = await testDatabase(t);
+    if (!target) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-migrate-crash-'));
+    const db = join(dir, 'mcpwatch.db');
+    const seeded = await seedSqlite(db, 5, 300, Date.now());
+    const raw = new Database(db);
+    // As if serve crashed before its first flush: raw rows written, rollups not.
+    raw.prepare('DELETE FROM rollups_hourly').run();
+    raw.prepare('DELETE FROM rollups_daily').run();
+    raw.prepare("UPDATE store_meta SET value = 0 WHERE key = 'rollups_through_rowid'").run();
+    raw.close();
+    const notes: string[] = [];
+    const result = await migrateData({ from: db, to: target.url, version: 'test', onNote: (line) => notes.push(line), batchRows: 250 });
+    assert.ok(notes.some((n) => n.includes(`folded ${seeded.results.toLocaleString('en')} raw rows into the rollups`)), notes.join('\n'));
+    assert.equal(result.verification.equal, true, JSON.stringify(result.verification, null, 1));
+    const counted = await count(target.url, 'SELECT sum(up + down) AS n FROM rollups_hourly');
+    assert.equal(counted, seeded.results, 'every copied raw row is in the copied rollups');
   });
 
   test('refuses bad input with one clear line and writes nothing', async (t) => {
