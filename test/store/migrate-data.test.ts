@@ -20,8 +20,9 @@ import { openPostgresStorage } from '../../src/store/postgres/open.ts';
 import { openSqliteStorage } from '../../src/store/sqlite/open.ts';
 import { acquireInstanceLock } from '../../src/store/sqlite/instance-lock.ts';
 import { COPIED_TABLES } from '../../src/store/migrate-data/tables.ts';
+import { ADVISORY_LOCKS, LOCK_NAMESPACE } from '../../src/store/postgres/locks.ts';
 import type { Storage } from '../../src/store/store.ts';
-import { migrateData } from '../../src/store/migrate-data/run.ts';
+import { MigrateDataError, migrateData } from '../../src/store/migrate-data/run.ts';
 
 const cleanups: Array<() => unknown> = [];
 after(async () => {
@@ -234,6 +235,18 @@ alerts:
     assert.equal(result.verification.equal, true, JSON.stringify(result.verification, null, 1));
     const counted = await count(target.url, 'SELECT sum(up + down) AS n FROM rollups_hourly');
     assert.equal(counted, seeded.results, 'every copied raw row is in the copied rollups');
+
+    // An interrupted copy whose source changed since (a serve ran on it): resuming would mix two
+    // states, so it is refused.
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    await client.query('UPDATE migrate_data_source SET finished_at = NULL');
+    await client.query("UPDATE migrate_data_progress SET done = false WHERE table_name = 'api_tokens'");
+    await client.end();
+    const source = openSqliteStorage(db);
+    await source.store.createToken('later', '9'.repeat(64), false);
+    await source.close();
+    await assert.rejects(migrateData({ from: db, to: target.url, version: 'test' }), (err: unknown) => err instanceof MigrateDataError && /changed since the interrupted copy/.test(err.message));
   });
 
   test('refuses bad input with one clear line and writes nothing', async (t) => {
@@ -274,6 +287,25 @@ alerts:
       assert.match(run.stderr, /stop that serve first/);
     } finally {
       lock.release();
+    }
+    assert.equal(await tablesIn(target.url), 0, 'nothing was written to the target');
+
+    // A serve (or another migrate-data) on the target: refused before anything is written.
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    try {
+      for (const [lock, expected] of [
+        [ADVISORY_LOCKS.serve, /an mcpwatch serve is using postgres:\/\/mcpwatch:\*\*\*@.*; stop it first/],
+        [ADVISORY_LOCKS.migrateData, /another migrate-data is using/],
+      ] as const) {
+        await holder.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, lock]);
+        const run = await runMcpwatch(['migrate-data', '--from', db, '--to', target.url], { deadlineMs: SERVICE_WAIT_MS });
+        await holder.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, lock]);
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stderr, expected);
+      }
+    } finally {
+      await holder.end();
     }
     assert.equal(await tablesIn(target.url), 0, 'nothing was written to the target');
 

@@ -53,7 +53,6 @@ export async function openTarget(url: string, options: { readonly applicationNam
   const pool = openPool(url, { max: 3, statementTimeoutMs: 10 * 60_000, connectTimeoutMs: options.connectTimeoutMs ?? 10_000, applicationName: options.applicationName ?? 'mcpwatch migrate-data' });
   let lockClient: PoolClient | undefined;
   try {
-    await migratePostgres(pool);
     lockClient = await pool.connect();
     const { rows } = await lockClient.query<{ copy: boolean; serve: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS copy, pg_try_advisory_lock($1, $3) AS serve', [
       LOCK_NAMESPACE,
@@ -62,6 +61,8 @@ export async function openTarget(url: string, options: { readonly applicationNam
     ]);
     if (rows[0]?.copy !== true) throw new MigrateDataError(`another migrate-data is using ${location}; wait for it to finish`);
     if (rows[0]?.serve !== true) throw new MigrateDataError(`an mcpwatch serve is using ${location}; stop it first (migrate-data fills a database nobody is writing)`);
+    // Locked first: a target that is refused is not even migrated.
+    await migratePostgres(pool);
   } catch (error) {
     lockClient?.release(true);
     await pool.end().catch(() => undefined);
