@@ -1,7 +1,7 @@
 // migrate-data's progress line on stderr: table, rows done of total, rate. On a terminal one line
 // is redrawn at most 4 times a second; elsewhere (logs, a test reading the pipe) a plain line at
 // most once a second, plus one when a table is finished, so a log shows every table's outcome.
-import type { ProgressSink } from './progress.ts';
+import { type ProgressSink, progressLine } from './progress.ts';
 
 export interface CopyProgressEvent {
   readonly table: string;
@@ -21,25 +21,15 @@ export function copyProgressLine(out: ProgressSink, clock: () => number = Date.n
   const tty = out.isTTY === true;
   const everyMs = tty ? 250 : 1000;
   let last = -Infinity;
-  let drawn = false;
+  const line = progressLine(out);
   return {
     update({ table, done, total, rate }) {
       const now = clock();
-      const complete = done >= total;
-      if (now - last < everyMs && !(complete && !tty)) return;
+      if (now - last < everyMs && !(done >= total && !tty)) return;
       last = now;
       const percent = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
-      const text = `copying ${table}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows (${percent}%), ${Math.round(rate).toLocaleString('en')} rows/s`;
-      if (tty) {
-        out.write(`\r\u001b[K${text}`);
-        drawn = true;
-      } else {
-        out.write(`${text}\n`);
-      }
+      line.show(`copying ${table}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows (${percent}%), ${Math.round(rate).toLocaleString('en')} rows/s`);
     },
-    finish() {
-      if (drawn) out.write('\r\u001b[K');
-      drawn = false;
-    },
+    finish: () => line.finish(),
   };
 }

@@ -8,13 +8,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
-import { testDatabase } from '../fixtures/postgres.ts';
-import { seedSqlite } from '../fixtures/seeded-sqlite.ts';
-import { query, runMcpwatch, SERVICE_WAIT_MS, startServe, stopServe, until, writeConfig } from '../fixtures/serve-process.ts';
+import { testDatabase, type TestDatabase } from '../fixtures/postgres.ts';
+import { type Seeded, seedSqlite } from '../fixtures/seeded-sqlite.ts';
+import { loopbackYaml, query, runMcpwatch, SERVICE_WAIT_MS, startServe, stopServe, until, writeConfig } from '../fixtures/serve-process.ts';
 import { startSwitchablePort } from '../fixtures/switchable-port.ts';
 import { openPostgresStorage } from '../../src/store/postgres/open.ts';
 import { openSqliteStorage } from '../../src/store/sqlite/open.ts';
@@ -43,6 +43,14 @@ async function count(url: string, sql: string): Promise<number> {
 /** Public tables of the target database (nothing written means: none). */
 async function tablesIn(url: string): Promise<number> {
   return count(url, "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'");
+}
+
+/** A fresh target database and a seeded SQLite file; undefined when PostgreSQL is not there. */
+async function seededPair(t: TestContext, endpoints: number, rounds: number): Promise<{ target: TestDatabase; db: string; seeded: Seeded } | undefined> {
+  const target = await testDatabase(t);
+  if (!target) return undefined;
+  const db = join(mkdtempSync(join(tmpdir(), 'mcpwatch-migrate-seeded-')), 'mcpwatch.db');
+  return { target, db, seeded: await seedSqlite(db, endpoints, rounds, Date.now()) };
 }
 
 /** Answers the service reads, from one Storage. */
@@ -90,20 +98,9 @@ describe('mcpwatch migrate-data', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => receiver.close(resolve)), () => door.close(), () => steady.close(), () => flaky.close());
-    const config = writeConfig(
-      dir,
-      `dataDir: ${dir}/data
-probe: { allowPrivate: true, timeoutMs: 3000 }
-scheduler: { minIntervalS: 1 }
-health: { downAfter: 2, upAfter: 1 }
-endpoints:
-  - { name: steady, url: "${steady.url}", interval: 1s, timeout: 900, tags: [prod] }
-  - { name: flaky, url: "http://127.0.0.1:${door.port}/mcp", interval: 1s, timeout: 900 }
-alerts:
-  channels:
-    - { name: hook, type: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook" }
-`,
-    );
+    const endpoints = [`{ name: steady, url: "${steady.url}", interval: 1s, timeout: 900, tags: [prod] }`, `{ name: flaky, url: "http://127.0.0.1:${door.port}/mcp", interval: 1s, timeout: 900 }`];
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const config = writeConfig(dir, `${loopbackYaml(dir, endpoints)}\nhealth: { downAfter: 2, upAfter: 1 }\nalerts: { channels: [{ name: hook, type: webhook, url: "${hook}" }] }\n`);
     const db = join(dir, 'data', 'mcpwatch.db');
     const serve = startServe(config);
     cleanups.push(() => serve.child.kill('SIGKILL'));
@@ -172,11 +169,9 @@ alerts:
   });
 
   test('the real process, SIGKILLed midway through a large copy, resumes where it stopped: complete, equal, no duplicates', async (t) => {
-    const target = await testDatabase(t);
-    if (!target) return;
-    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-migrate-kill-'));
-    const db = join(dir, 'mcpwatch.db');
-    const seeded = await seedSqlite(db, 200, 2000, Date.now());
+    const pair = await seededPair(t, 200, 2000);
+    if (!pair) return;
+    const { target, db, seeded } = pair;
 
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'migrate-data', '--from', db, '--to', target.url], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -218,11 +213,9 @@ alerts:
   });
 
   test('a file serve left after a crash (raw rows not yet in the rollups) is folded first, as serve would on start', async (t) => {
-    const target = await testDatabase(t);
-    if (!target) return;
-    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-migrate-crash-'));
-    const db = join(dir, 'mcpwatch.db');
-    const seeded = await seedSqlite(db, 5, 300, Date.now());
+    const pair = await seededPair(t, 5, 300);
+    if (!pair) return;
+    const { target, db, seeded } = pair;
     const raw = new Database(db);
     // As if serve crashed before its first flush: raw rows written, rollups not.
     raw.prepare('DELETE FROM rollups_hourly').run();
