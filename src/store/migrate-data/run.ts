@@ -1,7 +1,7 @@
 // `mcpwatch migrate-data` as one call: source opened and locked, target opened and locked, the
 // copy (unless only verifying), the verification, everything closed whatever happens.
 import { type CopyOptions, type CopyReport, copyAll, openTarget } from './copy.ts';
-import { openSource } from './source.ts';
+import { MigrateDataError, openSource } from './source.ts';
 import { type VerifyReport, verify } from './verify.ts';
 
 export { MigrateDataError } from './source.ts';
@@ -31,7 +31,11 @@ export async function migrateData(options: MigrateDataOptions): Promise<MigrateD
     try {
       let copy: CopyReport | undefined;
       if (options.verifyOnly !== true) {
-        copy = await copyAll(source, target, options);
+        copy = await copyAll(source, target, options).catch((error: unknown) => {
+          if (error instanceof MigrateDataError) throw error;
+          // A lost connection, a full disk: what was committed stays, and the next run continues from it.
+          throw new MigrateDataError(`copying into ${target.location} stopped: ${error instanceof Error ? error.message : String(error)}; run the same command again to continue`, { cause: error });
+        });
         options.onNote?.(`${copy.resumed ? 'resumed and finished' : 'finished'} copying ${source.path} into ${target.location}; verifying`);
       }
       const verification = await verify(source, target, options.clock !== undefined ? { clock: options.clock } : {});
