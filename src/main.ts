@@ -588,7 +588,7 @@ async function migrateData(command: MigrateDataCommand): Promise<number> {
       verifyOnly: command.verifyOnly,
       version: MCPWATCH_VERSION,
       onNote: note,
-      ...(progress !== undefined ? { onProgress: (event: Parameters<typeof progress.update>[0]) => progress.update(event) } : {}),
+      ...(progress !== undefined ? { onProgress: (event) => progress.update(event) } : {}),
     });
     progress?.finish();
     process.stdout.write(`${formatReport(result.verification)}\n`);
