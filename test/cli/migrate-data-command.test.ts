@@ -46,7 +46,7 @@ describe('migrate-data arguments', () => {
 });
 
 describe('migrate-data progress line', () => {
-  test('off a terminal: one line a second at most, plus one when a table is finished', () => {
+  test('off a terminal: one line a second at most, plus one when a table starts and one when it is finished', () => {
     let now = 0;
     const lines: string[] = [];
     const line = copyProgressLine({ write: (text) => lines.push(text) }, () => now);
@@ -57,10 +57,13 @@ describe('migrate-data progress line', () => {
     line.update({ table: 'probe_results', done: 15_000, total: 20_000, rate: 41_234.6 });
     now = 1100;
     line.update({ table: 'probe_results', done: 20_000, total: 20_000, rate: 41_000 });
+    line.update({ table: 'rollups_hourly', done: 500, total: 1000, rate: 9000 });
+    line.update({ table: 'rollups_hourly', done: 600, total: 1000, rate: 9000 });
     assert.deepEqual(lines, [
       'copying probe_results: 5,000 of 20,000 rows (25%), 40,000 rows/s\n',
       'copying probe_results: 15,000 of 20,000 rows (75%), 41,235 rows/s\n',
       'copying probe_results: 20,000 of 20,000 rows (100%), 41,000 rows/s\n',
+      'copying rollups_hourly: 500 of 1,000 rows (50%), 9,000 rows/s\n',
     ]);
   });
 
