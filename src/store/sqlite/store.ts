@@ -558,6 +558,7 @@ export class SqliteStore implements Store {
   readonly #dirty = new Map<number, EndpointState>();
   #watermark: number;
   #lastFlushAt: number;
+  readonly #committed = new WeakSet<TickBatch>();
 
   constructor(db: Db, path: string | null, options: SqliteStoreOptions) {
     this.#db = db;
@@ -684,6 +685,10 @@ export class SqliteStore implements Store {
   }
 
   async writeTick(batch: TickBatch): Promise<void> {
+    // The same batch again after its write committed (a caller retrying what it believes failed)
+    // changes nothing, as on PostgreSQL. Only this process writes the file, so a retry is the
+    // caller's own batch object: no digest of the batch is needed on the hot path.
+    if (this.#committed.has(batch)) return;
     // Rows for an endpoint deleted while its probe ran are dropped: one of them must not fail
     // the whole tick on a foreign key.
     const liveCache = new Map<number, boolean>();
@@ -737,6 +742,7 @@ export class SqliteStore implements Store {
     })();
 
     // Memory follows only once the transaction has committed.
+    this.#committed.add(batch);
     for (const state of written) {
       this.#written.set(state.endpointId, state);
       this.#dirty.delete(state.endpointId);
@@ -765,6 +771,9 @@ export class SqliteStore implements Store {
     const upper = Math.min(options.toMs, options.beforeTs ?? Number.POSITIVE_INFINITY);
     const limit = Math.floor(options.limit);
     if (limit <= 0 || upper <= options.fromMs) return [];
+    // A deleted endpoint's raw rows age out with retention (no index to find them by), unseen:
+    // its history went with it, as on PostgreSQL.
+    if (this.#s.endpointExists.get(endpointId) === undefined) return [];
     const slack = this.#maxResultDelayMs;
     const lo = this.#firstRowidAtOrAfter(options.fromMs - slack);
     const hi = this.#firstRowidAtOrAfter(upper + slack);

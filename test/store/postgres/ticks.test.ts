@@ -1,5 +1,5 @@
-// The PostgreSQL tick writer, history reads and retention against a real server: the shared
-// TICK_CASES (test/store/tick-cases.ts), then what only PostgreSQL has (partitions, locks).
+// The PostgreSQL tick writer, history reads and retention against a real server, beyond the
+// contract suite (test/store/contract/): what only PostgreSQL has (partitions, locks, constraints).
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../../src/store/rollup-math.ts';
@@ -10,7 +10,7 @@ import { type Pool, openPool } from '../../../src/store/postgres/pool.ts';
 import { PgTicks } from '../../../src/store/postgres/ticks.ts';
 import { testDatabase } from '../../fixtures/postgres.ts';
 import { manualClock, result, state } from '../helper.ts';
-import { MINUTE, T0, TICK_CASES, type TickSubject, tick } from '../tick-cases.ts';
+import { MINUTE, T0, type TickSubject, tick } from '../contract/tick-cases.ts';
 
 // --- PostgreSQL harness -----------------------------------------------------------------------
 
@@ -35,13 +35,6 @@ async function pgSubject(t: TestContext, clockMs = T0, lockTimeoutMs?: number): 
       await pool.query('DELETE FROM endpoints WHERE id = $1', [id]);
     },
   };
-}
-
-for (const [name, run] of Object.entries(TICK_CASES)) {
-  test(`postgres: ${name}`, async (t) => {
-    const subject = await pgSubject(t);
-    if (subject) await run(subject);
-  });
 }
 
 async function partitionCount(pool: Pool): Promise<number> {

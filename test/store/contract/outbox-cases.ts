@@ -3,9 +3,9 @@
 // One rule keeps the cases backend-neutral: an entry returned by due() is not asked for again by
 // a plain due() (PostgreSQL leases what it returns); it comes back through markFailed's retry time.
 import assert from 'node:assert/strict';
-import { testMessage } from '../../src/alerts/message.ts';
-import { initialAlertState, type AlertEndpointState, type AlertMessage, type SuppressReason } from '../../src/alerts/types.ts';
-import type { AlertOutbox, NewOutboxEntry, OutboxEntry } from '../../src/store/outbox.ts';
+import { testMessage } from '../../../src/alerts/message.ts';
+import { initialAlertState, type AlertEndpointState, type AlertMessage, type SuppressReason } from '../../../src/alerts/types.ts';
+import type { AlertOutbox, NewOutboxEntry, OutboxEntry } from '../../../src/store/outbox.ts';
 
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();

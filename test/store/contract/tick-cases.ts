@@ -1,12 +1,11 @@
 // Tick writer, history and retention cases any backend must pass, each a function of the store
-// (plus a way to make and delete endpoints), so the contract suite can run them on every backend.
-// test/store/postgres/ticks.test.ts runs them on PostgreSQL.
+// (plus a way to make and delete endpoints); ticks.contract.test.ts runs them on every backend.
 import assert from 'node:assert/strict';
-import { type HealthEvent, incidentIdFor } from '../../src/domain/health.ts';
-import { normalizeResult } from '../../src/store/result-codec.ts';
-import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, addAgg, alignDown, emptyAgg, summaryOf, uptimeParts } from '../../src/store/rollup-math.ts';
-import type { HistoryReader, ResultRow, Retention, TickBatch, TickWriter } from '../../src/store/store.ts';
-import { EMPTY_TICK, result, seededRandom, state } from './helper.ts';
+import { type HealthEvent, incidentIdFor } from '../../../src/domain/health.ts';
+import { normalizeResult } from '../../../src/store/result-codec.ts';
+import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, addAgg, alignDown, emptyAgg, summaryOf, uptimeParts } from '../../../src/store/rollup-math.ts';
+import type { HistoryReader, ResultRow, Retention, TickBatch, TickWriter } from '../../../src/store/store.ts';
+import { EMPTY_TICK, result, seededRandom, state } from '../helper.ts';
 
 export type TickStore = TickWriter & HistoryReader & Retention;
 
@@ -70,7 +69,8 @@ export const TICK_CASES: Record<string, (subject: TickSubject) => Promise<void>>
     const a = await addEndpoint('alpha');
     const b = await addEndpoint('beta');
     // 50 h of rounds from 22:30 on day one: ragged hours and a whole day for uptime's parts.
-    const rows = [...mixedRows(a, T0 - 90 * MINUTE, 3000, 1), ...mixedRows(b, T0 - 90 * MINUTE, 3000, 2)];
+    // In time order, as the scheduler produces them (see TickWriter.writeTick).
+    const rows = [...mixedRows(a, T0 - 90 * MINUTE, 3000, 1), ...mixedRows(b, T0 - 90 * MINUTE, 3000, 2)].sort((x, y) => x.ts - y.ts);
     for (let i = 0; i < rows.length; i += 700) await store.writeTick(tick({ results: rows.slice(i, i + 700) }));
 
     const newest = await store.results(a, { fromMs: T0, toMs: T0 + 10 * HOUR_MS, limit: 5 });
