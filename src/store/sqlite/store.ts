@@ -818,6 +818,7 @@ export class SqliteStore implements Store {
 
   /** Rows whose bucket overlaps [fromMs, toMs), oldest first, including increments not yet flushed. */
   async rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]> {
+    this.#followOtherFlush();
     return [...this.#rollupAggs(granularity, endpointId, fromMs, toMs)]
       .sort(([a], [b]) => a - b)
       .map(([start, agg]) => ({ endpointId, start, ...agg, buckets: [...agg.buckets] }));
@@ -829,6 +830,7 @@ export class SqliteStore implements Store {
    * (the first and last hours count whole) and a 90-day window costs ~90 lookups, not ~2,200.
    */
   async uptime(endpointId: number, fromMs: number, toMs: number): Promise<UptimeSummary> {
+    this.#followOtherFlush();
     const total = emptyAgg();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       for (const agg of this.#rollupAggs(granularity, endpointId, from, to).values()) addAgg(total, agg);
@@ -838,6 +840,7 @@ export class SqliteStore implements Store {
 
   /** rollups() for every endpoint: one range scan plus the unflushed increments. */
   async rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
+    this.#followOtherFlush();
     const first = alignDown(fromMs, BUCKET_SIZE_MS[granularity]);
     const out = new Map<number, Rollup[]>();
     if (first >= toMs) return out;
@@ -869,6 +872,7 @@ export class SqliteStore implements Store {
 
   /** uptime() for every endpoint: per-endpoint sums in SQLite over each part, plus the unflushed increments. */
   async uptimeAll(fromMs: number, toMs: number): Promise<Map<number, UptimeSummary>> {
+    this.#followOtherFlush();
     const totals = new Map<number, Agg>();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       const first = alignDown(from, BUCKET_SIZE_MS[granularity]);
@@ -1124,6 +1128,18 @@ export class SqliteStore implements Store {
     }
     const max = this.#maxRowid();
     if (max !== stored) this.#s.setWatermark.run(max);
+  }
+
+  /**
+   * Before reads that merge #pending: another connection on this file (a CLI command opening it
+   * while serve runs) may have folded our unflushed rows into the tables, and they would count
+   * twice. Then hold exactly the rows it left, as #writeBuffered does.
+   */
+  #followOtherFlush(): void {
+    const stored = this.#s.getWatermark.get()?.value ?? 0;
+    if (stored === this.#watermark) return;
+    this.#pending = this.#foldFrom(stored);
+    this.#watermark = stored;
   }
 
   #afterFlush(now: number): void {

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { type HealthEvent, incidentIdFor } from '../../../src/domain/health.ts';
 import { normalizeResult } from '../../../src/store/result-codec.ts';
-import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, addAgg, alignDown, emptyAgg, summaryOf, uptimeParts } from '../../../src/store/rollup-math.ts';
+import { DAY_MS, HOUR_MS } from '../../../src/store/rollup-math.ts';
 import type { HistoryReader, ResultRow, Retention, TickBatch, TickWriter } from '../../../src/store/store.ts';
 import { EMPTY_TICK, result, seededRandom, state } from '../helper.ts';
+import { assertRollupsMatchRows } from './recompute.ts';
 
 export type TickStore = TickWriter & HistoryReader & Retention;
 
@@ -21,31 +22,6 @@ export const MINUTE = 60_000;
 
 export function tick(overrides: Partial<TickBatch>): TickBatch {
   return { ...EMPTY_TICK, ...overrides };
-}
-
-/** Rollups as the rows read back imply them (rollup-math applied to results()). */
-async function recomputed(store: TickStore, endpointId: number, fromMs: number, toMs: number): Promise<RollupBuffer> {
-  const rows = await store.results(endpointId, { fromMs, toMs, limit: 1_000_000 });
-  const buffer = new RollupBuffer();
-  for (const row of rows) buffer.add(row);
-  return buffer;
-}
-
-async function assertRollupsMatchRows(store: TickStore, endpointId: number, fromMs: number, toMs: number): Promise<void> {
-  const expected = await recomputed(store, endpointId, fromMs, toMs);
-  for (const granularity of ['hour', 'day'] as const) {
-    const want = [...(expected.forEndpoint(granularity, endpointId) ?? new Map<number, Agg>())]
-      .sort(([a], [b]) => a - b)
-      .map(([start, agg]) => ({ endpointId, start, ...agg }));
-    assert.deepEqual(await store.rollups(granularity, endpointId, fromMs, toMs), want, `${granularity} rollups of endpoint ${endpointId}`);
-  }
-  const total = emptyAgg();
-  for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
-    for (const [start, agg] of expected.forEndpoint(granularity, endpointId) ?? []) {
-      if (start >= alignDown(from, BUCKET_SIZE_MS[granularity]) && start < to) addAgg(total, agg);
-    }
-  }
-  assert.deepEqual(await store.uptime(endpointId, fromMs, toMs), summaryOf(total), `uptime of endpoint ${endpointId}`);
 }
 
 /** Mixed rounds: every status, some stalled, some discounted, latencies across the buckets. */
