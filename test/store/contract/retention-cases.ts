@@ -2,25 +2,29 @@
 // row, raw rows and rollups apart. How many rows one call takes is the backend's (PostgreSQL drops
 // whole day partitions beyond the limit; SQLite's exact batches are tested in sqlite-store.test.ts).
 import assert from 'node:assert/strict';
-import type { ResultRow } from '../../../src/store/store.ts';
+import type { ResultRow, Store } from '../../../src/store/store.ts';
 import { definition, EMPTY_TICK, result } from '../helper.ts';
 import type { BackendHandle } from './backends.ts';
 
-const T0 = Date.parse('2026-03-01T22:30:00.000Z');
+export const T0 = Date.parse('2026-03-01T22:30:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+
+/** 500 rounds a second apart from T0, alternating between the two endpoints, in ticks of 50. */
+export async function writeAlternating(store: Pick<Store, 'writeTick'>, a: number, b: number): Promise<void> {
+  for (let tick = 0; tick < 10; tick++) {
+    const rows: ResultRow[] = [];
+    for (let i = 0; i < 50; i++) rows.push(result(i % 2 === 0 ? a : b, T0 + (tick * 50 + i) * 1000));
+    await store.writeTick({ ...EMPTY_TICK, results: rows });
+  }
+}
 
 export const RETENTION_CASES: Readonly<Record<string, (handle: BackendHandle) => Promise<void>>> = {
   async 'pruneResults takes only rows older than the cut-off, a call at a time, and leaves rollups whole'(handle) {
     const { store } = await handle.open({ clock: () => T0 + 10 * HOUR, flushIntervalMs: 0 });
     const a = await store.createEndpoint(definition('a'));
     const b = await store.createEndpoint(definition('b'));
-    // 500 rounds a second apart, alternating endpoints, plus one a day later for each.
-    for (let tick = 0; tick < 10; tick++) {
-      const rows: ResultRow[] = [];
-      for (let i = 0; i < 50; i++) rows.push(result(i % 2 === 0 ? a.id : b.id, T0 + (tick * 50 + i) * 1000));
-      await store.writeTick({ ...EMPTY_TICK, results: rows });
-    }
+    await writeAlternating(store, a.id, b.id);
     await store.writeTick({ ...EMPTY_TICK, results: [result(a.id, T0 + DAY), result(b.id, T0 + DAY + 1)] });
     const all = async (id: number): Promise<ResultRow[]> => store.results(id, { fromMs: 0, toMs: T0 + 2 * DAY, limit: 10_000 });
     const count = async (): Promise<number> => (await all(a.id)).length + (await all(b.id)).length;

@@ -14,12 +14,12 @@ import { definition, EMPTY_TICK, manualClock, result, seededRandom } from '../he
 import type { BackendHandle } from './backends.ts';
 import { assertRollupsMatchRows, assertUptimeMatchesRows } from './recompute.ts';
 
-const T0 = Date.parse('2026-03-01T21:47:13.000Z'); // mid-hour, late in the UTC day
-const SPAN = 2 * DAY + 5 * HOUR;
+export const T0 = Date.parse('2026-03-01T21:47:13.000Z'); // mid-hour, late in the UTC day
+export const SPAN = 2 * DAY + 5 * HOUR;
 const WIDE: [number, number] = [T0 - DAY, T0 + SPAN + DAY];
 
 /** Three endpoints' worth of rounds over SPAN: random statuses, latencies (some on bucket bounds), stalls. */
-function generate(endpointIds: readonly number[], seed: number): ResultRow[] {
+export function generate(endpointIds: readonly number[], seed: number): ResultRow[] {
   const random = seededRandom(seed);
   const rows: ResultRow[] = [];
   const upperBounds = LATENCY_BUCKETS_MS.slice(0, -1) as readonly number[];
@@ -65,7 +65,7 @@ async function setup(handle: BackendHandle, flushIntervalMs: number, seed: numbe
 }
 
 /** Writes the rows with ts in [from, to) in ticks of `tickMs` (each tick's rows shuffled), moving the clock along. */
-async function writeInTicks(store: Store, rows: readonly ResultRow[], clock: Run['clock'], tickMs: number, seed: number, from = T0, to = T0 + SPAN): Promise<void> {
+export async function writeInTicks(store: Pick<Store, 'writeTick'>, rows: readonly ResultRow[], clock: { set: (ms: number) => void }, tickMs: number, seed: number, from = T0, to = T0 + SPAN): Promise<void> {
   const random = seededRandom(seed);
   for (let start = from; start < to; start += tickMs) {
     const end = Math.min(start + tickMs, to);
@@ -75,7 +75,7 @@ async function writeInTicks(store: Store, rows: readonly ResultRow[], clock: Run
   }
 }
 
-async function assertAllMatch(store: Store, ids: readonly number[], label: string): Promise<void> {
+export async function assertAllMatch(store: Store, ids: readonly number[], label: string): Promise<void> {
   for (const id of ids) await assertRollupsMatchRows(store, id, WIDE[0], WIDE[1], label);
 }
 
