@@ -141,6 +141,18 @@ export const OUTBOX_CASES: Readonly<Record<string, OutboxCase>> = {
     assert.equal(await outbox.retry(due.id), false, 'only a dead letter can be retried');
   },
 
+  async 'entries page newest first by beforeId, with or without a status'({ outbox }) {
+    await outbox.commit({ entries: ['a', 'b', 'c', 'd', 'e'].map((k) => entry(k, { suppressed: k === 'c' ? 'maintenance' : null })), states: [] });
+    const keys = (list: OutboxEntry[]): string[] => list.map((e) => e.idempotencyKey);
+    const first = await outbox.entries({ limit: 2 });
+    assert.deepEqual(keys(first), ['e', 'd']);
+    const second = await outbox.entries({ limit: 2, beforeId: first[1]!.id });
+    assert.deepEqual(keys(second), ['c', 'b']);
+    assert.deepEqual(keys(await outbox.entries({ limit: 2, beforeId: second[1]!.id })), ['a']);
+    assert.deepEqual(keys(await outbox.entries({ status: 'pending', limit: 2, beforeId: first[1]!.id })), ['b', 'a'], 'the suppressed one is left out');
+    assert.deepEqual(await outbox.entries({ limit: 10, beforeId: (await outbox.entries({ limit: 10 })).at(-1)!.id }), []);
+  },
+
   async 'a dead letter keeps its error, pages newest first and can be queued again'({ outbox, setNow }) {
     await outbox.commit({ entries: ['a', 'b', 'c', 'd'].map((k) => entry(k)), states: [] });
     const due = await outbox.due(T0, 10);
