@@ -372,11 +372,11 @@ function prepareStatements(db: Db): Statements {
     setWatermark: db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups_through_rowid'"),
     touchMeta: db.prepare("UPDATE store_meta SET value = value WHERE key = 'rollups_through_rowid'"),
     incidents: {
-      // Ids are per endpoint (incidentIdFor), so across endpoints only the start time orders them.
+      // Ids are per endpoint and their sequence wraps (incidentIdFor): only the start time orders them.
       all: db.prepare(`${incidentSelect} ORDER BY started_at DESC, id DESC LIMIT @limit`),
       open: db.prepare(`${incidentSelect} WHERE resolved_at IS NULL ORDER BY started_at DESC, id DESC LIMIT @limit`),
-      endpoint: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT @limit`),
-      endpointOpen: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId AND resolved_at IS NULL ORDER BY id DESC LIMIT @limit`),
+      endpoint: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId ORDER BY started_at DESC, id DESC LIMIT @limit`),
+      endpointOpen: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId AND resolved_at IS NULL ORDER BY started_at DESC, id DESC LIMIT @limit`),
     },
     events: {
       newest: db.prepare(`${eventSelect} ORDER BY id DESC LIMIT @limit`),

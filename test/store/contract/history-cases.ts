@@ -205,6 +205,10 @@ export const HISTORY_CASES: Readonly<Record<string, (handle: BackendHandle) => P
     assert.deepEqual(ids(await store.incidents({ limit: 10 })), [incidentIdFor(b.id, 2), incidentIdFor(c.id, 1), incidentIdFor(a.id, 1), incidentIdFor(b.id, 1)]);
     assert.deepEqual(ids(await store.incidents({ openOnly: true, limit: 2 })), [incidentIdFor(b.id, 2), incidentIdFor(c.id, 1)]);
     assert.deepEqual(ids(await store.incidents({ endpointId: b.id, limit: 10 })), [incidentIdFor(b.id, 2), incidentIdFor(b.id, 1)]);
+    // One endpoint's list is ordered the same way, not by id (the sequence wraps, see incidentIdFor).
+    await store.writeTick({ ...EMPTY_TICK, events: [opened(c.id, 2, 0)] });
+    assert.deepEqual(ids(await store.incidents({ endpointId: c.id, limit: 10 })), [incidentIdFor(c.id, 1), incidentIdFor(c.id, 2)]);
+    assert.deepEqual(ids(await store.incidents({ endpointId: c.id, openOnly: true, limit: 1 })), [incidentIdFor(c.id, 1)]);
   },
 
   async 'delete removes the endpoint and everything that hangs off it; the other endpoint keeps its own'(handle) {
