@@ -193,7 +193,7 @@ export interface TickWriter {
   /**
    * One transaction: raw rows, states, incidents, events, rollups, observations. Rows of an
    * endpoint deleted meanwhile are dropped. A rejected write changed nothing: the caller may
-   * retry the same batch; the same batch written again after it did commit changes nothing.
+   * retry the same batch; the same batch (object) written again after it did commit changes nothing.
    * Batches come roughly in time order (the scheduler's): a round may reach the store after rounds
    * that started later only by its probe's duration, as SQLite's maxResultDelayMs assumes.
    */

@@ -134,6 +134,20 @@ export const TICK_CASES: Record<string, (subject: TickSubject) => Promise<void>>
     assert.equal((await store.results(id, { fromMs: T0, toMs: T0 + HOUR_MS, limit: 10 })).length, 3);
   },
 
+  async 'a rejected tick changes nothing and the same batch can be retried'({ store, addEndpoint }) {
+    const id = await addEndpoint('retry');
+    const bad = tick({ results: [result(id, T0)], states: [state(id, { health: 'sideways' as 'up' })] });
+    await assert.rejects(store.writeTick(bad), /check constraint/i);
+    assert.deepEqual(await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 }), []);
+    assert.deepEqual(await store.rollups('hour', id, 0, T0 + DAY_MS), []);
+    assert.deepEqual(await store.loadStates(), []);
+    const good = tick({ results: [result(id, T0)], states: [state(id, { health: 'up' })] });
+    await store.writeTick(good);
+    await store.writeTick(good);
+    assert.equal((await store.rollups('hour', id, 0, T0 + DAY_MS))[0]?.up, 1);
+    assert.equal((await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 })).length, 1);
+  },
+
   async 'rows of an endpoint deleted meanwhile are dropped, the rest of the tick is written'({ store, addEndpoint, deleteEndpoint }) {
     const kept = await addEndpoint('kept');
     const gone = await addEndpoint('gone');

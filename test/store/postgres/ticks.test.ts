@@ -86,20 +86,6 @@ test('postgres: pruneResults drops whole expired partitions, trims the straddlin
   assert.equal(await store.pruneRollups(T0, 1_000_000), 3 * 24 + 3, 'hourly and daily rows of the past days');
 });
 
-test('postgres: a rejected tick changes nothing and the same batch can be retried', async (t) => {
-  const subject = await pgSubject(t);
-  if (!subject) return;
-  const { store } = subject;
-  const id = await subject.addEndpoint('retry');
-  const bad = tick({ results: [result(id, T0)], states: [state(id, { health: 'sideways' as 'up' })] });
-  await assert.rejects(store.writeTick(bad), /check constraint/);
-  assert.deepEqual(await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 }), []);
-  assert.deepEqual(await store.rollups('hour', id, 0, T0 + DAY_MS), []);
-  const good = tick({ results: [result(id, T0)], states: [state(id, { health: 'up' })] });
-  await store.writeTick(good);
-  assert.equal((await store.rollups('hour', id, 0, T0 + DAY_MS))[0]?.up, 1);
-});
-
 test('postgres: an endpoint delete waits for the tick in flight, then takes the endpoint\'s rows with it', async (t) => {
   const subject = await pgSubject(t);
   if (!subject) return;
