@@ -170,6 +170,7 @@ export interface EndpointStore {
   getEndpointBySlug(slug: string): Promise<Endpoint | undefined>;
   createEndpoint(definition: EndpointDefinition): Promise<Endpoint>;
   updateEndpoint(id: number, definition: EndpointDefinition): Promise<Endpoint>;
+  /** Deletes it with its history (reads of its id find nothing); false when there was none. */
   deleteEndpoint(id: number): Promise<boolean>;
   /**
    * Makes the `config`-sourced endpoints match the YAML file, in one transaction: insert new
@@ -192,7 +193,9 @@ export interface TickWriter {
   /**
    * One transaction: raw rows, states, incidents, events, rollups, observations. Rows of an
    * endpoint deleted meanwhile are dropped. A rejected write changed nothing: the caller may
-   * retry the same batch.
+   * retry the same batch; the same batch (object) written again after it did commit changes nothing.
+   * Batches come roughly in time order (the scheduler's): a round may reach the store after rounds
+   * that started later only by its probe's duration, as SQLite's maxResultDelayMs assumes.
    */
   writeTick(batch: TickBatch): Promise<void>;
   /** Writes whatever the backend's write-behind policy still holds in memory. */

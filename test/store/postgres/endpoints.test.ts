@@ -1,26 +1,11 @@
-// PgEndpoints on a real PostgreSQL: the backend-neutral cases (endpoint-cases.ts, for the contract
-// suite to lift), then what only PostgreSQL has: foreign-key cascades and the deletion hook.
+// PgEndpoints on a real PostgreSQL, beyond the contract suite (test/store/contract/): what only
+// PostgreSQL has, foreign-key cascades, the deletion hook and the sync's table lock.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PgEndpoints } from '../../../src/store/postgres/endpoints.ts';
 import { definition, manualClock } from '../helper.ts';
-import { endpointCases, T0 } from './endpoint-cases.ts';
+import { T0 } from '../contract/endpoint-cases.ts';
 import { migratedDatabase } from './harness.ts';
-
-describe('PgEndpoints: the contract cases', () => {
-  for (const [name, run] of Object.entries(endpointCases)) {
-    test(name, async (t) => {
-      const m = await migratedDatabase(t);
-      if (!m) return;
-      const clock = manualClock(T0);
-      await run({
-        store: new PgEndpoints(m.pool, { clock: clock.now }),
-        clock,
-        openAnother: () => Promise.resolve(new PgEndpoints(m.openPool(), { clock: clock.now })),
-      });
-    });
-  }
-});
 
 describe('PgEndpoints: PostgreSQL only', () => {
   test('deleting and pruning cascade to endpoint_state and tell the onDeleted hook after the commit', async (t) => {
