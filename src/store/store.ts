@@ -238,7 +238,11 @@ export interface TokenStore {
 }
 
 export interface Retention {
-  /** Deletes raw rows older than `beforeMs`, at most about `limit` per call; returns how many went. */
+  /**
+   * Deletes raw rows older than `beforeMs`, at most about `limit` per call; returns how many went.
+   * Never a row at or after `beforeMs`. A backend may keep older rows up to its storage granule
+   * (RAW_PRUNE_GRANULE_MS): PostgreSQL drops whole UTC-day partitions and deletes no single rows.
+   */
   pruneResults(beforeMs: number, limit: number): Promise<number>;
   /** Deletes at most `limit` rollup rows (and monitoring gaps) older than `beforeMs`. */
   pruneRollups(beforeMs: number, limit: number): Promise<number>;
@@ -259,6 +263,14 @@ export interface StorageMaintenance {
 }
 
 export type StorageBackend = 'sqlite' | 'postgres';
+
+/**
+ * How finely each backend's pruneResults cuts: 0 is exact; a span means whole spans aligned to
+ * UTC, so N days of raw retention keep between N and N + 1 days there. PostgreSQL measured (bench
+ * storage, 10k endpoints): deleting rows inside a partition 2.2–3.2 µs a row plus vacuum and WAL,
+ * dropping a day partition 0.4–0.5 µs a row and nothing after.
+ */
+export const RAW_PRUNE_GRANULE_MS: Readonly<Record<StorageBackend, number>> = { sqlite: 0, postgres: 86_400_000 };
 
 /** Everything one database holds, opened together and closed together. */
 export interface Storage {

@@ -19,6 +19,7 @@ export interface OpenOptions {
 }
 
 export interface BackendHandle {
+  readonly backend: StorageBackend;
   /** A Storage on this test's database; every call opens the SAME database again. */
   open(options?: OpenOptions): Promise<Storage>;
   /** Ends `storage` as a killed process would: connections gone, nothing flushed. */
@@ -57,6 +58,7 @@ const sqlite: Backend = {
       dir.cleanup();
     });
     return Promise.resolve({
+      backend: 'sqlite',
       open: storages.open,
       async crash(storage) {
         // The connection closed under the store: no flush of buffered rollups or deferred states,
@@ -81,6 +83,7 @@ const postgres: Backend = {
       await db.drop();
     });
     return {
+      backend: 'postgres',
       open: storages.open,
       async crash(storage) {
         // The server cuts every connection of this database, as when the process dies. PgTicks

@@ -1,8 +1,8 @@
 // Retention on every backend: pruning takes what is older than the cut-off and keeps every newer
-// row, raw rows and rollups apart. How many rows one call takes is the backend's (PostgreSQL drops
-// whole day partitions beyond the limit; SQLite's exact batches are tested in sqlite-store.test.ts).
+// row, raw rows and rollups apart. How finely raw rows go is the backend's (RAW_PRUNE_GRANULE_MS:
+// SQLite exactly, in batches tested in sqlite-store.test.ts; PostgreSQL whole UTC days).
 import assert from 'node:assert/strict';
-import type { ResultRow, Store } from '../../../src/store/store.ts';
+import { RAW_PRUNE_GRANULE_MS, type ResultRow, type Store } from '../../../src/store/store.ts';
 import { definition, EMPTY_TICK, result } from '../helper.ts';
 import type { BackendHandle } from './backends.ts';
 
@@ -29,22 +29,33 @@ export const RETENTION_CASES: Readonly<Record<string, (handle: BackendHandle) =>
     const all = async (id: number): Promise<ResultRow[]> => store.results(id, { fromMs: 0, toMs: T0 + 2 * DAY, limit: 10_000 });
     const count = async (): Promise<number> => (await all(a.id)).length + (await all(b.id)).length;
     assert.equal(await count(), 502);
-    const cutoff = T0 + 321_000; // rounds 0..320 are older
-    let deleted = 0;
-    for (let calls = 0; ; calls++) {
-      assert.ok(calls < 20, 'pruning ends');
-      const n = await store.pruneResults(cutoff, 100);
-      if (n === 0) break;
-      deleted += n;
+    const granule = RAW_PRUNE_GRANULE_MS[handle.backend];
+    const prune = async (cutoff: number): Promise<number> => {
+      let deleted = 0;
+      for (let calls = 0; ; calls++) {
+        assert.ok(calls < 20, 'pruning ends');
+        const n = await store.pruneResults(cutoff, 100);
+        if (n === 0) return deleted;
+        deleted += n;
+      }
+    };
+    // What must go: everything older than the cut-off, rounded down to the backend's granule.
+    const mustGo = (cutoff: number): number => (granule === 0 ? cutoff : Math.floor(cutoff / granule) * granule);
+    for (const [cutoff, expected] of [
+      [T0 + 321_000, granule === 0 ? 321 : 0], // rounds 0..320 are older; on day granules the day has not ended
+      [T0 + DAY, granule === 0 ? 179 : 500], // the whole first day is older
+    ] as const) {
+      const before = await count();
+      assert.equal(await prune(cutoff), expected, `pruning before ${new Date(cutoff).toISOString()}`);
+      assert.equal(await count(), before - expected);
+      for (const id of [a.id, b.id]) {
+        const left = await all(id);
+        assert.ok(left.every((r) => r.ts >= mustGo(cutoff)), 'nothing older than the granule is left');
+        assert.ok(left.some((r) => r.ts === (id === a.id ? T0 + DAY : T0 + DAY + 1)), 'newer rows are kept');
+      }
+      assert.equal(await store.pruneResults(cutoff, 100), 0);
     }
-    assert.equal(deleted, 321);
-    assert.equal(await count(), 181);
-    for (const id of [a.id, b.id]) {
-      const left = await all(id);
-      assert.ok(left.every((r) => r.ts >= cutoff), 'nothing older is left');
-      assert.equal(left[0]?.ts, id === a.id ? T0 + DAY : T0 + DAY + 1, 'newer rows are kept');
-    }
-    assert.equal(await store.pruneResults(cutoff, 100), 0);
+    assert.equal(await count(), 2);
     assert.equal((await store.uptime(a.id, T0, T0 + HOUR)).rounds, 250, 'rollups are not raw rows');
   },
 
