@@ -137,7 +137,9 @@ export class ServiceMetrics {
     this.#pendingRounds.set(writes?.pending ?? 0);
     setCounter(this.#writeFailures, writes?.writeFailures ?? 0);
     setCounter(this.#droppedRounds, writes?.dropped ?? 0);
-    const backlog = await this.#source.alerts?.();
+    // The backlog is read from the database: while that is away the scrape still answers (its
+    // store gauges matter most then), with the alert gauges as last read.
+    const backlog = await this.#source.alerts?.().catch(() => undefined);
     if (backlog) {
       this.#alertMessages?.set({ status: 'pending' }, backlog.pending);
       this.#alertMessages?.set({ status: 'dead' }, backlog.dead);

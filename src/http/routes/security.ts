@@ -106,6 +106,8 @@ function clientMessage(error: FastifyError, status: number): string {
 function errorHandler(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
   const send = (status: number, body: Omit<ErrorBody, 'statusCode' | 'error' | 'requestId'>): void => {
     const full: ErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', ...body, requestId: String(request.id) };
+    // A route that failed after choosing gzip (/metrics) must not label the plain JSON as gzip.
+    void reply.removeHeader('content-encoding');
     void reply.code(status).type('application/json; charset=utf-8').send(full);
   };
 
