@@ -189,11 +189,22 @@ export class Monitor {
     const pollMs = this.options.endpointsPollMs ?? 2000;
     if (pollMs > 0) {
       let polling = false;
+      // Like writes: one line when the database stops answering and one when it is back, not one per poll.
+      let failingSince: number | null = null;
       this.#pollTimer = setInterval(() => {
         if (polling) return;
         polling = true;
         this.pollEndpoints()
-          .catch((err: unknown) => this.#log.error({ err }, 'reading endpoint changes failed; will retry'))
+          .then(() => {
+            if (failingSince === null) return;
+            this.#log.info({ failedForMs: this.#clock() - failingSince }, 'reading endpoint changes works again');
+            failingSince = null;
+          })
+          .catch((err: unknown) => {
+            if (failingSince !== null) return;
+            failingSince = this.#clock();
+            this.#log.error({ err }, 'reading endpoint changes failed; will retry every poll and say when it works again');
+          })
           .finally(() => {
             polling = false;
           });
@@ -230,6 +241,8 @@ export class Monitor {
   async flush(options: { readonly force?: boolean } = {}): Promise<number> {
     try {
       const written = await this.recorder.flush(options);
+      // The flush loop is alive (readiness' `scheduler`); whether the database is, /readyz asks it.
+      this.#lastFlushAt = this.#clock();
       const stats = this.recorder.writeStats;
       if (stats.failing) return written; // still backing off: nothing was attempted
       if (this.#outage !== null) {
@@ -238,9 +251,9 @@ export class Monitor {
         // written includes the rounds that waited: the whole backlog goes in the write that succeeds.
         this.#log.info({ writtenLate: written, dropped: stats.dropped - droppedBefore, failedForMs: this.#clock() - since }, 'writing results works again; the rounds that waited are written');
       }
-      this.#lastFlushAt = this.#clock();
       return written;
     } catch (err) {
+      this.#lastFlushAt = this.#clock();
       // Once per outage, not per attempt: a database down for an hour must not flood the log.
       const stats = this.recorder.writeStats;
       if (this.#outage === null) {
