@@ -364,6 +364,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       concurrency: config.scheduler.concurrency,
       perHostConcurrency: config.scheduler.perHostConcurrency,
       retryOnFailure: config.scheduler.retryOnFailure,
+      maxPendingRounds: config.scheduler.maxPendingRounds,
     },
     { store, logger: log },
   );
@@ -385,6 +386,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
       loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
       overload: () => monitor.overload,
+      writes: () => monitor.recorder.writeStats,
       latestResult: (id) => monitor.latestResult(id),
       alerts: alerts.outbox,
       alertSettings: settings,
