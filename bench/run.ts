@@ -1,9 +1,10 @@
-// `npm run bench [probe|metrics|pages|fleet|hosts]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts|storage]`: prints figures, never fails on a number.
 import { benchFleet } from './fleet.bench.ts';
 import { benchHosts } from './hosts.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
 import { benchPages } from './pages.bench.ts';
 import { benchProbe } from './probe.bench.ts';
+import { benchStorage } from './storage.bench.ts';
 
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'probe') await benchProbe();
@@ -11,3 +12,4 @@ if (which === 'all' || which === 'metrics') await benchMetrics();
 if (which === 'all' || which === 'pages') await benchPages((process.env.BENCH_PAGES ?? '50,500,2000').split(',').map(Number));
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));
 if (which === 'all' || which === 'hosts') await benchHosts();
+if (which === 'all' || which === 'storage') await benchStorage();

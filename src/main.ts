@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AlertSettings } from './alerts/settings.ts';
-import type { AlertTestCommand, CheckCommand, Command, ConfigCommand, ServeCommand, TokenCommand } from './cli/args.ts';
+import type { AlertTestCommand, CheckCommand, Command, ConfigCommand, MigrateDataCommand, ServeCommand, TokenCommand } from './cli/args.ts';
 import { parseCommand } from './cli/commands.ts';
+import { copyProgressLine } from './cli/copy-progress.ts';
 import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
@@ -119,10 +120,11 @@ const HANDLERS: { [K in Command['command']]: (command: Extract<Command, { comman
   token: (command, env) => tokens(command, env),
   alert: (command, env) => alertTest(command, env),
   endpoints: (command, env) => endpoints(command, env),
+  'migrate-data': (command) => migrateData(command),
 };
 
-/** Commands that need no service modules (quick to start, nothing to open). */
-const LIGHT: ReadonlySet<Command['command']> = new Set(['help', 'version', 'check']);
+/** Commands that need no service modules (quick to start, nothing to open; migrate-data loads its own). */
+const LIGHT: ReadonlySet<Command['command']> = new Set(['help', 'version', 'check', 'migrate-data']);
 
 /**
  * The configuration sections each command reads; the others are not validated, so `token create`
@@ -347,6 +349,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       concurrency: config.scheduler.concurrency,
       perHostConcurrency: config.scheduler.perHostConcurrency,
       retryOnFailure: config.scheduler.retryOnFailure,
+      maxPendingRounds: config.scheduler.maxPendingRounds,
     },
     { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}) },
   );
@@ -390,6 +393,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       scheduler: () => ({ ...running.scheduler.stats, inFlight: running.scheduler.inFlight, queued: running.scheduler.queued }),
       loopDelayMs: () => running.takeMaxLoopDelayMs(),
       overload: () => running.overload,
+      writes: () => running.recorder.writeStats,
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
       alertSettings: settings,
@@ -686,6 +690,33 @@ async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Pro
     });
   } finally {
     await storage.close();
+  }
+}
+
+/** SQLite file → PostgreSQL, then the verification table on stdout: 0 when everything is equal. */
+async function migrateData(command: MigrateDataCommand): Promise<number> {
+  const { migrateData: run, MigrateDataError, formatReport } = await import('./store/migrate-data/run.ts');
+  const progress = command.quiet ? undefined : copyProgressLine(process.stderr);
+  const note = (line: string): void => {
+    progress?.finish();
+    if (!command.quiet) process.stderr.write(`mcpwatch: ${line}\n`);
+  };
+  try {
+    const result = await run({
+      from: command.from,
+      to: command.to,
+      verifyOnly: command.verifyOnly,
+      version: MCPWATCH_VERSION,
+      onNote: note,
+      ...(progress !== undefined ? { onProgress: (event) => progress.update(event) } : {}),
+    });
+    progress?.finish();
+    process.stdout.write(`${formatReport(result.verification)}\n`);
+    return result.verification.equal ? 0 : 1;
+  } catch (err) {
+    progress?.finish();
+    if (err instanceof MigrateDataError) throw new CommandFailure(err.message);
+    throw err;
   }
 }
 

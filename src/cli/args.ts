@@ -49,6 +49,7 @@ export type TokenCommand = { readonly command: 'token'; readonly configPath: str
 
 export type Command =
   | AlertTestCommand
+  | MigrateDataCommand
   | CheckCommand
   | ServeCommand
   | ConfigCommand
@@ -241,4 +242,25 @@ export interface AlertTestCommand {
 export function alertTestCommand(parsed: ParsedOptions): AlertTestCommand {
   if (parsed.positionals.length !== 1) throw new UsageError('alert test takes exactly one channel name', 'alert test');
   return { command: 'alert', action: 'test', configPath: configPath(parsed), channel: parsed.positionals[0]! };
+}
+
+/** `mcpwatch migrate-data`: copies a SQLite database into PostgreSQL, then verifies the copy. */
+export interface MigrateDataCommand {
+  readonly command: 'migrate-data';
+  readonly from: string;
+  /** Holds the password: never printed (main.ts shows it redacted). */
+  readonly to: string;
+  readonly quiet: boolean;
+  readonly verifyOnly: boolean;
+}
+
+export function migrateDataCommand(parsed: ParsedOptions, env: Env): MigrateDataCommand {
+  noArguments('migrate-data', parsed, ' (use --from and --to)');
+  const from = parsed.values.from as string | undefined;
+  if (from === undefined || from === '') throw new UsageError('migrate-data needs --from <sqlite file>', 'migrate-data');
+  const to = (parsed.values.to as string | undefined) ?? env.MCPWATCH_DATABASE_URL;
+  if (to === undefined || to === '') throw new UsageError('migrate-data needs --to <postgres url> (or MCPWATCH_DATABASE_URL)', 'migrate-data');
+  // The value may hold a password: say what is wrong without echoing it.
+  if (!/^postgres(ql)?:\/\//i.test(to)) throw new UsageError('--to must be a postgres:// or postgresql:// URL', 'migrate-data');
+  return { command: 'migrate-data', from, to, quiet: parsed.values.quiet === true, verifyOnly: parsed.values['verify-only'] === true };
 }

@@ -14,6 +14,7 @@ import {
   endpointsPurgeCommand,
   importCommand,
   migrateCommand,
+  migrateDataCommand,
   serveCommand,
   tokenCreateCommand,
   tokenListCommand,
@@ -118,6 +119,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: CONFIG,
     examples: ['mcpwatch migrate --config /etc/mcpwatch/mcpwatch.yaml'],
     parse: migrateCommand,
+  },
+  {
+    name: 'migrate-data',
+    summary: 'Copy a SQLite database into PostgreSQL (resumable), then verify the copy',
+    details:
+      'Stop serve first: the SQLite file must not change during the copy (a running serve is refused).\n' +
+      'The target must be empty, or hold an interrupted copy of the same file: running the same command\n' +
+      'again continues after the last committed batch. The copy ends with a verification (row counts,\n' +
+      'and endpoints, incidents, tokens, uptime and rollups read through both backends).\n' +
+      'Progress goes to stderr, the verification table to stdout.\n' +
+      'Exit status: 0 copied and verified equal, 1 refused, failed or different, 2 usage error.',
+    options: {
+      from: { type: 'string', value: '<file>', help: 'The SQLite database file (e.g. ./data/mcpwatch.db)' },
+      to: { type: 'string', value: '<url>', help: 'The PostgreSQL database, postgres://user:password@host:port/db (default: MCPWATCH_DATABASE_URL)' },
+      quiet: { type: 'boolean', help: 'No progress line' },
+      'verify-only': { type: 'boolean', help: 'Copy nothing; compare the two databases and print the verification' },
+    },
+    examples: [
+      'mcpwatch migrate-data --from ./data/mcpwatch.db --to postgres://mcpwatch:secret@db.internal:5432/mcpwatch',
+      'MCPWATCH_DATABASE_URL=postgres://mcpwatch:secret@127.0.0.1/mcpwatch mcpwatch migrate-data --from /var/lib/mcpwatch/mcpwatch.db',
+      'mcpwatch migrate-data --from ./data/mcpwatch.db --to postgres://… --verify-only',
+    ],
+    parse: migrateDataCommand,
   },
   {
     name: 'alert test',

@@ -19,14 +19,32 @@ export function progressReporter(label: string, out: ProgressSink, clock: () => 
   const everyMs = tty ? 100 : 5000;
   const started = clock();
   let last = tty ? -Infinity : started;
-  let drawn = false;
+  const line = progressLine(out);
   return {
     update(done, total) {
       const now = clock();
       if (now - last < everyMs || total <= 0) return;
       last = now;
       const percent = Math.floor((done / total) * 100);
-      const text = `${label}: ${percent}% (${done.toLocaleString('en')} of ${total.toLocaleString('en')})`;
+      line.show(`${label}: ${percent}% (${done.toLocaleString('en')} of ${total.toLocaleString('en')})`);
+    },
+    finish: () => line.finish(),
+  };
+}
+
+export interface ProgressLine {
+  /** Redraws the line in place on a terminal; writes it as a line of its own elsewhere. */
+  show(text: string): void;
+  /** Erases a redrawn line, so what follows starts on a clean line. */
+  finish(): void;
+}
+
+/** The drawing half of a progress report, without its pacing. */
+export function progressLine(out: ProgressSink): ProgressLine {
+  const tty = out.isTTY === true;
+  let drawn = false;
+  return {
+    show(text) {
       if (tty) {
         out.write(`\r\u001b[K${text}`);
         drawn = true;

@@ -294,6 +294,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     minIntervalS: s.minIntervalS ?? DEFAULT_SCHEDULER.minIntervalS,
     drainTimeoutMs: env.drainTimeoutMs ?? s.drainTimeoutMs ?? DEFAULT_SCHEDULER.drainTimeoutMs,
     retryOnFailure: s.retryOnFailure ?? DEFAULT_SCHEDULER.retryOnFailure,
+    maxPendingRounds: s.maxPendingRounds ?? DEFAULT_SCHEDULER.maxPendingRounds,
   };
   if (scheduler.defaultIntervalS < scheduler.minIntervalS) {
     errors.push(`scheduler.defaultIntervalS: must be at least scheduler.minIntervalS (${scheduler.minIntervalS} s), got ${scheduler.defaultIntervalS} s`);

@@ -63,6 +63,8 @@ export interface SchedulerConfig {
   readonly minIntervalS: number;
   readonly drainTimeoutMs: number;
   readonly retryOnFailure: boolean;
+  /** Rounds kept in memory while the database cannot be written; past it the oldest are dropped (counted). */
+  readonly maxPendingRounds: number;
 }
 
 export interface RetentionConfig {
@@ -243,6 +245,7 @@ export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
   minIntervalS: MIN_INTERVAL_S,
   drainTimeoutMs: 25_000,
   retryOnFailure: true,
+  maxPendingRounds: 100_000,
 });
 export const DEFAULT_PROBE_ENDPOINT: ProbeEndpointConfig = Object.freeze({ enabled: true, auth: 'full', perMinute: 300, concurrency: 8 });
 export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
@@ -767,6 +770,7 @@ const schedulerShape = {
   minIntervalS: optional(duration('s', 1, 86_400)),
   drainTimeoutMs: optional(drainTimeout),
   retryOnFailure: optional(bool),
+  maxPendingRounds: optional(wholeNumber(1, 10_000_000)),
 };
 
 const retentionShape = {

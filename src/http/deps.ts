@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import type { OverloadStats } from '../metrics/service-metrics.ts';
+import type { OverloadStats, StoreWriteStats } from '../metrics/service-metrics.ts';
 import type { ProbeRequest } from '../probe/run-probe.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
@@ -76,6 +76,8 @@ export interface AppDeps {
   readonly loopDelayMs: () => number;
   /** mcpwatch's own overload (the Monitor's), for /metrics. */
   readonly overload?: () => OverloadStats;
+  /** How writing rounds to the database goes, for /metrics. */
+  readonly writes?: () => StoreWriteStats;
   /**
    * How long a slow-to-build dashboard or overview view model is reused (default 10 s; 0 never
    * reuses). See src/http/pages/view-cache.ts.

@@ -19,12 +19,21 @@ export interface OverloadStats {
   readonly dnsCacheMisses: number;
 }
 
+/** How writing rounds to the database goes (the Recorder's WriteStats). */
+export interface StoreWriteStats {
+  readonly pending: number;
+  readonly writeFailures: number;
+  readonly dropped: number;
+}
+
 export interface ServiceMetricsSource {
   readonly scheduler: () => SchedulerSnapshot;
   /** Largest event-loop delay since the last call, ms. */
   readonly loopDelayMs: () => number;
   /** mcpwatch's own overload; absent (all zero) when no monitor runs. */
   readonly overload?: () => OverloadStats;
+  /** Rounds waiting for the database, failed writes, dropped rounds; absent (all zero) when no monitor runs. */
+  readonly writes?: () => StoreWriteStats;
   /** The alert outbox's backlog, when alerting runs. */
   readonly alerts?: () => Promise<OutboxBacklog>;
   /** ms since the epoch (the age of the oldest pending alert). */
@@ -62,6 +71,9 @@ export class ServiceMetrics {
   readonly #discounted: Counter;
   readonly #dnsCache: Counter;
   readonly #renderSeconds: Gauge;
+  readonly #pendingRounds: Gauge;
+  readonly #writeFailures: Counter;
+  readonly #droppedRounds: Counter;
   readonly #alertMessages: Gauge | undefined;
   readonly #alertOldest: Gauge | undefined;
 
@@ -88,6 +100,9 @@ export class ServiceMetrics {
       registers,
     });
     this.#dnsCache = new Counter({ name: 'mcpwatch_dns_cache_lookups_total', help: "Lookups of the service's DNS cache, by result (a hit includes joining a query already under way).", labelNames: ['result'], registers });
+    this.#pendingRounds = new Gauge({ name: 'mcpwatch_store_pending_rounds', help: 'Probe rounds recorded and not yet written to the database (they pile up while it cannot be written).', registers });
+    this.#writeFailures = new Counter({ name: 'mcpwatch_store_write_failures_total', help: 'Writes of probe rounds to the database that failed (each retry counts).', registers });
+    this.#droppedRounds = new Counter({ name: 'mcpwatch_store_dropped_rounds_total', help: 'Probe rounds dropped unwritten, the oldest first, because more than scheduler.maxPendingRounds waited for the database.', registers });
     if (source.alerts) {
       // A dead letter is a page nobody received: worth its own alert rule (deploy/prometheus/alerts.yml).
       this.#alertMessages = new Gauge({ name: 'mcpwatch_alert_messages', help: 'Alert messages waiting to be sent (pending) or given up on (dead letters).', labelNames: ['status'], registers });
@@ -118,7 +133,13 @@ export class ServiceMetrics {
     setCounter(this.#discounted, overload?.discounted ?? 0);
     setCounter(this.#dnsCache, overload?.dnsCacheHits ?? 0, { result: 'hit' });
     setCounter(this.#dnsCache, overload?.dnsCacheMisses ?? 0, { result: 'miss' });
-    const backlog = await this.#source.alerts?.();
+    const writes = this.#source.writes?.();
+    this.#pendingRounds.set(writes?.pending ?? 0);
+    setCounter(this.#writeFailures, writes?.writeFailures ?? 0);
+    setCounter(this.#droppedRounds, writes?.dropped ?? 0);
+    // The backlog is read from the database: while that is away the scrape still answers (its
+    // store gauges matter most then), with the alert gauges as last read.
+    const backlog = await this.#source.alerts?.().catch(() => undefined);
     if (backlog) {
       this.#alertMessages?.set({ status: 'pending' }, backlog.pending);
       this.#alertMessages?.set({ status: 'dead' }, backlog.dead);

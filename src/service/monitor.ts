@@ -34,6 +34,8 @@ export interface MonitorOptions {
    * primary-key read per look (measured 2.6 µs), against 154 ms to list and decode 10k endpoints.
    */
   readonly endpointsPollMs?: number;
+  /** Rounds kept in memory while the database cannot be written (see Recorder). */
+  readonly maxPendingRounds?: number;
 }
 
 /** What a reload changed, by endpoint id. */
@@ -84,6 +86,8 @@ export class Monitor {
   #flushTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #lastFlushAt = 0;
+  /** Since when writes fail, and the drop count then; null while they work. */
+  #outage: { readonly since: number; readonly droppedBefore: number; warnedDrop: boolean } | null = null;
   #endpointsVersion: number | null = null;
   #started = false;
   /** Reloads run one after another, so an older listing never lands after a newer one. */
@@ -108,7 +112,10 @@ export class Monitor {
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
-    this.recorder = new Recorder(deps.store, options.health, states);
+    this.recorder = new Recorder(deps.store, options.health, states, {
+      clock: this.#clock,
+      ...(options.maxPendingRounds === undefined ? {} : { maxPendingRounds: options.maxPendingRounds }),
+    });
     this.#governor = new ConcurrencyGovernor({ max: options.concurrency });
     this.scheduler = new Scheduler({
       clock: this.#clock,
@@ -189,11 +196,22 @@ export class Monitor {
     const pollMs = this.options.endpointsPollMs ?? 2000;
     if (pollMs > 0) {
       let polling = false;
+      // Like writes: one line when the database stops answering and one when it is back, not one per poll.
+      let failingSince: number | null = null;
       this.#pollTimer = setInterval(() => {
         if (polling) return;
         polling = true;
         this.pollEndpoints()
-          .catch((err: unknown) => this.#log.error({ err }, 'reading endpoint changes failed; will retry'))
+          .then(() => {
+            if (failingSince === null) return;
+            this.#log.info({ failedForMs: this.#clock() - failingSince }, 'reading endpoint changes works again');
+            failingSince = null;
+          })
+          .catch((err: unknown) => {
+            if (failingSince !== null) return;
+            failingSince = this.#clock();
+            this.#log.error({ err }, 'reading endpoint changes failed; will retry every poll and say when it works again');
+          })
           .finally(() => {
             polling = false;
           });
@@ -226,14 +244,32 @@ export class Monitor {
     return this.#lastFlushAt;
   }
 
-  async flush(): Promise<number> {
+  /** Writes what the recorder holds; `force` ignores the backoff of a failing database (shutdown). */
+  async flush(options: { readonly force?: boolean } = {}): Promise<number> {
     try {
-      const written = await this.recorder.flush();
+      const written = await this.recorder.flush(options);
+      // The flush loop is alive (readiness' `scheduler`); whether the database is, /readyz asks it.
       this.#lastFlushAt = this.#clock();
+      const stats = this.recorder.writeStats;
+      if (stats.failing) return written; // still backing off: nothing was attempted
+      if (this.#outage !== null) {
+        const { since, droppedBefore } = this.#outage;
+        this.#outage = null;
+        // written includes the rounds that waited: the whole backlog goes in the write that succeeds.
+        this.#log.info({ writtenLate: written, dropped: stats.dropped - droppedBefore, failedForMs: this.#clock() - since }, 'writing results works again; the rounds that waited are written');
+      }
       return written;
     } catch (err) {
-      // A failed write (disk full) keeps the batch in memory for the next tick; say so loudly.
-      this.#log.error({ err }, 'writing results failed; will retry on the next tick');
+      this.#lastFlushAt = this.#clock();
+      // Once per outage, not per attempt: a database down for an hour must not flood the log.
+      const stats = this.recorder.writeStats;
+      if (this.#outage === null) {
+        this.#outage = { since: this.#clock(), droppedBefore: stats.dropped, warnedDrop: false };
+        this.#log.error({ err, pending: stats.pending }, 'writing results failed; probing goes on, rounds wait in memory and the write is retried with backoff');
+      } else if (!this.#outage.warnedDrop && stats.dropped > this.#outage.droppedBefore) {
+        this.#outage.warnedDrop = true;
+        this.#log.error({ err, pending: stats.pending, dropped: stats.dropped - this.#outage.droppedBefore }, 'rounds waiting for the database reached the bound (scheduler.maxPendingRounds); the oldest are dropped and counted in mcpwatch_store_dropped_rounds_total');
+      }
       return 0;
     }
   }
@@ -287,7 +323,9 @@ export class Monitor {
       await this.scheduler.drain(2000);
     }
     this.#loop?.stop();
-    const flushed = await this.flush();
+    const flushed = await this.flush({ force: true });
+    const left = this.recorder.pending;
+    if (left > 0) this.#log.error({ rounds: left }, 'stopping with rounds the database did not take; they are lost');
     return { finished: drained.finished, abandoned: drained.abandoned, flushed };
   }
 }

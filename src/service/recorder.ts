@@ -6,6 +6,13 @@
 // start a second write; rounds keep collecting in the buffer, and once the write in flight is done
 // the buffer goes as the next batch. So at most two batches exist, the one being written (kept
 // for a retry when its write fails) and the buffer, however slow the database is.
+//
+// A database that goes away (PostgreSQL restarting, a broken network, a full disk) must not cost
+// rounds nor stop probing: a failed write is retried with backoff (0.5 s doubling to 30 s) and
+// the rounds wait in memory meanwhile, up to a bound. Past the bound the oldest rounds not being
+// written are dropped, and counted (WriteStats.dropped): memory stays bounded, nothing silently.
+// A failed batch is retried as it was (PostgreSQL recognises a batch that did commit by its
+// digest), unless rounds had to be dropped from it.
 import type { Endpoint } from '../domain/endpoint.ts';
 import { advance, initialState, isDiscounted, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
@@ -16,6 +23,34 @@ export interface RoundMeta {
   readonly plannedAt: number;
   readonly startedAt: number;
   readonly stalled: boolean;
+}
+
+export interface RecorderOptions {
+  /** Rounds kept in memory while writes fail; past it the oldest are dropped. Default 100,000. */
+  readonly maxPendingRounds?: number;
+  /** First wait after a failed write, ms; doubles per failure up to maxRetryMs. Default 500. */
+  readonly retryMs?: number;
+  /** Default 30,000. */
+  readonly maxRetryMs?: number;
+  /** ms, monotonic enough for backoff (Date.now in production). */
+  readonly clock?: () => number;
+}
+
+/** 10k endpoints at a 60 s interval for 10 minutes. */
+export const DEFAULT_MAX_PENDING_ROUNDS = 100_000;
+const DEFAULT_RETRY_MS = 500;
+const DEFAULT_MAX_RETRY_MS = 30_000;
+
+/** How writing is going, for /metrics and the logs. Counts since the process started. */
+export interface WriteStats {
+  /** Rounds recorded and not yet written. */
+  readonly pending: number;
+  /** Writes that failed (each retry counts). */
+  readonly writeFailures: number;
+  /** Rounds dropped unwritten because the bound was reached. */
+  readonly dropped: number;
+  /** The last write failed; the next one waits for the backoff. */
+  readonly failing: boolean;
 }
 
 export type EventListener = (endpoint: Endpoint, event: HealthEvent, state: EndpointState) => void;
@@ -34,18 +69,34 @@ export class Recorder {
   #writing: Promise<number> | null = null;
   /** A flush was asked for while a write was in flight: write the buffer once it is done. */
   #again = false;
+  /** The batch in #unwritten is being written now: rounds are not dropped from it. */
+  #inFlight = false;
+  readonly #maxPending: number;
+  readonly #retryMs: number;
+  readonly #maxRetryMs: number;
+  readonly #clock: () => number;
+  #failures = 0;
+  /** Consecutive failed writes; 0 while writes succeed. */
+  #streak = 0;
+  #retryAt = 0;
+  #dropped = 0;
 
   /** A recorder that resumes from the states stored in `store`. */
-  static async open(store: Store, policy: HealthPolicy): Promise<Recorder> {
-    return new Recorder(store, policy, await store.loadStates());
+  static async open(store: Store, policy: HealthPolicy, options: RecorderOptions = {}): Promise<Recorder> {
+    return new Recorder(store, policy, await store.loadStates(), options);
   }
 
   constructor(
     readonly store: Store,
     readonly policy: HealthPolicy,
     states: readonly EndpointState[],
+    options: RecorderOptions = {},
   ) {
     for (const state of states) this.#states.set(state.endpointId, state);
+    this.#maxPending = Math.max(1, options.maxPendingRounds ?? DEFAULT_MAX_PENDING_ROUNDS);
+    this.#retryMs = Math.max(1, options.retryMs ?? DEFAULT_RETRY_MS);
+    this.#maxRetryMs = Math.max(this.#retryMs, options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS);
+    this.#clock = options.clock ?? Date.now;
   }
 
   state(endpointId: number): EndpointState {
@@ -61,6 +112,10 @@ export class Recorder {
     return this.#results.length + (this.#unwritten?.results.length ?? 0);
   }
 
+  get writeStats(): WriteStats {
+    return { pending: this.pending, writeFailures: this.#failures, dropped: this.#dropped, failing: this.#streak > 0 };
+  }
+
   record(endpoint: Endpoint, round: RoundResult, meta: RoundMeta): EndpointState {
     const before = this.state(endpoint.id);
     // The endpoint's own cadence decides when silence since its last round is a monitoring gap.
@@ -71,6 +126,7 @@ export class Recorder {
     const row = toRow(endpoint.id, round, meta);
     this.#results.push(isDiscounted(round.result, this.policy) ? { ...row, discounted: true } : row);
     for (const event of events) this.#events.push({ endpointId: endpoint.id, event });
+    this.#bound();
     const cert = round.result.certificate;
     if (cert && cert.fingerprint256 !== before.certFingerprint) {
       this.#certs.push({
@@ -97,13 +153,15 @@ export class Recorder {
    * Writes everything recorded so far; resolves with how many rounds this write (and any batch
    * queued behind it) stored. While a write is in flight the call joins it: the buffer goes next,
    * and the promise settles once that is written too. A rejected write keeps its batch for the
-   * next flush.
+   * next flush. After a failure, a flush within the backoff writes nothing and resolves 0, unless
+   * `force` (shutdown: the last chance to write).
    */
-  flush(): Promise<number> {
+  flush(options: { readonly force?: boolean } = {}): Promise<number> {
     if (this.#writing !== null) {
       this.#again = true;
       return this.#writing;
     }
+    if (this.#streak > 0 && options.force !== true && this.#clock() < this.#retryAt) return Promise.resolve(0);
     const writing = this.#drain().finally(() => {
       this.#writing = null;
     });
@@ -124,9 +182,41 @@ export class Recorder {
 
   async #write(batch: TickBatch): Promise<number> {
     this.#unwritten = batch;
-    await this.store.writeTick(batch);
+    this.#inFlight = true;
+    try {
+      await this.store.writeTick(batch);
+    } catch (error) {
+      this.#failures++;
+      this.#streak++;
+      this.#retryAt = this.#clock() + Math.min(this.#maxRetryMs, this.#retryMs * 2 ** Math.min(30, this.#streak - 1));
+      throw error;
+    } finally {
+      this.#inFlight = false;
+    }
+    this.#streak = 0;
     this.#unwritten = null;
+    // The buffer may have grown past the bound while this batch was out of reach.
+    this.#bound();
     return batch.results.length;
+  }
+
+  /** Drops the oldest rounds beyond the bound, never those of a batch being written. */
+  #bound(): void {
+    if (this.pending <= this.#maxPending) return;
+    // 1 % below the bound at once, so a full buffer is not copied again for every new round.
+    let excess = this.pending - this.#maxPending + Math.floor(this.#maxPending / 100);
+    const head = this.#unwritten;
+    if (head !== null && !this.#inFlight && head.results.length > 0) {
+      const n = Math.min(excess, head.results.length);
+      // A new batch (a new digest): what it keeps is written once, what it lost is counted.
+      this.#unwritten = { ...head, results: head.results.slice(n) };
+      this.#dropped += n;
+      excess -= n;
+    }
+    if (excess <= 0) return;
+    const n = Math.min(excess, this.#results.length);
+    this.#results.splice(0, n);
+    this.#dropped += n;
   }
 
   /** Takes the buffer as a batch, or null when there is nothing to write. */

@@ -170,6 +170,7 @@ export interface EndpointStore {
   getEndpointBySlug(slug: string): Promise<Endpoint | undefined>;
   createEndpoint(definition: EndpointDefinition): Promise<Endpoint>;
   updateEndpoint(id: number, definition: EndpointDefinition): Promise<Endpoint>;
+  /** Deletes it with its history (reads of its id find nothing); false when there was none. */
   deleteEndpoint(id: number): Promise<boolean>;
   /**
    * Makes the `config`-sourced endpoints match the YAML file, in one transaction: insert new
@@ -192,7 +193,9 @@ export interface TickWriter {
   /**
    * One transaction: raw rows, states, incidents, events, rollups, observations. Rows of an
    * endpoint deleted meanwhile are dropped. A rejected write changed nothing: the caller may
-   * retry the same batch.
+   * retry the same batch; the same batch (object) written again after it did commit changes nothing.
+   * Batches come roughly in time order (the scheduler's): a round may reach the store after rounds
+   * that started later only by its probe's duration, as SQLite's maxResultDelayMs assumes.
    */
   writeTick(batch: TickBatch): Promise<void>;
   /** Writes whatever the backend's write-behind policy still holds in memory. */
@@ -235,7 +238,11 @@ export interface TokenStore {
 }
 
 export interface Retention {
-  /** Deletes raw rows older than `beforeMs`, at most about `limit` per call; returns how many went. */
+  /**
+   * Deletes raw rows older than `beforeMs`, at most about `limit` per call; returns how many went.
+   * Never a row at or after `beforeMs`. A backend may keep older rows up to its storage granule
+   * (RAW_PRUNE_GRANULE_MS): PostgreSQL drops whole UTC-day partitions and deletes no single rows.
+   */
   pruneResults(beforeMs: number, limit: number): Promise<number>;
   /** Deletes at most `limit` rollup rows (and monitoring gaps) older than `beforeMs`. */
   pruneRollups(beforeMs: number, limit: number): Promise<number>;
@@ -256,6 +263,14 @@ export interface StorageMaintenance {
 }
 
 export type StorageBackend = 'sqlite' | 'postgres';
+
+/**
+ * How finely each backend's pruneResults cuts: 0 is exact; a span means whole spans aligned to
+ * UTC, so N days of raw retention keep between N and N + 1 days there. PostgreSQL measured (bench
+ * storage, 10k endpoints): deleting rows inside a partition 2.2–3.2 µs a row plus vacuum and WAL,
+ * dropping a day partition 0.4–0.5 µs a row and nothing after.
+ */
+export const RAW_PRUNE_GRANULE_MS: Readonly<Record<StorageBackend, number>> = { sqlite: 0, postgres: 86_400_000 };
 
 /** Everything one database holds, opened together and closed together. */
 export interface Storage {

@@ -2,7 +2,6 @@
 // asks for) the stored INVALID_JSON detail held raw compressed bytes. The probe does not inflate
 // what it did not ask for; the detail now says what the body was instead of echoing it.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
@@ -34,7 +33,9 @@ describe('regression: gzip bomb detail bytes', () => {
   });
 
   test('binary bytes without an encoding are described too, in tools/list', async () => {
-    const noise = randomBytes(4096);
+    // Not random: a random first or last byte is whitespace about 3 % of the time, and the JSON
+    // reader trims it, which made this test count 4095 bytes now and then. High bytes only.
+    const noise = Buffer.from(Array.from({ length: 4096 }, (_, i) => 0x80 | ((i * 151 + 7) & 0x7f)));
     server.set({ method: 'tools/list', status: 200, headers: { 'content-type': 'application/json' }, body: noise });
     const result = await runProbe({ url: server.url, era: 'streamable', listTools: true }, settings);
     assert.deepEqual([result.status, result.code], ['degraded', 'INVALID_JSON']);

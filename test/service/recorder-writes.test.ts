@@ -82,11 +82,17 @@ function gatedStore(real: SqliteStore): Gated {
   return gated;
 }
 
-async function setup(): Promise<{ gated: Gated; recorder: Recorder; endpoint: Endpoint; round: (minute: number) => void }> {
+/** A clock the test moves: the Recorder's backoff is read from it. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = T0;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+async function setup(clock = manualClock()): Promise<{ gated: Gated; recorder: Recorder; endpoint: Endpoint; round: (minute: number) => void }> {
   const real = openSqliteStore(join(tmp.dir, `recorder-${n++}`, 'mcpwatch.db'), { flushIntervalMs: 0 });
   const endpoint = await real.createEndpoint(definition('api'));
   const gated = gatedStore(real);
-  const recorder = await Recorder.open(gated.store, DEFAULT_HEALTH_POLICY);
+  const recorder = await Recorder.open(gated.store, DEFAULT_HEALTH_POLICY, { clock: clock.now });
   const round = (minute: number): void => {
     const startedAt = T0 + minute * 60_000;
     recorder.record(endpoint, { result: probeResult({ startedAt: new Date(startedAt).toISOString() }), retried: false, firstAttempt: null }, { plannedAt: startedAt, startedAt, stalled: false });
@@ -134,7 +140,8 @@ describe('Recorder writes', () => {
   });
 
   test('a failed write keeps its batch: the next flush writes it first, then what came after', async () => {
-    const { gated, recorder, endpoint, round } = await setup();
+    const clock = manualClock();
+    const { gated, recorder, endpoint, round } = await setup(clock);
     gated.hold();
     round(0);
     const failing = recorder.flush();
@@ -142,6 +149,9 @@ describe('Recorder writes', () => {
     await assert.rejects(failing, /disk full/);
     assert.equal(recorder.pending, 1, 'the failed round waits in memory');
     round(1);
+    assert.equal(await recorder.flush(), 0, 'within the backoff nothing is attempted');
+    assert.equal(gated.batches.length, 1);
+    clock.advance(500);
     assert.equal(await recorder.flush(), 2);
     // The retry is the same batch, then the new round in a batch of its own.
     assert.equal(gated.batches[1], gated.batches[0]);

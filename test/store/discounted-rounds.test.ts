@@ -1,5 +1,6 @@
 // A discounted round (a failure timed while mcpwatch was overloaded) is kept for the record and
-// counted neither as down nor as up: uptime and rollups skip it, live and after a reopen.
+// counted neither as down nor as up. SQLite-only here: rollups REFOLDED from raw rows past the
+// watermark skip it too (contract/rollup-cases.ts covers the rest on every backend).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { join } from 'node:path';

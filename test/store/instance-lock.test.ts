@@ -1,5 +1,6 @@
-// The instance lock itself, in one process: SQLite keeps per-file locks per connection even inside
-// one process, so a second acquire here behaves as a second process would.
+// SQLite-only: PostgreSQL has no file to lock (several nodes share it). The instance lock itself,
+// in one process: SQLite keeps per-file locks per connection even inside one process, so a second
+// acquire here behaves as a second process would.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

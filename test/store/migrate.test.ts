@@ -1,3 +1,6 @@
+// SQLite-only: its migration runner on the file (tables, indexes, user_version, rollback of a
+// failing file). test/store/postgres/migrate.test.ts does the same for PostgreSQL; "from empty,
+// every part works" runs on every backend in contract/history-cases.ts.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

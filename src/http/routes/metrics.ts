@@ -19,6 +19,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
       scheduler: deps.scheduler,
       loopDelayMs: deps.loopDelayMs,
       ...(deps.overload ? { overload: deps.overload } : {}),
+      ...(deps.writes ? { writes: deps.writes } : {}),
       ...(deps.alerts ? { alerts: deps.alerts.backlog.bind(deps.alerts) } : {}),
     },
     opts.scrape,

@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Route
 import fp from 'fastify-plugin';
 import { authenticate } from '../api/auth.ts';
 import { ApiError, fieldErrorsFromSchema, type ErrorBody } from '../api/errors.ts';
+import { isStoreUnavailable } from '../../store/unavailable.ts';
 import type { AppDeps } from '../deps.ts';
 
 /**
@@ -31,6 +32,9 @@ export const RATE_LIMITS = {
   /** Callers with a valid token, per token: dashboards and scripts polling the API. */
   tokenPerMinute: 600,
 } as const;
+
+/** Retry-After of a 503 while the database is away: about one backoff step of the writer. */
+const DATABASE_RETRY_AFTER_S = 5;
 
 /** Orchestrators and Prometheus poll these; limiting them would turn load into false alarms. */
 const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
@@ -102,6 +106,8 @@ function clientMessage(error: FastifyError, status: number): string {
 function errorHandler(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
   const send = (status: number, body: Omit<ErrorBody, 'statusCode' | 'error' | 'requestId'>): void => {
     const full: ErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', ...body, requestId: String(request.id) };
+    // A route that failed after choosing gzip (/metrics) must not label the plain JSON as gzip.
+    void reply.removeHeader('content-encoding');
     void reply.code(status).type('application/json; charset=utf-8').send(full);
   };
 
@@ -113,6 +119,13 @@ function errorHandler(error: FastifyError | ApiError, request: FastifyRequest, r
   if (error.validation) {
     const fields = fieldErrorsFromSchema(error.validationContext ?? 'request', error.validation);
     send(400, { code: 'VALIDATION_FAILED', message: fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields });
+    return;
+  }
+  if (isStoreUnavailable(error)) {
+    // Not a bug: the database is away (restarting, unreachable). Clients may retry; /readyz says when.
+    request.log.warn({ err: error }, 'request failed: the database is unavailable');
+    void reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+    send(503, { code: 'DATABASE_UNAVAILABLE', message: `the database is unavailable right now; retry later (request id ${request.id})` });
     return;
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;

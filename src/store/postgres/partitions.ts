@@ -71,14 +71,6 @@ export async function dropPartition(pool: Pool, partition: Partition): Promise<n
   return rows[0]?.n ?? 0;
 }
 
-/** Deletes up to `limit` rows older than `beforeMs` from one partition; returns how many went. */
-export async function deleteOlderRows(pool: Pool, partition: Partition, beforeMs: number, limit: number): Promise<number> {
-  const name = quoteIdent(partition.name);
-  // ctid: the partition has no key, and a batch by physical address is what "a few rows" means here.
-  const result = await pool.query(`DELETE FROM ${name} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${name} WHERE ts < $1 LIMIT $2))`, [beforeMs, limit]);
-  return result.rowCount ?? 0;
-}
-
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -68,7 +68,7 @@ export function openPool(url: string, options: PoolOptions = {}): Pool {
  * rollback also failed is destroyed rather than returned to the pool in an unknown state.
  */
 export async function transaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -83,8 +83,39 @@ export async function transaction<T>(pool: Pool, fn: (client: PoolClient) => Pro
     }
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
+}
+
+export interface Checkout {
+  readonly client: PoolClient;
+  /** Back to the pool; with an error (or after the connection broke) the connection is destroyed. Idempotent. */
+  readonly release: (error?: Error) => void;
+}
+
+/**
+ * A connection from the pool for several statements. pg reports a connection that breaks
+ * (PostgreSQL restarting, the network gone) both by rejecting the query and by an 'error' event on
+ * the client, and a checked-out client has no pool listener: without this one, losing the database
+ * in the middle of a tick write crashed the process with an uncaught exception.
+ */
+export async function checkout(pool: Pool): Promise<Checkout> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  let released = false;
+  return {
+    client,
+    release: (error) => {
+      if (released) return;
+      released = true;
+      client.removeListener('error', onError);
+      client.release(error ?? broken);
+    },
+  };
 }
 
 /** The URL with its password replaced, for logs and error messages. */
@@ -100,17 +131,5 @@ export function redactUrl(url: string): string {
   }
 }
 
-// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
-const CONNECTION_SQLSTATE = /^(08|57P0[123])/;
-const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/**
- * True when the error says the database could not be reached or the connection broke (worth
- * retrying with backoff), as opposed to a statement the database refused (not worth retrying).
- */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || CONNECTION_ERRNO.has(code))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
-}
+// Neutral (the HTTP layer maps it to 503 without importing a backend); re-exported for this backend's modules.
+export { isConnectionError } from '../unavailable.ts';

@@ -18,5 +18,13 @@ const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89a-f][0-9a-f]{2})/gi;
 
 /** JSON text for a jsonb parameter. */
 export function jsonForPostgres(value: unknown): string {
-  return JSON.stringify(value).replace(UNSTORABLE_ESCAPE, (escape: string, what: string) => (what === '\\' ? escape : '\\ufffd'));
+  return jsonTextForPostgres(JSON.stringify(value));
+}
+
+/**
+ * JSON text already written (by JSON.stringify, e.g. a column of SQLite's) for a json or jsonb
+ * parameter, its key order untouched (json keeps it; re-serialising would move integer-like keys).
+ */
+export function jsonTextForPostgres(text: string): string {
+  return textForPostgres(text).replace(UNSTORABLE_ESCAPE, (escape: string, what: string) => (what === '\\' ? escape : '\\ufffd'));
 }

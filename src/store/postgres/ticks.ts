@@ -29,7 +29,7 @@ import type { CertObservation, GapRow, HistoryReader, Incident, ResultRow, Reten
 import { STATE_COLUMNS, STATE_FIELDS } from '../write-behind.ts';
 import * as history from './history.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from './locks.ts';
-import { type Partition, createPartitions, deleteOlderRows, dropPartition, listPartitions, partitionStart, startsAhead } from './partitions.ts';
+import { type Partition, createPartitions, dropPartition, listPartitions, partitionStart, startsAhead } from './partitions.ts';
 import { type Pool, type PoolClient, transaction } from './pool.ts';
 import { type ColumnSpec, columnArrays, unnestSelect } from './unnest.ts';
 
@@ -212,17 +212,15 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
    * partition that straddles it. Returns the rows removed, counted exactly. Also keeps partitions
    * created ahead, so a long-running node never depends on the writer's on-demand creation.
    */
-  async pruneResults(beforeMs: number, limit: number): Promise<number> {
+  async pruneResults(beforeMs: number, _limit: number): Promise<number> {
+    // Whole day partitions only (RAW_PRUNE_GRANULE_MS): deleting the expired part of the day the
+    // cut falls in would cost a scan and a vacuum per row for rows whose partition goes tomorrow.
     await this.#ensurePartitions(startsAhead(this.#clock()));
     let removed = 0;
-    const max = Math.floor(limit);
     for (const partition of await listPartitions(this.#pool)) {
-      if (partition.to <= beforeMs) {
-        removed += await dropPartition(this.#pool, partition);
-        this.#partitions.delete(partition.from);
-      } else if (partition.from < beforeMs && max > 0) {
-        removed += await deleteOlderRows(this.#pool, partition, beforeMs, max);
-      }
+      if (partition.to > beforeMs) continue;
+      removed += await dropPartition(this.#pool, partition);
+      this.#partitions.delete(partition.from);
     }
     return removed;
   }

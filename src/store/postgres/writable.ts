@@ -1,7 +1,7 @@
 // Whether a write can commit right now (for /readyz): a standby, a read-only database, a lock
 // held too long, an exhausted pool or an unreachable server all answer false, within a deadline
 // short enough for a readiness probe.
-import type { Pool, PoolClient } from './pool.ts';
+import { checkout, type Checkout, type Pool } from './pool.ts';
 
 export interface WritableOptions {
   /** The whole check, connection included; default 2 s. */
@@ -10,18 +10,14 @@ export interface WritableOptions {
 
 export async function postgresWritable(pool: Pool, options: WritableOptions = {}): Promise<boolean> {
   const timeoutMs = Math.max(1, Math.floor(options.timeoutMs ?? 2000));
-  let client: PoolClient | undefined;
+  let held: Checkout | undefined;
   let settled = false;
-  let released = false;
-  const release = (error?: Error): void => {
-    if (!client || released) return;
-    released = true;
-    // With an error the pool destroys the connection instead of reusing it.
-    client.release(error);
-  };
+  // With an error the pool destroys the connection instead of reusing it.
+  const release = (error?: Error): void => held?.release(error);
   const attempt = async (): Promise<boolean> => {
     try {
-      client = await pool.connect();
+      held = await checkout(pool);
+      const { client } = held;
       if (settled) {
         release();
         return false;

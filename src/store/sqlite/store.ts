@@ -15,12 +15,13 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../../domain/endpoint.ts';
-import type { FailureCode, Status } from '../../domain/failure-codes.ts';
+import type { Endpoint, EndpointDefinition } from '../../domain/endpoint.ts';
+import type { FailureCode } from '../../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../../domain/health.ts';
-import { BUCKET_COUNT } from '../../domain/latency.ts';
-import type { Era, EraOverride } from '../../domain/probe-result.ts';
 import { makeDirectories } from '../directories.ts';
+import { endpointFromColumns, parseStringArray, sameDefinition, secretsJson } from '../endpoint-codec.ts';
+import { type ResultColumns, decodeResult as resultFromDb, encodeResult, normalizeResult } from '../result-codec.ts';
+import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT, aggFromDb, checkBucketCount } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
 import { StoreError } from '../store.ts';
@@ -30,8 +31,6 @@ import { defaultMigrationsDir, migrate } from './migrate.ts';
 type Db = Database.Database;
 
 const ROLLUP_TABLE: Record<Granularity, string> = { hour: 'rollups_hourly', day: 'rollups_daily' };
-/** The rollup tables have b0..b15; a different LATENCY_BUCKETS_MS needs a migration first. */
-const SCHEMA_BUCKET_COUNT = 16;
 
 export interface SqliteStoreOptions {
   readonly migrationsDir?: string;
@@ -57,10 +56,7 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-  const bucketCount: number = BUCKET_COUNT;
-  if (bucketCount !== SCHEMA_BUCKET_COUNT) {
-    throw new StoreError('SCHEMA_MISMATCH', `LATENCY_BUCKETS_MS has ${bucketCount} buckets but the rollup tables have ${SCHEMA_BUCKET_COUNT} columns; add a migration first`);
-  }
+  checkBucketCount();
   const inMemory = path === ':memory:';
   if (!inMemory) makeDirectories(dirname(resolve(path)));
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -79,14 +75,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 // ---------------------------------------------------------------------------------------------
 // Row shapes and codecs
 
-const STATUS_CODES = { up: 0, degraded: 1, auth_required: 2, down: 3 } as const satisfies Record<Status, number>;
-const STATUS_BY_CODE: readonly Status[] = ['up', 'degraded', 'auth_required', 'down'];
-const ERA_CODES = { modern: 1, streamable: 2, sse: 3 } as const satisfies Record<Era, number>;
-const ERA_BY_CODE: readonly (Era | null)[] = [null, 'modern', 'streamable', 'sse'];
-const FLAG_RETRIED = 1;
-const FLAG_STALLED = 2;
-const FLAG_DISCOUNTED = 4;
-
 interface GapDbRow {
   endpoint_id: number;
   from_ts: number;
@@ -97,80 +85,12 @@ function gapFromDb(row: GapDbRow): GapRow {
   return { endpointId: row.endpoint_id, fromMs: row.from_ts, toMs: row.to_ts };
 }
 
-interface ResultDbRow {
-  id: number;
-  endpoint_id: number;
-  ts: number;
-  status: number;
-  code: string | null;
-  detail: string | null;
-  duration_ms: number;
-  dns_ms: number | null;
-  connect_ms: number | null;
-  tls_ms: number | null;
-  era: number | null;
-  flags: number;
-  lag_ms: number;
-}
-
-/** The row as stored: whole milliseconds, detail only when not up. Rollups fold this same shape. */
-function normalizeResult(row: ResultRow): ResultRow {
-  return {
-    endpointId: row.endpointId,
-    ts: Math.round(row.ts),
-    status: row.status,
-    code: row.code,
-    detail: row.status === 'up' ? null : row.detail,
-    durationMs: Math.round(row.durationMs),
-    dnsMs: roundOrNull(row.dnsMs),
-    connectMs: roundOrNull(row.connectMs),
-    tlsMs: roundOrNull(row.tlsMs),
-    era: row.era,
-    retried: row.retried,
-    stalled: row.stalled,
-    ...(row.discounted === true ? { discounted: true } : {}),
-    lagMs: Math.round(row.lagMs),
-  };
-}
-
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : Math.round(value);
-}
+/** A raw row as stored: the shared columns plus SQLite's rowid (its insertion order). */
+type ResultDbRow = ResultColumns & { id: number };
 
 function resultParams(row: ResultRow): unknown[] {
-  return [
-    row.endpointId,
-    row.ts,
-    STATUS_CODES[row.status],
-    row.code,
-    row.detail,
-    row.durationMs,
-    row.dnsMs,
-    row.connectMs,
-    row.tlsMs,
-    row.era === null ? null : ERA_CODES[row.era],
-    (row.retried ? FLAG_RETRIED : 0) | (row.stalled ? FLAG_STALLED : 0) | (row.discounted === true ? FLAG_DISCOUNTED : 0),
-    row.lagMs,
-  ];
-}
-
-function resultFromDb(row: ResultDbRow): ResultRow {
-  return {
-    endpointId: row.endpoint_id,
-    ts: row.ts,
-    status: STATUS_BY_CODE[row.status] ?? 'down',
-    code: row.code as FailureCode | null,
-    detail: row.detail,
-    durationMs: row.duration_ms,
-    dnsMs: row.dns_ms,
-    connectMs: row.connect_ms,
-    tlsMs: row.tls_ms,
-    era: ERA_BY_CODE[row.era ?? 0] ?? null,
-    retried: (row.flags & FLAG_RETRIED) !== 0,
-    stalled: (row.flags & FLAG_STALLED) !== 0,
-    ...((row.flags & FLAG_DISCOUNTED) !== 0 ? { discounted: true } : {}),
-    lagMs: row.lag_ms,
-  };
+  const c = encodeResult(row);
+  return [c.endpoint_id, c.ts, c.status, c.code, c.detail, c.duration_ms, c.dns_ms, c.connect_ms, c.tls_ms, c.era, c.flags, c.lag_ms];
 }
 
 interface EndpointDbRow {
@@ -194,30 +114,17 @@ interface EndpointDbRow {
   archived_at: string | null;
 }
 
-const ERA_OVERRIDES: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
-const SOURCES: readonly EndpointSource[] = ['config', 'api', 'import'];
-
+/** SQLite's column types (0/1, JSON text) decoded, then the shared checks. */
 function endpointFromDb(row: EndpointDbRow): Endpoint {
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    url: row.url,
-    intervalS: row.interval_s,
-    timeoutMs: row.timeout_ms,
-    era: oneOf(ERA_OVERRIDES, row.era, 'endpoints.era'),
+  return endpointFromColumns({
+    ...row,
     public: row.public === 1,
     paused: row.paused === 1,
-    pausedReason: row.paused_reason,
-    tags: parseStringArray(row.tags, 'endpoints.tags'),
-    listTools: row.list_tools === 1,
-    allowPrivate: row.allow_private === 1,
-    source: oneOf(SOURCES, row.source, 'endpoints.source'),
-    secrets: parseSecrets(row.secrets_json),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    archivedAt: row.archived_at,
-  };
+    tags: JSON.parse(row.tags) as unknown,
+    list_tools: row.list_tools === 1,
+    allow_private: row.allow_private === 1,
+    secrets: JSON.parse(row.secrets_json) as unknown,
+  });
 }
 
 function endpointParams(definition: EndpointDefinition): Record<string, unknown> {
@@ -235,68 +142,12 @@ function endpointParams(definition: EndpointDefinition): Record<string, unknown>
     listTools: definition.listTools ? 1 : 0,
     allowPrivate: definition.allowPrivate ? 1 : 0,
     source: definition.source,
-    secretsJson: JSON.stringify({ headers: definition.secrets.headers, bearerToken: definition.secrets.bearerToken }),
+    secretsJson: secretsJson(definition.secrets),
   };
 }
 
-/** Definitions compared field by field (secrets included), to skip no-op config updates. */
-function sameDefinition(a: EndpointDefinition, b: EndpointDefinition): boolean {
-  return JSON.stringify(endpointParams(a)) === JSON.stringify(endpointParams(b));
-}
-
-function oneOf<T extends string>(allowed: readonly T[], value: string, where: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new StoreError('SCHEMA_MISMATCH', `${where} holds unexpected value ${JSON.stringify(value)}`);
-}
-
-function parseStringArray(text: string, where: string): string[] {
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new StoreError('SCHEMA_MISMATCH', `${where} is not a JSON array of strings`);
-  return value;
-}
-
-function parseSecrets(text: string): EndpointSecrets {
-  const value: unknown = JSON.parse(text);
-  // The message names the column, never the content: it is secret.
-  const bad = (): never => {
-    throw new StoreError('SCHEMA_MISMATCH', 'endpoints.secrets_json does not have the shape {headers, bearerToken}');
-  };
-  if (typeof value !== 'object' || value === null) return bad();
-  const { headers, bearerToken } = value as { headers?: unknown; bearerToken?: unknown };
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return bad();
-  if (!Object.values(headers).every((v) => typeof v === 'string')) return bad();
-  if (bearerToken !== null && typeof bearerToken !== 'string') return bad();
-  return { headers: headers as Record<string, string>, bearerToken };
-}
-
-interface RollupDbRow {
-  start: number;
-  endpoint_id: number;
-  up: number;
-  degraded: number;
-  auth_required: number;
-  down: number;
-  latency_sum_ms: number;
-  latency_min_ms: number | null;
-  latency_max_ms: number | null;
-  [bucket: `b${number}`]: number;
-}
-
-const BUCKET_COLUMNS = Array.from({ length: SCHEMA_BUCKET_COUNT }, (_, i) => `b${i}` as const);
 const ROLLUP_COLUMNS = ['start', 'endpoint_id', 'up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...BUCKET_COLUMNS];
 
-function aggFromDb(row: RollupDbRow): Agg {
-  return {
-    up: row.up,
-    degraded: row.degraded,
-    authRequired: row.auth_required,
-    down: row.down,
-    latencySumMs: row.latency_sum_ms,
-    latencyMinMs: row.latency_min_ms,
-    latencyMaxMs: row.latency_max_ms,
-    buckets: BUCKET_COLUMNS.map((column) => row[column] ?? 0),
-  };
-}
 
 /** A rollup row in ROLLUP_COLUMNS order (a raw-mode statement's row). */
 type RawRollupRow = [number, number, number, number, number, number, number, number | null, number | null, ...number[]];
@@ -321,7 +172,7 @@ function rollupParams(start: number, endpointId: number, agg: Agg): unknown[] {
 }
 
 function upsertRollupSql(table: string): string {
-  const additive = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', ...BUCKET_COLUMNS].map((c) => `${c} = ${c} + excluded.${c}`);
+  const additive = ADDITIVE_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`);
   // Unqualified names in DO UPDATE are the stored row; SQLite's min()/max() return NULL if any
   // argument is NULL, hence the coalesce pairs.
   return `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')}) VALUES (${ROLLUP_COLUMNS.map(() => '?').join(', ')})
@@ -332,7 +183,7 @@ function upsertRollupSql(table: string): string {
 
 /** Per-endpoint totals of the rows with start in [@from, @to): summed in SQLite, not in JS. */
 function rollupSumsSql(table: string): string {
-  const sums = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', ...BUCKET_COLUMNS].map((c) => `sum(${c}) AS ${c}`);
+  const sums = ADDITIVE_COLUMNS.map((c) => `sum(${c}) AS ${c}`);
   return `SELECT endpoint_id, 0 AS start, ${sums.join(', ')}, min(latency_min_ms) AS latency_min_ms, max(latency_max_ms) AS latency_max_ms
     FROM ${table} WHERE start >= @from AND start < @to GROUP BY endpoint_id`;
 }
@@ -521,11 +372,11 @@ function prepareStatements(db: Db): Statements {
     setWatermark: db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups_through_rowid'"),
     touchMeta: db.prepare("UPDATE store_meta SET value = value WHERE key = 'rollups_through_rowid'"),
     incidents: {
-      // Ids are per endpoint (incidentIdFor), so across endpoints only the start time orders them.
+      // Ids are per endpoint and their sequence wraps (incidentIdFor): only the start time orders them.
       all: db.prepare(`${incidentSelect} ORDER BY started_at DESC, id DESC LIMIT @limit`),
       open: db.prepare(`${incidentSelect} WHERE resolved_at IS NULL ORDER BY started_at DESC, id DESC LIMIT @limit`),
-      endpoint: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT @limit`),
-      endpointOpen: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId AND resolved_at IS NULL ORDER BY id DESC LIMIT @limit`),
+      endpoint: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId ORDER BY started_at DESC, id DESC LIMIT @limit`),
+      endpointOpen: db.prepare(`${incidentSelect} WHERE endpoint_id = @endpointId AND resolved_at IS NULL ORDER BY started_at DESC, id DESC LIMIT @limit`),
     },
     events: {
       newest: db.prepare(`${eventSelect} ORDER BY id DESC LIMIT @limit`),
@@ -558,6 +409,7 @@ export class SqliteStore implements Store {
   readonly #dirty = new Map<number, EndpointState>();
   #watermark: number;
   #lastFlushAt: number;
+  readonly #committed = new WeakSet<TickBatch>();
 
   constructor(db: Db, path: string | null, options: SqliteStoreOptions) {
     this.#db = db;
@@ -684,6 +536,10 @@ export class SqliteStore implements Store {
   }
 
   async writeTick(batch: TickBatch): Promise<void> {
+    // The same batch again after its write committed (a caller retrying what it believes failed)
+    // changes nothing, as on PostgreSQL. Only this process writes the file, so a retry is the
+    // caller's own batch object: no digest of the batch is needed on the hot path.
+    if (this.#committed.has(batch)) return;
     // Rows for an endpoint deleted while its probe ran are dropped: one of them must not fail
     // the whole tick on a foreign key.
     const liveCache = new Map<number, boolean>();
@@ -737,6 +593,7 @@ export class SqliteStore implements Store {
     })();
 
     // Memory follows only once the transaction has committed.
+    this.#committed.add(batch);
     for (const state of written) {
       this.#written.set(state.endpointId, state);
       this.#dirty.delete(state.endpointId);
@@ -765,6 +622,9 @@ export class SqliteStore implements Store {
     const upper = Math.min(options.toMs, options.beforeTs ?? Number.POSITIVE_INFINITY);
     const limit = Math.floor(options.limit);
     if (limit <= 0 || upper <= options.fromMs) return [];
+    // A deleted endpoint's raw rows age out with retention (no index to find them by), unseen:
+    // its history went with it, as on PostgreSQL.
+    if (this.#s.endpointExists.get(endpointId) === undefined) return [];
     const slack = this.#maxResultDelayMs;
     const lo = this.#firstRowidAtOrAfter(options.fromMs - slack);
     const hi = this.#firstRowidAtOrAfter(upper + slack);
@@ -809,6 +669,7 @@ export class SqliteStore implements Store {
 
   /** Rows whose bucket overlaps [fromMs, toMs), oldest first, including increments not yet flushed. */
   async rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]> {
+    this.#followOtherFlush();
     return [...this.#rollupAggs(granularity, endpointId, fromMs, toMs)]
       .sort(([a], [b]) => a - b)
       .map(([start, agg]) => ({ endpointId, start, ...agg, buckets: [...agg.buckets] }));
@@ -820,6 +681,7 @@ export class SqliteStore implements Store {
    * (the first and last hours count whole) and a 90-day window costs ~90 lookups, not ~2,200.
    */
   async uptime(endpointId: number, fromMs: number, toMs: number): Promise<UptimeSummary> {
+    this.#followOtherFlush();
     const total = emptyAgg();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       for (const agg of this.#rollupAggs(granularity, endpointId, from, to).values()) addAgg(total, agg);
@@ -829,6 +691,7 @@ export class SqliteStore implements Store {
 
   /** rollups() for every endpoint: one range scan plus the unflushed increments. */
   async rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
+    this.#followOtherFlush();
     const first = alignDown(fromMs, BUCKET_SIZE_MS[granularity]);
     const out = new Map<number, Rollup[]>();
     if (first >= toMs) return out;
@@ -860,6 +723,7 @@ export class SqliteStore implements Store {
 
   /** uptime() for every endpoint: per-endpoint sums in SQLite over each part, plus the unflushed increments. */
   async uptimeAll(fromMs: number, toMs: number): Promise<Map<number, UptimeSummary>> {
+    this.#followOtherFlush();
     const totals = new Map<number, Agg>();
     for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
       const first = alignDown(from, BUCKET_SIZE_MS[granularity]);
@@ -1115,6 +979,18 @@ export class SqliteStore implements Store {
     }
     const max = this.#maxRowid();
     if (max !== stored) this.#s.setWatermark.run(max);
+  }
+
+  /**
+   * Before reads that merge #pending: another connection on this file (a CLI command opening it
+   * while serve runs) may have folded our unflushed rows into the tables, and they would count
+   * twice. Then hold exactly the rows it left, as #writeBuffered does.
+   */
+  #followOtherFlush(): void {
+    const stored = this.#s.getWatermark.get()?.value ?? 0;
+    if (stored === this.#watermark) return;
+    this.#pending = this.#foldFrom(stored);
+    this.#watermark = stored;
   }
 
   #afterFlush(now: number): void {

@@ -1,11 +1,10 @@
-// The PostgreSQL AlertSettingsStore on a real server: the backend-neutral cases
-// (../alert-settings-cases.ts), and two nodes replacing one channel at once.
+// The PostgreSQL AlertSettingsStore on a real server, beyond the contract suite
+// (test/store/contract/): two nodes on one database replacing one channel at once.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { PgAlertSettings } from '../../../src/store/postgres/alert-settings.ts';
-import { ALERT_SETTINGS_CASES } from '../alert-settings-cases.ts';
-import { manualClock, migratedDatabase, testCases } from './migrated.ts';
+import { manualClock, migratedDatabase } from './migrated.ts';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
@@ -15,8 +14,6 @@ async function subject(t: TestContext) {
   const { clock, setNow } = manualClock(T0);
   return { db, setNow, settings: new PgAlertSettings(db.pool, { clock }) };
 }
-
-describe('PostgreSQL alert settings: the cases every backend passes', () => testCases(ALERT_SETTINGS_CASES, subject));
 
 describe('PostgreSQL alert settings: several nodes on one database', () => {
   test('two nodes writing one channel at once leave one whole spec and the first createdAt', async (t) => {

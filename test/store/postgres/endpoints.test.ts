@@ -1,28 +1,31 @@
-// PgEndpoints on a real PostgreSQL: the backend-neutral cases (endpoint-cases.ts, for the contract
-// suite to lift), then what only PostgreSQL has: foreign-key cascades and the deletion hook.
+// PgEndpoints on a real PostgreSQL, beyond the contract suite (test/store/contract/): what only
+// PostgreSQL has, foreign-key cascades, the deletion hook and the sync's table lock.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PgEndpoints } from '../../../src/store/postgres/endpoints.ts';
 import { definition, manualClock } from '../helper.ts';
-import { endpointCases, T0 } from './endpoint-cases.ts';
+import { T0 } from '../contract/endpoint-cases.ts';
 import { migratedDatabase } from './harness.ts';
 
-describe('PgEndpoints: the contract cases', () => {
-  for (const [name, run] of Object.entries(endpointCases)) {
-    test(name, async (t) => {
-      const m = await migratedDatabase(t);
-      if (!m) return;
-      const clock = manualClock(T0);
-      await run({
-        store: new PgEndpoints(m.pool, { clock: clock.now }),
-        clock,
-        openAnother: () => Promise.resolve(new PgEndpoints(m.openPool(), { clock: clock.now })),
-      });
-    });
-  }
-});
-
 describe('PgEndpoints: PostgreSQL only', () => {
+  test('a sync inserts its new entries in one statement, in file order; one refused entry names itself and writes nothing', async (t) => {
+    const m = await migratedDatabase(t);
+    if (!m) return;
+    const store = new PgEndpoints(m.pool);
+    const file = Array.from({ length: 300 }, (_, i) => definition(`e${String(299 - i).padStart(3, '0')}`, { source: 'config' }));
+    const report = await store.syncConfigEndpoints(file);
+    assert.deepEqual(report.added, file.map((d) => d.slug));
+    assert.deepEqual(report.endpoints.map((e) => e.slug), file.map((d) => d.slug));
+    const ids = report.endpoints.map((e) => e.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids follow the file order');
+    const version = await store.endpointsVersion();
+    // interval_s must be positive: the database refuses it, and says which entry.
+    const bad = [...file, definition('fine', { source: 'config' }), definition('broken', { source: 'config', intervalS: 0 })];
+    await assert.rejects(store.syncConfigEndpoints(bad), (error: Error & { code?: string }) => error.code === 'INVALID_ENDPOINT' && /broken/.test(error.message));
+    assert.equal(await store.getEndpointBySlug('fine'), undefined, 'the whole sync rolled back');
+    assert.equal(await store.endpointsVersion(), version);
+  });
+
   test('deleting and pruning cascade to endpoint_state and tell the onDeleted hook after the commit', async (t) => {
     const m = await migratedDatabase(t);
     if (!m) return;

@@ -1,6 +1,6 @@
 // A fresh, fully migrated test database with pools on it, closed and dropped when the test ends,
 // and the plain-SQL endpoint rows other tables refer to (the endpoint store is tested on its own).
-import { test, type TestContext } from 'node:test';
+import type { TestContext } from 'node:test';
 import { migratePostgres } from '../../../src/store/postgres/migrate.ts';
 import { openPool, type Pool } from '../../../src/store/postgres/pool.ts';
 import { createTestDatabase, lacksPostgres } from '../../fixtures/postgres.ts';
@@ -53,14 +53,4 @@ export function manualClock(start: number): { readonly clock: () => number; read
       now = ms;
     },
   };
-}
-
-/** One test per backend-neutral case, each on a database of its own. */
-export function testCases<S>(cases: Readonly<Record<string, (subject: S) => Promise<void>>>, subject: (t: TestContext) => Promise<S | undefined>): void {
-  for (const [name, run] of Object.entries(cases)) {
-    test(name, async (t) => {
-      const s = await subject(t);
-      if (s) await run(s);
-    });
-  }
 }

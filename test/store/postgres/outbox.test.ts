@@ -1,11 +1,11 @@
-// The PostgreSQL AlertOutbox on a real server: the backend-neutral cases (../outbox-cases.ts),
-// then what only a shared database has to get right: two nodes committing the same alerts,
+// The PostgreSQL AlertOutbox on a real server, beyond the contract suite (test/store/contract/):
+// what only a database shared by several nodes has to get right: two nodes committing the same alerts,
 // two nodes asking for due entries at once, a lease that runs out, a commit that fails whole.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { PgAlertOutbox } from '../../../src/store/postgres/outbox.ts';
-import { entry, OUTBOX_CASES, state, T0 } from '../outbox-cases.ts';
-import { deleteEndpoint, insertEndpoint, manualClock, migratedDatabase, testCases } from './migrated.ts';
+import { entry, state, T0 } from '../contract/outbox-cases.ts';
+import { deleteEndpoint, insertEndpoint, manualClock, migratedDatabase } from './migrated.ts';
 
 const LEASE_MS = 60_000;
 
@@ -22,8 +22,6 @@ async function subject(t: TestContext) {
     deleteEndpoint: (id: number) => deleteEndpoint(db.pool, id),
   };
 }
-
-describe('PostgreSQL outbox: the cases every backend passes', () => testCases(OUTBOX_CASES, subject));
 
 describe('PostgreSQL outbox: several nodes on one database', () => {
   test('two nodes committing the same derived entries at once insert each exactly once', async (t) => {

@@ -2,7 +2,7 @@
 // else, including text that merely looks like an escape, is left exactly as it was.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonForPostgres, textForPostgres } from '../../../src/store/postgres/safe-text.ts';
+import { jsonForPostgres, jsonTextForPostgres, textForPostgres } from '../../../src/store/postgres/safe-text.ts';
 
 test('textForPostgres replaces NUL and nothing else', () => {
   assert.equal(textForPostgres('a\u0000b\u0000'), 'a\ufffdb\ufffd');
@@ -19,4 +19,12 @@ test('jsonForPostgres replaces NUL and lone surrogates, in values and keys, and 
     [{ a: '\\\u0000' }, { a: '\\\ufffd' }],
   ];
   for (const [input, expected] of rows) assert.deepEqual(JSON.parse(jsonForPostgres(input)), expected, JSON.stringify(input));
+});
+
+test('jsonTextForPostgres cleans JSON text already written, keeping its key order', () => {
+  const text = JSON.stringify({ b: 'x\u0000', '2': '\ud800', a: 'keep \\u0000 as text' });
+  const cleaned = jsonTextForPostgres(text);
+  assert.equal(cleaned, '{"2":"\\ufffd","b":"x\\ufffd","a":"keep \\\\u0000 as text"}');
+  assert.deepEqual(JSON.parse(cleaned), { b: 'x\ufffd', '2': '\ufffd', a: 'keep \\u0000 as text' });
+  assert.equal(jsonTextForPostgres('{"z":1,"a":2}'), '{"z":1,"a":2}');
 });

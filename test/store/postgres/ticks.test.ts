@@ -1,5 +1,5 @@
-// The PostgreSQL tick writer, history reads and retention against a real server: the shared
-// TICK_CASES (test/store/tick-cases.ts), then what only PostgreSQL has (partitions, locks).
+// The PostgreSQL tick writer, history reads and retention against a real server, beyond the
+// contract suite (test/store/contract/): what only PostgreSQL has (partitions, locks, constraints).
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { DAY_MS, HOUR_MS } from '../../../src/store/rollup-math.ts';
@@ -10,7 +10,7 @@ import { type Pool, openPool } from '../../../src/store/postgres/pool.ts';
 import { PgTicks } from '../../../src/store/postgres/ticks.ts';
 import { testDatabase } from '../../fixtures/postgres.ts';
 import { manualClock, result, state } from '../helper.ts';
-import { MINUTE, T0, TICK_CASES, type TickSubject, tick } from '../tick-cases.ts';
+import { MINUTE, T0, type TickSubject, tick } from '../contract/tick-cases.ts';
 
 // --- PostgreSQL harness -----------------------------------------------------------------------
 
@@ -35,13 +35,6 @@ async function pgSubject(t: TestContext, clockMs = T0, lockTimeoutMs?: number): 
       await pool.query('DELETE FROM endpoints WHERE id = $1', [id]);
     },
   };
-}
-
-for (const [name, run] of Object.entries(TICK_CASES)) {
-  test(`postgres: ${name}`, async (t) => {
-    const subject = await pgSubject(t);
-    if (subject) await run(subject);
-  });
 }
 
 async function partitionCount(pool: Pool): Promise<number> {
@@ -69,7 +62,7 @@ test('postgres: partitions are created ahead, and rows far in the past or future
   assert.equal(await partitionCount(pool), 7, 'future day, plus its two days ahead');
 });
 
-test('postgres: pruneResults drops whole expired partitions, trims the straddling one, keeps newer rows', async (t) => {
+test('postgres: pruneResults drops whole expired partitions and nothing else, whatever the limit', async (t) => {
   const clock = manualClock(T0);
   const subject = await pgSubject(t);
   if (!subject) return;
@@ -81,30 +74,17 @@ test('postgres: pruneResults drops whole expired partitions, trims the straddlin
   await store.writeTick(tick({ results: rows }));
   assert.equal(await partitionCount(pool), 6, '3 past days, today, 2 ahead');
 
-  const before = T0 - DAY_MS + 6 * HOUR_MS; // drops 2 whole days, 12 rows of the third
-  assert.equal(await store.pruneResults(before, 5), 96 + 5, 'the two days, then at most `limit` rows');
+  const before = T0 - DAY_MS + 6 * HOUR_MS; // 2 whole days expired, 12 rows of the third too
+  assert.equal(await store.pruneResults(before, 5), 96, 'the two days whole, above the limit; no row of the third');
   assert.equal(await partitionCount(pool), 4);
-  assert.equal(await store.pruneResults(before, 100), 7);
-  assert.equal(await store.pruneResults(before, 100), 0);
+  assert.equal(await store.pruneResults(before, 100), 0, 'the straddling day waits until it has expired whole');
   const left = await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 1000 });
-  assert.equal(left.length, 4 * 48 - 96 - 12);
-  assert.equal(Math.min(...left.map((r) => r.ts)), before);
+  assert.equal(left.length, 4 * 48 - 96);
+  assert.equal(Math.min(...left.map((r) => r.ts)), T0 - DAY_MS, 'the oldest row left starts the straddling day');
+  assert.equal(await store.pruneResults(T0, 100), 48, 'once the cut passes its end, that day goes');
+  assert.equal(await partitionCount(pool), 3);
   assert.ok((await store.rollups('hour', id, 0, T0 + DAY_MS)).length > 0, 'rollups are kept by pruneResults');
   assert.equal(await store.pruneRollups(T0, 1_000_000), 3 * 24 + 3, 'hourly and daily rows of the past days');
-});
-
-test('postgres: a rejected tick changes nothing and the same batch can be retried', async (t) => {
-  const subject = await pgSubject(t);
-  if (!subject) return;
-  const { store } = subject;
-  const id = await subject.addEndpoint('retry');
-  const bad = tick({ results: [result(id, T0)], states: [state(id, { health: 'sideways' as 'up' })] });
-  await assert.rejects(store.writeTick(bad), /check constraint/);
-  assert.deepEqual(await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 }), []);
-  assert.deepEqual(await store.rollups('hour', id, 0, T0 + DAY_MS), []);
-  const good = tick({ results: [result(id, T0)], states: [state(id, { health: 'up' })] });
-  await store.writeTick(good);
-  assert.equal((await store.rollups('hour', id, 0, T0 + DAY_MS))[0]?.up, 1);
 });
 
 test('postgres: an endpoint delete waits for the tick in flight, then takes the endpoint\'s rows with it', async (t) => {

@@ -1,9 +1,9 @@
 // What every AlertSettingsStore must do, written against the interface only, so the contract
 // suite can run the same cases on every backend. A backend's test file supplies the subject.
 import assert from 'node:assert/strict';
-import type { AlertSettingsStore, ItemTable } from '../../src/store/alert-settings.ts';
+import type { AlertSettingsStore, ItemTable } from '../../../src/store/alert-settings.ts';
 
-const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export interface AlertSettingsSubject {

@@ -1,12 +1,12 @@
 // Tick writer, history and retention cases any backend must pass, each a function of the store
-// (plus a way to make and delete endpoints), so the contract suite can run them on every backend.
-// test/store/postgres/ticks.test.ts runs them on PostgreSQL.
+// (plus a way to make and delete endpoints); ticks.contract.test.ts runs them on every backend.
 import assert from 'node:assert/strict';
-import { type HealthEvent, incidentIdFor } from '../../src/domain/health.ts';
-import { normalizeResult } from '../../src/store/result-codec.ts';
-import { type Agg, BUCKET_SIZE_MS, DAY_MS, HOUR_MS, RollupBuffer, addAgg, alignDown, emptyAgg, summaryOf, uptimeParts } from '../../src/store/rollup-math.ts';
-import type { HistoryReader, ResultRow, Retention, TickBatch, TickWriter } from '../../src/store/store.ts';
-import { EMPTY_TICK, result, seededRandom, state } from './helper.ts';
+import { type HealthEvent, incidentIdFor } from '../../../src/domain/health.ts';
+import { normalizeResult } from '../../../src/store/result-codec.ts';
+import { DAY_MS, HOUR_MS } from '../../../src/store/rollup-math.ts';
+import type { HistoryReader, ResultRow, Retention, TickBatch, TickWriter } from '../../../src/store/store.ts';
+import { EMPTY_TICK, result, seededRandom, state } from '../helper.ts';
+import { assertRollupsMatchRows } from './recompute.ts';
 
 export type TickStore = TickWriter & HistoryReader & Retention;
 
@@ -22,31 +22,6 @@ export const MINUTE = 60_000;
 
 export function tick(overrides: Partial<TickBatch>): TickBatch {
   return { ...EMPTY_TICK, ...overrides };
-}
-
-/** Rollups as the rows read back imply them (rollup-math applied to results()). */
-async function recomputed(store: TickStore, endpointId: number, fromMs: number, toMs: number): Promise<RollupBuffer> {
-  const rows = await store.results(endpointId, { fromMs, toMs, limit: 1_000_000 });
-  const buffer = new RollupBuffer();
-  for (const row of rows) buffer.add(row);
-  return buffer;
-}
-
-async function assertRollupsMatchRows(store: TickStore, endpointId: number, fromMs: number, toMs: number): Promise<void> {
-  const expected = await recomputed(store, endpointId, fromMs, toMs);
-  for (const granularity of ['hour', 'day'] as const) {
-    const want = [...(expected.forEndpoint(granularity, endpointId) ?? new Map<number, Agg>())]
-      .sort(([a], [b]) => a - b)
-      .map(([start, agg]) => ({ endpointId, start, ...agg }));
-    assert.deepEqual(await store.rollups(granularity, endpointId, fromMs, toMs), want, `${granularity} rollups of endpoint ${endpointId}`);
-  }
-  const total = emptyAgg();
-  for (const [granularity, from, to] of uptimeParts(fromMs, toMs)) {
-    for (const [start, agg] of expected.forEndpoint(granularity, endpointId) ?? []) {
-      if (start >= alignDown(from, BUCKET_SIZE_MS[granularity]) && start < to) addAgg(total, agg);
-    }
-  }
-  assert.deepEqual(await store.uptime(endpointId, fromMs, toMs), summaryOf(total), `uptime of endpoint ${endpointId}`);
 }
 
 /** Mixed rounds: every status, some stalled, some discounted, latencies across the buckets. */
@@ -70,7 +45,8 @@ export const TICK_CASES: Record<string, (subject: TickSubject) => Promise<void>>
     const a = await addEndpoint('alpha');
     const b = await addEndpoint('beta');
     // 50 h of rounds from 22:30 on day one: ragged hours and a whole day for uptime's parts.
-    const rows = [...mixedRows(a, T0 - 90 * MINUTE, 3000, 1), ...mixedRows(b, T0 - 90 * MINUTE, 3000, 2)];
+    // In time order, as the scheduler produces them (see TickWriter.writeTick).
+    const rows = [...mixedRows(a, T0 - 90 * MINUTE, 3000, 1), ...mixedRows(b, T0 - 90 * MINUTE, 3000, 2)].sort((x, y) => x.ts - y.ts);
     for (let i = 0; i < rows.length; i += 700) await store.writeTick(tick({ results: rows.slice(i, i + 700) }));
 
     const newest = await store.results(a, { fromMs: T0, toMs: T0 + 10 * HOUR_MS, limit: 5 });
@@ -156,6 +132,20 @@ export const TICK_CASES: Record<string, (subject: TickSubject) => Promise<void>>
     const hour = await store.rollups('hour', id, T0, T0 + HOUR_MS);
     assert.deepEqual([hour[0]?.down, hour[0]?.up], [2, 1], 'the retried batch added its round once');
     assert.equal((await store.results(id, { fromMs: T0, toMs: T0 + HOUR_MS, limit: 10 })).length, 3);
+  },
+
+  async 'a rejected tick changes nothing and the same batch can be retried'({ store, addEndpoint }) {
+    const id = await addEndpoint('retry');
+    const bad = tick({ results: [result(id, T0)], states: [state(id, { health: 'sideways' as 'up' })] });
+    await assert.rejects(store.writeTick(bad), /check constraint/i);
+    assert.deepEqual(await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 }), []);
+    assert.deepEqual(await store.rollups('hour', id, 0, T0 + DAY_MS), []);
+    assert.deepEqual(await store.loadStates(), []);
+    const good = tick({ results: [result(id, T0)], states: [state(id, { health: 'up' })] });
+    await store.writeTick(good);
+    await store.writeTick(good);
+    assert.equal((await store.rollups('hour', id, 0, T0 + DAY_MS))[0]?.up, 1);
+    assert.equal((await store.results(id, { fromMs: 0, toMs: T0 + DAY_MS, limit: 10 })).length, 1);
   },
 
   async 'rows of an endpoint deleted meanwhile are dropped, the rest of the tick is written'({ store, addEndpoint, deleteEndpoint }) {

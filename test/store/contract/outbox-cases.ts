@@ -3,9 +3,9 @@
 // One rule keeps the cases backend-neutral: an entry returned by due() is not asked for again by
 // a plain due() (PostgreSQL leases what it returns); it comes back through markFailed's retry time.
 import assert from 'node:assert/strict';
-import { testMessage } from '../../src/alerts/message.ts';
-import { initialAlertState, type AlertEndpointState, type AlertMessage, type SuppressReason } from '../../src/alerts/types.ts';
-import type { AlertOutbox, NewOutboxEntry, OutboxEntry } from '../../src/store/outbox.ts';
+import { testMessage } from '../../../src/alerts/message.ts';
+import { initialAlertState, type AlertEndpointState, type AlertMessage, type SuppressReason } from '../../../src/alerts/types.ts';
+import type { AlertOutbox, NewOutboxEntry, OutboxEntry } from '../../../src/store/outbox.ts';
 
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -139,6 +139,18 @@ export const OUTBOX_CASES: Readonly<Record<string, OutboxCase>> = {
     await outbox.markDelivered(due.id);
     assert.deepEqual(await outbox.get(due.id), now, 'a delivered entry is not changed again');
     assert.equal(await outbox.retry(due.id), false, 'only a dead letter can be retried');
+  },
+
+  async 'entries page newest first by beforeId, with or without a status'({ outbox }) {
+    await outbox.commit({ entries: ['a', 'b', 'c', 'd', 'e'].map((k) => entry(k, { suppressed: k === 'c' ? 'maintenance' : null })), states: [] });
+    const keys = (list: OutboxEntry[]): string[] => list.map((e) => e.idempotencyKey);
+    const first = await outbox.entries({ limit: 2 });
+    assert.deepEqual(keys(first), ['e', 'd']);
+    const second = await outbox.entries({ limit: 2, beforeId: first[1]!.id });
+    assert.deepEqual(keys(second), ['c', 'b']);
+    assert.deepEqual(keys(await outbox.entries({ limit: 2, beforeId: second[1]!.id })), ['a']);
+    assert.deepEqual(keys(await outbox.entries({ status: 'pending', limit: 2, beforeId: first[1]!.id })), ['b', 'a'], 'the suppressed one is left out');
+    assert.deepEqual(await outbox.entries({ limit: 10, beforeId: (await outbox.entries({ limit: 10 })).at(-1)!.id }), []);
   },
 
   async 'a dead letter keeps its error, pages newest first and can be queued again'({ outbox, setNow }) {
