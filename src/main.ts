@@ -81,6 +81,7 @@ async function loadService() {
     postgresLease,
     postgresCluster,
     ClusterNode: clusterNode.ClusterNode,
+    RegionsNotSupportedError: clusterNode.RegionsNotSupportedError,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
     startAlerts: alerts.startAlerts,
@@ -529,7 +530,7 @@ async function startCluster(
     await node.start();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    if (err instanceof pg.NodeNameInUseError) throw new CommandFailure(`cannot start: ${err.message}`);
+    if (err instanceof pg.NodeNameInUseError || err instanceof service.RegionsNotSupportedError) throw new CommandFailure(`cannot start: ${err.message}`);
     if (err instanceof Error) throw new CommandFailure(`cannot join the cluster: ${err.message}; check database.url (or MCPWATCH_DATABASE_URL)`);
     throw err;
   }

@@ -66,6 +66,21 @@ export interface ClusterNodeOptions {
   readonly clock?: () => number;
 }
 
+/**
+ * Another region is live. Until regions probe every endpoint and agree through a quorum (issue 14),
+ * nodes of two regions would each probe every endpoint and count each round twice: refused.
+ */
+export class RegionsNotSupportedError extends Error {
+  readonly code = 'REGIONS_NOT_SUPPORTED';
+  constructor(region: string, others: readonly string[]) {
+    super(
+      `nodes of region ${others.map((r) => `"${r}"`).join(', ')} are live on this database and this node is in region "${region}"; ` +
+        'several regions (each probing every endpoint, with a quorum before "down") are not supported yet: give every node the same node.region',
+    );
+    this.name = 'RegionsNotSupportedError';
+  }
+}
+
 export class ClusterNode {
   readonly share: NodeShare;
   readonly #options: ClusterNodeOptions;
@@ -102,6 +117,8 @@ export class ClusterNode {
 
   /** Claims the name (rejects when a live node holds it) and starts heartbeating. */
   async start(): Promise<void> {
+    const others = [...new Set((await this.#membership.nodes()).filter((row) => row.live && row.region !== this.#options.region).map((row) => row.region))];
+    if (others.length > 0) throw new RegionsNotSupportedError(this.#options.region, others);
     await this.#membership.register({ name: this.#options.name, region: this.#options.region, version: this.#options.version });
     this.share.heartbeat(true, true);
     await this.#applying;

@@ -247,6 +247,28 @@ test('a second node under a live nodeâ€™s name refuses to start with membershipâ
   }
 });
 
+test('a node of a second region refuses to start until regions and quorum exist, instead of counting every round twice', { timeout: 200_000 }, async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-cluster-region-'));
+  try {
+    const yaml = (name: string, region: string): string =>
+      `database: { url: "${db.url}" }\nnode: { name: ${name}, region: ${region}, heartbeatMs: ${HEARTBEAT_MS}, liveForMs: ${LIVE_FOR_MS} }\nprobe: { allowPrivate: true }\n`;
+    for (const sub of ['eu', 'us']) mkdirSync(join(dir, sub));
+    const first = startServe(writeConfig(join(dir, 'eu'), yaml('eu-1', 'eu')));
+    children.push(first.child);
+    await until('the first node to listen', () => servingPort(first), SERVICE_WAIT_MS, first);
+    const second = startServe(writeConfig(join(dir, 'us'), yaml('us-1', 'us')));
+    children.push(second.child);
+    const exit = await second.exited;
+    assert.equal(exit.code, 1, second.output());
+    assert.match(second.output(), /cannot start: nodes of region "eu" are live on this database and this node is in region "us"; several regions .* are not supported yet: give every node the same node\.region/);
+    await stopServe(first);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a node whose database connection falls silent reports not ready, and the other node takes its share over', { timeout: 300_000 }, async (t) => {
   const db = await testDatabase(t);
   if (!db) return;
