@@ -2,6 +2,7 @@
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -16,6 +17,8 @@ import { UsageError } from './cli/options.ts';
 import { prettyDestination } from './cli/pretty-log.ts';
 import { progressReporter } from './cli/progress.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
+import type { Endpoint } from './domain/endpoint.ts';
+import type { EndpointState } from './domain/health.ts';
 import { runProbe } from './probe/run-probe.ts';
 import type { InstanceLock } from './store/sqlite/instance-lock.ts';
 import { StoreError, type Storage } from './store/store.ts';
@@ -41,6 +44,10 @@ async function loadService() {
   // pg is loaded only when a PostgreSQL URL is configured; SQLite users never pay for it.
   const postgres = () => import('./store/postgres/open.ts');
   const postgresLease = () => import('./store/postgres/singleton.ts');
+  const postgresCluster = async () => {
+    const [membership, leader, pool] = await Promise.all([import('./store/postgres/membership.ts'), import('./store/postgres/leader.ts'), import('./store/postgres/pool.ts')]);
+    return { ...membership, ...leader, openPool: pool.openPool };
+  };
   const [alerts, alertCli, alertSettings, schema, instanceLock, migrations, directories] = await Promise.all([
     import('./alerts/start.ts'),
     import('./alerts/cli.ts'),
@@ -57,6 +64,8 @@ async function loadService() {
     import('./service/import-endpoints.ts'),
     import('./cli/endpoints-command.ts'),
   ]);
+  // Nodes of a cluster and the singleton work (issue 14).
+  const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -70,6 +79,11 @@ async function loadService() {
     openSqliteStorage: store.openSqliteStorage,
     postgres,
     postgresLease,
+    postgresCluster,
+    ClusterNode: clusterNode.ClusterNode,
+    RegionsNotSupportedError: clusterNode.RegionsNotSupportedError,
+    singleNodeView: clusterNode.singleNodeView,
+    SingletonWork: singletonWork.SingletonWork,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -202,7 +216,7 @@ function ensureDataDirectory(databasePath: string): void {
 
 /**
  * Opens (and migrates) the storage the configuration names: the one place a backend is chosen.
- * `exclusive` (serve) also takes the backend's one-serve-per-database guard first.
+ * `exclusive` (serve) also takes SQLite's one-serve-per-file guard first; on PostgreSQL several serves are nodes.
  */
 function openStorage(config: Config, options: { readonly exclusive?: boolean } = {}): Promise<Storage> {
   const database = config.database;
@@ -211,7 +225,8 @@ function openStorage(config: Config, options: { readonly exclusive?: boolean } =
       // Synchronous underneath (better-sqlite3); a failure still arrives as a rejection.
       return new Promise((resolve) => resolve(options.exclusive === true ? openSqliteExclusively(database.path) : openSqlite(database.path)));
     case 'postgres':
-      return options.exclusive === true ? openPostgresExclusively(database) : openPostgres(database);
+      // Several serves share one database as nodes of a cluster (startCluster in serve).
+      return openPostgres(database);
   }
 }
 
@@ -234,38 +249,6 @@ async function openPostgres(database: PostgresDatabase): Promise<Storage> {
     if (err instanceof StoreError) throw new CommandFailure(`${err.message}; check database.url (or MCPWATCH_DATABASE_URL) and that the server accepts connections`);
     throw err;
   }
-}
-
-/**
- * serve on PostgreSQL: until nodes share endpoints (the cluster issue), two serves on one database
- * would each probe everything and count every round twice, so the first holds a session advisory
- * lock for its whole life and a second one refuses to start.
- */
-async function openPostgresExclusively(database: PostgresDatabase): Promise<Storage> {
-  const { SingletonLease } = await service.postgresLease();
-  const lease = new SingletonLease({ url: database.url, lock: 'serve', deadlineMs: database.connectTimeoutMs, applicationName: `mcpwatch ${MCPWATCH_VERSION} serve lock` });
-  await lease.start();
-  if (!lease.isLeader()) {
-    await lease.release();
-    throw new CommandFailure('cannot start: another mcpwatch serve is using this PostgreSQL database (or the server could not be reached); stop that serve first, or give this one its own database');
-  }
-  let storage: Storage;
-  try {
-    storage = await openPostgres(database);
-  } catch (err) {
-    await lease.release();
-    throw err;
-  }
-  return {
-    ...storage,
-    close: async () => {
-      try {
-        await storage.close();
-      } finally {
-        await lease.release();
-      }
-    },
-  };
 }
 
 /** Creates the data directory and opens (and migrates) the database file, or fails naming the path. */
@@ -357,6 +340,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const storage = await openStorage(config, { exclusive: true });
   const { store } = storage;
   await service.applyConfigEndpoints(store, config.endpoints, log);
+  // On PostgreSQL this serve is a node: it probes its share of its region's endpoints only.
+  const late: { node?: InstanceType<Service['ClusterNode']> } = {};
+  const postgres = config.database.backend === 'postgres' ? config.database : undefined;
   const monitor = await service.Monitor.open(
     {
       probe: config.probe,
@@ -366,30 +352,55 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       retryOnFailure: config.scheduler.retryOnFailure,
       maxPendingRounds: config.scheduler.maxPendingRounds,
     },
-    { store, logger: log },
+    { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}) },
   );
+  let cluster: Cluster | undefined;
+  if (postgres) {
+    try {
+      // The endpoints first: the node's first handover plan is made over them.
+      await monitor.reload();
+      cluster = await startCluster(config, postgres, store, () => monitor.endpoints, (state) => monitor.recorder.resume(state), log);
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+  }
+  const node = cluster?.node;
+  late.node = node;
+  const running = monitor;
   const settings = await alertSettings(storage, config, log.child({ component: 'alerts' }));
-  const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: monitor.recorder, logger: log, clock: Date.now, endpoints: () => monitor.endpoints });
+  // Alerts and retention run on one node cluster-wide: the holder of the singleton lease (always
+  // this process with SQLite).
+  const work = new service.SingletonWork(async () => {
+    const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
+    const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+    return [alerts, { stop: () => void retention.stop() }];
+  }, log.child({ component: 'singleton' }));
+  const nodeName = node?.name ?? defaultNodeName(config);
   const app = await service.buildApp(
     {
       store,
       config,
       clock: Date.now,
-      state: (id) => monitor.recorder.state(id),
-      endpoints: () => monitor.endpoints,
+      state: (id) => running.recorder.state(id),
+      endpoints: () => running.endpoints,
       onEndpointsChanged: () => {
-        monitor.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
+        running.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
       },
       // One-off checks from the API use the configured probe settings and their address policy.
-      checkNow: (request, options) => monitor.checkNow(request, options),
-      readiness: async () => ({ database: await store.isWritable(), scheduler: Date.now() - monitor.lastFlushAt < 5_000 }),
-      scheduler: () => ({ ...monitor.scheduler.stats, inFlight: monitor.scheduler.inFlight, queued: monitor.scheduler.queued }),
-      loopDelayMs: () => monitor.takeMaxLoopDelayMs(),
-      overload: () => monitor.overload,
-      writes: () => monitor.recorder.writeStats,
-      latestResult: (id) => monitor.latestResult(id),
-      alerts: alerts.outbox,
+      checkNow: (request, options) => running.checkNow(request, options),
+      // A node that lost the database (or its name) is not ready, whatever the pool says.
+      readiness: async () => ({ database: (node?.ready ?? true) && (await store.isWritable()), scheduler: Date.now() - running.lastFlushAt < 5_000 }),
+      scheduler: () => ({ ...running.scheduler.stats, inFlight: running.scheduler.inFlight, queued: running.scheduler.queued }),
+      loopDelayMs: () => running.takeMaxLoopDelayMs(),
+      overload: () => running.overload,
+      writes: () => running.recorder.writeStats,
+      latestResult: (id) => running.latestResult(id),
+      alerts: storage.outbox,
       alertSettings: settings,
+      cluster: cluster
+        ? () => cluster.view()
+        : () => Promise.resolve(service.singleNodeView({ name: nodeName, host: hostname(), pid: process.pid, version: MCPWATCH_VERSION, endpointsOwned: running.endpoints.length, probesPerS: 0 })),
     },
     { logger: log.child({ component: 'http' }), trustProxy: config.listen.trustProxy },
   );
@@ -398,12 +409,13 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
-    await alerts.stop();
+    await cluster?.close();
     await storage.close();
     throw listenFailure(err, config.listen.host, config.listen.port);
   }
-  await monitor.start();
-  const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+  await running.start();
+  if (cluster) await cluster.lease(work);
+  else await work.acquire();
   // The file is watched even when absent at start (zero-config): creating it applies it.
   const reloader = service.startConfigReload({
     path: resolve(command.configPath ?? service.DEFAULT_CONFIG_FILE),
@@ -411,14 +423,14 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     load: (path) => service.loadConfig(path, env),
     apply: async (next) => {
       const report = await service.applyConfigEndpoints(store, next.endpoints, log);
-      await monitor.reload();
+      await running.reload();
       return report;
     },
     log: log.child({ component: 'config' }),
   });
   hup = () => void reloader.reload('SIGHUP');
   const address = app.server.address();
-  log.info({ database: storage.location, backend: storage.backend, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
+  log.info({ database: storage.location, backend: storage.backend, node: node?.name, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -429,16 +441,17 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
         process.exit(1);
       }
       stopping = true;
-      log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: monitor.scheduler.inFlight }, 'shutting down');
-      void retention.stop();
+      log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: running.scheduler.inFlight }, 'shutting down');
       reloader.stop();
-      // Stop taking requests first; in-flight probes then get the whole drain window.
-      app
-        .close()
-        .then(() => monitor.stop(config.scheduler.drainTimeoutMs))
-        // The last rounds' events are turned into alerts before the database closes.
+      // A node first tells the others it is going, and keeps probing its share while they take it over.
+      (cluster ? cluster.drain() : Promise.resolve())
+        // Stop taking requests first; in-flight probes then get the whole drain window.
+        .then(() => app.close())
+        .then(() => running.stop(config.scheduler.drainTimeoutMs))
+        // The last rounds' events are turned into alerts before the database closes (and the lease goes).
         .then(async (report) => {
-          await alerts.stop();
+          if (cluster) await cluster.close();
+          else await work.lose('stopping');
           return report;
         })
         .then(async (report) => {
@@ -456,6 +469,112 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     };
     if (received !== null) stop(received);
   });
+}
+
+/** Host name + pid: unique among the processes of one machine, readable on the cluster page. */
+function defaultNodeName(config: Config): string {
+  return config.node.name ?? `${hostname()}-${process.pid}`;
+}
+
+interface Cluster {
+  readonly node: InstanceType<Service['ClusterNode']>;
+  /** Starts competing for the singleton lease; the work starts and stops with it. */
+  lease(work: InstanceType<Service['SingletonWork']>): Promise<void>;
+  view(): ReturnType<InstanceType<Service['ClusterNode']>['view']>;
+  /** Marks the node stopping and waits for the others to see it. */
+  drain(): Promise<void>;
+  /** Releases the lease (stopping the work first), leaves the cluster, closes the connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * This serve as a node: a membership on its own small pool (heartbeats must not queue behind the
+ * writer's statements), registered before anything probes, so a name held by a live node stops
+ * the start with membership's message.
+ */
+async function startCluster(
+  config: Config,
+  database: PostgresDatabase,
+  store: Storage['store'],
+  endpoints: () => readonly Endpoint[],
+  resume: (state: EndpointState) => void,
+  log: Logger,
+): Promise<Cluster> {
+  const pg = await service.postgresCluster();
+  const { SingletonLease } = await service.postgresLease();
+  const name = defaultNodeName(config);
+  const { region, heartbeatMs, liveForMs } = config.node;
+  const deadlineMs = Math.min(database.connectTimeoutMs, heartbeatMs * 2);
+  // Heartbeats, membership polls, handover plans and the cluster view: a beat must not queue behind the others.
+  const pool = pg.openPool(database.url, {
+    max: 4,
+    statementTimeoutMs: deadlineMs,
+    connectTimeoutMs: deadlineMs,
+    applicationName: `mcpwatch ${MCPWATCH_VERSION} node`,
+    onIdleError: (err) => log.warn({ err }, 'a cluster connection dropped'),
+  });
+  const node = new service.ClusterNode({
+    name,
+    region,
+    version: MCPWATCH_VERSION,
+    heartbeatMs,
+    liveForMs,
+    deadlineMs,
+    membership: (hooks) => new pg.NodeMembership(pool, { heartbeatMs, liveForMs, deadlineMs, ...hooks }),
+    endpoints,
+    loadStates: () => store.loadStates(),
+    resume,
+    logger: log,
+  });
+  try {
+    await node.start();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (err instanceof pg.NodeNameInUseError || err instanceof service.RegionsNotSupportedError) throw new CommandFailure(`cannot start: ${err.message}`);
+    if (err instanceof Error) throw new CommandFailure(`cannot join the cluster: ${err.message}; check database.url (or MCPWATCH_DATABASE_URL)`);
+    throw err;
+  }
+  let lease: InstanceType<typeof SingletonLease> | undefined;
+  return {
+    node,
+    lease: async (work) => {
+      lease = new SingletonLease({
+        url: database.url,
+        retryMs: heartbeatMs,
+        checkMs: heartbeatMs,
+        deadlineMs,
+        // Names the node, so any node can say who leads (src/store/postgres/leader.ts).
+        applicationName: `${pg.SINGLETON_APPLICATION}${name}`,
+        // A start that fails (the database away a moment) is retried while the lease is ours:
+        // holding the lease with nothing running would leave the cluster without alerts.
+        onAcquire: () => {
+          const attempt = (): void => {
+            work.acquire().catch((err: unknown) => {
+              log.error({ err }, 'starting alerts and retention failed; retrying');
+              setTimeout(() => {
+                if (lease?.isLeader() === true) attempt();
+              }, heartbeatMs).unref();
+            });
+          };
+          attempt();
+        },
+        onLose: (loss) => work.lose(loss.reason),
+        onError: (err) => log.debug({ err }, 'singleton lease attempt failed'),
+      });
+      await lease.start();
+    },
+    view: async () => node.view(await pg.singletonHolder(pool, deadlineMs).catch(() => null)),
+    drain: async () => {
+      await node.drain();
+      // The others poll once per heartbeat: two beats and they have moved this node's share.
+      await new Promise((resolve) => setTimeout(resolve, heartbeatMs * 2));
+    },
+    close: async () => {
+      await lease?.release();
+      await node.leave().catch((err: unknown) => log.warn({ err }, 'leaving the cluster failed; the row expires by itself'));
+      await pool.end().catch(() => undefined);
+    },
+  };
 }
 
 async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Promise<number> {

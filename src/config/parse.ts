@@ -10,6 +10,7 @@ import {
   DATABASE_FILE_NAME,
   DEFAULT_DATA_DIR,
   DEFAULT_LISTEN,
+  DEFAULT_NODE,
   DEFAULT_RETENTION,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
@@ -29,6 +30,8 @@ import {
   hostName,
   portNumber,
   publicUrl,
+  nodeName,
+  nodeRegion,
   retentionDays,
   show,
   slugify,
@@ -46,6 +49,7 @@ import {
   type Parser,
   type ProbeConfig,
   type ProbeEndpointConfig,
+  type NodeConfig,
   type RetentionConfig,
   type SchedulerConfig,
   type SecretRef,
@@ -131,6 +135,8 @@ interface EnvOverrides {
   readonly rawDays?: number;
   readonly drainTimeoutMs?: number;
   readonly dnsServers?: readonly string[];
+  readonly nodeName?: string;
+  readonly nodeRegion?: string;
 }
 
 export const SETTING_ENV_VARS = [
@@ -147,6 +153,8 @@ export const SETTING_ENV_VARS = [
   'MCPWATCH_RAW_RETENTION_DAYS',
   'MCPWATCH_DRAIN_TIMEOUT_MS',
   'MCPWATCH_DNS_SERVERS',
+  'MCPWATCH_NODE_NAME',
+  'MCPWATCH_NODE_REGION',
 ] as const;
 
 /** Read by other parts of mcpwatch; known here only so they are not mistaken for typos. */
@@ -213,6 +221,8 @@ function readEnvOverrides(env: Env, errors: string[], warnings: string[]): EnvOv
     rawDays: take('MCPWATCH_RAW_RETENTION_DAYS', numeric(retentionDays)),
     drainTimeoutMs: take('MCPWATCH_DRAIN_TIMEOUT_MS', numeric(drainTimeout)),
     dnsServers: take('MCPWATCH_DNS_SERVERS', commaList(dnsServer)),
+    nodeName: take('MCPWATCH_NODE_NAME', nodeName),
+    nodeRegion: take('MCPWATCH_NODE_REGION', nodeRegion),
   });
 }
 
@@ -228,6 +238,8 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   const base = dataDir.replace(/[\\/]+$/, '');
   const databasePath = env.databasePath ?? file.databasePath ?? `${base}/${DATABASE_FILE_NAME}`;
   const database = buildDatabase(file.database ?? {}, env.databaseUrl, databasePath, vars, errors, warnings);
+
+  const node = buildNode(file.node ?? {}, env, database.backend, errors, warnings);
 
   const l: NonNullable<ConfigFile['listen']> = file.listen ?? {};
   const listen: ListenConfig = {
@@ -304,6 +316,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     dataDir,
     databasePath,
     database,
+    node,
     listen,
     publicUrl: env.publicUrl ?? file.publicUrl ?? null,
     probe,
@@ -424,6 +437,26 @@ function buildDatabase(
   };
 }
 
+function buildNode(n: NonNullable<ConfigFile['node']>, env: EnvOverrides, backend: DatabaseConfig['backend'], errors: string[], warnings: string[]): NodeConfig {
+  const node: NodeConfig = {
+    name: env.nodeName ?? n.name ?? DEFAULT_NODE.name,
+    region: env.nodeRegion ?? n.region ?? DEFAULT_NODE.region,
+    heartbeatMs: n.heartbeatMs ?? DEFAULT_NODE.heartbeatMs,
+    liveForMs: n.liveForMs ?? DEFAULT_NODE.liveForMs,
+  };
+  // Below two beats a healthy node would flap between live and dead on one late heartbeat.
+  if (node.liveForMs < 2 * node.heartbeatMs) errors.push(`node.liveForMs: must be at least twice node.heartbeatMs (${node.heartbeatMs} ms), got ${node.liveForMs} ms`);
+  if (backend === 'sqlite') {
+    const set = [
+      ...(env.nodeName !== undefined ? ['MCPWATCH_NODE_NAME'] : []),
+      ...(env.nodeRegion !== undefined ? ['MCPWATCH_NODE_REGION'] : []),
+      ...(['name', 'region', 'heartbeatMs', 'liveForMs'] as const).filter((key) => n[key] !== undefined && n[key] !== null).map((key) => `node.${key}`),
+    ];
+    if (set.length > 0) warnings.push(`${set.join(', ')}: nodes exist only on PostgreSQL (database.url); with SQLite this process is the only node`);
+  }
+  return node;
+}
+
 /** The database URL for people to read: the password, and any query (it may carry one), hidden. */
 export function describeDatabaseUrl(href: string): string {
   try {
@@ -515,6 +548,10 @@ function redactUrl(href: string): string {
   return `${url.href}?${names.map((n) => `${encodeURIComponent(n)}=…`).join('&')}`;
 }
 
+function describeNode(node: NodeConfig): string {
+  return `${node.name ?? '(host name + pid)'} in region ${node.region}, heartbeat every ${node.heartbeatMs} ms, live for ${node.liveForMs} ms`;
+}
+
 export function describeConfig(config: Config): string {
   const { probe: p, health: h, scheduler: s, retention: r, listen } = config;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
@@ -524,6 +561,7 @@ export function describeConfig(config: Config): string {
     config.database.backend === 'postgres'
       ? `database    PostgreSQL ${describeDatabaseUrl(config.database.url)} (pool ${config.database.poolSize}, statement timeout ${config.database.statementTimeoutMs} ms)`
       : `data        ${config.dataDir} (database ${config.databasePath})`,
+    ...(config.database.backend === 'postgres' ? [`node        ${describeNode(config.node)}`] : []),
     `listen      ${host}:${listen.port}${config.publicUrl !== null ? `, public URL ${config.publicUrl}` : ''}${describeTrust(listen.trustProxy)}`,
     `hosts       ${describeHosts(hostCheck(listen, config.publicUrl))}`,
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +

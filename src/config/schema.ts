@@ -91,11 +91,28 @@ export type DatabaseConfig =
 
 export const DEFAULT_POSTGRES = Object.freeze({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
 
+/**
+ * This process as a node of a cluster on one PostgreSQL (issue 14). Meaningful with PostgreSQL
+ * only. `name` null means "host name + pid", filled in by the composition root (the only module
+ * that reads the host).
+ */
+export interface NodeConfig {
+  readonly name: string | null;
+  readonly region: string;
+  /** How often the node heartbeats and reads who is live. */
+  readonly heartbeatMs: number;
+  /** A node is live while its heartbeat is younger than this. */
+  readonly liveForMs: number;
+}
+
+export const DEFAULT_NODE: NodeConfig = Object.freeze({ name: null, region: 'default', heartbeatMs: 2000, liveForMs: 10_000 });
+
 export interface Config {
   readonly dataDir: string;
   /** The SQLite file; also where a PostgreSQL-backed node would keep nothing (kept for `backup`). */
   readonly databasePath: string;
   readonly database: DatabaseConfig;
+  readonly node: NodeConfig;
   readonly listen: ListenConfig;
   /** Base URL for links in pages and notifications, without a trailing slash; null when unset. */
   readonly publicUrl: string | null;
@@ -842,10 +859,22 @@ const databaseShape = {
   connectTimeoutMs: optional(duration('ms', 100, MAX_MS)),
 };
 
+// Shared with the environment overrides in parse.ts.
+export const nodeName = text(200);
+export const nodeRegion = text(100);
+
+const nodeShape = {
+  name: optional(nodeName),
+  region: optional(nodeRegion),
+  heartbeatMs: optional(duration('ms', 100, MAX_MS)),
+  liveForMs: optional(duration('ms', 200, MAX_MS)),
+};
+
 const fileShape = {
   dataDir: optional(filePath),
   databasePath: optional(filePath),
   database: z.strictObject(databaseShape).nullish(),
+  node: z.strictObject(nodeShape).nullish(),
   listen: z.strictObject(listenShape).nullish(),
   publicUrl: optional(publicUrl),
   probe: z.strictObject(probeShape).nullish(),
@@ -866,6 +895,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': Object.keys(fileShape),
   listen: Object.keys(listenShape),
   database: Object.keys(databaseShape),
+  node: Object.keys(nodeShape),
   probe: Object.keys(probeShape),
   probeEndpoint: Object.keys(probeEndpointShape),
   health: Object.keys(healthShape),

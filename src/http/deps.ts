@@ -21,6 +21,33 @@ export interface Readiness {
   readonly scheduler: boolean;
 }
 
+/** GET /api/v1/cluster: the nodes sharing this database and which one runs the singleton work. */
+export interface ClusterView {
+  readonly backend: 'sqlite' | 'postgres';
+  /** This node's name. */
+  readonly self: string;
+  /** The node running alerts and retention, or null while none holds the lease. */
+  readonly leader: string | null;
+  readonly regions: readonly { readonly name: string; readonly liveNodes: number; readonly nodes: number }[];
+  readonly nodes: readonly ClusterNodeView[];
+}
+
+export interface ClusterNodeView {
+  readonly name: string;
+  readonly region: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly version: string;
+  readonly live: boolean;
+  readonly stopping: boolean;
+  /** By the database's clock; 0 for the single SQLite node. */
+  readonly lastHeartbeatAgeMs: number;
+  readonly endpointsOwned: number;
+  readonly probesPerS: number;
+  readonly leader: boolean;
+  readonly self: boolean;
+}
+
 export interface AppDeps {
   readonly store: Store;
   readonly config: Config;
@@ -56,4 +83,6 @@ export interface AppDeps {
    * reuses). See src/http/pages/view-cache.ts.
    */
   readonly pageCacheMs?: number;
+  /** The cluster view (a single node with SQLite); the route is absent without it. */
+  readonly cluster?: () => Promise<ClusterView>;
 }

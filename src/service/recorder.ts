@@ -239,6 +239,11 @@ export class Recorder {
     return batch;
   }
 
+  /** Takes over a stored state (another node probed the endpoint until now), unless newer rounds are unwritten here. */
+  resume(state: EndpointState): void {
+    if (!this.#dirty.has(state.endpointId)) this.#states.set(state.endpointId, state);
+  }
+
   forget(endpointId: number): void {
     this.#states.delete(endpointId);
   }

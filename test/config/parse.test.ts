@@ -12,6 +12,7 @@ const DEFAULTS: Config = {
   dataDir: './data',
   databasePath: './data/mcpwatch.db',
   database: { backend: 'sqlite', path: './data/mcpwatch.db' },
+  node: { name: null, region: 'default', heartbeatMs: 2000, liveForMs: 10_000 },
   listen: { host: '127.0.0.1', port: 8080, trustProxy: false, allowedHosts: [] },
   publicUrl: null,
   probe: {
@@ -135,6 +136,7 @@ describe('parseConfig: whole files', () => {
         dataDir: '/var/lib/mcpwatch/',
         databasePath: '/var/lib/mcpwatch/db/main.sqlite',
         database: { backend: 'sqlite', path: '/var/lib/mcpwatch/db/main.sqlite' },
+        node: { name: null, region: 'default', heartbeatMs: 2000, liveForMs: 10_000 },
         listen: { host: '::', port: 9000, trustProxy: ['uniquelocal', '203.0.113.7', '2001:db8::/32'], allowedHosts: ['status.example.com', '.internal.example'] },
         publicUrl: 'https://status.example.com',
         probe: {

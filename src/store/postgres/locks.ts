@@ -16,7 +16,7 @@ export const ADVISORY_LOCKS = {
   events: 5,
   /** Shared by every tick, exclusive by every endpoint DELETE (its trigger in 0002_history.sql spells out 6). */
   tickWrite: 6,
-  /** One serve per database until nodes share endpoints: held for serve's life. */
+  /** Retired: one serve per database before serves became nodes (issue 14). Kept so 7 is never reused for another job. */
   serve: 7,
 } as const;
 

@@ -30,6 +30,8 @@ export interface ClusterNode {
   readonly pid: number;
   readonly version: string;
   readonly startedAt: Date;
+  /** When this incarnation first claimed its name, by the database's clock (handover boundaries start from it). */
+  readonly registeredAt: Date;
   readonly heartbeatAt: Date;
   /** now() − heartbeat_at on the database, so it is right whatever this machine's clock says. */
   readonly heartbeatAgeMs: number;
@@ -79,7 +81,7 @@ export class NodeNameInUseError extends Error {
   }
 }
 
-const COLUMNS = `name, region, host, pid, version, started_at, heartbeat_at, endpoints_owned, probes_per_s, stopping,
+const COLUMNS = `name, region, host, pid, version, started_at, registered_at, heartbeat_at, endpoints_owned, probes_per_s, stopping,
   (extract(epoch FROM now() - heartbeat_at) * 1000)::float8 AS heartbeat_age_ms`;
 // $1 is liveForMs; the whole comparison runs on the server's clock.
 const LIVE = `NOT stopping AND heartbeat_at > now() - make_interval(secs => $1::float8 / 1000)`;
@@ -104,6 +106,7 @@ interface NodeRow {
   pid: number;
   version: string;
   started_at: Date;
+  registered_at: Date;
   heartbeat_at: Date;
   endpoints_owned: number;
   probes_per_s: number;
@@ -287,6 +290,7 @@ function toNode(row: NodeRow, live: boolean): ClusterNode {
     pid: row.pid,
     version: row.version,
     startedAt: row.started_at,
+    registeredAt: row.registered_at,
     heartbeatAt: row.heartbeat_at,
     heartbeatAgeMs: Math.max(0, row.heartbeat_age_ms),
     endpointsOwned: row.endpoints_owned,
