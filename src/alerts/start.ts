@@ -20,6 +20,7 @@ import type { EndpointState } from '../domain/health.ts';
 import type { EventListener } from '../service/recorder.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
+import { FailureEpisode } from '../service/failure-episode.ts';
 import { MCPWATCH_VERSION } from '../version.ts';
 import { createChannel, type Channel } from './channels/index.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
@@ -147,18 +148,25 @@ export async function startAlerts(deps: StartAlertsDeps): Promise<AlertsService>
     return next;
   };
 
+  // A busy or full disk, a database away: the events stay behind the cursor and are read again
+  // next time. One line per episode, not per cycle (a cycle runs every poll).
+  const derivation = new FailureEpisode(log, 'deriving alerts', { clock });
+  const delivering = new FailureEpisode(log, 'the alert delivery cycle', { clock });
   const cycle = async (): Promise<void> => {
     if (stopped) return;
     try {
       await derive();
+      derivation.succeeded();
     } catch (err) {
-      // A busy or full disk: the events stay behind the cursor and are read again next time.
-      log.error({ err }, 'deriving alerts failed; will retry');
+      derivation.failed(err);
     }
     await dispatcher.runDue();
   };
   const run = (): void => {
-    cycle().catch((err: unknown) => log.error({ err }, 'alert delivery cycle failed'));
+    cycle().then(
+      () => delivering.succeeded(),
+      (err: unknown) => delivering.failed(err),
+    );
   };
 
   const timer = setInterval(run, options.pollMs);

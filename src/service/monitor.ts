@@ -19,6 +19,7 @@ import type { Store } from '../store/store.ts';
 import { overloadMark, startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
 import { Recorder } from './recorder.ts';
 import { runRound, type ProbeFn } from './round.ts';
+import { FailureEpisode } from './failure-episode.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -197,21 +198,13 @@ export class Monitor {
     if (pollMs > 0) {
       let polling = false;
       // Like writes: one line when the database stops answering and one when it is back, not one per poll.
-      let failingSince: number | null = null;
+      const episode = new FailureEpisode(this.#log, 'reading endpoint changes', { clock: this.#clock });
       this.#pollTimer = setInterval(() => {
         if (polling) return;
         polling = true;
         this.pollEndpoints()
-          .then(() => {
-            if (failingSince === null) return;
-            this.#log.info({ failedForMs: this.#clock() - failingSince }, 'reading endpoint changes works again');
-            failingSince = null;
-          })
-          .catch((err: unknown) => {
-            if (failingSince !== null) return;
-            failingSince = this.#clock();
-            this.#log.error({ err }, 'reading endpoint changes failed; will retry every poll and say when it works again');
-          })
+          .then(() => episode.succeeded())
+          .catch((err: unknown) => episode.failed(err))
           .finally(() => {
             polling = false;
           });
