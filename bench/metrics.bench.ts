@@ -240,7 +240,7 @@ async function benchSize(n: number): Promise<void> {
       onEndpointsChanged: () => undefined,
       checkNow: () => Promise.reject(new Error('not in the benchmark')),
       readiness: () => ({ database: true, scheduler: true }),
-      scheduler: () => ({ dispatched: 0, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: n, lastLagMs: 0, recentLagsMs: [1, 2, 3], inFlight: 0, queued: 0 }),
+      scheduler: () => ({ dispatched: 0, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: n, lastLagMs: 0, recentLagsMs: [1, 2, 3], inFlight: 0, queued: 0 }),
       latestResult: (id) => latest.get(id),
       loopDelayMs: () => 0,
     };

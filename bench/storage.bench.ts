@@ -121,7 +121,7 @@ async function timePages(storage: Storage, recorder: Recorder, endpoints: readon
     onEndpointsChanged: () => undefined,
     checkNow: () => Promise.reject(new Error('not in the benchmark')),
     readiness: () => ({ database: true, scheduler: true }),
-    scheduler: () => ({ dispatched: 0, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: endpoints.length, lastLagMs: 0, recentLagsMs: [], inFlight: 0, queued: 0 }),
+    scheduler: () => ({ dispatched: 0, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: endpoints.length, lastLagMs: 0, recentLagsMs: [], inFlight: 0, queued: 0 }),
     latestResult: () => undefined,
     loopDelayMs: () => 0,
     pageCacheMs: 0,

@@ -62,6 +62,7 @@ export class ServiceMetrics {
   readonly #queued: Gauge;
   readonly #endpoints: Gauge;
   readonly #dispatched: Counter;
+  readonly #notOwned: Counter;
   readonly #skipped: Counter;
   readonly #missed: Counter;
   readonly #runErrors: Counter;
@@ -89,6 +90,7 @@ export class ServiceMetrics {
       help: "Slots skipped because the endpoint's previous round was still running or waiting.",
       registers,
     });
+    this.#notOwned = new Counter({ name: 'mcpwatch_slots_other_nodes_total', help: 'Slots left to another node of the region (several nodes on PostgreSQL).', registers });
     this.#missed = new Counter({ name: 'mcpwatch_probes_missed_total', help: 'Slots dropped because the next slot had passed too (a stalled process or a clock jump).', registers });
     this.#runErrors = new Counter({ name: 'mcpwatch_probe_run_errors_total', help: 'Probe rounds that failed inside mcpwatch (a bug, not a server failure).', registers });
     this.#loopDelay = new Gauge({ name: 'mcpwatch_event_loop_delay_max_seconds', help: 'Largest event-loop delay since the previous scrape, in seconds.', registers });
@@ -124,6 +126,7 @@ export class ServiceMetrics {
     // The scheduler owns these counts; the counters mirror them (they only restart with the process).
     setCounter(this.#dispatched, stats.dispatched);
     setCounter(this.#skipped, stats.skippedOverlap);
+    setCounter(this.#notOwned, stats.notOwned);
     setCounter(this.#missed, stats.missed);
     setCounter(this.#runErrors, stats.runErrors);
     this.#loopDelay.set(Math.max(0, this.#source.loopDelayMs()) / 1000);

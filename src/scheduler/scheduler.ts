@@ -36,6 +36,11 @@ export interface SchedulerOptions {
   readonly onLag?: (lagMs: number, job: Job) => void;
   /** A run that rejected or threw (a bug: probes report failures as results), or a throwing onLag. */
   readonly onError?: (err: unknown, job: Job) => void;
+  /**
+   * Whether this process probes the endpoint's slot starting at `slotAt` (several nodes divide the
+   * endpoints); a slot it does not own is neither run nor counted as dispatched. Absent: all.
+   */
+  readonly owns?: (endpointId: number, slotAt: number) => boolean;
 }
 
 export interface SchedulerStats {
@@ -43,6 +48,8 @@ export interface SchedulerStats {
   readonly dispatched: number;
   /** Slots skipped because the endpoint's previous run was still going (or still waiting). */
   readonly skippedOverlap: number;
+  /** Slots left to another node (SchedulerOptions.owns said no). */
+  readonly notOwned: number;
   /** Slots dropped because the next slot had passed too (a stalled process or a clock jump). */
   readonly missed: number;
   /** Runs whose promise rejected. */
@@ -115,6 +122,7 @@ export class Scheduler {
   readonly #limit: (() => number) | undefined;
   readonly #onLag: ((lagMs: number, job: Job) => void) | undefined;
   readonly #onError: ((err: unknown, job: Job) => void) | undefined;
+  readonly #owns: ((endpointId: number, slotAt: number) => boolean) | undefined;
 
   readonly #endpoints = new Map<number, EndpointSlot>();
   readonly #due = new MinHeap<DueEntry>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id));
@@ -133,6 +141,7 @@ export class Scheduler {
 
   #dispatched = 0;
   #skippedOverlap = 0;
+  #notOwned = 0;
   #missed = 0;
   #runErrors = 0;
   readonly #lags = new Float64Array(LAG_WINDOW);
@@ -148,6 +157,7 @@ export class Scheduler {
     this.#limit = options.concurrencyLimit;
     this.#onLag = options.onLag;
     this.#onError = options.onError;
+    this.#owns = options.owns;
   }
 
   get inFlight(): number {
@@ -166,6 +176,7 @@ export class Scheduler {
     return {
       dispatched: this.#dispatched,
       skippedOverlap: this.#skippedOverlap,
+      notOwned: this.#notOwned,
       missed: this.#missed,
       runErrors: this.#runErrors,
       endpoints: this.#endpoints.size,
@@ -237,6 +248,8 @@ export class Scheduler {
       this.#scheduleNext(slot, now);
       if (now - plannedAt >= slot.intervalMs) {
         this.#missed++;
+      } else if (this.#owns !== undefined && !this.#owns(slot.id, plannedAt)) {
+        this.#notOwned++;
       } else if (this.#runningIds.has(slot.id) || slot.waiting !== null) {
         this.#skippedOverlap++;
       } else {

@@ -72,7 +72,6 @@ export class Monitor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #probe: ProbeFn;
-  readonly #owns: ((endpointId: number, slotAt: number) => boolean) | undefined;
   readonly #resolver: CachingResolver;
   readonly #governor: ConcurrencyGovernor;
   #discounted = 0;
@@ -105,7 +104,6 @@ export class Monitor {
     // Wall-clock ms: node-cron fires on Date seconds, so lag is measured on the same clock.
     this.#clock = deps.clock ?? Date.now;
     this.#probe = deps.probe ?? runProbe;
-    this.#owns = deps.owns;
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
     this.#resolver = createCachingResolver(createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs }), { clock: this.#clock });
     // Parsed once, re-read when it changes: a large /etc/hosts must not cost every probe.
@@ -124,6 +122,7 @@ export class Monitor {
       concurrencyLimit: () => this.#governor.limit,
       perHostConcurrency: options.perHostConcurrency,
       run: (job) => this.#run(job),
+      ...(deps.owns ? { owns: deps.owns } : {}),
     });
   }
 
@@ -270,7 +269,6 @@ export class Monitor {
   async #run(job: Job): Promise<void> {
     const endpoint = this.#endpoints.get(job.endpointId);
     if (!endpoint || isIdle(endpoint)) return;
-    if (this.#owns !== undefined && !this.#owns(endpoint.id, job.plannedAt)) return;
     const startedAt = this.#clock();
     const state = this.recorder.state(endpoint.id);
     // The cached era saves a request every round, but a server that gains a newer era while the

@@ -10,6 +10,9 @@
 // A node cut off from the database keeps its last share (the others still count it live) until
 // its own last good heartbeat is older than the liveness window: from then on the others have
 // declared it dead and taken its endpoints over, so it stops probing rather than double-probe.
+// A node that was alone in its region goes on probing everything: nobody takes over, and its
+// rounds wait in memory for the database (a node that joined meanwhile may double-probe until
+// the heartbeat is back; monitoring nothing would be worse).
 import { ownerLookup } from '../domain/rendezvous.ts';
 import { planHandover, type MembershipChange, type SlottedEndpoint } from '../domain/handover.ts';
 
@@ -113,7 +116,8 @@ export class NodeShare {
   }
 
   #ownsNow(id: number, slotAt: number): boolean {
-    if (!this.#registered || !this.#member || (this.#lastGoodAt !== null && this.#clock() - this.#lastGoodAt >= this.#liveForMs)) return false;
+    if (!this.#registered || !this.#member) return false;
+    if (this.#lastGoodAt !== null && this.#clock() - this.#lastGoodAt >= this.#liveForMs && this.#nodes.some((name) => name !== this.#self)) return false;
     const pending = this.#pending.get(id);
     if (pending !== undefined && slotAt < pending.boundaryAt) return pending.ownedBefore;
     return this.#owner(id) === this.#self;

@@ -119,7 +119,7 @@ describe('alert rules and dashboard use only metrics /metrics exports', () => {
     app = await buildTestApp({
       state: (id) => states.get(id) ?? initialState(id),
       latestResult: (id) => latest.get(id),
-      scheduler: () => ({ dispatched: 10, skippedOverlap: 1, missed: 0, runErrors: 0, endpoints: 1, lastLagMs: 40, recentLagsMs: [10, 40, 900], inFlight: 1, queued: 0 }),
+      scheduler: () => ({ dispatched: 10, skippedOverlap: 1, notOwned: 0, missed: 0, runErrors: 0, endpoints: 1, lastLagMs: 40, recentLagsMs: [10, 40, 900], inFlight: 1, queued: 0 }),
       withStore: (store) => ({ alerts: new SqliteOutbox(store.database) }),
     });
     const endpoint = await app.store.createEndpoint({

@@ -66,7 +66,7 @@ export async function buildTestApp(
       return Promise.resolve(overrides.checkResult);
     },
     readiness: async () => ({ database: await store.isWritable(), scheduler: true }),
-    scheduler: () => ({ dispatched: 0, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: 0, lastLagMs: 0, recentLagsMs: [], inFlight: 0, queued: 0 }),
+    scheduler: () => ({ dispatched: 0, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: 0, lastLagMs: 0, recentLagsMs: [], inFlight: 0, queued: 0 }),
     loopDelayMs: () => 0,
     latestResult: () => undefined,
     ...overrides,

@@ -365,7 +365,7 @@ test('scheduler and process metrics; scrapes within a second share one render', 
   const { t, tick } = await seededFleet({
     scheduler: () => ({
       dispatched: 42,
-      skippedOverlap: 3,
+      skippedOverlap: 3, notOwned: 0,
       missed: 1,
       runErrors: 0,
       endpoints: 6,
@@ -410,7 +410,7 @@ test('scheduler and process metrics; scrapes within a second share one render', 
 
 test('promtool check metrics accepts the whole exposition', { skip: existsSync(PROMTOOL) ? false : `${PROMTOOL} is not installed (apt-get install prometheus; .ci/run installs it)` }, async () => {
   const { t } = await seededFleet({
-    scheduler: () => ({ dispatched: 1, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: 6, lastLagMs: 1, recentLagsMs: [1, 2], inFlight: 0, queued: 0 }),
+    scheduler: () => ({ dispatched: 1, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: 6, lastLagMs: 1, recentLagsMs: [1, 2], inFlight: 0, queued: 0 }),
   });
   try {
     const body = await scrape(t);

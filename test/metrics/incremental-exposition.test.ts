@@ -59,7 +59,7 @@ class Fleet {
     latestResult: (id) => this.latest.get(id),
     clock: () => this.now,
     policy: POLICY,
-    scheduler: () => ({ dispatched: 1, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: this.endpoints.length, lastLagMs: 1, recentLagsMs: [1, 2], inFlight: 0, queued: 0 }),
+    scheduler: () => ({ dispatched: 1, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: this.endpoints.length, lastLagMs: 1, recentLagsMs: [1, 2], inFlight: 0, queued: 0 }),
     loopDelayMs: () => 0,
   };
 

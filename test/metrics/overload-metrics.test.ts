@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ServiceMetrics, type OverloadStats, type SchedulerSnapshot } from '../../src/metrics/service-metrics.ts';
 
-const SCHEDULER: SchedulerSnapshot = { dispatched: 0, skippedOverlap: 0, missed: 0, runErrors: 0, endpoints: 0, lastLagMs: null, recentLagsMs: [], inFlight: 0, queued: 0 };
+const SCHEDULER: SchedulerSnapshot = { dispatched: 0, skippedOverlap: 0, notOwned: 0, missed: 0, runErrors: 0, endpoints: 0, lastLagMs: null, recentLagsMs: [], inFlight: 0, queued: 0 };
 
 function samples(text: string, prefix: string): string[] {
   return text.split('\n').filter((line) => line.startsWith(prefix));

@@ -29,8 +29,9 @@ class Harness {
   maxRunning = 0;
   readonly scheduler: Scheduler;
 
-  constructor(options: Partial<Pick<SchedulerOptions, 'concurrency' | 'perHostConcurrency' | 'run'>> = {}) {
+  constructor(options: Partial<Pick<SchedulerOptions, 'concurrency' | 'perHostConcurrency' | 'run' | 'owns'>> = {}) {
     this.scheduler = new Scheduler({
+      ...(options.owns ? { owns: options.owns } : {}),
       clock: () => this.now,
       concurrency: options.concurrency ?? 100,
       perHostConcurrency: options.perHostConcurrency ?? 100,
@@ -93,6 +94,23 @@ describe('Scheduler: when an endpoint runs', () => {
     assert.deepEqual(h.started, [{ endpointId: 1, host: 'host-1', intervalMs: MINUTE, plannedAt: due }]);
     assert.deepEqual(h.lags, [0]);
     assert.equal(h.scheduler.nextDueAt(1), due + MINUTE);
+  });
+
+  test('a slot another node owns is neither run nor counted as dispatched, and the next one is asked again', async () => {
+    const asked: number[] = [];
+    const theirs = new Set<number>();
+    const h = new Harness({ owns: (_id, slotAt) => (asked.push(slotAt), !theirs.has(slotAt)) });
+    const due = h.add(1);
+    theirs.add(due + MINUTE);
+    h.tickAt(due);
+    await h.finish(1);
+    h.tickAt(due + MINUTE);
+    h.tickAt(due + 2 * MINUTE);
+    assert.deepEqual(asked, [due, due + MINUTE, due + 2 * MINUTE]);
+    assert.deepEqual(h.started.map((job) => job.plannedAt), [due, due + 2 * MINUTE]);
+    assert.equal(h.scheduler.stats.dispatched, 2);
+    assert.equal(h.scheduler.stats.notOwned, 1);
+    assert.equal(h.scheduler.stats.skippedOverlap, 0);
   });
 
   test('a late tick runs the slot once with its lag, and the next slot stays on phase', async () => {

@@ -54,17 +54,27 @@ test('a dead node’s endpoints move to the survivor from the boundary on; nothi
 test('cut off from the database, a node keeps its share for the liveness window (minus the failure lag), then stops', () => {
   let now = 3_000_000;
   const a = node('a', () => now);
-  a.apply({ previous: [], next: ['a'], changedAt: now - 10_000 }, ENDPOINTS);
-  assert.equal(a.ownedCount(IDS), IDS.length);
+  a.apply({ previous: [], next: ['a', 'b'], changedAt: now - 10_000 }, ENDPOINTS);
+  const share = a.ownedCount(IDS);
+  assert.ok(share > 0 && share < IDS.length);
   a.heartbeat(false, true);
   now += 900; // liveForMs 2000 − failureLagMs 1000 = 1000 left
-  assert.equal(a.ownedCount(IDS), IDS.length);
+  assert.equal(a.ownedCount(IDS), share);
   now += 200;
-  assert.equal(a.ownedCount(IDS), 0);
+  assert.equal(a.ownedCount(IDS), 0, 'b has taken the share over by now');
   a.heartbeat(true, true);
-  assert.equal(a.ownedCount(IDS), IDS.length, 'back when the heartbeat is');
+  assert.equal(a.ownedCount(IDS), share, 'back when the heartbeat is');
   a.heartbeat(true, false);
   assert.equal(a.ownedCount(IDS), 0, 'a node whose name another took probes nothing');
+});
+
+test('a node alone in its region keeps probing everything while cut off: nobody would take over', () => {
+  let now = 3_000_000;
+  const a = node('a', () => now);
+  a.apply({ previous: [], next: ['a'], changedAt: now - 10_000 }, ENDPOINTS);
+  a.heartbeat(false, true);
+  now += 60_000;
+  assert.equal(a.ownedCount(IDS), IDS.length, 'rounds go on and wait in memory for the database');
 });
 
 test('probes per second are counted over windows of at least 5 s', () => {

@@ -15,8 +15,12 @@ import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, untilAsync,
 import { startSwitchablePort } from '../fixtures/switchable-port.ts';
 
 const ENDPOINTS = 5;
-/** Long enough that a lost round would leave a gap far above the 1 s interval. */
-const MIN_OUTAGE_MS = 8000;
+/**
+ * Long enough that a lost round would leave a gap far above the 1 s interval, and longer than the
+ * node liveness window (node.liveForMs, 10 s by default): a node alone in its region must go on
+ * probing after it, since nobody takes over (CI once lost a slot here when it stopped instead).
+ */
+const MIN_OUTAGE_MS = 12_000;
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(15_000) });
