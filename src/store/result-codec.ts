@@ -2,7 +2,7 @@
 // the flag bits, and the normalisation (whole ms, detail only when not up) that rollups fold too.
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { Era } from '../domain/probe-result.ts';
-import type { ResultRow } from './store.ts';
+import type { GapRow, ResultRow } from './store.ts';
 
 export const STATUS_CODES = { up: 0, degraded: 1, auth_required: 2, down: 3 } as const satisfies Record<Status, number>;
 export const STATUS_BY_CODE: readonly Status[] = ['up', 'degraded', 'auth_required', 'down'];
@@ -87,4 +87,15 @@ export function decodeResult(row: ResultColumns): ResultRow {
     ...((row.flags & FLAG_DISCOUNTED) !== 0 ? { discounted: true } : {}),
     lagMs: row.lag_ms,
   };
+}
+
+/** A monitoring gap as both schemas store it (monitoring_gaps). */
+export interface GapDbRow {
+  endpoint_id: number;
+  from_ts: number;
+  to_ts: number;
+}
+
+export function gapFromDb(row: GapDbRow): GapRow {
+  return { endpointId: row.endpoint_id, fromMs: row.from_ts, toMs: row.to_ts };
 }

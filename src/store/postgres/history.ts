@@ -2,7 +2,7 @@
 // SQLite backend's for the same writes (the contract suite checks both).
 import type { FailureCode } from '../../domain/failure-codes.ts';
 import type { HealthEvent } from '../../domain/health.ts';
-import { type ResultColumns, decodeResult } from '../result-codec.ts';
+import { type GapDbRow, type ResultColumns, decodeResult, gapFromDb } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, type RollupDbRow, aggFromDb } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { type CertObservation, type GapRow, type Incident, type ResultRow, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
@@ -145,16 +145,6 @@ export async function uptimeAll(db: Db, fromMs: number, toMs: number): Promise<M
   const out = new Map<number, UptimeSummary>();
   for (const [endpointId, total] of await uptimeTotals(db, fromMs, toMs, null)) out.set(endpointId, summaryOf(total));
   return out;
-}
-
-interface GapDbRow {
-  endpoint_id: number;
-  from_ts: number;
-  to_ts: number;
-}
-
-function gapFromDb(row: GapDbRow): GapRow {
-  return { endpointId: row.endpoint_id, fromMs: row.from_ts, toMs: row.to_ts };
 }
 
 export async function gaps(db: Db, endpointId: number, fromMs: number, toMs: number, limit: number): Promise<GapRow[]> {

@@ -20,7 +20,7 @@ import type { FailureCode } from '../../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { makeDirectories } from '../directories.ts';
 import { endpointFromColumns, parseStringArray, sameDefinition, secretsJson } from '../endpoint-codec.ts';
-import { type ResultColumns, decodeResult as resultFromDb, encodeResult, normalizeResult } from '../result-codec.ts';
+import { type GapDbRow, type ResultColumns, decodeResult as resultFromDb, encodeResult, gapFromDb, normalizeResult } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT, aggFromDb, checkBucketCount } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
@@ -74,16 +74,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
 // ---------------------------------------------------------------------------------------------
 // Row shapes and codecs
-
-interface GapDbRow {
-  endpoint_id: number;
-  from_ts: number;
-  to_ts: number;
-}
-
-function gapFromDb(row: GapDbRow): GapRow {
-  return { endpointId: row.endpoint_id, fromMs: row.from_ts, toMs: row.to_ts };
-}
 
 /** A raw row as stored: the shared columns plus SQLite's rowid (its insertion order). */
 type ResultDbRow = ResultColumns & { id: number };
