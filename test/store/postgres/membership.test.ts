@@ -10,8 +10,10 @@ import { eventually, terminateBackends } from '../../fixtures/cluster.ts';
 import { testDatabase } from '../../fixtures/postgres.ts';
 import { startSwitchablePort } from '../../fixtures/switchable-port.ts';
 
-// Short beats, but liveness still many beats wide so a loaded runner does not see a healthy node expire.
-const FAST = { heartbeatMs: 100, liveForMs: 1500 } as const;
+// Short beats, but liveness still many beats wide so a loaded runner does not see a healthy node
+// expire, and statement deadlines wide too: the default (one heartbeat, 100 ms) failed a CI run
+// whose machine was running a second full suite beside it.
+const FAST = { heartbeatMs: 100, liveForMs: 1500, deadlineMs: 1000 } as const;
 
 async function migrated(t: TestContext): Promise<{ url: string; name: string; pool: Pool } | undefined> {
   const db = await testDatabase(t);

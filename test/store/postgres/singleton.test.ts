@@ -119,7 +119,7 @@ test('a connection gone silent: the holder steps down on its check deadline, and
   if (!db) return;
   const proxy = await startFreezableProxy(Number(new URL(db.url).port || 5432));
   t.after(() => proxy.close());
-  const silent = lease(t, 'lease-silent', withPort(db.url, proxy.port), { checkMs: 100, deadlineMs: 300 });
+  const silent = lease(t, 'lease-silent', withPort(db.url, proxy.port), { checkMs: 100, deadlineMs: 1000 });
   const other = lease(t, 'lease-other', db.url);
   await silent.lease.start();
   await other.lease.start();
