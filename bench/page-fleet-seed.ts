@@ -62,5 +62,5 @@ export async function seedFleetRollups(store: SqliteStore, n: number, now: numbe
       }),
     ),
   });
-  await store.checkpoint();
+  store.checkpoint();
 }

@@ -4,7 +4,7 @@
 import type { Endpoint } from '../../domain/endpoint.ts';
 import { failureSummary } from '../../domain/failure-summary.ts';
 import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
-import { EMPTY_UPTIME, type Incident, type Rollup, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
+import { EMPTY_UPTIME, type Incident, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { dailyBars, latencyChart, type DayBars, type DayInput, type LatencyChart, type LatencyPoint } from './charts.ts';
 import { certView, type CertView, type UptimeCell } from './dashboard-model.ts';
 import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
