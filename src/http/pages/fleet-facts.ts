@@ -18,14 +18,14 @@
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState } from '../../domain/health.ts';
 import { addAgg, alignDown, emptyAgg, summaryOf, uptimeParts, type Agg, type Granularity } from '../../store/rollup-math.ts';
-import { type GapRow, type Incident, type Rollup, type Store, type UptimeSummary } from '../../store/store.ts';
+import { type GapRow, type IdRange, type Incident, type Rollup, type Store, type UptimeSummary } from '../../store/store.ts';
 import { percentileOf, type LatencyPoint } from './charts.ts';
 import { BAR_DAYS, INCIDENT_LIMIT, LATENCY_RANGES, RECENT_GAPS_LIMIT, RECENT_GAPS_MS, type CardFacts, type DayCounts, type EndpointFacts } from './load.ts';
 import { DAY_MS, HOUR_MS, UPTIME_WINDOWS, UPTIME_WINDOW_KEYS, utcDayStart, utcHourStart, type UptimeWindow } from './uptime.ts';
 
 const SIZE: Record<Granularity, number> = { hour: HOUR_MS, day: DAY_MS };
 const SERIES_SLOTS = LATENCY_RANGES['24h'].count;
-/** Endpoints handled between two turns of the event loop. */
+/** Endpoints handled between two turns of the event loop (store reads are sliced by id to match). */
 const CHUNK = 500;
 
 export interface FleetFactsSource {
@@ -130,6 +130,18 @@ function closedTargets(plan: Plan): Target[] {
 
 const asAgg = (r: Rollup): Agg => r as unknown as Agg;
 
+/**
+ * Id ranges of about CHUNK endpoints each, covering every id (those created since included), so
+ * a fleet-wide read is CHUNK rows per call with a turn of the event loop between calls.
+ */
+function idSlices(endpoints: readonly Endpoint[]): IdRange[] {
+  const ids = endpoints.map((e) => e.id).sort((a, b) => a - b);
+  const bounds = [Number.MIN_SAFE_INTEGER];
+  for (let i = CHUNK; i < ids.length; i += CHUNK) bounds.push(ids[i]!);
+  bounds.push(Number.MAX_SAFE_INTEGER);
+  return bounds.slice(1).map((to, i) => ({ from: bounds[i]!, to }));
+}
+
 const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The facts as of one refresh. */
@@ -179,16 +191,16 @@ export class FleetFacts {
     const started = performance.now();
     const now = this.#source.clock();
     const plan = planFor(now);
+    const slices = idSlices(this.#source.endpoints());
     const full = plan.closedKey !== this.#closedKey;
     if (full) {
-      this.#closed = await this.#buildClosed(plan);
+      this.#closed = await this.#buildClosed(plan, slices);
       this.#closedKey = plan.closedKey;
     }
     const mutable = new Map<string, Map<number, Rollup>>();
     for (const bucket of plan.mutable) {
-      const rows = await this.#source.store.rollupsAll(bucket.granularity, bucket.start, bucket.start + SIZE[bucket.granularity]);
       const byEndpoint = new Map<number, Rollup>();
-      for (const [id, list] of rows) if (list[0]) byEndpoint.set(id, list[0]);
+      await this.#readBucket(bucket, slices, (id, rollup) => byEndpoint.set(id, rollup));
       mutable.set(bucketKey(bucket), byEndpoint);
     }
     const gaps = await this.#source.store.gapsAll(now - RECENT_GAPS_MS, now);
@@ -197,15 +209,19 @@ export class FleetFacts {
     return { full, ms: performance.now() - started };
   }
 
-  async #buildClosed(plan: Plan): Promise<Map<number, Closed>> {
+  /** Every endpoint's row of one bucket, a slice of ids at a time. */
+  async #readBucket(bucket: Bucket, slices: readonly IdRange[], each: (endpointId: number, rollup: Rollup) => void): Promise<void> {
+    for (const slice of slices) {
+      const rows = await this.#source.store.rollupsAll(bucket.granularity, bucket.start, bucket.start + SIZE[bucket.granularity], slice);
+      for (const [id, list] of rows) if (list[0]) each(id, list[0]);
+      await yieldLoop();
+    }
+  }
+
+  async #buildClosed(plan: Plan, slices: readonly IdRange[]): Promise<Map<number, Closed>> {
     const out = new Map<number, Closed>();
     for (const target of closedTargets(plan)) {
-      const { granularity, start } = target.bucket;
-      const rows = await this.#source.store.rollupsAll(granularity, start, start + SIZE[granularity]);
-      let n = 0;
-      for (const [id, list] of rows) {
-        const rollup = list[0];
-        if (!rollup) continue;
+      await this.#readBucket(target.bucket, slices, (id, rollup) => {
         let closed = out.get(id);
         if (!closed) out.set(id, (closed = emptyClosed()));
         for (const w of target.windows) addAgg(closed.windows[w]!, asAgg(rollup));
@@ -214,8 +230,7 @@ export class FleetFacts {
           closed.series[target.slot * 2 + 1] = percentileOf(rollup, 0.95) ?? Number.NaN;
         }
         if (target.bar !== null) closed.days.set([rollup.up, rollup.degraded, rollup.authRequired, rollup.down], target.bar * 4);
-        if (++n % (CHUNK * 4) === 0) await yieldLoop();
-      }
+      });
     }
     return out;
   }
