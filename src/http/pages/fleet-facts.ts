@@ -27,6 +27,8 @@ const SIZE: Record<Granularity, number> = { hour: HOUR_MS, day: DAY_MS };
 const SERIES_SLOTS = LATENCY_RANGES['24h'].count;
 /** Endpoints handled between two turns of the event loop (store reads are sliced by id to match). */
 const CHUNK = 500;
+/** Endpoints whose incidents may be read between two turns of the loop (one indexed query each). */
+const INCIDENT_CHUNK = 100;
 
 export interface FleetFactsSource {
   readonly store: Store;
@@ -249,7 +251,7 @@ export class FleetFacts {
       const key = `${state.incidentsOpened}:${state.openIncidentId ?? ''}`;
       const before = this.#incidents.get(endpoint.id);
       next.set(endpoint.id, !all && before?.key === key ? before : { key, list: await this.#source.store.incidents({ endpointId: endpoint.id, limit: INCIDENT_LIMIT }) });
-      if (i % CHUNK === CHUNK - 1) await yieldLoop();
+      if (i % INCIDENT_CHUNK === INCIDENT_CHUNK - 1) await yieldLoop();
     }
     this.#incidents = next;
   }
