@@ -174,3 +174,24 @@ test('a refresh reads only the buckets that can still change, until the hour mov
   now = Math.floor(now / HOUR) * HOUR + HOUR + 1;
   assert.equal((await own.refresh()).full, true, 'a new hour rebuilds the immutable sums');
 });
+
+test('a refresh that fails drops the view, so the pages answer as the database does', async () => {
+  let failing = false;
+  const store = new Proxy(full.store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => (failing && property === 'gapsAll' ? Promise.reject(new Error('database away')) : method.apply(target, args));
+    },
+  });
+  const own = new FleetPages({ ...fromMemory, store, policy: full.config.health });
+  await own.refresh();
+  assert.ok(own.view);
+  failing = true;
+  await assert.rejects(own.refresh(), /database away/);
+  assert.equal(own.view, undefined);
+  failing = false;
+  await own.refresh();
+  assert.ok(own.view);
+});

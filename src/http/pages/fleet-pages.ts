@@ -102,8 +102,18 @@ export class FleetPages {
     return this.#view;
   }
 
+  /**
+   * A refresh that fails (the database is away) drops the view: the pages are then built per
+   * request again and answer as the database does (503 while it is away), rather than show
+   * figures that silently stop moving. The next refresh that succeeds brings the view back.
+   */
   refresh(): Promise<RefreshStats> {
-    this.#running ??= this.#refresh().finally(() => (this.#running = undefined));
+    this.#running ??= this.#refresh()
+      .catch((err: unknown) => {
+        this.#view = undefined;
+        throw err;
+      })
+      .finally(() => (this.#running = undefined));
     return this.#running;
   }
 
