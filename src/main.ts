@@ -66,7 +66,10 @@ async function loadService() {
   ]);
   // Nodes of a cluster and the singleton work (issue 14).
   const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
+  // The fleet pages' state, refreshed off the request path (issue 13).
+  const fleetPages = await import('./http/pages/fleet-pages.ts');
   return {
+    FleetPages: fleetPages.FleetPages,
     pino,
     describeConfig: parse.describeConfig,
     loadConfig: load.loadConfig,
@@ -377,6 +380,8 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     return [alerts, { stop: () => void retention.stop() }];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
+  // Every figure comes from the database, so other nodes' rounds show too.
+  const fleetPages = new service.FleetPages({ store, clock: Date.now, state: (id) => running.recorder.state(id), endpoints: () => running.endpoints, policy: config.health });
   const app = await service.buildApp(
     {
       store,
@@ -398,6 +403,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
       alertSettings: settings,
+      fleetPages,
       cluster: cluster
         ? () => cluster.view()
         : () => Promise.resolve(service.singleNodeView({ name: nodeName, host: hostname(), pid: process.pid, version: MCPWATCH_VERSION, endpointsOwned: running.endpoints.length, probesPerS: 0 })),
@@ -414,6 +420,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     throw listenFailure(err, config.listen.host, config.listen.port);
   }
   await running.start();
+  fleetPages.start(undefined, (err: unknown) => log.warn({ err }, 'refreshing the fleet pages failed; they show the previous refresh until the next one'));
   if (cluster) await cluster.lease(work);
   else await work.acquire();
   // The file is watched even when absent at start (zero-config): creating it applies it.
@@ -447,6 +454,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.
         .then(() => app.close())
+        .then(() => fleetPages.stop())
         .then(() => running.stop(config.scheduler.drainTimeoutMs))
         // The last rounds' events are turned into alerts before the database closes (and the lease goes).
         .then(async (report) => {

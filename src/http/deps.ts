@@ -8,6 +8,7 @@ import type { ProbeRequest } from '../probe/run-probe.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
+import type { FleetView } from './pages/fleet-pages.ts';
 
 export interface CheckOptions {
   readonly timeoutMs?: number;
@@ -83,6 +84,12 @@ export interface AppDeps {
    * reuses). See src/http/pages/view-cache.ts.
    */
   readonly pageCacheMs?: number;
+  /**
+   * The fleet pages' state kept up to date off the request path (src/http/pages/fleet-pages.ts):
+   * with it, /, /dashboard.json, /status and /status.json only slice and serialise. Until its
+   * first refresh has finished (and without it) the pages are built per request as before.
+   */
+  readonly fleetPages?: { readonly view: FleetView | undefined };
   /** The cluster view (a single node with SQLite); the route is absent without it. */
   readonly cluster?: () => Promise<ClusterView>;
 }

@@ -121,6 +121,12 @@ export interface UptimeSummary {
   readonly p95Ms: number | null;
 }
 
+/** Endpoint ids from `from` (inclusive) to `to` (exclusive). */
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+}
+
 /** What uptime() reports for a window without rounds. */
 export const EMPTY_UPTIME: UptimeSummary = Object.freeze({ rounds: 0, up: 0, degraded: 0, authRequired: 0, down: 0, p50Ms: null, p95Ms: null });
 
@@ -210,9 +216,11 @@ export interface HistoryReader {
   uptime(endpointId: number, fromMs: number, toMs: number): Promise<UptimeSummary>;
   /**
    * rollups() for every endpoint at once (one range scan of the time-first key): endpoint id →
-   * its rows, oldest first. Endpoints with no row in the range are absent.
+   * its rows, oldest first. Endpoints with no row in the range are absent. With `ids`, only the
+   * endpoints whose id is in [ids.from, ids.to): a caller reads a fleet in slices, so no one call
+   * holds the event loop for the whole fleet (SQLite reads synchronously).
    */
-  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>>;
+  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number, ids?: IdRange): Promise<Map<number, Rollup[]>>;
   /**
    * uptime() for every endpoint at once. Endpoints with no round in the window are absent: use
    * EMPTY_UPTIME for them (it equals what uptime() returns then).

@@ -7,10 +7,33 @@ import { allowRead, authenticate, canSeePrivate, requireWrite } from './auth.ts'
 import { BEARER, findEndpoint, visibleEndpoint, type ApiInstance } from './context.ts';
 import { definitionFromBody, type EndpointInputPolicy, type InputMode } from './endpoint-input.ts';
 import { ApiError, notFound, validationError } from './errors.ts';
-import { EndpointList, EndpointRefParams, EndpointView, PauseBody, endpointBodySchemas, errorResponses, type EndpointBody } from './schemas.ts';
+import { ENDPOINT_PAGE_DEFAULT, EndpointList, EndpointListQuery, EndpointRefParams, EndpointView, PauseBody, endpointBodySchemas, errorResponses, type EndpointBody } from './schemas.ts';
 import { endpointView } from './views.ts';
 
 const TAGS = ['endpoints'];
+
+/**
+ * Up to `limit` endpoints with an id above `after` that `keep` accepts, in id order, and whether
+ * more follow. The service's list is in id order already (a sort of sorted input is linear).
+ */
+export function pageAfter(endpoints: readonly Endpoint[], after: number, limit: number, keep: (e: Endpoint) => boolean): { items: Endpoint[]; more: boolean } {
+  const byId = endpoints.every((e, i) => i === 0 || endpoints[i - 1]!.id < e.id) ? endpoints : [...endpoints].sort((a, b) => a.id - b.id);
+  let lo = 0;
+  let hi = byId.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byId[mid]!.id <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  const items: Endpoint[] = [];
+  for (let i = lo; i < byId.length; i++) {
+    const e = byId[i]!;
+    if (!keep(e)) continue;
+    if (items.length === limit) return { items, more: true };
+    items.push(e);
+  }
+  return { items, more: false };
+}
 
 export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   const { store } = deps;
@@ -70,14 +93,20 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
       onRequest: read,
       schema: {
         tags: TAGS,
-        summary: 'List endpoints (public ones only without a token)',
+        summary: 'List endpoints (public ones only without a token), a page at a time in id order',
         security: [{}, ...BEARER],
-        response: { 200: EndpointList, ...errorResponses(401, 429) },
+        querystring: EndpointListQuery,
+        response: { 200: EndpointList, ...errorResponses(400, 401, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const all = canSeePrivate(await authenticate(request, deps));
-      return { endpoints: (await store.listEndpoints()).filter((e) => all || e.public).map(view) };
+      const limit = request.query.limit ?? ENDPOINT_PAGE_DEFAULT;
+      // From the service's memory, not a table scan: a page costs its rows, not the fleet.
+      const { items, more } = pageAfter(deps.endpoints(), request.query.after ?? 0, limit, (e) => all || e.public);
+      const next = more ? `${app.prefix}/endpoints?limit=${limit}&after=${items.at(-1)!.id}` : null;
+      if (next !== null) void reply.header('link', `<${next}>; rel="next"`);
+      return { endpoints: items.map(view), next };
     },
   );
 

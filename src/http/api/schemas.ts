@@ -137,7 +137,21 @@ export const EndpointView = Type.Object(
 );
 export type EndpointViewBody = Static<typeof EndpointView>;
 
-export const EndpointList = Type.Object({ endpoints: Type.Array(EndpointView) });
+export const ENDPOINT_PAGE_DEFAULT = 100;
+export const ENDPOINT_PAGE_MAX = 1000;
+
+export const EndpointListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENDPOINT_PAGE_MAX, description: `Endpoints per page (default ${ENDPOINT_PAGE_DEFAULT})` })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: only endpoints with a larger id (the last id of the previous page; `next` carries it)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const EndpointList = Type.Object({
+  endpoints: Type.Array(EndpointView, { description: 'In id order' }),
+  next: Nullable(Type.String({ description: 'Path and query of the next page (also sent as a Link header, rel="next"); null on the last page' })),
+});
 
 export const EndpointState = Type.Object({
   endpointId: Type.Integer(),

@@ -148,6 +148,8 @@ export interface DashboardInput {
   readonly filter: DashboardFilter;
   /** Every endpoint with its live state: for the counts and the tag list. */
   readonly all: readonly EndpointEntry[];
+  /** fleetSummary(all): pass it when it is kept up to date elsewhere, so a page does not walk the fleet. */
+  readonly summary?: FleetSummary;
   /** Facts for the endpoints on this page, in selectPage's order, loaded by the caller. */
   readonly facts: readonly EndpointFacts[];
   readonly page: Pick<PageView, 'number' | 'pages' | 'size' | 'matched'>;
@@ -258,17 +260,44 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
   };
 }
 
+/** What the dashboard shows about the whole fleet whatever the page: totals, counts per tag, tag names. */
+export interface FleetSummary {
+  readonly total: number;
+  /** Sorted. */
+  readonly tagNames: readonly string[];
+  /** Live status counts of every endpoint (key null) and of those carrying each tag. */
+  readonly counts: ReadonlyMap<string | null, Readonly<Record<DisplayStatus, number>>>;
+}
+
+const zeroCounts = (): Record<DisplayStatus, number> => Object.fromEntries(DISPLAY_STATUSES.map((s) => [s, 0])) as Record<DisplayStatus, number>;
+
+/** `statusOf` lets a caller that already knows each live status pass it instead of recomputing it. */
+export function fleetSummary(all: readonly EndpointEntry[], policy: HealthPolicy, statusOf = (e: EndpointEntry): DisplayStatus => liveStatus(e.state, e.endpoint, policy).status): FleetSummary {
+  const counts = new Map<string | null, Record<DisplayStatus, number>>([[null, zeroCounts()]]);
+  for (const e of all) {
+    const status = statusOf(e);
+    counts.get(null)![status]++;
+    for (const tag of new Set(e.endpoint.tags)) {
+      let perTag = counts.get(tag);
+      if (!perTag) counts.set(tag, (perTag = zeroCounts()));
+      perTag[status]++;
+    }
+  }
+  const tagNames = [...counts.keys()].filter((t): t is string => t !== null).sort((a, b) => a.localeCompare(b));
+  return { total: all.length, tagNames, counts };
+}
+
 export function buildDashboard(input: DashboardInput): DashboardView {
   const { filter, policy } = input;
   const rows = input.facts.map((f) => buildRow(f, input.now, policy, input.certWarnDays));
-  const tagged = input.all.filter((e) => matchesTag(e, filter)).map((e) => liveStatus(e.state, e.endpoint, policy).status);
+  const summary = input.summary ?? fleetSummary(input.all, policy);
+  const tagged = summary.counts.get(filter.tag) ?? zeroCounts();
   const counts = DISPLAY_STATUSES.map((status): StatusCount => {
     const active = filter.status === status;
-    const count = tagged.filter((s) => s === status).length;
-    return { status, label: STATUS_META[status].label, count, active, href: `/${filterQuery({ status: active ? null : status, tag: filter.tag, page: 1 })}` };
+    return { status, label: STATUS_META[status].label, count: tagged[status], active, href: `/${filterQuery({ status: active ? null : status, tag: filter.tag, page: 1 })}` };
   });
   const page: PageView = { ...input.page, ...pageLinks(input.page, rows.length, (n) => `/${filterQuery({ ...filter, page: n })}`) };
-  const tagNames = [...new Set(input.all.flatMap((e) => e.endpoint.tags))].sort((a, b) => a.localeCompare(b));
+  const tagNames = [...summary.tagNames];
   if (filter.tag !== null && !tagNames.includes(filter.tag)) tagNames.push(filter.tag);
   return {
     rows,
@@ -278,7 +307,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     statuses: DISPLAY_STATUSES.map((value) => ({ value, label: STATUS_META[value].label, selected: value === filter.status })),
     filter,
     filtered: filter.status !== null || filter.tag !== null,
-    total: input.all.length,
+    total: summary.total,
     updatedAt: new Date(input.now).toISOString(),
     jsonUrl: `/dashboard.json${filterQuery({ ...filter, page: page.number })}`,
   };

@@ -23,7 +23,7 @@ export interface EndpointFacts {
 
 /** Gaps older than a day are history for the API, not news for the dashboard. */
 export const RECENT_GAPS_MS = DAY_MS;
-const RECENT_GAPS_LIMIT = 10;
+export const RECENT_GAPS_LIMIT = 10;
 
 export const LATENCY_RANGES = {
   '24h': { stepMs: HOUR_MS, count: 24 },
@@ -106,11 +106,14 @@ function ownReadsCheaper(pageSize: number, fleetSize: number): boolean {
   return pageSize * OWN_READS_COST_FACTOR < fleetSize;
 }
 
+/** A daily rollup's round counts: all the bars draw. */
+export type DayCounts = Pick<Rollup, 'start' | 'up' | 'degraded' | 'authRequired' | 'down'>;
+
 export interface DailyFacts {
   /** First day shown (UTC midnight). */
   readonly fromDay: number;
   readonly days: number;
-  readonly rollups: readonly Rollup[];
+  readonly rollups: readonly DayCounts[];
   readonly incidents: readonly Incident[];
 }
 

@@ -4,12 +4,12 @@
 import type { Endpoint } from '../../domain/endpoint.ts';
 import { failureSummary } from '../../domain/failure-summary.ts';
 import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
-import { EMPTY_UPTIME, type Incident, type Rollup, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
+import { EMPTY_UPTIME, type Incident, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { dailyBars, latencyChart, type DayBars, type DayInput, type LatencyChart, type LatencyPoint } from './charts.ts';
 import { certView, type CertView, type UptimeCell } from './dashboard-model.ts';
 import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
 import { eraLabel, formatDuration, formatMs, formatUtc, plural } from './format.ts';
-import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type CardFacts, type DailyFacts, type DetailFacts, type LatencyRange } from './load.ts';
+import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type CardFacts, type DailyFacts, type DayCounts, type DetailFacts, type LatencyRange } from './load.ts';
 import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplayStatus, type OverallStatus } from './status-display.ts';
 import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
 import type { MaintenanceWindowConfig } from '../../config/schema.ts';
@@ -41,7 +41,7 @@ export function incidentsPerDay(incidents: readonly Incident[], fromDay: number,
 }
 
 export function dayInputs(daily: DailyFacts, now: number): DayInput[] {
-  const byStart = new Map<number, Rollup>(daily.rollups.map((r) => [r.start, r]));
+  const byStart = new Map<number, DayCounts>(daily.rollups.map((r) => [r.start, r]));
   const incidents = incidentsPerDay(daily.incidents, daily.fromDay, daily.days, now);
   return Array.from({ length: daily.days }, (_, i) => {
     const dayStart = daily.fromDay + i * DAY_MS;
@@ -158,6 +158,19 @@ export interface StatusIndexInput {
   readonly selection: StatusPageSelection;
   /** Facts for selection.endpoints. */
   readonly facts: readonly CardFacts[];
+  /** publicSummary(all): pass it when it is kept up to date elsewhere. */
+  readonly summary?: PublicSummary;
+}
+
+/** What the overview says about every public endpoint whatever the page. */
+export interface PublicSummary {
+  readonly count: number;
+  readonly overall: OverallStatus;
+  readonly updatedAt: string | null;
+}
+
+export function publicSummary(all: readonly PublicEntry[], policy: HealthPolicy): PublicSummary {
+  return { count: all.length, overall: overallStatus(all.map((e) => publicStatus(e.state, e.endpoint, policy))), updatedAt: latestCheck(all.map((e) => e.state.lastCheckedAt)) };
 }
 
 /** One page of the overview: its cards grouped under their tags, the overall status from every endpoint. */
@@ -171,15 +184,14 @@ export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): S
     if (last?.name === p.group) last.endpoints.push(c);
     else groups.push({ name: p.group, endpoints: [c] });
   }
-  const overall = overallStatus(input.all.map((e) => publicStatus(e.state, e.endpoint, ctx.policy)));
-  const updatedAt = latestCheck(input.all.map((e) => e.state.lastCheckedAt));
+  const { overall, updatedAt, count } = input.summary ?? publicSummary(input.all, ctx.policy);
   const { number, pages, cards: total } = input.selection;
   const links = pageLinks(input.selection, input.selection.placements.length, (n) => (n === 1 ? '/status' : `/status?page=${n}`));
   return {
     overall,
     overallText: OVERALL_TEXT[overall],
     groups,
-    count: input.all.length,
+    count,
     page: { number, pages, cards: total, ...links },
     updatedAt,
     updatedText: updatedAt === null ? 'never' : formatUtc(updatedAt),
@@ -192,21 +204,25 @@ export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): S
  */
 export function statusIndexJson(all: readonly PublicEntry[], uptime90d: ReadonlyMap<number, UptimeSummary>, ctx: StatusContext): unknown {
   const statuses = all.map((e) => publicStatus(e.state, e.endpoint, ctx.policy));
-  const overall = overallStatus(statuses);
   const sorted = all.map((e, i) => ({ e, status: statuses[i]! })).sort((a, b) => a.e.endpoint.name.localeCompare(b.e.endpoint.name) || a.e.endpoint.slug.localeCompare(b.e.endpoint.slug));
+  return { ...statusJsonHead(publicSummary(all, ctx.policy)), endpoints: sorted.map(({ e, status }) => statusJsonEntry(e.endpoint, status, uptime90d.get(e.endpoint.id) ?? EMPTY_UPTIME, ctx)) };
+}
+
+/** /status.json without its `endpoints`, which come last (so a caller may serialise them in parts). */
+export function statusJsonHead(summary: PublicSummary): { status: OverallStatus; description: string; updatedAt: string | null } {
+  return { status: summary.overall, description: OVERALL_TEXT[summary.overall], updatedAt: summary.updatedAt };
+}
+
+/** One endpoint of /status.json, in name order there. */
+export function statusJsonEntry(endpoint: Endpoint, status: DisplayStatus, uptime90d: UptimeSummary, ctx: Pick<StatusContext, 'policy'>): unknown {
   return {
-    status: overall,
-    description: OVERALL_TEXT[overall],
-    updatedAt: latestCheck(all.map((e) => e.state.lastCheckedAt)),
-    endpoints: sorted.map(({ e, status }) => ({
-      slug: e.endpoint.slug,
-      name: e.endpoint.name,
-      tags: [...new Set(e.endpoint.tags)].sort((a, b) => a.localeCompare(b)),
-      status,
-      ok: status === 'up' || status === 'auth_required',
-      uptime90d: uptimeRatioOf(uptime90d.get(e.endpoint.id) ?? EMPTY_UPTIME, ctx.policy),
-      url: `/status/${encodeURIComponent(e.endpoint.slug)}`,
-    })),
+    slug: endpoint.slug,
+    name: endpoint.name,
+    tags: [...new Set(endpoint.tags)].sort((a, b) => a.localeCompare(b)),
+    status,
+    ok: status === 'up' || status === 'auth_required',
+    uptime90d: uptimeRatioOf(uptime90d, ctx.policy),
+    url: `/status/${encodeURIComponent(endpoint.slug)}`,
   };
 }
 

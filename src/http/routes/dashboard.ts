@@ -2,10 +2,12 @@
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
 import { loadPageFacts } from '../pages/load.ts';
+import { pageOf } from '../pages/paging.ts';
 import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
 
@@ -21,9 +23,25 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   // A large fleet takes a while to build (see bench/pages.bench.ts): a burst of loads builds once.
   const cache = pageViewCache<DashboardView>(deps.pageCacheMs);
 
-  function view(query: unknown): Promise<DashboardView> {
+  // With the fleet's state kept up to date elsewhere, a page is a slice of it: models and bytes
+  // are built once per refresh and filter.
+  const matches = new PerVersion<readonly RankedEntry[]>();
+  const models = new PerVersion<DashboardView>();
+  const bodies = new PerVersion<string>();
+
+  function view(query: unknown, fleet: FleetView | undefined): Promise<DashboardView> {
     const filter = parseDashboardFilter(query);
+    if (fleet) return Promise.resolve(models.get(fleet.version, filterQuery(filter), () => fromFleet(fleet, filter)));
     return cache.get(filterQuery(filter), () => build(filter));
+  }
+
+  function fromFleet(fleet: FleetView, filter: DashboardFilter): DashboardView {
+    const matched = matches.get(fleet.version, `${filter.status ?? ''}\u0000${filter.tag ?? ''}`, () =>
+      filter.status === null && filter.tag === null ? fleet.dashboardOrder : fleet.dashboardOrder.filter((e) => (filter.tag === null || e.endpoint.tags.includes(filter.tag)) && (filter.status === null || e.live.status === filter.status)),
+    );
+    const { start, end, ...page } = pageOf(matched.length, filter.page, DASHBOARD_PAGE_SIZE);
+    const facts = matched.slice(start, end).map((e) => fleet.facts.endpointFacts(e.endpoint, e.state));
+    return buildDashboard({ now: fleet.now, policy: deps.config.health, certWarnDays: deps.config.probe.certExpiringDays, filter, all: [], summary: fleet.dashboardSummary, facts, page: { ...page, matched: matched.length } });
   }
 
   async function build(filter: DashboardFilter): Promise<DashboardView> {
@@ -46,9 +64,8 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return reply.type(asset.contentType).send(asset.body);
   });
 
-  app.get('/', async (request, reply) => {
-    const v = await view(request.query);
-    const html = templates.render('dashboard', {
+  const render = (v: DashboardView, deadLetters: number): string =>
+    templates.render('dashboard', {
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
       current: 'dashboard',
@@ -58,14 +75,24 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       jsonUrl: v.jsonUrl,
       view: v,
       updatedText: formatClock(Date.parse(v.updatedAt)),
-      // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
-      deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
+      deadLetters,
     });
+
+  app.get('/', async (request, reply) => {
+    const fleet = deps.fleetPages?.view;
+    const v = await view(request.query, fleet);
+    // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
+    const deadLetters = (await deps.alerts?.backlog())?.dead ?? 0;
+    const html = fleet ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${deadLetters}`, () => render(v, deadLetters)) : render(v, deadLetters);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 
   app.get('/dashboard.json', async (request, reply) => {
-    return reply.header('cache-control', 'no-store').send(dashboardJson(await view(request.query)));
+    const fleet = deps.fleetPages?.view;
+    const v = await view(request.query, fleet);
+    reply.header('cache-control', 'no-store');
+    if (!fleet) return reply.send(dashboardJson(v));
+    return reply.type('application/json; charset=utf-8').send(bodies.get(fleet.version, `json${filterQuery(v.filter)}`, () => JSON.stringify(dashboardJson(v))));
   });
   return Promise.resolve();
 }

@@ -5,7 +5,7 @@ import type { HealthEvent } from '../../domain/health.ts';
 import { type GapDbRow, type ResultColumns, decodeResult, gapFromDb } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, type RollupDbRow, aggFromDb } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
-import { type CertObservation, type GapRow, type Incident, type ResultRow, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
+import { type CertObservation, type GapRow, type Incident, type ResultRow, type IdRange, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
 import type { Pool, PoolClient } from './pool.ts';
 
 type Db = Pool | PoolClient;
@@ -102,14 +102,21 @@ export async function rollups(db: Db, granularity: Granularity, endpointId: numb
 }
 
 /** rollups() of every endpoint: one range scan of the (start, endpoint_id) key. */
-export async function rollupsAll(db: Db, granularity: Granularity, fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
+export async function rollupsAll(db: Db, granularity: Granularity, fromMs: number, toMs: number, ids?: IdRange): Promise<Map<number, Rollup[]>> {
   const first = alignDown(fromMs, BUCKET_SIZE_MS[granularity]);
   const out = new Map<number, Rollup[]>();
-  if (first >= toMs) return out;
-  const { rows } = await db.query<RollupDbRow>(`SELECT * FROM ${ROLLUP_TABLE[granularity]} WHERE start >= $1 AND start < $2 ORDER BY start, endpoint_id`, [first, Math.ceil(toMs)]);
+  if (first >= toMs || (ids && ids.from >= ids.to)) return out;
+  const { rows } = await db.query<RollupDbRow>(
+    `SELECT * FROM ${ROLLUP_TABLE[granularity]} WHERE start >= $1 AND start < $2 AND ($3::bigint IS NULL OR endpoint_id >= $3) AND ($4::bigint IS NULL OR endpoint_id < $4) ORDER BY start, endpoint_id`,
+    [first, Math.ceil(toMs), finiteOrNull(ids?.from), finiteOrNull(ids?.to)],
+  );
   // Rows come in (start, endpoint) order, so every endpoint's list is already oldest first.
   for (const row of rows) getOrInsert(out, row.endpoint_id, () => []).push(rollupFromDb(row));
   return out;
+}
+
+function finiteOrNull(n: number | undefined): number | null {
+  return n !== undefined && Number.isFinite(n) ? Math.ceil(n) : null;
 }
 
 /**

@@ -25,7 +25,7 @@ import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { encodeResult, normalizeResult } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, checkBucketCount } from '../rollup-columns.ts';
 import { BUCKET_SIZE_MS, GRANULARITIES, HOUR_MS, RollupBuffer } from '../rollup-math.ts';
-import type { CertObservation, GapRow, HistoryReader, Incident, ResultRow, Retention, Rollup, StoredEvent, TickBatch, TickWriter, ToolSnapshot, UptimeSummary } from '../store.ts';
+import type { CertObservation, GapRow, HistoryReader, IdRange, Incident, ResultRow, Retention, Rollup, StoredEvent, TickBatch, TickWriter, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { STATE_COLUMNS, STATE_FIELDS } from '../write-behind.ts';
 import * as history from './history.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from './locks.ts';
@@ -180,8 +180,8 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
     return history.uptime(this.#pool, endpointId, fromMs, toMs);
   }
 
-  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
-    return history.rollupsAll(this.#pool, granularity, fromMs, toMs);
+  rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number, ids?: IdRange): Promise<Map<number, Rollup[]>> {
+    return history.rollupsAll(this.#pool, granularity, fromMs, toMs, ids);
   }
 
   uptimeAll(fromMs: number, toMs: number): Promise<Map<number, UptimeSummary>> {

@@ -25,7 +25,7 @@ import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
 import { StoreError } from '../store.ts';
-import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
+import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
 
 type Db = Database.Database;
@@ -219,6 +219,7 @@ interface Statements {
   rollupsForEndpoint: Record<Granularity, Database.Statement<[{ first: number; step: number; end: number; endpointId: number }], RollupDbRow>>;
   deleteRollupsForEndpoint: Record<Granularity, Database.Statement<[{ first: number; step: number; end: number; endpointId: number }]>>;
   rollupsInRange: Record<Granularity, Database.Statement<[{ from: number; to: number }], RawRollupRow>>;
+  rollupsInRangeIds: Record<Granularity, Database.Statement<[{ from: number; to: number; lo: number; hi: number }], RawRollupRow>>;
   rollupSumsInRange: Record<Granularity, Database.Statement<[{ from: number; to: number }], RollupDbRow>>;
   pruneRollups: Record<Granularity, Database.Statement<[{ last: number; limit: number }]>>;
   insertGap: Database.Statement<[number, number, number]>;
@@ -348,6 +349,13 @@ function prepareStatements(db: Db): Statements {
     // Raw (array) rows: building a 25-key object per row costs ~3x as much as the scan itself.
     rollupsInRange: perGranularity((table) =>
       db.prepare<[{ from: number; to: number }], RawRollupRow>(`SELECT ${ROLLUP_COLUMNS.join(', ')} FROM ${table} WHERE start >= @from AND start < @to ORDER BY start, endpoint_id`).raw(true),
+    ),
+    rollupsInRangeIds: perGranularity((table) =>
+      db
+        .prepare<[{ from: number; to: number; lo: number; hi: number }], RawRollupRow>(
+          `SELECT ${ROLLUP_COLUMNS.join(', ')} FROM ${table} WHERE start >= @from AND start < @to AND endpoint_id >= @lo AND endpoint_id < @hi ORDER BY start, endpoint_id`,
+        )
+        .raw(true),
     ),
     rollupSumsInRange: perGranularity((table) => db.prepare(rollupSumsSql(table))),
     deleteRollupsForEndpoint: perGranularity((table) => db.prepare(`${startsCte()} DELETE FROM ${table} WHERE endpoint_id = @endpointId AND start IN (SELECT start FROM s)`)),
@@ -680,14 +688,19 @@ export class SqliteStore implements Store {
   }
 
   /** rollups() for every endpoint: one range scan plus the unflushed increments. */
-  async rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<number, Rollup[]>> {
+  async rollupsAll(granularity: 'hour' | 'day', fromMs: number, toMs: number, ids?: IdRange): Promise<Map<number, Rollup[]>> {
     this.#followOtherFlush();
     const first = alignDown(fromMs, BUCKET_SIZE_MS[granularity]);
     const out = new Map<number, Rollup[]>();
     if (first >= toMs) return out;
+    const lo = ids?.from ?? Number.NEGATIVE_INFINITY;
+    const hi = ids?.to ?? Number.POSITIVE_INFINITY;
+    if (lo >= hi) return out;
     // Rows arrive in (start, endpoint) order, so every endpoint's list is already oldest first.
-    for (const row of this.#s.rollupsInRange[granularity].iterate({ from: first, to: toMs })) getOrInsert(out, row[1], () => []).push(rollupFromRaw(row));
+    const rows = ids ? this.#s.rollupsInRangeIds[granularity].iterate({ from: first, to: toMs, lo: Math.max(lo, -1), hi: Math.min(hi, Number.MAX_SAFE_INTEGER) }) : this.#s.rollupsInRange[granularity].iterate({ from: first, to: toMs });
+    for (const row of rows) getOrInsert(out, row[1], () => []).push(rollupFromRaw(row));
     for (const [endpointId, starts] of this.#pending.byGranularity[granularity]) {
+      if (endpointId < lo || endpointId >= hi) continue;
       const pending = [...starts].filter(([start]) => start >= first && start < toMs);
       if (pending.length === 0) continue;
       const merged = new Map<number, Agg>((out.get(endpointId) ?? []).map((r) => [r.start, { ...r, buckets: [...r.buckets] }]));

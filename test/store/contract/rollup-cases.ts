@@ -244,6 +244,11 @@ export const ROLLUP_CASES: Readonly<Record<string, (handle: BackendHandle) => Pr
         const rollups = await store.rollupsAll(granularity, from, to);
         for (const id of ids) assert.deepEqual(rollups.get(id) ?? [], await store.rollups(granularity, id, from, to), `${granularity} rollups ${id} [${from}, ${to})`);
         for (const [id, rows] of rollups) assert.ok(rows.length > 0 && ids.includes(id));
+        // A slice of the ids: exactly those endpoints' rows, flushed or not.
+        const slice = { from: ids[1]!, to: ids[4]! };
+        const sliced = await store.rollupsAll(granularity, from, to, slice);
+        assert.deepEqual(sliced, new Map([...rollups].filter(([id]) => id >= slice.from && id < slice.to)), `${granularity} rollups of ids [${slice.from}, ${slice.to}) [${from}, ${to})`);
+        assert.equal((await store.rollupsAll(granularity, from, to, { from: ids[2]!, to: ids[2]! })).size, 0, 'an empty slice');
       }
     }
     assert.ok((await store.uptimeAll(NOW - 90 * DAY, NOW)).size >= 5, 'something was compared');
