@@ -241,7 +241,7 @@ export class Monitor {
           });
       }, pollMs);
     }
-    this.#log.info({ endpoints: this.#endpoints.size }, 'monitor started');
+    this.#log.info({ endpoints: this.#endpoints.size, probeWorkers: this.#pool?.stats.workers ?? 0 }, 'monitor started');
   }
 
   get endpoints(): readonly Endpoint[] {
