@@ -55,9 +55,12 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
   }
 }
 
-/** What a probe found, without the timings and the start time that differ between any two probes. */
+/**
+ * What a probe found, without the timings and the start time that differ between any two probes,
+ * and without the service's overload mark (a loaded runner may set it on either side).
+ */
 function content(result: ProbeResult): unknown {
-  const { startedAt: _s, durationMs: _d, phases, http, ...rest } = result;
+  const { startedAt: _s, durationMs: _d, phases, http, overload: _o, ...rest } = result;
   return { ...rest, phases: phases.map((p) => p.phase), http: http === null ? null : { ...http, headWaitMs: 0 } };
 }
 
@@ -154,3 +157,37 @@ for (const how of ['worker.terminate()', 'process.exit() inside the worker'] as 
     }
   });
 }
+
+test('a round timed while its worker was saturated is discounted like one timed on a saturated main thread; a refusal still counts', { timeout: 120_000 }, async () => {
+  const store = openStore();
+  const dead = `http://127.0.0.1:${await closedPort()}/mcp`;
+  for (let i = 0; i <= 40; i++) {
+    // 100 ms per reply and a 1.5 s deadline: the worker's 2 s stalls time out whatever is in flight.
+    const url = i === 40 ? dead : `http://127.0.0.1:${fault.port}/slow-ok?delay=100&e=${i}`;
+    await store.createEndpoint(definition(i === 40 ? 'dead' : `e${i}`, { url, intervalS: 2, timeoutMs: 1_500, listTools: false, allowPrivate: true }));
+  }
+  const monitor = await monitorOver(store, 2, { workerEntry: new URL('../fixtures/probe-worker-stalls.ts', import.meta.url) });
+  const opened: string[] = [];
+  monitor.recorder.onEvent((endpoint, event) => {
+    if (event.kind === 'incident_opened') opened.push(`${endpoint.slug}: ${event.code}`);
+  });
+  try {
+    await monitor.start();
+    await sleep(14_000);
+  } finally {
+    await monitor.stop(10_000);
+  }
+  try {
+    const endpoints = (await store.listEndpoints()).filter((e) => e.slug !== 'dead');
+    const rows = (await Promise.all(endpoints.map(async (e) => (await store.results(e.id, { fromMs: 0, toMs: Date.now() + 1, limit: 1_000 })).map((r) => ({ slug: e.slug, ...r }))))).flat();
+    const failed = rows.filter((r) => r.status !== 'up');
+    const counted = failed.filter((r) => r.discounted !== true);
+    assert.deepEqual(opened, ['dead: TCP_REFUSED'], 'one incident, for the closed port');
+    assert.deepEqual(counted.map((r) => `${r.slug}: ${r.status} ${r.code} ${r.detail}`), [], "every failed round was timed while its worker was stalled, and discounted");
+    assert.ok(failed.length > 0, `the stalled workers made rounds fail (${rows.length} rounds, none failed): the test stalled nothing`);
+    assert.equal(monitor.overload.discounted, failed.length);
+    for (const e of endpoints) assert.notEqual(monitor.recorder.state(e.id).health, 'down', e.slug);
+  } finally {
+    store.close();
+  }
+});
