@@ -64,7 +64,8 @@ function content(result: ProbeResult): unknown {
   return { ...rest, phases: phases.map((p) => p.phase), http: http === null ? null : { ...http, headWaitMs: 0 } };
 }
 
-const SETTINGS = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true };
+// No SLOW warning: whether a probe passes 3 s depends on the runner's load, not on the thread it ran on.
+const SETTINGS = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, slowMs: 0 };
 
 function monitorOver(store: SqliteStore, workers: number, extra: { retry?: boolean; workerEntry?: URL } = {}): Promise<Monitor> {
   return Monitor.open(
@@ -116,7 +117,8 @@ for (const how of ['worker.terminate()', 'process.exit() inside the worker'] as 
     const store = openStore();
     // Every reply takes 1.5 s of a 2 s interval: a worker always has rounds in flight when it dies.
     for (let i = 0; i < 12; i++) {
-      await store.createEndpoint(definition(`e${i}`, { url: `http://127.0.0.1:${fault.port}/slow-ok?delay=1500&e=${i}`, intervalS: 2, timeoutMs: 8_000, listTools: false, allowPrivate: true }));
+      // A deadline a starved runner cannot miss: a timeout here would be the runner's, not the worker's death.
+      await store.createEndpoint(definition(`e${i}`, { url: `http://127.0.0.1:${fault.port}/slow-ok?delay=1500&e=${i}`, intervalS: 2, timeoutMs: 60_000, listTools: false, allowPrivate: true }));
     }
     const endpoints = await store.listEndpoints();
     const marker = join(mkdtempSync(join(tmpdir(), 'mcpwatch-worker-exit-')), 'exited');
@@ -147,7 +149,7 @@ for (const how of ['worker.terminate()', 'process.exit() inside the worker'] as 
       await monitor.stop(10_000);
       const rows = (await Promise.all(endpoints.map((e) => store.results(e.id, { fromMs: 0, toMs: Date.now() + 1, limit: 1_000 })))).flat();
       assert.ok(rows.length > 0);
-      assert.deepEqual(rows.filter((r) => r.status !== 'up').map((r) => `${r.status} ${r.code} ${r.detail}`), [], 'no round failed: the dead worker’s rounds were recorded as nothing');
+      assert.deepEqual(rows.filter((r) => r.status !== 'up' && r.discounted !== true).map((r) => `${r.status} ${r.code} ${r.detail}`), [], 'no round failed: the dead worker’s rounds were recorded as nothing');
       assert.deepEqual(opened, []);
       assert.equal(pool.stats.restarts, 1);
     } finally {

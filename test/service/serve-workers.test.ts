@@ -4,61 +4,33 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { startV2Server } from '../fixtures/mcp-servers.ts';
 import { query, SERVICE_WAIT_MS, startServe, until, writeConfig } from '../fixtures/serve-process.ts';
+import { startSlowServer } from '../fixtures/slow-server.ts';
 
 const children: ChildProcess[] = [];
 after(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** An MCP server that holds every request `holdMs`, then forwards it to `target`; `arrived` counts requests. */
-async function slowProxy(target: RunningServer, holdMs: number): Promise<{ server: Server; port: number; arrived: () => number }> {
-  let arrived = 0;
-  const server = createServer((req, res) => {
-    arrived++;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      setTimeout(() => {
-        void fetch(target.url, { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) })
-          .then(async (r) => {
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-            res.end(Buffer.from(await r.arrayBuffer()));
-          })
-          .catch(() => res.destroy());
-      }, holdMs);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port, arrived: () => arrived };
-}
-
-async function closeProxy(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-}
-
 test('SIGTERM with rounds in flight on two workers: they finish, their results are stored, exit 0', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-workers-drain-'));
   const v2 = await startV2Server({ era: 'modern' });
-  const slow = await slowProxy(v2, 2500);
+  const slow = await startSlowServer(v2, 2500);
   try {
     // Eight endpoints: both workers hold some of them (the share is a hash of the id).
-    const endpoints = Array.from({ length: 8 }, (_, i) => `  - { name: slow${i}, url: "http://127.0.0.1:${slow.port}/mcp?e=${i}", interval: 60s, timeout: 8s, tools: false }`);
+    const endpoints = Array.from({ length: 8 }, (_, i) => `  - { name: slow${i}, url: "${slow.url}?e=${i}", interval: 60s, timeout: 8s, tools: false }`);
     const config = writeConfig(dir, `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2 }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 60000 }\nendpoints:\n${endpoints.join('\n')}\n`);
     const serve = startServe(config);
     children.push(serve.child);
-    await until('the first rounds to start', () => (slow.arrived() >= 1 ? true : undefined), SERVICE_WAIT_MS, serve);
+    await until('the first rounds to start', () => (slow.arrivals.length >= 1 ? true : undefined), SERVICE_WAIT_MS, serve);
     // The rounds are spread over the interval by phase: wait until a few are in flight at once.
     await delay(1000);
-    const inFlight = slow.arrived();
+    const inFlight = slow.arrivals.length;
     serve.child.kill('SIGTERM');
     const exit = await serve.exited;
     assert.equal(exit.code, 0, serve.output());
@@ -74,7 +46,7 @@ test('SIGTERM with rounds in flight on two workers: they finish, their results a
     assert.equal(report.abandoned, 0);
     assert.equal(report.finished, rows.length);
   } finally {
-    await closeProxy(slow.server);
+    await slow.close();
     await v2.close();
   }
 });
@@ -82,15 +54,15 @@ test('SIGTERM with rounds in flight on two workers: they finish, their results a
 test('SIGTERM with a round on a worker that outlasts the drain window: it is aborted, nothing is stored for it, exit 0 soon after the window', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-workers-abort-'));
   const v2 = await startV2Server({ era: 'modern' });
-  const slow = await slowProxy(v2, 30_000);
+  const slow = await startSlowServer(v2, 30_000);
   try {
     const config = writeConfig(
       dir,
-      `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2, timeoutMs: 60000 }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 1000 }\nendpoints:\n  - { name: stuck, url: "http://127.0.0.1:${slow.port}/mcp", interval: 60s, timeout: 50s, tools: false }\n`,
+      `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2, timeoutMs: 60000 }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 1000 }\nendpoints:\n  - { name: stuck, url: "${slow.url}", interval: 60s, timeout: 50s, tools: false }\n`,
     );
     const serve = startServe(config);
     children.push(serve.child);
-    await until('the round to start', () => (slow.arrived() >= 1 ? true : undefined), SERVICE_WAIT_MS, serve);
+    await until('the round to start', () => (slow.arrivals.length >= 1 ? true : undefined), SERVICE_WAIT_MS, serve);
     const signalledAt = performance.now();
     serve.child.kill('SIGTERM');
     const exit = await serve.exited;
@@ -104,7 +76,7 @@ test('SIGTERM with a round on a worker that outlasts the drain window: it is abo
     assert.ok(stopped, serve.output());
     assert.equal((JSON.parse(stopped) as { abandoned: number }).abandoned, 1);
   } finally {
-    await closeProxy(slow.server);
+    await slow.close();
     await v2.close();
   }
 });
