@@ -2,7 +2,7 @@
 // Composition root: the only module that reads argv, the environment and start-up files,
 // listens, and handles signals.
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -92,6 +92,7 @@ async function loadService() {
     AlertSettings: alertSettings.AlertSettings,
     DEFAULT_ALERTS: schema.DEFAULT_ALERTS,
     DEFAULT_CONFIG_FILE: schema.DEFAULT_CONFIG_FILE,
+    probeWorkerCount: schema.probeWorkerCount,
     applyConfigEndpoints: configEndpoints.applyConfigEndpoints,
     startConfigReload: configReload.startConfigReload,
     importEndpoints: importEndpoints.importEndpoints,
@@ -354,6 +355,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       perHostConcurrency: config.scheduler.perHostConcurrency,
       retryOnFailure: config.scheduler.retryOnFailure,
       maxPendingRounds: config.scheduler.maxPendingRounds,
+      workers: service.probeWorkerCount(config.probe.workers, availableParallelism()),
     },
     { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}) },
   );

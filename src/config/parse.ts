@@ -14,6 +14,7 @@ import {
   DEFAULT_RETENTION,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
+  DEFAULT_PROBE_WORKERS,
   HEADER_NAME,
   RESERVED_HEADERS,
   SECRET_LOOKING,
@@ -48,6 +49,7 @@ import {
   type Parsed,
   type Parser,
   type ProbeConfig,
+  type ProbeWorkers,
   type ProbeEndpointConfig,
   type NodeConfig,
   type RetentionConfig,
@@ -268,6 +270,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     allowPrivate: env.allowPrivate ?? p.allowPrivate ?? d.allowPrivate,
     dnsServers: [...(env.dnsServers ?? p.dnsServers ?? d.dnsServers)],
     extraCaFile: p.extraCaFile ?? null,
+    workers: p.workers ?? DEFAULT_PROBE_WORKERS,
   };
 
   const pe: NonNullable<ConfigFile['probeEndpoint']> = file.probeEndpoint ?? {};
@@ -566,7 +569,7 @@ export function describeConfig(config: Config): string {
     `hosts       ${describeHosts(hostCheck(listen, config.publicUrl))}`,
     `probe       timeout ${p.timeoutMs} ms, slow above ${p.slowMs} ms, certificate warning ${p.certExpiringDays} days before expiry, ` +
       `private addresses ${p.allowPrivate ? 'allowed' : 'refused'}, DNS ${p.dnsServers.length > 0 ? p.dnsServers.join(' ') : 'system resolver'}` +
-      `${p.extraCaFile !== null ? `, extra CA ${p.extraCaFile}` : ''}`,
+      `${p.extraCaFile !== null ? `, extra CA ${p.extraCaFile}` : ''}, ${describeWorkers(p.workers)}`,
     `/probe      ${describeProbeEndpoint(config.probeEndpoint)}`,
     `health      down after ${h.downAfter} failed round(s), up after ${h.upAfter} good; auth required ${h.authRequiredIsOutage ? 'counts' : 'does not count'} as an outage; ` +
       `degraded ${h.degradedIsOutage ? 'counts' : 'does not count'}`,
@@ -592,6 +595,11 @@ export function describeConfig(config: Config): string {
   }
   if (config.alerts) lines.push(...describeAlerts(config.alerts));
   return lines.join('\n');
+}
+
+function describeWorkers(workers: ProbeWorkers): string {
+  if (workers === 'auto') return 'probes on one worker thread per core';
+  return workers === 0 ? 'probes on the main thread' : `probes on ${workers} worker thread${workers === 1 ? '' : 's'}`;
 }
 
 function describeProbeEndpoint(e: ProbeEndpointConfig): string {

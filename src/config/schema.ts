@@ -36,6 +36,28 @@ export interface ListenConfig {
 export interface ProbeConfig extends ProbeSettings {
   /** The PEM bundle's path as configured; load.ts reads it into `extraCaPem`. */
   readonly extraCaFile: string | null;
+  /**
+   * Worker threads that run the probes, each with its share of the endpoints; 0: probes run on
+   * the main thread; 'auto': one per core (the composition root counts them).
+   */
+  readonly workers: ProbeWorkers;
+}
+
+export type ProbeWorkers = number | 'auto';
+
+export const MAX_PROBE_WORKERS = 64;
+export const DEFAULT_PROBE_WORKERS: ProbeWorkers = 0;
+
+/** `probe.workers`: a count, or "auto" for one per core. */
+export const probeWorkers: Parser<ProbeWorkers> = (input) => {
+  if (input === 'auto') return ok('auto');
+  if (typeof input !== 'number' || !Number.isInteger(input)) return fail(`expected a whole number from 0 to ${MAX_PROBE_WORKERS} or "auto", got ${show(input)}`);
+  return wholeNumber(0, MAX_PROBE_WORKERS)(input);
+};
+
+/** How many probe workers to start on a machine with `cores` cores. */
+export function probeWorkerCount(workers: ProbeWorkers, cores: number): number {
+  return workers === 'auto' ? Math.max(1, Math.min(MAX_PROBE_WORKERS, cores)) : workers;
 }
 
 /** Who may call GET /probe: anyone, any valid token (read-only included), or a full token only. */
@@ -747,6 +769,7 @@ const probeShape = {
   allowPrivate: optional(bool),
   dnsServers: z.array(field(dnsServer)).nullish(),
   extraCaFile: optional(filePath),
+  workers: optional(probeWorkers),
 };
 
 const probeEndpointShape = {

@@ -5,7 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { isIdle, type Endpoint } from '../domain/endpoint.ts';
 import { isDiscounted, type EndpointState, type HealthPolicy } from '../domain/health.ts';
-import type { ProbeResult } from '../domain/probe-result.ts';
+import type { Era, OverloadMark, ProbeResult } from '../domain/probe-result.ts';
 import type { OverloadStats } from '../metrics/service-metrics.ts';
 import { createResolver } from '../probe/dns.ts';
 import { createCachingResolver, type CachingResolver } from '../probe/dns-cache.ts';
@@ -17,8 +17,9 @@ import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import { overloadMark, startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
+import { ProbePool } from './probe-pool.ts';
 import { Recorder } from './recorder.ts';
-import { runRound, type ProbeFn } from './round.ts';
+import { runRound, type ProbeFn, type RoundResult } from './round.ts';
 import { FailureEpisode } from './failure-episode.ts';
 
 const HOUR_MS = 3_600_000;
@@ -37,6 +38,11 @@ export interface MonitorOptions {
   readonly endpointsPollMs?: number;
   /** Rounds kept in memory while the database cannot be written (see Recorder). */
   readonly maxPendingRounds?: number;
+  /**
+   * Worker threads that probe (each its share of the endpoints, see probe-pool.ts); 0 or absent:
+   * probes run on the main thread. Ignored when `deps.probe` is given (a function cannot cross).
+   */
+  readonly workers?: number;
 }
 
 /** What a reload changed, by endpoint id. */
@@ -57,6 +63,15 @@ export interface MonitorDeps {
    * probes its share only, see src/service/node-share.ts); every slot when absent.
    */
   readonly owns?: (endpointId: number, slotAt: number) => boolean;
+  /** The module probe workers start from (tests instrument it); default the real one. */
+  readonly workerEntry?: URL;
+}
+
+/** A round as the service judges it: what the probe saw, and whether mcpwatch's own load may have made it. */
+interface Probed {
+  readonly round: RoundResult;
+  readonly stalled: boolean;
+  readonly overload: OverloadMark | null;
 }
 
 export interface DrainReport {
@@ -72,6 +87,9 @@ export class Monitor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #probe: ProbeFn;
+  readonly #injectedProbe: boolean;
+  readonly #workerEntry: URL | undefined;
+  #pool: ProbePool | null = null;
   readonly #resolver: CachingResolver;
   readonly #governor: ConcurrencyGovernor;
   #discounted = 0;
@@ -104,6 +122,8 @@ export class Monitor {
     // Wall-clock ms: node-cron fires on Date seconds, so lag is measured on the same clock.
     this.#clock = deps.clock ?? Date.now;
     this.#probe = deps.probe ?? runProbe;
+    this.#injectedProbe = deps.probe !== undefined;
+    this.#workerEntry = deps.workerEntry;
     // Shared across probes: one c-ares channel and one trust store (~25 % of a handshake's CPU).
     this.#resolver = createCachingResolver(createResolver({ servers: options.probe.dnsServers, timeoutMs: options.probe.dnsTimeoutMs }), { clock: this.#clock });
     // Parsed once, re-read when it changes: a large /etc/hosts must not cost every probe.
@@ -190,6 +210,18 @@ export class Monitor {
     await this.reload();
     this.#started = true;
     this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs) => this.#governor.observe(delayMs, nowMs) });
+    const workers = this.options.workers ?? 0;
+    if (workers > 0 && !this.#injectedProbe) {
+      // One governor for all threads: a late worker loop backs off the one scheduler that feeds them all.
+      this.#pool = new ProbePool({
+        workers,
+        settings: this.options.probe,
+        retryOnFailure: this.options.retryOnFailure,
+        logger: this.#log,
+        onLoopDelay: (delayMs) => this.#governor.observe(delayMs, this.#clock()),
+        ...(this.#workerEntry ? { entry: this.#workerEntry } : {}),
+      });
+    }
     this.scheduler.start();
     // flush() never rejects, and a tick that finds a write in flight joins it (see Recorder).
     this.#flushTimer = setInterval(() => void this.flush(), 1000);
@@ -209,22 +241,31 @@ export class Monitor {
           });
       }, pollMs);
     }
-    this.#log.info({ endpoints: this.#endpoints.size }, 'monitor started');
+    this.#log.info({ endpoints: this.#endpoints.size, probeWorkers: this.#pool?.stats.workers ?? 0 }, 'monitor started');
   }
 
   get endpoints(): readonly Endpoint[] {
     return [...this.#endpoints.values()];
   }
 
-  /** The largest event-loop delay since the last call, ms (for /metrics). */
+  /** The largest event-loop delay since the last call, of the main thread and the probe workers, ms (for /metrics). */
   takeMaxLoopDelayMs(): number {
-    return this.#loop?.takeMaxDelayMs() ?? 0;
+    const main = this.#loop?.takeMaxDelayMs() ?? 0;
+    return Math.max(main, this.#pool?.takeMaxLoopDelayMs() ?? 0);
+  }
+
+  /** The probe worker threads; null while probes run on the main thread. */
+  get probePool(): ProbePool | null {
+    return this.#pool;
   }
 
   /** mcpwatch's own load, for /metrics. */
   get overload(): OverloadStats {
     const { overloaded, limit } = this.#governor.state;
-    const { hits, misses } = this.#resolver.stats;
+    // The main thread's cache answers one-off checks; each worker's, its share of the rounds.
+    const pool = this.#pool?.stats;
+    const hits = this.#resolver.stats.hits + (pool?.dnsCacheHits ?? 0);
+    const misses = this.#resolver.stats.misses + (pool?.dnsCacheMisses ?? 0);
     return { overloaded, concurrencyLimit: limit, discounted: this.#discounted, dnsCacheHits: hits, dnsCacheMisses: misses };
   }
 
@@ -275,19 +316,10 @@ export class Monitor {
     // old one still works would never be noticed: the first round of each hour detects afresh.
     const newHour = state.lastCheckedAt === null || Math.floor(Date.parse(state.lastCheckedAt) / HOUR_MS) !== Math.floor(startedAt / HOUR_MS);
     const hint = newHour ? null : state.era;
-    const round = await runRound(
-      this.#probe,
-      endpoint,
-      hint,
-      this.options.probe,
-      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, tlsSessions: this.#tlsSessions, signal: this.#shutdown.signal },
-      this.options.retryOnFailure,
-    );
-    // A probe cut short by shutdown measured the shutdown, not the server: drop it.
-    if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return;
-    const endedAt = this.#clock();
-    const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
-    const overload = this.#loop ? overloadMark(this.#loop, startedAt, endedAt) : null;
+    // null: cut short by shutdown (it measured the shutdown, not the server) or lost with a dead worker.
+    const probed = this.#pool !== null ? await this.#pool.run(endpoint, hint) : await this.#probeHere(endpoint, hint, startedAt);
+    if (probed === null || probed.round === null) return;
+    const { round, stalled, overload } = probed;
     const marked = overload ? { ...round, result: { ...round.result, overload } } : round;
     // /metrics first: a listener that throws inside record() must not leave probe_success stale.
     // A discounted round's timings measured the stall: /metrics keeps the last round that counted.
@@ -298,6 +330,22 @@ export class Monitor {
     } catch (err) {
       this.#log.error({ err, endpoint: endpoint.slug }, 'recording a round failed');
     }
+  }
+
+  async #probeHere(endpoint: Endpoint, hint: Era | null, startedAt: number): Promise<Probed | null> {
+    const round = await runRound(
+      this.#probe,
+      endpoint,
+      hint,
+      this.options.probe,
+      { resolver: this.#resolver, hosts: this.#hosts, trust: this.#trust, tlsSessions: this.#tlsSessions, signal: this.#shutdown.signal },
+      this.options.retryOnFailure,
+    );
+    if (this.#shutdown.signal.aborted && round.result.code === 'PROBE_TIMEOUT') return null;
+    const endedAt = this.#clock();
+    const stalled = this.#loop?.stalledBetween(startedAt, endedAt) ?? false;
+    const overload = this.#loop ? overloadMark(this.#loop, startedAt, endedAt) : null;
+    return { round, stalled, overload };
   }
 
   /**
@@ -311,8 +359,10 @@ export class Monitor {
     const drained = await this.scheduler.drain(drainMs);
     if (drained.abandoned > 0) {
       this.#shutdown.abort();
+      this.#pool?.abort();
       await this.scheduler.drain(2000);
     }
+    await this.#pool?.close();
     this.#loop?.stop();
     const flushed = await this.flush({ force: true });
     const left = this.recorder.pending;

@@ -32,6 +32,7 @@ const DEFAULTS: Config = {
     allowPrivate: false,
     dnsServers: [],
     extraCaFile: null,
+    workers: 0,
   },
   probeEndpoint: { enabled: true, auth: 'full', perMinute: 300, concurrency: 8 },
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
@@ -89,6 +90,7 @@ probe:
   allowPrivate: true
   dnsServers: ["1.1.1.1", "127.0.0.1:5353", "[::1]:53"]
   extraCaFile: ./ca.pem
+  workers: 3
 health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true }
 scheduler:
   concurrency: 8
@@ -156,6 +158,7 @@ describe('parseConfig: whole files', () => {
           allowPrivate: true,
           dnsServers: ['1.1.1.1', '127.0.0.1:5353', '[::1]:53'],
           extraCaFile: './ca.pem',
+          workers: 3,
         },
         probeEndpoint: { enabled: false, auth: 'read', perMinute: 60, concurrency: 2 },
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
@@ -240,6 +243,8 @@ describe('parseConfig: errors, one per class, with exact messages', () => {
     { name: 'trustProxy entry that is not an address', text: 'listen:\n  trustProxy: [10.0.0.0/8, proxy.local]\n', errors: ['listen.trustProxy[1]: expected an IP address, a CIDR such as "172.16.0.0/12", or one of loopback, linklocal, uniquelocal, got "proxy.local"'] },
     { name: 'trustProxy as a word', text: 'listen:\n  trustProxy: caddy\n', errors: ['listen.trustProxy: expected true, false or a list of proxy addresses and CIDRs, got "caddy"'] },
     { name: 'unknown top-level key, with suggestion', text: 'listne:\n  port: 1\n', errors: ['listne: unknown key (did you mean "listen"?)'] },
+    { name: 'probe workers beyond the bound', text: 'probe:\n  workers: 65\n', errors: ['probe.workers: must be at most 64, got 65'] },
+    { name: 'probe workers neither a count nor auto', text: 'probe:\n  workers: all\n', errors: ['probe.workers: expected a whole number from 0 to 64 or "auto", got "all"'] },
     { name: 'snake_case key', text: 'probe:\n  allow_private: true\n', errors: ['probe.allow_private: unknown key (did you mean "allowPrivate"?)'] },
     {
       name: 'unknown key without a near match lists the allowed ones',
@@ -564,7 +569,7 @@ endpoints:
       'data        ./data (database ./data/mcpwatch.db)',
       'listen      127.0.0.1:8080, public URL https://status.example.com',
       'hosts       only IP addresses, localhost, status.example.com (other Host headers get 403)',
-      'probe       timeout 15000 ms, slow above 3000 ms, certificate warning 14 days before expiry, private addresses refused, DNS system resolver',
+      'probe       timeout 15000 ms, slow above 3000 ms, certificate warning 14 days before expiry, private addresses refused, DNS system resolver, probes on the main thread',
       '/probe      on for a full token; 300 a minute, 8 at once',
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',
       'scheduler   64 probes at once (4 per host), every 60 s by default (minimum 10 s), one immediate retry on failure, drain 25000 ms',

@@ -4,7 +4,6 @@
 // `docker stop` played by SIGTERM to PID 1 while a slow probe is in flight.
 import assert from 'node:assert/strict';
 import { mkdirSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { startSlowServer, type SlowServer } from '../fixtures/slow-server.ts';
 import { durationMs, finalStage, imageEnv, only } from './dockerfile.ts';
 import { buildArtifact, namespacePids, NOBODY, runHealthcheck, startContainer, type Artifact, type Container } from './rehearse.ts';
 
@@ -27,44 +27,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-interface SlowServer {
-  readonly url: string;
-  /** Date.now() of each request's arrival. */
-  readonly arrivals: number[];
-  close(): Promise<void>;
-}
-
-/** A healthy MCP server that takes HOLD_MS to answer anything: every request is held, then forwarded. */
-async function startSlowServer(upstream: RunningServer): Promise<SlowServer> {
-  const arrivals: number[] = [];
-  const server: Server = createServer((req, res) => {
-    arrivals.push(Date.now());
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      setTimeout(() => {
-        const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-        fetch(upstream.url, { method: req.method ?? 'POST', headers: req.headers as Record<string, string>, ...(body ? { body } : {}) })
-          .then(async (r) => {
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-            res.end(Buffer.from(await r.arrayBuffer()));
-          })
-          .catch(() => res.destroy());
-      }, HOLD_MS);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    arrivals,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 describe('container rehearsal (no Docker engine)', () => {
@@ -89,7 +51,7 @@ describe('container rehearsal (no Docker engine)', () => {
         throw err;
       }
       upstream = await startV2Server({ era: 'modern' });
-      slow = await startSlowServer(upstream);
+      slow = await startSlowServer(upstream, HOLD_MS);
 
       // compose mounts the configuration at /app/mcpwatch.yaml (read-only); here it is root-owned in /app.
       writeFileSync(
