@@ -1,7 +1,8 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import { buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { formatClock } from '../pages/format.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
@@ -46,6 +47,17 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return reply.type(asset.contentType).send(asset.body);
   });
 
+  /** The nodes section: null on SQLite; 'unavailable' when the view cannot be read (the endpoints still show). */
+  async function cluster(log: FastifyBaseLogger): Promise<ClusterSection | 'unavailable' | null> {
+    if (!deps.cluster) return null;
+    try {
+      return clusterSection(await deps.cluster());
+    } catch (err) {
+      log.warn({ err }, 'the dashboard could not read the cluster view');
+      return 'unavailable';
+    }
+  }
+
   app.get('/', async (request, reply) => {
     const v = await view(request.query);
     const html = templates.render('dashboard', {
@@ -60,6 +72,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       updatedText: formatClock(Date.parse(v.updatedAt)),
       // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
       deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
+      cluster: await cluster(request.log),
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
