@@ -14,34 +14,15 @@ ALTER TABLE probe_results ADD COLUMN region text NOT NULL DEFAULT 'default';
 -- DATABASE's clock at the write: the arbiter judges freshness against its own now(), so a node
 -- whose clock is off cannot make its region look fresh or stale. last_failed is whether the
 -- region's latest round failed (an endpoint's failure streak is positive exactly then).
+-- LIKE copies endpoint_state's columns with their defaults and checks as of now; a later change
+-- to endpoint_state must be made to this table too (src/store/postgres/health-writes.ts writes both).
 CREATE TABLE region_endpoint_state (
-  endpoint_id           bigint  NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
-  region                text    NOT NULL CHECK (length(region) BETWEEN 1 AND 100),
-  health                text    NOT NULL CHECK (health IN ('unknown', 'up', 'down')),
-  health_since          text,
-  consecutive_failures  integer NOT NULL,
-  consecutive_successes integer NOT NULL,
-  last_status           text,
-  last_code             text,
-  last_detail           text,
-  last_checked_at       text,
-  last_duration_ms      double precision,
-  era                   text,
-  protocol_version      text,
-  server_name           text,
-  server_version        text,
-  cert_fingerprint      text,
-  cert_not_after        text,
-  tools_hash            text,
-  tools_count           integer,
-  open_incident_id      bigint,
-  incidents_opened      integer NOT NULL DEFAULT 0,
-  failing_since         text,
-  first_failure_code    text,
-  first_failure_detail  text,
-  last_failed           boolean GENERATED ALWAYS AS (consecutive_failures > 0) STORED,
-  updated_at            timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (endpoint_id, region)
+  LIKE endpoint_state INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  region      text        NOT NULL CHECK (length(region) BETWEEN 1 AND 100),
+  last_failed boolean     GENERATED ALWAYS AS (consecutive_failures > 0) STORED,
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (endpoint_id, region),
+  FOREIGN KEY (endpoint_id) REFERENCES endpoints (id) ON DELETE CASCADE
 );
 CREATE INDEX region_endpoint_state_region ON region_endpoint_state (region);
 
