@@ -1,7 +1,8 @@
 // The dashboard's cluster section: nodes, regions, last heartbeat, endpoints owned, probes/s and
 // the leader, from the same ClusterView as GET /api/v1/cluster; every string from the database
-// escaped (a node name is whatever an operator, or anyone with the database, wrote); plain HTML
-// (no script needed); absent with SQLite; a view that cannot be read leaves the page standing.
+// escaped (a node name is whatever an operator, or anyone with the database, wrote); each
+// region's word in the quorum (reporting, not reporting, isolated); plain HTML (no script
+// needed); absent with SQLite; a view that cannot be read leaves the page standing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClusterNodeView, ClusterView } from '../../src/http/deps.ts';
@@ -21,8 +22,8 @@ const VIEW: ClusterView = {
   self: 'eu-1',
   leader: HOSTILE,
   regions: [
-    { name: 'default', liveNodes: 1, nodes: 2 },
-    { name: HOSTILE, liveNodes: 1, nodes: 1 },
+    { name: 'default', liveNodes: 1, nodes: 2, health: 'reporting', fresh: 12, failed: 1, lastResultAt: '2026-12-02T17:00:00.000Z' },
+    { name: HOSTILE, liveNodes: 1, nodes: 1, health: 'isolated', fresh: 12, failed: 12, lastResultAt: '2026-12-02T17:00:00.000Z' },
   ],
   nodes: [
     node({ name: 'eu-1', endpointsOwned: 7, probesPerS: 0.1167, self: true, lastHeartbeatAgeMs: 412 }),
@@ -51,8 +52,11 @@ test('the cluster section lists every node with its region, heartbeat, share, ra
     assert.deepEqual(cells[0], ['eu-1 <span class="tag">this node</span>', 'default', 'live', '0.4 s ago', '7', '0.12', '0.1.0']);
     assert.deepEqual(cells[1], [`${HOSTILE_ESCAPED} <span class="tag">leader</span>`, HOSTILE_ESCAPED, 'live', '1.5 s ago', '5', '12.3', HOSTILE_ESCAPED]);
     assert.deepEqual(cells[2], ['gone', 'default', 'not live', '1 min ago', '0', '0.00', '0.1.0']);
-    assert.ok(section.includes(`<li data-region="${HOSTILE_ESCAPED}"><span class="tag">${HOSTILE_ESCAPED}</span> 1 of 1 node live</li>`), section);
-    assert.ok(section.includes('<li data-region="default"><span class="tag">default</span> 1 of 2 nodes live</li>'), section);
+    assert.ok(
+      section.includes(`<li data-region="${HOSTILE_ESCAPED}" data-health="isolated"><span class="tag">${HOSTILE_ESCAPED}</span> <strong title="sees every endpoint fail while another region sees them up: left out of the quorum">isolated</strong> · 1 of 1 node live, 12 of 12 fresh endpoints failing</li>`),
+      section,
+    );
+    assert.ok(section.includes('<li data-region="default" data-health="reporting"><span class="tag">default</span> <strong title="counted in the quorum that decides down">reporting</strong> · 1 of 2 nodes live, 1 of 12 fresh endpoints failing</li>'), section);
     // Host names and pids stay behind the API's token.
     assert.ok(!html.includes('secret-host') && !html.includes('4242'), 'host or pid on the page');
   } finally {

@@ -2,6 +2,7 @@
 // ClusterView as GET /api/v1/cluster. Pure: a view in, display strings out. Shown only on
 // PostgreSQL: with SQLite the view is this one process, which the page already is. Host names
 // and pids stay in the API (token needed): the page shows what an operator compares at a glance.
+import type { RegionHealth } from '../../domain/quorum.ts';
 import type { ClusterNodeView, ClusterView } from '../deps.ts';
 import { formatDuration, plural } from './format.ts';
 
@@ -22,6 +23,10 @@ export interface ClusterNodeRow {
 
 export interface ClusterRegionRow {
   readonly name: string;
+  readonly health: RegionHealth;
+  readonly healthLabel: string;
+  /** What the label means for the overall status. */
+  readonly healthTitle: string;
   readonly text: string;
 }
 
@@ -31,6 +36,12 @@ export interface ClusterSection {
   readonly regions: readonly ClusterRegionRow[];
   readonly nodes: readonly ClusterNodeRow[];
 }
+
+const REGION_HEALTH_LABELS = {
+  reporting: ['reporting', 'counted in the quorum that decides down'],
+  not_reporting: ['not reporting', 'no fresh results: left out of the quorum'],
+  isolated: ['isolated', 'sees every endpoint fail while another region sees them up: left out of the quorum'],
+} as const satisfies Record<RegionHealth, readonly [string, string]>;
 
 const STATE_LABELS = { live: 'live', stopping: 'stopping', dead: 'not live' } as const satisfies Record<NodeState, string>;
 
@@ -52,7 +63,13 @@ export function clusterSection(view: ClusterView): ClusterSection | null {
   return {
     leaderText: view.leader ?? 'none (the singleton lease is free: alerts and retention wait for a node to take it)',
     summary: `${plural(live, 'live node')} of ${view.nodes.length} in ${plural(view.regions.length, 'region')}`,
-    regions: view.regions.map((r) => ({ name: r.name, text: `${r.liveNodes} of ${plural(r.nodes, 'node')} live` })),
+    regions: view.regions.map((r) => ({
+      name: r.name,
+      health: r.health,
+      healthLabel: REGION_HEALTH_LABELS[r.health][0],
+      healthTitle: REGION_HEALTH_LABELS[r.health][1],
+      text: `${r.liveNodes} of ${plural(r.nodes, 'node')} live, ${r.failed} of ${plural(r.fresh, 'fresh endpoint')} failing`,
+    })),
     nodes: view.nodes.map((n) => {
       const state = stateOf(n);
       return {
