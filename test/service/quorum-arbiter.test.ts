@@ -153,3 +153,26 @@ test('one region: the verdict is that region’s health, decided by the arbiter,
   );
   assert.deepEqual(await storage.regions!.ticks('elsewhere').loadStates(), []);
 });
+
+test('every region sees every endpoint fail at once: nothing counts, nothing opens, and the arbiter says it is blind', { timeout: 120_000 }, async (t) => {
+  const storage = await open(t);
+  if (!storage) return;
+  const endpoints = [await storage.store.createEndpoint(definition('a')), await storage.store.createEndpoint(definition('b')), await storage.store.createEndpoint(definition('c'))];
+  const eu = region(storage, 'eu');
+  const us = region(storage, 'us');
+  const arbiter = new QuorumArbiter({ store: storage.regions!.quorum, endpoints: () => endpoints, settings: SETTINGS, logger: pino({ level: 'silent' }) });
+  await eu.round(endpoints, () => false);
+  await us.round(endpoints, () => false);
+  assert.equal((await arbiter.pass()).blind, false);
+  for (let i = 0; i < 3; i++) {
+    await eu.round(endpoints, () => true);
+    await us.round(endpoints, () => true);
+  }
+  const pass = await arbiter.pass();
+  assert.deepEqual([...pass.regions.values()].map((r) => r.health), ['isolated', 'isolated']);
+  assert.equal(pass.blind, true);
+  assert.equal(arbiter.blind, true);
+  assert.deepEqual(await kinds(storage), []);
+  assert.deepEqual([...(await storage.regions!.quorum.verdicts()).values()].map((v) => v.status), ['unknown', 'unknown', 'unknown']);
+  assert.deepEqual((await storage.store.loadStates()).map((s) => s.health), ['up', 'up', 'up'], 'the last counted verdict stands');
+});
