@@ -41,6 +41,24 @@ function region(storage: Storage, name: string) {
   };
 }
 
+async function createEndpoints(storage: Storage, ...slugs: string[]): Promise<Endpoint[]> {
+  const out: Endpoint[] = [];
+  for (const slug of slugs) out.push(await storage.store.createEndpoint(definition(slug)));
+  return out;
+}
+
+function arbiterOver(storage: Storage, endpoints: readonly Endpoint[]): QuorumArbiter {
+  return new QuorumArbiter({ store: storage.regions!.quorum, endpoints: () => endpoints, settings: SETTINGS, logger: pino({ level: 'silent' }) });
+}
+
+/** Three endpoints (the fewest that can make a region isolated), two regions' recorders, an arbiter. */
+async function threeEndpointsTwoRegions(t: TestContext, first: string, second: string) {
+  const storage = await open(t);
+  if (!storage) return undefined;
+  const endpoints = await createEndpoints(storage, 'a', 'b', 'c');
+  return { storage, endpoints, regions: [region(storage, first), region(storage, second)] as const, arbiter: arbiterOver(storage, endpoints) };
+}
+
 async function kinds(storage: Storage, endpointId?: number): Promise<string[]> {
   return (await storage.store.events({ limit: 100, afterId: 0, ...(endpointId === undefined ? {} : { endpointId }) })).map((e) => e.kind);
 }
@@ -48,11 +66,11 @@ async function kinds(storage: Storage, endpointId?: number): Promise<string[]> {
 test('two regions: one down is a partial outage, both down one incident with both regions, recovery resolves it', { timeout: 120_000 }, async (t) => {
   const storage = await open(t);
   if (!storage) return;
-  const endpoints = [await storage.store.createEndpoint(definition('a')), await storage.store.createEndpoint(definition('b')), await storage.store.createEndpoint(definition('c'))];
+  const endpoints = await createEndpoints(storage, 'a', 'b', 'c');
   const target = endpoints[0]!;
   const eu = region(storage, 'eu');
   const us = region(storage, 'us');
-  const arbiter = new QuorumArbiter({ store: storage.regions!.quorum, endpoints: () => endpoints, settings: SETTINGS, logger: pino({ level: 'silent' }) });
+  const arbiter = arbiterOver(storage, endpoints);
 
   await eu.round(endpoints, () => false);
   await us.round(endpoints, () => false);
@@ -107,12 +125,9 @@ test('two regions: one down is a partial outage, both down one incident with bot
 });
 
 test('a region that sees every endpoint fail while the other sees them up is isolated: no incident, no partial outage', { timeout: 120_000 }, async (t) => {
-  const storage = await open(t);
-  if (!storage) return;
-  const endpoints = [await storage.store.createEndpoint(definition('a')), await storage.store.createEndpoint(definition('b')), await storage.store.createEndpoint(definition('c'))];
-  const cut = region(storage, 'cut');
-  const ok = region(storage, 'ok');
-  const arbiter = new QuorumArbiter({ store: storage.regions!.quorum, endpoints: () => endpoints, settings: SETTINGS, logger: pino({ level: 'silent' }) });
+  const setup = await threeEndpointsTwoRegions(t, 'cut', 'ok');
+  if (!setup) return;
+  const { storage, endpoints, regions: [cut, ok], arbiter } = setup;
   for (let i = 0; i < 3; i++) {
     await cut.round(endpoints, () => true);
     await ok.round(endpoints, () => false);
@@ -132,9 +147,9 @@ test('a region that sees every endpoint fail while the other sees them up is iso
 test('one region: the verdict is that region’s health, decided by the arbiter, with the domain’s incident id', { timeout: 120_000 }, async (t) => {
   const storage = await open(t);
   if (!storage) return;
-  const endpoints = [await storage.store.createEndpoint(definition('solo'))];
+  const endpoints = await createEndpoints(storage, 'solo');
   const only = region(storage, 'default');
-  const arbiter = new QuorumArbiter({ store: storage.regions!.quorum, endpoints: () => endpoints, settings: SETTINGS, logger: pino({ level: 'silent' }) });
+  const arbiter = arbiterOver(storage, endpoints);
   await only.round(endpoints, () => false);
   await only.round(endpoints, () => true);
   await arbiter.pass();
@@ -152,4 +167,24 @@ test('one region: the verdict is that region’s health, decided by the arbiter,
     [[endpoints[0]!.id, 'up']],
   );
   assert.deepEqual(await storage.regions!.ticks('elsewhere').loadStates(), []);
+});
+
+test('every region sees every endpoint fail at once: nothing counts, nothing opens, and the arbiter says it is blind', { timeout: 120_000 }, async (t) => {
+  const setup = await threeEndpointsTwoRegions(t, 'eu', 'us');
+  if (!setup) return;
+  const { storage, endpoints, regions: [eu, us], arbiter } = setup;
+  await eu.round(endpoints, () => false);
+  await us.round(endpoints, () => false);
+  assert.equal((await arbiter.pass()).blind, false);
+  for (let i = 0; i < 3; i++) {
+    await eu.round(endpoints, () => true);
+    await us.round(endpoints, () => true);
+  }
+  const pass = await arbiter.pass();
+  assert.deepEqual([...pass.regions.values()].map((r) => r.health), ['isolated', 'isolated']);
+  assert.equal(pass.blind, true);
+  assert.equal(arbiter.blind, true);
+  assert.deepEqual(await kinds(storage), []);
+  assert.deepEqual([...(await storage.regions!.quorum.verdicts()).values()].map((v) => v.status), ['unknown', 'unknown', 'unknown']);
+  assert.deepEqual((await storage.store.loadStates()).map((s) => s.health), ['up', 'up', 'up'], 'the last counted verdict stands');
 });

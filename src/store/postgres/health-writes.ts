@@ -46,9 +46,11 @@ const SQL = {
     ON CONFLICT (endpoint_id, region) DO UPDATE SET ${SET_STATE}, updated_at = excluded.updated_at`,
   loadStates: `SELECT ${STATE_SELECT} FROM endpoint_state ORDER BY endpoint_id`,
   loadRegionStates: `SELECT ${STATE_SELECT} FROM region_endpoint_state WHERE region = $1 ORDER BY endpoint_id`,
-  // The database's clock with the rows, so freshness never depends on a node's clock.
+  // The database's clock with the rows, so freshness never depends on a node's clock. A word
+  // older than a day is forgotten: a region taken out of service (or the 'default' region of a
+  // database that ran one region before) stops being listed as not reporting a day after its last write.
   allRegionStates: `SELECT ${STATE_SELECT}, region, (extract(epoch FROM updated_at) * 1000)::float8 AS "atMs", (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"
-    FROM region_endpoint_state ORDER BY endpoint_id, region`,
+    FROM region_endpoint_state WHERE updated_at > now() - interval '1 day' ORDER BY endpoint_id, region`,
 } as const;
 
 function stateColumns(state: EndpointState): Record<string, unknown> {
