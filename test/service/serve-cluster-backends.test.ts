@@ -15,10 +15,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import pg from 'pg';
-import { eventually, terminateBackends } from '../fixtures/cluster.ts';
-import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { eventually, nodesKilledAfter, startModernServers, terminateBackends } from '../fixtures/cluster.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
-import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
+import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig } from '../fixtures/serve-process.ts';
 
 const ENDPOINTS = 6;
 const INTERVAL_MS = 1000;
@@ -55,13 +54,9 @@ test('two nodes lose every database connection again and again under load, and n
   const db = await testDatabase(t);
   if (!db) return;
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-cluster-backends-'));
-  const servers: RunningServer[] = [];
-  const serves: Serve[] = [];
-  t.after(() => {
-    for (const s of serves) s.child.kill('SIGKILL');
-  });
+  const serves = nodesKilledAfter(t);
   try {
-    for (let i = 0; i < ENDPOINTS; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const servers = await startModernServers(t, ENDPOINTS);
     const yaml = (name: string): string => `database: { url: "${db.url}", connectTimeoutMs: 2000, statementTimeoutMs: 5000 }
 node: { name: ${name}, heartbeatMs: 500, liveForMs: 4000 }
 probe: { allowPrivate: true, timeoutMs: 3000 }
@@ -194,7 +189,6 @@ ${servers.map((s, i) => `  - { name: s${i}, url: "${s.url}", interval: 1s, timeo
 
     for (const serve of serves) await stopServe(serve);
   } finally {
-    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

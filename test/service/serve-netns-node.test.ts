@@ -12,12 +12,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import pg from 'pg';
 import { ownerLookup } from '../../src/domain/rendezvous.ts';
-import { eventually } from '../fixtures/cluster.ts';
-import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { eventually, nodesKilledAfter, startModernServers } from '../fixtures/cluster.ts';
 import { netnsServeUnavailable, socketUrl, startServeInLoopbackNetns } from '../fixtures/netns-serve.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
 import { lacks } from '../fixtures/prerequisite.ts';
-import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
+import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig } from '../fixtures/serve-process.ts';
 
 const ENDPOINTS = 6;
 
@@ -26,14 +25,10 @@ test('a node in a loopback-only network namespace joins the cluster through the 
   if (!db) return;
   if (lacks(t, netnsServeUnavailable(db.url))) return;
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-netns-node-'));
-  const servers: RunningServer[] = [];
-  const serves: Serve[] = [];
-  t.after(() => {
-    for (const s of serves) s.child.kill('SIGKILL');
-  });
+  const serves = nodesKilledAfter(t);
   const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 });
   try {
-    for (let i = 0; i < ENDPOINTS; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const servers = await startModernServers(t, ENDPOINTS);
     const yaml = (name: string, url: string): string => `database: { url: "${url}", connectTimeoutMs: 5000 }
 node: { name: ${name}, heartbeatMs: 500, liveForMs: 3000 }
 probe: { allowPrivate: true, timeoutMs: 2000 }
@@ -95,7 +90,6 @@ ${servers.map((s, i) => `  - { name: s${i}, url: "${s.url}", interval: 1s, timeo
     await stopServe(host);
   } finally {
     await client.end().catch(() => undefined);
-    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,6 @@
 //   that region is flagged isolated, no incident and no alert; then a real server stops, the
 //   other region sees it down, and exactly one incident opens and one alert is delivered.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +14,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import pg from 'pg';
 import { startHttpReceiver } from '../alerts/fixtures/receivers.ts';
-import { eventually } from '../fixtures/cluster.ts';
-import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { eventually, nodesKilledAfter, startModernServers } from '../fixtures/cluster.ts';
 import { netnsServeUnavailable, socketUrl, startServeInLoopbackNetns } from '../fixtures/netns-serve.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
 import { lacks } from '../fixtures/prerequisite.ts';
-import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
+import { runMcpwatch, SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig } from '../fixtures/serve-process.ts';
 import { startSwitchablePort, type SwitchablePort } from '../fixtures/switchable-port.ts';
 
 const ENDPOINTS = 6;
@@ -31,14 +29,6 @@ interface ClusterView {
   leader: string | null;
   regions: { name: string; liveNodes: number; nodes: number; health: string }[];
   nodes: { name: string; region: string; live: boolean; endpointsOwned: number }[];
-}
-
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
 }
 
 async function dbNow(client: pg.Client): Promise<number> {
@@ -61,14 +51,10 @@ test('two regions × two nodes: every endpoint is probed by exactly one node per
   const db = await testDatabase(t);
   if (!db) return;
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-regions-'));
-  const servers: RunningServer[] = [];
-  const serves: Serve[] = [];
-  t.after(() => {
-    for (const s of serves) s.child.kill('SIGKILL');
-  });
+  const serves = nodesKilledAfter(t);
   const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 });
   try {
-    for (let i = 0; i < ENDPOINTS; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const servers = await startModernServers(t, ENDPOINTS);
     const nodes = [
       ['eu-1', 'eu'],
       ['eu-2', 'eu'],
@@ -110,7 +96,6 @@ test('two regions × two nodes: every endpoint is probed by exactly one node per
     for (const serve of serves) await stopServe(serve);
   } finally {
     await client.end().catch(() => undefined);
-    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -120,16 +105,12 @@ test('a region cut off from the servers is flagged isolated and pages for nothin
   if (!db) return;
   if (lacks(t, netnsServeUnavailable(db.url))) return;
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-regions-cut-'));
-  const servers: RunningServer[] = [];
-  const serves: Serve[] = [];
+  const serves = nodesKilledAfter(t);
   let door: SwitchablePort | undefined;
   const receiver = await startHttpReceiver();
-  t.after(() => {
-    for (const s of serves) s.child.kill('SIGKILL');
-  });
   const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 });
   try {
-    for (let i = 0; i < ENDPOINTS; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const servers = await startModernServers(t, ENDPOINTS);
     // The last endpoint goes through a port the test can close: the real outage.
     door = await startSwitchablePort(Number(new URL(servers.at(-1)!.url).port));
     const urls = servers.map((s, i) => (i === ENDPOINTS - 1 ? `http://127.0.0.1:${door!.port}/mcp` : s.url));
@@ -144,8 +125,8 @@ test('a region cut off from the servers is flagged isolated and pages for nothin
       'cut-1': writeConfig(home('cut-1'), nodeYaml({ url: socketUrl(db.url), name: 'cut-1', region: 'cut', endpoints: urls, hook })),
       'cut-2': writeConfig(home('cut-2'), nodeYaml({ url: socketUrl(db.url), name: 'cut-2', region: 'cut', endpoints: urls, hook })),
     };
-    const created = await cli(['token', 'create', '--config', configs['eu-1']]);
-    assert.equal(created.status, 0, created.stderr);
+    const created = await runMcpwatch(['token', 'create', '--config', configs['eu-1']], { deadlineMs: SERVICE_WAIT_MS });
+    assert.equal(created.code, 0, created.stderr);
     const auth = { authorization: `Bearer ${created.stdout.trim()}` };
     // The servers' side first, as a cluster grows: with no region seeing the endpoints up, a cut
     // region seeing them all fail would be the only word there is.
@@ -231,7 +212,6 @@ test('a region cut off from the servers is flagged isolated and pages for nothin
     await client.end().catch(() => undefined);
     await door?.close();
     await receiver.close();
-    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
