@@ -1,5 +1,6 @@
-// `npm run bench [probe|metrics|pages|fleet|hosts|storage]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts|storage|cluster]`: prints figures, never fails on a number.
 // BENCH_FLEET=1000,5000 BENCH_WORKERS=0,2 compares probe.workers settings at each fleet size.
+import { benchCluster } from './cluster.bench.ts';
 import { benchFleet } from './fleet.bench.ts';
 import { benchHosts } from './hosts.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
@@ -14,3 +15,4 @@ if (which === 'all' || which === 'pages') await benchPages((process.env.BENCH_PA
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number), (process.env.BENCH_WORKERS ?? '0').split(',').map(Number));
 if (which === 'all' || which === 'hosts') await benchHosts();
 if (which === 'all' || which === 'storage') await benchStorage();
+if (which === 'all' || which === 'cluster') await benchCluster((process.env.BENCH_CLUSTER ?? '1,2,4').split(',').map(Number));

@@ -19,6 +19,7 @@ import { progressReporter } from './cli/progress.ts';
 import type { AlertsConfig, Config } from './config/schema.ts';
 import type { Endpoint } from './domain/endpoint.ts';
 import type { EndpointState } from './domain/health.ts';
+import type { RegionVerdict } from './domain/quorum.ts';
 import { runProbe } from './probe/run-probe.ts';
 import type { InstanceLock } from './store/sqlite/instance-lock.ts';
 import { StoreError, type Storage } from './store/store.ts';
@@ -65,7 +66,12 @@ async function loadService() {
     import('./cli/endpoints-command.ts'),
   ]);
   // Nodes of a cluster and the singleton work (issue 14).
-  const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
+  const [clusterNode, singletonWork, quorumArbiter, overallStates] = await Promise.all([
+    import('./service/cluster-node.ts'),
+    import('./service/singleton-work.ts'),
+    import('./service/quorum-arbiter.ts'),
+    import('./service/overall-states.ts'),
+  ]);
   // The fleet pages' state, refreshed off the request path (issue 13).
   const fleetPages = await import('./http/pages/fleet-pages.ts');
   return {
@@ -84,7 +90,10 @@ async function loadService() {
     postgresLease,
     postgresCluster,
     ClusterNode: clusterNode.ClusterNode,
-    RegionsNotSupportedError: clusterNode.RegionsNotSupportedError,
+    QuorumArbiter: quorumArbiter.QuorumArbiter,
+    OverallStates: overallStates.OverallStates,
+    planPass: quorumArbiter.planPass,
+    DEFAULT_CLUSTER: schema.DEFAULT_CLUSTER,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
     startAlerts: alerts.startAlerts,
@@ -344,9 +353,11 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const storage = await openStorage(config, { exclusive: true });
   const { store } = storage;
   await service.applyConfigEndpoints(store, config.endpoints, log);
-  // On PostgreSQL this serve is a node: it probes its share of its region's endpoints only.
+  // On PostgreSQL this serve is a node: it probes its share of its region's endpoints only, and
+  // writes its region's rounds and health; the quorum arbiter (singleton work) decides the rest.
   const late: { node?: InstanceType<Service['ClusterNode']> } = {};
   const postgres = config.database.backend === 'postgres' ? config.database : undefined;
+  const regionTicks = postgres ? storage.regions?.ticks(config.node.region) : undefined;
   const monitor = await service.Monitor.open(
     {
       probe: config.probe,
@@ -357,14 +368,26 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       maxPendingRounds: config.scheduler.maxPendingRounds,
       workers: service.probeWorkerCount(config.probe.workers, availableParallelism()),
     },
-    { store, logger: log, ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}) },
+    {
+      store,
+      logger: log,
+      ...(postgres ? { owns: (id: number, slotAt: number) => late.node?.share.owns(id, slotAt) ?? false } : {}),
+      ...(regionTicks ? { ticks: regionTicks } : {}),
+    },
   );
   let cluster: Cluster | undefined;
   if (postgres) {
     try {
       // The endpoints first: the node's first handover plan is made over them.
       await monitor.reload();
-      cluster = await startCluster(config, postgres, store, () => monitor.endpoints, (state) => monitor.recorder.resume(state), log);
+      const quorum = storage.regions?.quorum;
+      cluster = await startCluster(config, postgres, {
+        loadStates: () => (regionTicks ?? store).loadStates(),
+        regionHealth: async () => (quorum ? service.planPass(await quorum.snapshot(), monitor.endpoints, quorumSettings(config)).decision.regions : new Map()),
+        endpoints: () => monitor.endpoints,
+        resume: (state) => monitor.recorder.resume(state),
+        log,
+      });
     } catch (err) {
       await storage.close();
       throw err;
@@ -379,17 +402,42 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
-    return [alerts, { stop: () => void retention.stop() }];
+    const regions = storage.regions;
+    if (!regions) return [alerts, { stop: () => void retention.stop() }];
+    const arbiter = new service.QuorumArbiter({
+      store: regions.quorum,
+      endpoints: () => running.endpoints,
+      settings: quorumSettings(config),
+      intervalMs: (config.cluster ?? service.DEFAULT_CLUSTER).arbiterIntervalMs,
+      logger: log,
+    }).start();
+    // Stopped first (reverse order): one last pass turns the last rounds into events, then alerts derive them.
+    const finalPass = async (): Promise<void> => {
+      await arbiter.stop();
+      await arbiter.pass().catch((err: unknown) => log.warn({ err }, 'the last quorum pass failed; the next leader decides'));
+    };
+    return [alerts, { stop: () => void retention.stop() }, { stop: finalPass }];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
+  // Several regions: pages show the arbiter's overall state; this node's recorder holds its region's word.
+  const overall = regionTicks
+    ? new service.OverallStates({
+        store,
+        fallback: (id) => running.recorder.state(id),
+        intervalMs: Math.min(2_000, (config.cluster ?? service.DEFAULT_CLUSTER).arbiterIntervalMs),
+        logger: log,
+      }).start()
+    : undefined;
+  const pageState = overall ? (id: number) => overall.state(id) : (id: number) => running.recorder.state(id);
   // Every figure comes from the database, so other nodes' rounds show too.
-  const fleetPages = new service.FleetPages({ store, clock: Date.now, state: (id) => running.recorder.state(id), endpoints: () => running.endpoints, policy: config.health });
+  const fleetPages = new service.FleetPages({ store, clock: Date.now, state: pageState, endpoints: () => running.endpoints, policy: config.health });
   const app = await service.buildApp(
     {
       store,
       config,
       clock: Date.now,
-      state: (id) => running.recorder.state(id),
+      state: pageState,
+      ...(postgres ? { region: { name: config.node.region, state: (id: number) => running.recorder.state(id) } } : {}),
       endpoints: () => running.endpoints,
       onEndpointsChanged: () => {
         running.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
@@ -452,6 +500,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       stopping = true;
       log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: running.scheduler.inFlight }, 'shutting down');
       reloader.stop();
+      overall?.stop();
       // A node first tells the others it is going, and keeps probing its share while they take it over.
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.
@@ -481,6 +530,13 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   });
 }
 
+/** The quorum arbiter's settings from the `cluster` section (defaults without one). */
+function quorumSettings(config: Config): { quorum: number | null; isolationShare: number; isolationMinEndpoints: number } {
+  const cluster = config.cluster ?? service.DEFAULT_CLUSTER;
+  // Every fresh endpoint failing: a region that still sees some up is not cut off (domain/quorum.ts).
+  return { quorum: cluster.quorum, isolationShare: 1, isolationMinEndpoints: cluster.isolationMinEndpoints };
+}
+
 /** Host name + pid: unique among the processes of one machine, readable on the cluster page. */
 function defaultNodeName(config: Config): string {
   return config.node.name ?? `${hostname()}-${process.pid}`;
@@ -505,11 +561,17 @@ interface Cluster {
 async function startCluster(
   config: Config,
   database: PostgresDatabase,
-  store: Storage['store'],
-  endpoints: () => readonly Endpoint[],
-  resume: (state: EndpointState) => void,
-  log: Logger,
+  deps: {
+    /** The node's REGION's stored states, for a handover. */
+    readonly loadStates: () => Promise<readonly EndpointState[]>;
+    /** Every region's word as the quorum judges it now, for the cluster view. */
+    readonly regionHealth: () => Promise<ReadonlyMap<string, RegionVerdict>>;
+    readonly endpoints: () => readonly Endpoint[];
+    readonly resume: (state: EndpointState) => void;
+    readonly log: Logger;
+  },
 ): Promise<Cluster> {
+  const { endpoints, resume, log } = deps;
   const pg = await service.postgresCluster();
   const { SingletonLease } = await service.postgresLease();
   const name = defaultNodeName(config);
@@ -532,7 +594,7 @@ async function startCluster(
     deadlineMs,
     membership: (hooks) => new pg.NodeMembership(pool, { heartbeatMs, liveForMs, deadlineMs, ...hooks }),
     endpoints,
-    loadStates: () => store.loadStates(),
+    loadStates: deps.loadStates,
     resume,
     logger: log,
   });
@@ -540,7 +602,7 @@ async function startCluster(
     await node.start();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    if (err instanceof pg.NodeNameInUseError || err instanceof service.RegionsNotSupportedError) throw new CommandFailure(`cannot start: ${err.message}`);
+    if (err instanceof pg.NodeNameInUseError) throw new CommandFailure(`cannot start: ${err.message}`);
     if (err instanceof Error) throw new CommandFailure(`cannot join the cluster: ${err.message}; check database.url (or MCPWATCH_DATABASE_URL)`);
     throw err;
   }
@@ -573,7 +635,13 @@ async function startCluster(
       });
       await lease.start();
     },
-    view: async () => node.view(await pg.singletonHolder(pool, deadlineMs).catch(() => null)),
+    view: async () => {
+      const health = await deps.regionHealth().catch((err: unknown) => {
+        log.warn({ err }, 'reading the regions for the cluster view failed');
+        return new Map<string, RegionVerdict>();
+      });
+      return node.view(await pg.singletonHolder(pool, deadlineMs).catch(() => null), health);
+    },
     drain: async () => {
       await node.drain();
       // The others poll once per heartbeat: two beats and they have moved this node's share.

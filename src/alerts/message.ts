@@ -182,6 +182,27 @@ function words(alert: AlertEvent, ctx: MessageContext): Words {
         code: live.code,
         detail: live.detail === null ? null : clip(live.detail),
       };
+    case 'partial_outage_started':
+      return {
+        severity: 'warning',
+        title: `${name}: partial outage (${list(alert.regions)})`,
+        text: `${name} is down from ${alert.regions.length} of ${alert.counted} region${alert.counted === 1 ? '' : 's'} (${list(alert.regions)}); ${alert.needed} must agree before it counts as down.`,
+        facts: [
+          { label: 'Regions down', value: list(alert.regions) },
+          { label: 'Quorum', value: `${alert.needed} of ${alert.counted}` },
+        ],
+        code: live.code,
+        detail: live.detail === null ? null : clip(live.detail),
+      };
+    case 'partial_outage_ended':
+      return {
+        severity: 'info',
+        title: `${name}: partial outage over`,
+        text: `No region that counts sees ${name} down any more, or enough of them do that it is an incident.`,
+        facts: [],
+        code: live.code,
+        detail: live.detail === null ? null : clip(live.detail),
+      };
   }
 }
 

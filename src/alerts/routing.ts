@@ -1,7 +1,7 @@
 // Which channels an alert goes to, and the key that identifies one message on one channel. Pure.
 import { createHash } from 'node:crypto';
 import type { AlertsConfig } from '../config/schema.ts';
-import type { AlertKind } from './types.ts';
+import { OPT_IN_ALERT_KINDS, type AlertKind } from './types.ts';
 
 export interface RouteTarget {
   readonly slug: string;
@@ -10,13 +10,15 @@ export interface RouteTarget {
 
 /**
  * Channel names for an alert, in the order the channels are configured, each once however many
- * routes select it. No routes at all means every channel receives every alert.
+ * routes select it. No routes at all means every channel receives every alert, except the
+ * OPT_IN_ALERT_KINDS, which go only where a route names them.
  */
 export function routeChannels(alerts: Pick<AlertsConfig, 'channels' | 'routes'>, kind: AlertKind, target: RouteTarget): string[] {
-  if (alerts.routes.length === 0) return alerts.channels.map((c) => c.name);
+  const optIn = OPT_IN_ALERT_KINDS.includes(kind);
+  if (alerts.routes.length === 0) return optIn ? [] : alerts.channels.map((c) => c.name);
   const chosen = new Set<string>();
   for (const route of alerts.routes) {
-    if (route.events !== null && !route.events.includes(kind)) continue;
+    if (route.events === null ? optIn : !route.events.includes(kind)) continue;
     const scoped = route.endpoints !== null || route.tags !== null;
     const matches = !scoped || (route.endpoints?.includes(target.slug) ?? false) || (route.tags?.some((t) => target.tags.includes(t)) ?? false);
     if (matches) for (const name of route.channels) chosen.add(name);

@@ -155,6 +155,10 @@ export function deriveFromEvent(state: AlertEndpointState, recorded: RecordedEve
       }
       return { state: next, alerts: [alert] };
     }
+    case 'partial_outage_started':
+      return { state, alerts: [{ ...base, suppressed: hold(null), kind: 'partial_outage_started', regions: event.regions, counted: event.counted, needed: event.needed }] };
+    case 'partial_outage_ended':
+      return { state, alerts: [{ ...base, suppressed: hold(null), kind: 'partial_outage_ended' }] };
     case 'incident_updated':
       return { state, alerts: [] };
   }

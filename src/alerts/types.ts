@@ -15,8 +15,17 @@ export const ALERT_KINDS = [
   'tools_changed',
   'auth_required_entered',
   'auth_required_left',
+  'partial_outage_started',
+  'partial_outage_ended',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Kinds sent only to routes that name them in `events`: a partial outage (some regions, fewer than
+ * the quorum, see the endpoint down) is worth a dashboard or a chat channel, not a page. Without
+ * routes, or on a route listing no events, they are recorded and go nowhere.
+ */
+export const OPT_IN_ALERT_KINDS: readonly AlertKind[] = ['partial_outage_started', 'partial_outage_ended'];
 
 /**
  * Why an alert was recorded in the outbox but not sent: inside a maintenance window; the endpoint
@@ -76,6 +85,8 @@ export type AlertEvent = AlertBase &
       }
     | { readonly kind: 'auth_required_entered'; readonly late: boolean }
     | { readonly kind: 'auth_required_left'; readonly late: boolean }
+    | { readonly kind: 'partial_outage_started'; readonly regions: readonly string[]; readonly counted: number; readonly needed: number }
+    | { readonly kind: 'partial_outage_ended' }
   );
 
 /** Informational changes limited per flap window (incidents and auth have their own bookkeeping). */

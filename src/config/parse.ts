@@ -11,6 +11,8 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_LISTEN,
   DEFAULT_NODE,
+  DEFAULT_CLUSTER,
+  type ClusterConfig,
   DEFAULT_RETENTION,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
@@ -329,8 +331,9 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     retention,
     endpoints,
   };
-  // Only present when written, so a file without alerts reads back exactly as before.
-  return file.alerts == null ? config : { ...config, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
+  // Only present when written, so a file without them reads back exactly as before.
+  const withCluster = file.cluster == null ? config : { ...config, cluster: buildCluster(file.cluster, database.backend, warnings) };
+  return file.alerts == null ? withCluster : { ...withCluster, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
 }
 
 function buildEndpoints(
@@ -458,6 +461,15 @@ function buildNode(n: NonNullable<ConfigFile['node']>, env: EnvOverrides, backen
     if (set.length > 0) warnings.push(`${set.join(', ')}: nodes exist only on PostgreSQL (database.url); with SQLite this process is the only node`);
   }
   return node;
+}
+
+function buildCluster(c: NonNullable<ConfigFile['cluster']>, backend: DatabaseConfig['backend'], warnings: string[]): ClusterConfig {
+  if (backend === 'sqlite') warnings.push('cluster: regions and their quorum exist only on PostgreSQL (database.url); with SQLite there is one region');
+  return {
+    quorum: c.quorum ?? DEFAULT_CLUSTER.quorum,
+    arbiterIntervalMs: c.arbiterIntervalMs ?? DEFAULT_CLUSTER.arbiterIntervalMs,
+    isolationMinEndpoints: c.isolationMinEndpoints ?? DEFAULT_CLUSTER.isolationMinEndpoints,
+  };
 }
 
 /** The database URL for people to read: the password, and any query (it may carry one), hidden. */

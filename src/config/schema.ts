@@ -129,12 +129,28 @@ export interface NodeConfig {
 
 export const DEFAULT_NODE: NodeConfig = Object.freeze({ name: null, region: 'default', heartbeatMs: 2000, liveForMs: 10_000 });
 
+/**
+ * Several regions on one PostgreSQL (issue 14): how the quorum arbiter turns the regions' words
+ * into one status. Absent from Config when the file has no `cluster` section: DEFAULT_CLUSTER.
+ */
+export interface ClusterConfig {
+  /** Regions that must see an endpoint down for `down`; null: a majority of the regions that count. */
+  readonly quorum: number | null;
+  /** How often the arbiter (on the lease holder) decides. */
+  readonly arbiterIntervalMs: number;
+  /** A region that sees every one of at least this many endpoints fail, while another sees them up, is isolated. */
+  readonly isolationMinEndpoints: number;
+}
+
+export const DEFAULT_CLUSTER: ClusterConfig = Object.freeze({ quorum: null, arbiterIntervalMs: 5_000, isolationMinEndpoints: 3 });
+
 export interface Config {
   readonly dataDir: string;
   /** The SQLite file; also where a PostgreSQL-backed node would keep nothing (kept for `backup`). */
   readonly databasePath: string;
   readonly database: DatabaseConfig;
   readonly node: NodeConfig;
+  readonly cluster?: ClusterConfig;
   readonly listen: ListenConfig;
   /** Base URL for links in pages and notifications, without a trailing slash; null when unset. */
   readonly publicUrl: string | null;
@@ -893,11 +909,18 @@ const nodeShape = {
   liveForMs: optional(duration('ms', 200, MAX_MS)),
 };
 
+const clusterShape = {
+  quorum: optional(wholeNumber(1, 100)),
+  arbiterIntervalMs: optional(duration('ms', 100, MAX_MS)),
+  isolationMinEndpoints: optional(wholeNumber(1, 1_000_000)),
+};
+
 const fileShape = {
   dataDir: optional(filePath),
   databasePath: optional(filePath),
   database: z.strictObject(databaseShape).nullish(),
   node: z.strictObject(nodeShape).nullish(),
+  cluster: z.strictObject(clusterShape).nullish(),
   listen: z.strictObject(listenShape).nullish(),
   publicUrl: optional(publicUrl),
   probe: z.strictObject(probeShape).nullish(),
@@ -919,6 +942,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   listen: Object.keys(listenShape),
   database: Object.keys(databaseShape),
   node: Object.keys(nodeShape),
+  cluster: Object.keys(clusterShape),
   probe: Object.keys(probeShape),
   probeEndpoint: Object.keys(probeEndpointShape),
   health: Object.keys(healthShape),

@@ -119,7 +119,10 @@ export type HealthEvent =
   | { readonly kind: 'protocol_changed'; readonly at: string; readonly fromEra: Era | null; readonly toEra: Era; readonly fromVersion: string | null; readonly toVersion: string }
   | { readonly kind: 'tools_changed'; readonly at: string; readonly fromHash: string | null; readonly toHash: string; readonly count: number }
   | { readonly kind: 'auth_required_entered'; readonly at: string }
-  | { readonly kind: 'auth_required_left'; readonly at: string };
+  | { readonly kind: 'auth_required_left'; readonly at: string }
+  // Several regions only (domain/quorum-decision.ts): some regions see the endpoint down, fewer than the quorum.
+  | { readonly kind: 'partial_outage_started'; readonly at: string; readonly regions: readonly string[]; readonly counted: number; readonly needed: number }
+  | { readonly kind: 'partial_outage_ended'; readonly at: string };
 
 export function isFailure(status: Status, policy: HealthPolicy): boolean {
   if (status === 'down') return true;

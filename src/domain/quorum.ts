@@ -29,6 +29,8 @@ export interface RegionResult {
   readonly failed: boolean;
   /** When that round ran, ms since the epoch. */
   readonly at: number;
+  /** This endpoint's own freshness window (its cadence), overriding IsolationOptions.freshnessMs. */
+  readonly freshnessMs?: number;
 }
 
 export interface RegionResults {
@@ -83,7 +85,7 @@ function tally(results: RegionResults, now: number, freshnessMs: number, share: 
   let failed = 0;
   for (const [endpointId, result] of results.latest) {
     if (lastResultAt === null || result.at > lastResultAt) lastResultAt = result.at;
-    if (!isFresh(result.at, now, freshnessMs)) continue;
+    if (!isFresh(result.at, now, result.freshnessMs ?? freshnessMs)) continue;
     fresh.set(endpointId, result.failed);
     if (result.failed) failed++;
   }

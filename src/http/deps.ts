@@ -1,3 +1,4 @@
+import type { RegionHealth } from '../domain/quorum.ts';
 import type { AlertSettings } from '../alerts/settings.ts';
 import type { Config } from '../config/schema.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
@@ -29,8 +30,21 @@ export interface ClusterView {
   readonly self: string;
   /** The node running alerts and retention, or null while none holds the lease. */
   readonly leader: string | null;
-  readonly regions: readonly { readonly name: string; readonly liveNodes: number; readonly nodes: number }[];
+  readonly regions: readonly ClusterRegionView[];
   readonly nodes: readonly ClusterNodeView[];
+}
+
+export interface ClusterRegionView {
+  readonly name: string;
+  readonly liveNodes: number;
+  readonly nodes: number;
+  /** Whether the region's word counts in the quorum (src/domain/quorum.ts); SQLite's one region always reports. */
+  readonly health: RegionHealth;
+  /** Endpoints the region has a fresh result for, and how many of those failed. */
+  readonly fresh: number;
+  readonly failed: number;
+  /** The region's newest write, ISO; null when it wrote nothing. */
+  readonly lastResultAt: string | null;
 }
 
 export interface ClusterNodeView {
@@ -92,4 +106,9 @@ export interface AppDeps {
   readonly fleetPages?: { readonly view: FleetView | undefined };
   /** The cluster view (a single node with SQLite); the route is absent without it. */
   readonly cluster?: () => Promise<ClusterView>;
+  /**
+   * This node's region on a PostgreSQL cluster, with its region-local health (the recorder's):
+   * /metrics labels per-endpoint series with it and shows the region's word; pages show `state`.
+   */
+  readonly region?: { readonly name: string; readonly state: (endpointId: number) => EndpointState };
 }

@@ -97,8 +97,11 @@ export class EndpointBlocks {
   #version = 0;
   #pieces: { readonly version: number; readonly pieces: readonly Piece[] } | undefined;
 
-  constructor(policy: HealthPolicy, options: { readonly sliceMs?: number; readonly segmentSize?: number } = {}) {
+  readonly #region: string | undefined;
+
+  constructor(policy: HealthPolicy, options: { readonly sliceMs?: number; readonly segmentSize?: number; readonly region?: string } = {}) {
     this.#policy = policy;
+    this.#region = options.region;
     this.#sliceMs = options.sliceMs ?? 8;
     this.#segmentSize = options.segmentSize ?? SEGMENT_SIZE;
   }
@@ -270,7 +273,7 @@ export class EndpointBlocks {
 
   #render(slug: string, state: EndpointState, latest: ProbeResult | undefined, certExpiryMs: number | null): { text: string; starts: number[] } {
     const families: string[][] = FAMILY_KEYS.map(() => []);
-    endpointSamples({ slug, state, latest, certExpiryMs }, this.#policy, (key, line) => families[FAMILY_INDEX[key]]?.push(line));
+    endpointSamples({ slug, state, latest, certExpiryMs, ...(this.#region === undefined ? {} : { region: this.#region }) }, this.#policy, (key, line) => families[FAMILY_INDEX[key]]?.push(line));
     const all: string[] = [];
     const starts: number[] = [0];
     let length = 0;

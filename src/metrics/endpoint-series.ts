@@ -3,7 +3,8 @@
 // endpoints in slices and yield between them. Names follow blackbox_exporter where the meaning
 // is the same, so existing alert rules and dashboards work unchanged.
 //
-// Labels are bounded: `slug` on every series, plus `phase`, `status` and `code` (closed sets) and
+// Labels are bounded: `slug` on every series (and `region`, the node's, on a PostgreSQL cluster:
+// one set of series per region that scrapes are taken from), plus `phase`, `status` and `code` (closed sets) and
 // the server's identity on the info series (one series per endpoint at a time). Never URLs, never
 // user tags.
 //
@@ -66,6 +67,8 @@ export interface EndpointSeriesInput {
   readonly latest: ProbeResult | undefined;
   /** Last known earliest certificate expiry, ms since the epoch; null when never seen. */
   readonly certExpiryMs: number | null;
+  /** The node's region on a PostgreSQL cluster: a `region` label on every series. Absent on SQLite. */
+  readonly region?: string;
 }
 
 /** The families in exposition order. */
@@ -111,7 +114,7 @@ export type LineSink = (key: FamilyKey, line: string) => void;
 /** Every sample line of one endpoint, in the order each family wants them (the order of families is the caller's). */
 export function endpointSamples(input: EndpointSeriesInput, policy: HealthPolicy, emit: LineSink): void {
   const { state, latest } = input;
-  const l = `{slug="${escapeLabelValue(input.slug)}"`;
+  const l = `{slug="${escapeLabelValue(input.slug)}"${input.region === undefined ? '' : `,region="${escapeLabelValue(input.region)}"`}`;
 
   if (state.lastStatus !== null) {
     emit('success', `probe_success${l}} ${isFailure(state.lastStatus, policy) ? 0 : 1}\n`);

@@ -23,6 +23,8 @@ export interface ScrapeSource extends ServiceMetricsSource {
   /** ms since the epoch. */
   readonly clock: () => number;
   readonly policy: HealthPolicy;
+  /** The node's region on a PostgreSQL cluster: labels every per-endpoint series. */
+  readonly region?: string;
 }
 
 export interface ScrapeOptions {
@@ -86,7 +88,11 @@ export class MetricsScraper {
   constructor(source: ScrapeSource, options: ScrapeOptions = {}) {
     this.#source = source;
     this.#sliceMs = options.sliceMs ?? 8;
-    this.#blocks = new EndpointBlocks(source.policy, { sliceMs: this.#sliceMs, ...(options.segmentSize === undefined ? {} : { segmentSize: options.segmentSize }) });
+    this.#blocks = new EndpointBlocks(source.policy, {
+      sliceMs: this.#sliceMs,
+      ...(options.segmentSize === undefined ? {} : { segmentSize: options.segmentSize }),
+      ...(source.region === undefined ? {} : { region: source.region }),
+    });
     this.#maxAgeMs = options.maxAgeMs ?? 1000;
     this.#refreshMs = options.refreshMs ?? 1000;
     this.#idleStopMs = options.idleStopMs ?? 300_000;

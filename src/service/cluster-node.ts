@@ -10,7 +10,8 @@
 // - a node that drained or left is gone from the moment the database says so (its row's now()).
 // A node that applies a change late still costs at most one transition slot (src/domain/handover.ts).
 import type { Logger } from 'pino';
-import type { ClusterNodeView, ClusterView } from '../http/deps.ts';
+import type { ClusterNodeView, ClusterRegionView, ClusterView } from '../http/deps.ts';
+import type { RegionVerdict } from '../domain/quorum.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState } from '../domain/health.ts';
 import type { MembershipChange } from '../domain/handover.ts';
@@ -58,27 +59,12 @@ export interface ClusterNodeOptions {
   readonly membership: (hooks: MembershipHooks) => MembershipPort;
   /** The monitor's endpoints, for handover plans and the owned count. */
   readonly endpoints: () => readonly Endpoint[];
-  /** Stored health states, read when this node takes endpoints over. */
+  /** Stored health states of this node's REGION, read when this node takes endpoints over. */
   readonly loadStates: () => Promise<readonly EndpointState[]>;
   /** Hands a stored state to the monitor's recorder, so a taken-over endpoint continues where its last owner left it. */
   readonly resume: (state: EndpointState) => void;
   readonly logger: Logger;
   readonly clock?: () => number;
-}
-
-/**
- * Another region is live. Until regions probe every endpoint and agree through a quorum (issue 14),
- * nodes of two regions would each probe every endpoint and count each round twice: refused.
- */
-export class RegionsNotSupportedError extends Error {
-  readonly code = 'REGIONS_NOT_SUPPORTED';
-  constructor(region: string, others: readonly string[]) {
-    super(
-      `nodes of region ${others.map((r) => `"${r}"`).join(', ')} are live on this database and this node is in region "${region}"; ` +
-        'several regions (each probing every endpoint, with a quorum before "down") are not supported yet: give every node the same node.region',
-    );
-    this.name = 'RegionsNotSupportedError';
-  }
 }
 
 export class ClusterNode {
@@ -115,10 +101,12 @@ export class ClusterNode {
     });
   }
 
-  /** Claims the name (rejects when a live node holds it) and starts heartbeating. */
+  /**
+   * Claims the name (rejects when a live node holds it) and starts heartbeating. Nodes of other
+   * regions are no concern here: every region probes every endpoint, and the quorum arbiter
+   * (src/service/quorum-arbiter.ts) turns the regions' words into one status.
+   */
   async start(): Promise<void> {
-    const others = [...new Set((await this.#membership.nodes()).filter((row) => row.live && row.region !== this.#options.region).map((row) => row.region))];
-    if (others.length > 0) throw new RegionsNotSupportedError(this.#options.region, others);
     await this.#membership.register({ name: this.#options.name, region: this.#options.region, version: this.#options.version });
     this.share.heartbeat(true, true);
     await this.#applying;
@@ -133,8 +121,11 @@ export class ClusterNode {
     return this.#membership.ready;
   }
 
-  /** The cluster view from the database's rows; `leader` is the lease holder's name (src/store/postgres/leader.ts). */
-  async view(leader: string | null): Promise<ClusterView> {
+  /**
+   * The cluster view from the database's rows; `leader` is the lease holder's name
+   * (src/store/postgres/leader.ts), `health` each region's word as the quorum judges it now.
+   */
+  async view(leader: string | null, health: ReadonlyMap<string, RegionVerdict> = new Map()): Promise<ClusterView> {
     const rows = await this.#membership.nodes();
     const regions = new Map<string, { name: string; liveNodes: number; nodes: number }>();
     for (const row of rows) {
@@ -143,6 +134,7 @@ export class ClusterNode {
       if (row.live) region.liveNodes++;
       regions.set(row.region, region);
     }
+    for (const name of health.keys()) if (!regions.has(name)) regions.set(name, { name, liveNodes: 0, nodes: 0 });
     const nodes: ClusterNodeView[] = rows.map((row) => ({
       name: row.name,
       region: row.region,
@@ -157,7 +149,18 @@ export class ClusterNode {
       leader: row.name === leader,
       self: row.name === this.#options.name,
     }));
-    return { backend: 'postgres', self: this.#options.name, leader, regions: [...regions.values()], nodes };
+    const regionViews: ClusterRegionView[] = [...regions.values()].map((region) => {
+      const verdict = health.get(region.name);
+      return {
+        ...region,
+        // No word at all yet: nothing has been written, which is not reporting.
+        health: verdict?.health ?? 'not_reporting',
+        fresh: verdict?.fresh ?? 0,
+        failed: verdict?.failed ?? 0,
+        lastResultAt: verdict?.lastResultAt == null ? null : new Date(verdict.lastResultAt).toISOString(),
+      };
+    });
+    return { backend: 'postgres', self: this.#options.name, leader, regions: regionViews, nodes };
   }
 
   get probesPerS(): number {
@@ -218,7 +221,8 @@ export function singleNodeView(node: { readonly name: string; readonly host: str
     backend: 'sqlite',
     self: node.name,
     leader: node.name,
-    regions: [{ name: 'default', liveNodes: 1, nodes: 1 }],
+    // One region, always counted; SQLite keeps no per-region freshness to count.
+    regions: [{ name: 'default', liveNodes: 1, nodes: 1, health: 'reporting', fresh: 0, failed: 0, lastResultAt: null }],
     nodes: [{ ...node, region: 'default', live: true, stopping: false, lastHeartbeatAgeMs: 0, leader: true, self: true }],
   };
 }

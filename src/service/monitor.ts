@@ -15,7 +15,7 @@ import { createTrustContext } from '../probe/tls.ts';
 import { TlsSessionCache } from '../probe/tls-session-cache.ts';
 import { ConcurrencyGovernor } from '../scheduler/governor.ts';
 import { Scheduler, type Job } from '../scheduler/scheduler.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, TickWriter } from '../store/store.ts';
 import { overloadMark, startLoopMonitor, type LoopMonitor } from './loop-monitor.ts';
 import { ProbePool } from './probe-pool.ts';
 import { Recorder } from './recorder.ts';
@@ -65,6 +65,11 @@ export interface MonitorDeps {
   readonly owns?: (endpointId: number, slotAt: number) => boolean;
   /** The module probe workers start from (tests instrument it); default the real one. */
   readonly workerEntry?: URL;
+  /**
+   * Where rounds and health states are read and written: a region's writer on a PostgreSQL
+   * cluster (its states are the region's, and the quorum arbiter decides incidents); the store when absent.
+   */
+  readonly ticks?: Pick<TickWriter, 'loadStates' | 'writeTick'>;
 }
 
 /** A round as the service judges it: what the probe saw, and whether mcpwatch's own load may have made it. */
@@ -113,7 +118,7 @@ export class Monitor {
 
   /** A monitor that resumes from the states stored in `deps.store`. */
   static async open(options: MonitorOptions, deps: MonitorDeps): Promise<Monitor> {
-    return new Monitor(options, deps, await deps.store.loadStates());
+    return new Monitor(options, deps, await (deps.ticks ?? deps.store).loadStates());
   }
 
   constructor(readonly options: MonitorOptions, deps: MonitorDeps, states: readonly EndpointState[]) {
@@ -131,7 +136,7 @@ export class Monitor {
     this.#trust = createTrustContext(options.probe.extraCaPem);
     // Every in-flight probe listens for shutdown: hundreds at once is expected, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
-    this.recorder = new Recorder(deps.store, options.health, states, {
+    this.recorder = new Recorder(deps.ticks ?? deps.store, options.health, states, {
       clock: this.#clock,
       ...(options.maxPendingRounds === undefined ? {} : { maxPendingRounds: options.maxPendingRounds }),
     });

@@ -16,7 +16,7 @@
 import type { Endpoint } from '../domain/endpoint.ts';
 import { advance, initialState, isDiscounted, type EndpointState, type HealthEvent, type HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import type { CertObservation, GapRow, ResultRow, Store, TickBatch, ToolSnapshot } from '../store/store.ts';
+import type { CertObservation, GapRow, ResultRow, TickBatch, TickWriter, ToolSnapshot } from '../store/store.ts';
 import type { RoundResult } from './round.ts';
 
 export interface RoundMeta {
@@ -82,12 +82,13 @@ export class Recorder {
   #dropped = 0;
 
   /** A recorder that resumes from the states stored in `store`. */
-  static async open(store: Store, policy: HealthPolicy, options: RecorderOptions = {}): Promise<Recorder> {
+  static async open(store: Pick<TickWriter, 'loadStates' | 'writeTick'>, policy: HealthPolicy, options: RecorderOptions = {}): Promise<Recorder> {
     return new Recorder(store, policy, await store.loadStates(), options);
   }
 
   constructor(
-    readonly store: Store,
+    /** The store, or a region's writer on a PostgreSQL cluster (src/store/regions.ts). */
+    readonly store: Pick<TickWriter, 'writeTick'>,
     readonly policy: HealthPolicy,
     states: readonly EndpointState[],
     options: RecorderOptions = {},

@@ -5,9 +5,11 @@
 import type { Endpoint, EndpointDefinition } from '../domain/endpoint.ts';
 import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
+import type { IncidentRegions } from '../domain/quorum-decision.ts';
 import type { Era } from '../domain/probe-result.ts';
 import type { AlertSettingsStore } from './alert-settings.ts';
 import type { AlertOutbox } from './outbox.ts';
+import type { RegionStorage } from './regions.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -85,6 +87,8 @@ export interface Incident {
   readonly firstDetail: string;
   readonly lastCode: FailureCode;
   readonly lastDetail: string;
+  /** Which regions saw what and when (PostgreSQL with regions; absent on SQLite's one region). */
+  readonly regions?: IncidentRegions;
 }
 
 export interface StoredEvent {
@@ -208,8 +212,21 @@ export interface TickWriter {
   flush(): Promise<void>;
 }
 
+/** Which rounds results() returns: a window, a page cursor, and optionally one region's rounds only. */
+export interface ResultsQuery {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly limit: number;
+  readonly beforeTs?: number;
+  /** Only this region's rounds (PostgreSQL regions; SQLite's rounds are all region 'default'). */
+  readonly region?: string;
+}
+
+/** The region of every round written without one: SQLite's, and a PostgreSQL store's outside a cluster. */
+export const DEFAULT_REGION = 'default';
+
 export interface HistoryReader {
-  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]>;
+  results(endpointId: number, options: ResultsQuery): Promise<ResultRow[]>;
   incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]>;
   events(options: { endpointId?: number; limit: number; afterId?: number }): Promise<StoredEvent[]>;
   rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]>;
@@ -289,6 +306,8 @@ export interface Storage {
   readonly outbox: AlertOutbox;
   readonly alertSettings: AlertSettingsStore;
   readonly maintenance?: StorageMaintenance;
+  /** Several regions and their quorum (PostgreSQL only). */
+  readonly regions?: RegionStorage;
   /** Database size in bytes as the backend counts it (benchmarks, the storage budget). */
   sizeBytes(): Promise<number>;
   /** Flushes, then closes every connection. Idempotent. */

@@ -79,7 +79,7 @@ function dashboardMetricNames(): Map<string, string[]> {
   const d = dashboard();
   for (const panel of d.panels) for (const target of panel.targets ?? []) for (const name of metricNames(target.expr)) add(name, `panel "${panel.title}" ${target.refId}`);
   for (const variable of d.templating.list) {
-    const match = /^label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,/.exec(variable.definition ?? '');
+    const match = /^label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{[^}]*\})?\s*,/.exec(variable.definition ?? '');
     if (match) add(match[1]!, `variable $${variable.name}`);
   }
   return used;
@@ -244,6 +244,20 @@ describe('the Grafana dashboard', () => {
       assert.equal(panel.datasource?.uid, '${datasource}', `${panel.title} uses the datasource variable`);
       assert.ok((panel.targets ?? []).length > 0 && panel.targets!.every((t) => t.expr.trim() !== ''), `${panel.title} has queries`);
     }
+  });
+
+  test('has a region variable over a per-endpoint series, and every per-endpoint query filters by it', () => {
+    const d = dashboard();
+    const region = d.templating.list.find((v) => v.name === 'region');
+    assert.equal(region?.type, 'query');
+    assert.equal(region.definition, 'label_values(probe_success, region)');
+    // Endpoints are offered from the chosen regions; the region comes first so Grafana resolves it first.
+    const names = d.templating.list.map((v) => v.name);
+    assert.ok(names.indexOf('region') < names.indexOf('slug'), names.join(', '));
+    assert.equal(d.templating.list.find((v) => v.name === 'slug')?.definition, 'label_values(probe_success{region=~"$region"}, slug)');
+    const perEndpoint = d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr.includes('$slug')).map((t) => ({ title: p.title, expr: t.expr })));
+    assert.ok(perEndpoint.length >= 10, `${perEndpoint.length} per-endpoint queries`);
+    for (const { title, expr } of perEndpoint) assert.match(expr, /\{[^}]*slug=~"\$slug"[^}]*region=~"\$region"[^}]*\}/, `panel "${title}" filters by region: ${expr}`);
   });
 });
 

@@ -225,7 +225,7 @@ describe('alerts config: errors, with exact messages', () => {
       name: 'routes: an unknown event kind',
       text: 'alerts:\n  routes:\n    - { channels: [x], events: [incident_open] }\n',
       errors: [
-        'alerts.routes[0].events[0]: must be one of incident_opened, incident_resolved, incident_reminder, cert_expiring, cert_changed, protocol_changed, tools_changed, auth_required_entered, auth_required_left, got "incident_open"',
+        'alerts.routes[0].events[0]: must be one of incident_opened, incident_resolved, incident_reminder, cert_expiring, cert_changed, protocol_changed, tools_changed, auth_required_entered, auth_required_left, partial_outage_started, partial_outage_ended, got "incident_open"',
       ],
     },
     { name: 'flapping: a limit of 0, a misspelt key', text: 'alerts:\n  flapping: { limit: 0, windowMinute: 5 }\n', errors: ['alerts.flapping.limit: must be at least 1, got 0', 'alerts.flapping.windowMinute: unknown key (did you mean "windowMinutes"?)'] },

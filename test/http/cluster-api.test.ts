@@ -18,7 +18,8 @@ test('the cluster view needs a token and, with SQLite, shows one live node that 
       backend: 'sqlite',
       self: 'box-42',
       leader: 'box-42',
-      regions: [{ name: 'default', liveNodes: 1, nodes: 1 }],
+      // One region, always counted: SQLite keeps no per-region freshness to count.
+      regions: [{ name: 'default', liveNodes: 1, nodes: 1, health: 'reporting', fresh: 0, failed: 0, lastResultAt: null }],
       nodes: [{ name: 'box-42', region: 'default', host: 'box', pid: 42, version: '0.1.0', live: true, stopping: false, lastHeartbeatAgeMs: 0, endpointsOwned: 3, probesPerS: 0.05, leader: true, self: true }],
     });
   } finally {

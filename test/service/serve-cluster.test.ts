@@ -247,24 +247,100 @@ test('a second node under a live nodeâ€™s name refuses to start with membershipâ
   }
 });
 
-test('a node of a second region refuses to start until regions and quorum exist, instead of counting every round twice', { timeout: 200_000 }, async (t) => {
+test('a node of a second region starts, both regions probe every endpoint, and an outage both see is one incident with both regions', { timeout: 300_000 }, async (t) => {
   const db = await testDatabase(t);
   if (!db) return;
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-cluster-region-'));
+  const servers: RunningServer[] = [];
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 });
+  const serves: Serve[] = [];
   try {
-    const yaml = (name: string, region: string): string =>
-      `database: { url: "${db.url}" }\nnode: { name: ${name}, region: ${region}, heartbeatMs: ${HEARTBEAT_MS}, liveForMs: ${LIVE_FOR_MS} }\nprobe: { allowPrivate: true }\n`;
-    for (const sub of ['eu', 'us']) mkdirSync(join(dir, sub));
-    const first = startServe(writeConfig(join(dir, 'eu'), yaml('eu-1', 'eu')));
-    children.push(first.child);
-    await until('the first node to listen', () => servingPort(first), SERVICE_WAIT_MS, first);
-    const second = startServe(writeConfig(join(dir, 'us'), yaml('us-1', 'us')));
-    children.push(second.child);
-    const exit = await second.exited;
-    assert.equal(exit.code, 1, second.output());
-    assert.match(second.output(), /cannot start: nodes of region "eu" are live on this database and this node is in region "us"; several regions .* are not supported yet: give every node the same node\.region/);
-    await stopServe(first);
+    for (let i = 0; i < 3; i++) servers.push(await startV2Server({ era: 'modern' }));
+    const yaml = (name: string, region: string): string => `database: { url: "${db.url}" }
+node: { name: ${name}, region: ${region}, heartbeatMs: ${HEARTBEAT_MS}, liveForMs: ${LIVE_FOR_MS} }
+cluster: { arbiterIntervalMs: 500 }
+probe: { allowPrivate: true, timeoutMs: 3000 }
+scheduler: { minIntervalS: 1, drainTimeoutMs: 2000 }
+health: { downAfter: 2, upAfter: 1 }
+endpoints:
+${servers.map((s, i) => `  - { name: s${i}, url: "${s.url}", interval: 1s, timeout: 900 }`).join('\n')}
+`;
+    const configs = ['eu', 'us'].map((region) => {
+      mkdirSync(join(dir, region));
+      return writeConfig(join(dir, region), yaml(`${region}-1`, region));
+    });
+    const created = await cli(['token', 'create', '--config', configs[0]!]);
+    assert.equal(created.status, 0, created.stderr);
+    const auth = { authorization: `Bearer ${created.stdout.trim()}` };
+    const ports: number[] = [];
+    for (const config of configs) {
+      const serve = startServe(config);
+      children.push(serve.child);
+      serves.push(serve);
+      ports.push(await until('a node to listen', () => servingPort(serve), SERVICE_WAIT_MS, serve));
+    }
+    const logs = (): string => serves.map((s) => s.output().split('\n').filter((l) => !l.includes('incoming request') && !l.includes('request completed')).slice(-30).join('\n')).join('\n---\n');
+    await client.connect();
+
+    // Every endpoint probed by both regions: each region's own rows.
+    const perRegion = async (): Promise<Map<string, number>> => {
+      const { rows } = await client.query<{ key: string; n: number }>("SELECT region || ':' || endpoint_id AS key, count(*)::int AS n FROM probe_results GROUP BY 1");
+      return new Map(rows.map((r) => [r.key, r.n]));
+    };
+    await eventually(
+      'three rounds of every endpoint in both regions',
+      async () => {
+        const counts = await perRegion();
+        return counts.size === 6 && [...counts.values()].every((n) => n >= 3) ? counts : undefined;
+      },
+      60_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${logs()}`);
+    });
+
+    // The cluster view: two regions, each reporting on all three endpoints.
+    const regionsSeen = await eventually(
+      'both regions reporting in the cluster view',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const response = await fetch(`http://127.0.0.1:${ports[1]!}/api/v1/cluster`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+        const view = (await response.json()) as { regions: Array<{ name: string; liveNodes: number; health: string; fresh: number }> };
+        return view.regions.length === 2 && view.regions.every((r) => r.health === 'reporting' && r.fresh === 3) ? view.regions : undefined;
+      },
+      60_000,
+    );
+    assert.deepEqual(regionsSeen.map((r) => [r.name, r.liveNodes]), [['eu', 1], ['us', 1]]);
+
+    // One server stops: both regions see it down, and the arbiter opens exactly one incident.
+    const victim = servers[0]!;
+    await victim.close();
+    const incident = await eventually(
+      'one incident with both regions down',
+      async () => {
+        const { rows } = await client.query<{ id: string; regions: Record<string, { health: string; counted: boolean }> }>('SELECT id::text, regions FROM incidents');
+        const regions = rows[0]?.regions ?? {};
+        return rows.length === 1 && regions.eu?.health === 'down' && regions.us?.health === 'down' ? rows : undefined;
+      },
+      60_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${logs()}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // a second incident would be there by now
+    const { rows: all } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents');
+    assert.equal(all[0]!.n, 1, `one incident, not one per region: ${JSON.stringify(incident)}`);
+    const { rows: opened } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE kind = 'incident_opened'");
+    assert.equal(opened[0]!.n, 1);
+
+    // The API shows the incident's regions, and filters results by region.
+    const response = await fetch(`http://127.0.0.1:${ports[0]!}/api/v1/incidents`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+    assert.equal(response.status, 200, await response.clone().text());
+    const body = JSON.stringify(await response.json());
+    assert.match(body, /"regions":\{"eu":\{[^}]*"health":"down"/, body);
+
+    for (const serve of serves) await stopServe(serve);
   } finally {
+    await client.end().catch(() => undefined);
+    for (const s of servers.slice(1)) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,7 @@
 // load, and which node runs the singleton work (issue 14). Host names and pids are internal: a
 // token is needed.
 import { Type } from '@fastify/type-provider-typebox';
+import { REGION_HEALTHS } from '../../domain/quorum.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireToken } from './auth.ts';
 import { BEARER, type ApiInstance } from './context.ts';
@@ -26,7 +27,17 @@ const Cluster = Type.Object({
   backend: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
   self: Type.String(),
   leader: Type.Union([Type.String(), Type.Null()]),
-  regions: Type.Array(Type.Object({ name: Type.String(), liveNodes: Type.Integer(), nodes: Type.Integer() })),
+  regions: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      liveNodes: Type.Integer(),
+      nodes: Type.Integer(),
+      health: Type.Enum([...REGION_HEALTHS]),
+      fresh: Type.Integer(),
+      failed: Type.Integer(),
+      lastResultAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   nodes: Type.Array(Node),
 });
 

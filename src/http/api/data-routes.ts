@@ -52,7 +52,8 @@ export function dataRoutes(app: ApiInstance, deps: AppDeps): void {
       if (from >= to) throw validationError([{ field: 'querystring.from', message: 'must be earlier than to' }]);
       const limit = request.query.limit ?? DEFAULT_RESULTS_LIMIT;
       const before = request.query.before;
-      const rows = await store.results(endpoint.id, { fromMs: from, toMs: to, limit, ...(before !== undefined ? { beforeTs: before } : {}) });
+      const region = request.query.region;
+      const rows = await store.results(endpoint.id, { fromMs: from, toMs: to, limit, ...(before !== undefined ? { beforeTs: before } : {}), ...(region !== undefined ? { region } : {}) });
       const last = rows.at(-1);
       return {
         endpointId: endpoint.id,

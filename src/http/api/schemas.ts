@@ -5,6 +5,7 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import { MAX_URL_LENGTH } from '../../domain/url.ts';
 import { ERAS } from '../../config/schema.ts';
 import { STATUSES, FAILURE_CODES } from '../../domain/failure-codes.ts';
+import { EXCLUSIONS } from '../../domain/quorum.ts';
 import { ERAS as PROBE_ERAS } from '../../domain/probe-result.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -189,6 +190,7 @@ export const ResultsQuery = Type.Object(
     to: Type.Optional(TimeParam),
     before: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: only rounds that started before this ms timestamp (use nextBefore)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_RESULTS_LIMIT, default: DEFAULT_RESULTS_LIMIT })),
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "Only this region's rounds (several regions on PostgreSQL; SQLite has one, `default`)" })),
   },
   { additionalProperties: false },
 );
@@ -289,6 +291,20 @@ export const IncidentView = Type.Object({
   firstDetail: Type.String(),
   lastCode: FailureCodeEnum,
   lastDetail: Type.String(),
+  regions: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        health: Type.Enum(['unknown', 'up', 'down']),
+        at: Nullable(Type.String({ description: "The region's latest round" })),
+        since: Nullable(Type.String({ description: 'Since when the region holds that health' })),
+        code: Nullable(Type.String()),
+        counted: Type.Boolean({ description: 'Whether the quorum counted this region' }),
+        excluded: Type.Optional(Type.Enum([...EXCLUSIONS])),
+      }),
+      { description: 'Which regions saw what and when (several regions on PostgreSQL)' },
+    ),
+  ),
 });
 
 export const IncidentsResponse = Type.Object({ incidents: Type.Array(IncidentView) });

@@ -1,7 +1,8 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
@@ -64,7 +65,18 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return reply.type(asset.contentType).send(asset.body);
   });
 
-  const render = (v: DashboardView, deadLetters: number): string =>
+  /** The nodes section: null on SQLite; 'unavailable' when the view cannot be read (the endpoints still show). */
+  async function cluster(log: FastifyBaseLogger): Promise<ClusterSection | 'unavailable' | null> {
+    if (!deps.cluster) return null;
+    try {
+      return clusterSection(await deps.cluster());
+    } catch (err) {
+      log.warn({ err }, 'the dashboard could not read the cluster view');
+      return 'unavailable';
+    }
+  }
+
+  const render = (v: DashboardView, deadLetters: number, nodes: ClusterSection | 'unavailable' | null): string =>
     templates.render('dashboard', {
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
@@ -76,6 +88,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       view: v,
       updatedText: formatClock(Date.parse(v.updatedAt)),
       deadLetters,
+      cluster: nodes,
     });
 
   app.get('/', async (request, reply) => {
@@ -83,7 +96,9 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     const v = await view(request.query, fleet);
     // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
     const deadLetters = (await deps.alerts?.backlog())?.dead ?? 0;
-    const html = fleet ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${deadLetters}`, () => render(v, deadLetters)) : render(v, deadLetters);
+    // The cluster section changes with every heartbeat: a page carrying it is rendered each time.
+    const nodes = await cluster(request.log);
+    const html = fleet && nodes === null ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${deadLetters}`, () => render(v, deadLetters, nodes)) : render(v, deadLetters, nodes);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 

@@ -12,7 +12,8 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
   const scraper = new MetricsScraper(
     {
       listEndpoints: () => deps.endpoints(),
-      state: deps.state,
+      state: deps.region?.state ?? deps.state,
+      ...(deps.region ? { region: deps.region.name } : {}),
       latestResult: deps.latestResult,
       clock: deps.clock,
       policy: deps.config.health,

@@ -2,10 +2,11 @@
 // SQLite backend's for the same writes (the contract suite checks both).
 import type { FailureCode } from '../../domain/failure-codes.ts';
 import type { HealthEvent } from '../../domain/health.ts';
+import type { IncidentRegions } from '../../domain/quorum-decision.ts';
 import { type GapDbRow, type ResultColumns, decodeResult, gapFromDb } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, type RollupDbRow, aggFromDb } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
-import { type CertObservation, type GapRow, type Incident, type ResultRow, type IdRange, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
+import { type CertObservation, type GapRow, type IdRange, type Incident, type ResultRow, type ResultsQuery, type Rollup, type StoredEvent, StoreError, type ToolSnapshot, type UptimeSummary } from '../store.ts';
 import type { Pool, PoolClient } from './pool.ts';
 
 type Db = Pool | PoolClient;
@@ -17,14 +18,14 @@ function rollupFromDb(row: RollupDbRow): Rollup {
 }
 
 /** Newest first by ts; rows of one endpoint with equal ts (one partition) by insertion, newest first. */
-export async function results(db: Db, endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]> {
+export async function results(db: Db, endpointId: number, options: ResultsQuery): Promise<ResultRow[]> {
   const upper = Math.min(options.toMs, options.beforeTs ?? Number.POSITIVE_INFINITY);
   const limit = Math.floor(options.limit);
   if (limit <= 0 || upper <= options.fromMs) return [];
   const { rows } = await db.query<ResultColumns>(
     `SELECT endpoint_id, ts, status, code, detail, duration_ms, dns_ms, connect_ms, tls_ms, era, flags, lag_ms
-       FROM probe_results WHERE endpoint_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts DESC, ctid DESC LIMIT $4`,
-    [endpointId, Math.ceil(options.fromMs), Math.ceil(upper), limit],
+       FROM probe_results WHERE endpoint_id = $1 AND ts >= $2 AND ts < $3 AND ($5::text IS NULL OR region = $5) ORDER BY ts DESC, ctid DESC LIMIT $4`,
+    [endpointId, Math.ceil(options.fromMs), Math.ceil(upper), limit, options.region ?? null],
   );
   return rows.map(decodeResult);
 }
@@ -38,6 +39,7 @@ interface IncidentDbRow {
   first_detail: string;
   last_code: string;
   last_detail: string;
+  regions: IncidentRegions;
 }
 
 /**
@@ -46,7 +48,7 @@ interface IncidentDbRow {
  */
 export async function incidents(db: Db, options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]> {
   const { rows } = await db.query<IncidentDbRow>(
-    `SELECT id, endpoint_id, started_at, resolved_at, first_code, first_detail, last_code, last_detail FROM incidents
+    `SELECT id, endpoint_id, started_at, resolved_at, first_code, first_detail, last_code, last_detail, regions FROM incidents
       WHERE ($1::bigint IS NULL OR endpoint_id = $1) AND (NOT $2 OR resolved_at IS NULL)
       ORDER BY started_at DESC, id DESC LIMIT $3`,
     [options.endpointId ?? null, options.openOnly === true, Math.max(0, Math.floor(options.limit))],
@@ -64,6 +66,8 @@ export async function incidents(db: Db, options: { endpointId?: number; openOnly
       firstDetail: row.first_detail,
       lastCode: row.last_code as FailureCode,
       lastDetail: row.last_detail,
+      // Only when some region said something: a database used without regions reads as SQLite does.
+      ...(Object.keys(row.regions).length > 0 ? { regions: row.regions } : {}),
     };
   });
 }

@@ -8,6 +8,7 @@ import { postgresWritable } from './writable.ts';
 import { migratePostgres } from './migrate.ts';
 import { PgAlertOutbox } from './outbox.ts';
 import { isConnectionError, openPool, redactUrl, type PoolOptions } from './pool.ts';
+import { PgQuorum } from './quorum.ts';
 import { PgTicks } from './ticks.ts';
 import { PgTokens } from './tokens.ts';
 
@@ -68,6 +69,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       store,
       outbox: new PgAlertOutbox(pool, { clock }),
       alertSettings: new PgAlertSettings(pool, { clock }),
+      regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool) },
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;

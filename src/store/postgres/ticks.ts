@@ -21,14 +21,15 @@
 // while the first attempt's transaction is still open on the server waits for it on the receipt's
 // key (up to lock_timeout), then either finds it committed or writes the batch itself.
 import { createHash } from 'node:crypto';
-import type { EndpointState, HealthEvent } from '../../domain/health.ts';
+import type { EndpointState } from '../../domain/health.ts';
 import { encodeResult, normalizeResult } from '../result-codec.ts';
 import { ADDITIVE_COLUMNS, checkBucketCount } from '../rollup-columns.ts';
 import { BUCKET_SIZE_MS, GRANULARITIES, HOUR_MS, RollupBuffer } from '../rollup-math.ts';
-import type { CertObservation, GapRow, HistoryReader, IdRange, Incident, ResultRow, Retention, Rollup, StoredEvent, TickBatch, TickWriter, ToolSnapshot, UptimeSummary } from '../store.ts';
-import { STATE_COLUMNS, STATE_FIELDS } from '../write-behind.ts';
+import { DEFAULT_REGION } from '../store.ts';
+import type { CertObservation, GapRow, HistoryReader, IdRange, Incident, ResultRow, ResultsQuery, Retention, Rollup, StoredEvent, TickBatch, TickWriter, ToolSnapshot, UptimeSummary } from '../store.ts';
+import type { RegionTicks } from '../regions.ts';
+import { applyIncidentEvent, insertEvents, liveEndpoints, loadStates, upsertStates } from './health-writes.ts';
 import * as history from './history.ts';
-import { ADVISORY_LOCKS, LOCK_NAMESPACE } from './locks.ts';
 import { type Partition, createPartitions, dropPartition, listPartitions, partitionStart, startsAhead } from './partitions.ts';
 import { type Pool, type PoolClient, transaction } from './pool.ts';
 import { type ColumnSpec, columnArrays, unnestSelect } from './unnest.ts';
@@ -61,6 +62,7 @@ const RESULT_COLUMNS: readonly ColumnSpec[] = [
   ['flags', 'smallint'],
   ['code', 'text'],
   ['detail', 'text'],
+  ['region', 'text'],
 ];
 
 const ROLLUP_COLUMNS: readonly ColumnSpec[] = [
@@ -71,42 +73,13 @@ const ROLLUP_COLUMNS: readonly ColumnSpec[] = [
   ['latency_max_ms', 'integer'],
 ];
 
-const STATE_TYPES: Record<keyof EndpointState, string> = {
-  endpointId: 'bigint',
-  health: 'text',
-  healthSince: 'text',
-  consecutiveFailures: 'integer',
-  consecutiveSuccesses: 'integer',
-  lastStatus: 'text',
-  lastCode: 'text',
-  lastDetail: 'text',
-  lastCheckedAt: 'text',
-  lastDurationMs: 'double precision',
-  era: 'text',
-  protocolVersion: 'text',
-  serverName: 'text',
-  serverVersion: 'text',
-  certFingerprint: 'text',
-  certNotAfter: 'text',
-  toolsHash: 'text',
-  toolsCount: 'integer',
-  openIncidentId: 'bigint',
-  incidentsOpened: 'integer',
-  failingSince: 'text',
-  firstFailureCode: 'text',
-  firstFailureDetail: 'text',
-};
-const STATE_SPECS: readonly ColumnSpec[] = STATE_FIELDS.map((field) => [STATE_COLUMNS[field], STATE_TYPES[field]]);
 
 const SQL = {
   insertResults: `INSERT INTO probe_results (${RESULT_COLUMNS.map(([c]) => c).join(', ')}) ${unnestSelect(RESULT_COLUMNS)}`,
-  upsertStates: `INSERT INTO endpoint_state (${STATE_SPECS.map(([c]) => c).join(', ')}) ${unnestSelect(STATE_SPECS)}
-    ON CONFLICT (endpoint_id) DO UPDATE SET ${STATE_SPECS.filter(([c]) => c !== 'endpoint_id').map(([c]) => `${c} = excluded.${c}`).join(', ')}`,
   upsertRollups: (table: string): string =>
     `INSERT INTO ${table} AS t (${ROLLUP_COLUMNS.map(([c]) => c).join(', ')}) ${unnestSelect(ROLLUP_COLUMNS)}
      ON CONFLICT (start, endpoint_id) DO UPDATE SET ${ADDITIVE_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')},
        latency_min_ms = LEAST(t.latency_min_ms, excluded.latency_min_ms), latency_max_ms = GREATEST(t.latency_max_ms, excluded.latency_max_ms)`,
-  loadStates: `SELECT ${STATE_FIELDS.map((field) => `${STATE_COLUMNS[field]} AS "${field}"`).join(', ')} FROM endpoint_state ORDER BY endpoint_id`,
 } as const;
 
 export class PgTicks implements TickWriter, HistoryReader, Retention {
@@ -130,22 +103,30 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
 
   // --- TickWriter --------------------------------------------------------------------------------
 
-  async loadStates(): Promise<EndpointState[]> {
-    const { rows } = await this.#pool.query<EndpointState>(SQL.loadStates);
-    return rows;
+  loadStates(): Promise<EndpointState[]> {
+    return loadStates(this.#pool, null);
   }
 
-  async writeTick(batch: TickBatch): Promise<void> {
+  /**
+   * The writer of a node in `region` (issue 14): rounds carry the region, states go to the
+   * region's table, and its health events are the region's own, not written here: the quorum
+   * arbiter turns the regions' states into incidents and events (src/service/quorum-arbiter.ts).
+   */
+  forRegion(region: string): RegionTicks {
+    return { loadStates: () => loadStates(this.#pool, region), writeTick: (batch) => this.writeTick(batch, region) };
+  }
+
+  async writeTick(batch: TickBatch, region: string | null = null): Promise<void> {
     // Time order, like SQLite's: rows of one partition land together and in ts order.
     const results = batch.results.map(normalizeResult).sort((a, b) => a.ts - b.ts || a.endpointId - b.endpointId);
-    const digest = createHash('sha256').update(JSON.stringify(batch)).digest();
+    const digest = createHash('sha256').update(JSON.stringify(region === null ? batch : { region, batch })).digest();
     const now = this.#clock();
     for (let attempt = 0; ; attempt++) {
       // Partitions are made before the tick's transaction, in their own: DDL there would hold the
       // parent's lock (blocking every reader) until the whole tick commits.
       await this.#ensurePartitions(results.map((row) => partitionStart(row.ts)));
       try {
-        await transaction(this.#pool, (client) => writeTickIn(client, batch, results, digest, now));
+        await transaction(this.#pool, (client) => writeTickIn(client, batch, results, digest, now, region));
         return;
       } catch (error) {
         // Another node's retention dropped a partition we believed in: look again, once.
@@ -160,7 +141,7 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
 
   // --- HistoryReader -----------------------------------------------------------------------------
 
-  results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]> {
+  results(endpointId: number, options: ResultsQuery): Promise<ResultRow[]> {
     return history.results(this.#pool, endpointId, options);
   }
 
@@ -261,19 +242,19 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
   }
 }
 
-/** The whole tick inside one transaction; `results` are the batch's rows normalized and sorted. */
-async function writeTickIn(client: PoolClient, batch: TickBatch, results: readonly ResultRow[], digest: Buffer, now: number): Promise<void> {
+/**
+ * The whole tick inside one transaction; `results` are the batch's rows normalized and sorted.
+ * With a region: the region's rows and states, and neither incidents nor events (forRegion).
+ */
+async function writeTickIn(client: PoolClient, batch: TickBatch, results: readonly ResultRow[], digest: Buffer, now: number, region: string | null): Promise<void> {
   // A receipt already there: this batch committed before (its caller saw the connection break).
   // A first attempt still in flight on a dead connection makes this INSERT wait for it to end.
   const receipt = await client.query('INSERT INTO tick_receipts (digest, written_at) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest, now]);
   if (receipt.rowCount === 0) return;
   await client.query('DELETE FROM tick_receipts WHERE written_at < $1', [now - RECEIPT_TTL_MS]);
 
-  // Rows of an endpoint deleted meanwhile are dropped. The shared tickWrite lock keeps the ones
-  // found from being deleted until COMMIT (an endpoint DELETE takes it exclusive, see
-  // 0002_history.sql), so no foreign key can fail and no row is left behind.
-  await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [LOCK_NAMESPACE, ADVISORY_LOCKS.tickWrite]);
-  const referenced = new Set<number>([
+  // Rows of an endpoint deleted meanwhile are dropped (liveEndpoints).
+  const live = await liveEndpoints(client, [
     ...batch.results.map((r) => r.endpointId),
     ...batch.states.map((s) => s.endpointId),
     ...batch.events.map((e) => e.endpointId),
@@ -281,18 +262,14 @@ async function writeTickIn(client: PoolClient, batch: TickBatch, results: readon
     ...batch.toolSnapshots.map((t) => t.endpointId),
     ...(batch.gaps ?? []).map((g) => g.endpointId),
   ]);
-  const found = await client.query<{ id: number }>('SELECT id FROM endpoints WHERE id = ANY($1::bigint[])', [[...referenced]]);
-  const live = new Set(found.rows.map((row) => row.id));
 
   const rows = results.filter((row) => live.has(row.endpointId));
-  if (rows.length > 0) await client.query(SQL.insertResults, columnArrays(RESULT_COLUMNS, rows.map(encodeResult)));
+  if (rows.length > 0) await client.query(SQL.insertResults, columnArrays(RESULT_COLUMNS, rows.map((row) => ({ ...encodeResult(row), region: region ?? DEFAULT_REGION }))));
 
-  const events = batch.events.filter((e) => live.has(e.endpointId));
+  const events = region === null ? batch.events.filter((e) => live.has(e.endpointId)) : [];
   for (const { endpointId, event } of events) await applyIncidentEvent(client, endpointId, event);
 
-  // Endpoint order everywhere: two writers lock rows in the same order and cannot deadlock.
-  const states = batch.states.filter((s) => live.has(s.endpointId)).sort((a, b) => a.endpointId - b.endpointId);
-  if (states.length > 0) await client.query(SQL.upsertStates, columnArrays(STATE_SPECS, states.map(stateColumns)));
+  await upsertStates(client, batch.states.filter((s) => live.has(s.endpointId)), region);
 
   await insertChangedCerts(client, batch.certObservations.filter((c) => live.has(c.endpointId)));
   await insertChangedTools(client, batch.toolSnapshots.filter((t) => live.has(t.endpointId)));
@@ -329,55 +306,7 @@ async function writeTickIn(client: PoolClient, batch: TickBatch, results: readon
   // Last, and under the events lock held to COMMIT, so event ids become visible in increasing
   // order (0002_history.sql). An update per failing round would repeat the raw results; the
   // incident row holds the latest.
-  const stored = events.filter((e) => e.event.kind !== 'incident_updated');
-  if (stored.length > 0) {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, ADVISORY_LOCKS.events]);
-    await client.query(
-      `INSERT INTO events (endpoint_id, at, kind, incident_id, data)
-       SELECT endpoint_id, at, kind, incident_id, data
-         FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::bigint[], $5::jsonb[]) WITH ORDINALITY AS u(endpoint_id, at, kind, incident_id, data, n) ORDER BY n`,
-      [
-        stored.map((e) => e.endpointId),
-        stored.map((e) => e.event.at),
-        stored.map((e) => e.event.kind),
-        stored.map((e) => incidentIdOf(e.event)),
-        stored.map((e) => JSON.stringify(e.event)),
-      ],
-    );
-  }
-}
-
-function incidentIdOf(event: HealthEvent): number | null {
-  return 'incidentId' in event ? event.incidentId : null;
-}
-
-/** In batch order: an update after an open of the same batch must find the row. */
-async function applyIncidentEvent(client: PoolClient, endpointId: number, event: HealthEvent): Promise<void> {
-  switch (event.kind) {
-    case 'incident_opened':
-      // The id is the domain's: a second writer of the same round (a retry, another node) is a no-op.
-      await client.query(
-        `INSERT INTO incidents (id, endpoint_id, started_at, first_code, first_detail, last_code, last_detail)
-         VALUES ($1, $2, $3, $4, $5, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [event.incidentId, endpointId, event.startedAt, event.code, event.detail],
-      );
-      return;
-    case 'incident_updated':
-      await client.query('UPDATE incidents SET last_code = $1, last_detail = $2 WHERE id = $3 AND endpoint_id = $4', [event.code, event.detail, event.incidentId, endpointId]);
-      return;
-    case 'incident_resolved':
-      await client.query(
-        'UPDATE incidents SET resolved_at = $1, last_code = coalesce($2, last_code), last_detail = coalesce($3, last_detail) WHERE id = $4 AND endpoint_id = $5 AND resolved_at IS NULL',
-        [event.at, event.lastCode, event.lastDetail, event.incidentId, endpointId],
-      );
-      return;
-    default:
-      return;
-  }
-}
-
-function stateColumns(state: EndpointState): Record<string, unknown> {
-  return Object.fromEntries(STATE_FIELDS.map((field) => [STATE_COLUMNS[field], state[field]]));
+  await insertEvents(client, events);
 }
 
 /** Observations whose fingerprint differs from the endpoint's latest (stored, or earlier in the batch). */

@@ -24,8 +24,8 @@ import { type GapDbRow, type ResultColumns, decodeResult as resultFromDb, encode
 import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT, aggFromDb, checkBucketCount } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
-import { StoreError } from '../store.ts';
-import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
+import { DEFAULT_REGION, StoreError } from '../store.ts';
+import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
 
 type Db = Database.Database;
@@ -616,10 +616,12 @@ export class SqliteStore implements Store {
 
   // --- reads -----------------------------------------------------------------------------------
 
-  async results(endpointId: number, options: { fromMs: number; toMs: number; limit: number; beforeTs?: number }): Promise<ResultRow[]> {
+  async results(endpointId: number, options: ResultsQuery): Promise<ResultRow[]> {
     const upper = Math.min(options.toMs, options.beforeTs ?? Number.POSITIVE_INFINITY);
     const limit = Math.floor(options.limit);
     if (limit <= 0 || upper <= options.fromMs) return [];
+    // One region: every round is the default region's.
+    if (options.region !== undefined && options.region !== DEFAULT_REGION) return [];
     // A deleted endpoint's raw rows age out with retention (no index to find them by), unseen:
     // its history went with it, as on PostgreSQL.
     if (this.#s.endpointExists.get(endpointId) === undefined) return [];

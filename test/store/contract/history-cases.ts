@@ -106,6 +106,16 @@ export const HISTORY_CASES: Readonly<Record<string, (handle: BackendHandle) => P
     assert.deepEqual(await store.results(a.id, { fromMs: T0 + 60 * MIN, toMs: T0 + 70 * MIN, limit: 100 }), []);
   },
 
+  async 'results filter by region: every round written without one is the default region’s'(handle) {
+    const { store } = await openStore(handle);
+    const ep = await store.createEndpoint(definition('regional'));
+    await store.writeTick({ ...EMPTY_TICK, results: [result(ep.id, T0), result(ep.id, T0 + MIN)] });
+    const window = { fromMs: T0, toMs: T0 + 2 * MIN, limit: 10 };
+    assert.equal((await store.results(ep.id, window)).length, 2);
+    assert.deepEqual(await store.results(ep.id, { ...window, region: 'default' }), await store.results(ep.id, window));
+    assert.deepEqual(await store.results(ep.id, { ...window, region: 'elsewhere' }), []);
+  },
+
   async 'a round written 90 s late, after rounds that started later, is still found in order'(handle) {
     const { store } = await openStore(handle);
     const slow = await store.createEndpoint(definition('slow'));
