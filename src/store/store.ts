@@ -7,6 +7,7 @@ import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { Era } from '../domain/probe-result.ts';
 import type { AlertSettingsStore } from './alert-settings.ts';
+import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
@@ -280,6 +281,8 @@ export interface Storage {
   readonly store: Store;
   readonly outbox: AlertOutbox;
   readonly alertSettings: AlertSettingsStore;
+  /** The latest compliance reports per endpoint (issue 15). */
+  readonly compliance: ComplianceStore;
   readonly maintenance?: StorageMaintenance;
   /** Database size in bytes as the backend counts it (benchmarks, the storage budget). */
   sizeBytes(): Promise<number>;
