@@ -12,6 +12,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_NODE,
   DEFAULT_RETENTION,
+  DEFAULT_COMPLIANCE,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
   HEADER_NAME,
@@ -51,6 +52,7 @@ import {
   type ProbeEndpointConfig,
   type NodeConfig,
   type RetentionConfig,
+  type ComplianceConfig,
   type SchedulerConfig,
   type SecretRef,
 } from './schema.ts';
@@ -311,6 +313,14 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     errors.push(`retention.rollupDays: must be at least retention.rawDays (${retention.rawDays}), got ${retention.rollupDays}`);
   }
 
+  const c: NonNullable<ConfigFile['compliance']> = file.compliance ?? {};
+  const compliance: ComplianceConfig = {
+    enabled: c.enabled ?? DEFAULT_COMPLIANCE.enabled,
+    intervalS: c.intervalS ?? DEFAULT_COMPLIANCE.intervalS,
+    concurrency: c.concurrency ?? DEFAULT_COMPLIANCE.concurrency,
+    latencyBudgetMs: c.latencyBudgetMs ?? DEFAULT_COMPLIANCE.latencyBudgetMs,
+  };
+
   const endpoints = buildEndpoints(file.endpoints ?? [], { scheduler, probe }, vars, errors, warnings);
   const config: Config = {
     dataDir,
@@ -324,6 +334,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     health,
     scheduler,
     retention,
+    compliance,
     endpoints,
   };
   // Only present when written, so a file without alerts reads back exactly as before.
@@ -573,6 +584,7 @@ export function describeConfig(config: Config): string {
     `scheduler   ${s.concurrency} probes at once (${s.perHostConcurrency} per host), every ${s.defaultIntervalS} s by default (minimum ${s.minIntervalS} s), ` +
       `${s.retryOnFailure ? 'one immediate retry on failure' : 'no retry'}, drain ${s.drainTimeoutMs} ms`,
     `retention   raw results ${r.rawDays} days, rollups ${r.rollupDays} days, pruned on "${r.pruneCron}" in batches of ${r.pruneBatch}`,
+    `compliance  ${config.compliance.enabled ? `checks every ${config.compliance.intervalS} s per endpoint, ${config.compliance.concurrency} at once` : 'checks off'}, latency budget ${config.compliance.latencyBudgetMs} ms`,
     `endpoints   ${config.endpoints.length} (${paused} paused, ${shown} public)`,
   ];
   for (const e of config.endpoints) {
