@@ -5,6 +5,9 @@ import type { EndpointState } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { OverloadStats, StoreWriteStats } from '../metrics/service-metrics.ts';
 import type { ProbeRequest } from '../probe/run-probe.ts';
+import type { ComplianceEntry } from '../service/compliance-book.ts';
+import type { ComplianceRecorder } from '../service/compliance-schedule.ts';
+import type { ComplianceStore } from '../store/compliance.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
@@ -48,6 +51,15 @@ export interface ClusterNodeView {
   readonly self: boolean;
 }
 
+/** Compliance reports and grades (issue 15). */
+export interface ComplianceSurface {
+  readonly reports: Pick<ComplianceStore, 'latestReport' | 'reportHistory'>;
+  /** The in-memory latest report and grade (for /metrics and the endpoint views; minutes old at most). */
+  readonly latest: (endpointId: number) => ComplianceEntry | undefined;
+  /** Runs the checks of one endpoint now and stores the report; absent when no runner is wired. */
+  readonly runNow?: ComplianceRecorder;
+}
+
 export interface AppDeps {
   readonly store: Store;
   readonly config: Config;
@@ -83,6 +95,8 @@ export interface AppDeps {
    * reuses). See src/http/pages/view-cache.ts.
    */
   readonly pageCacheMs?: number;
+  /** Compliance reports and grades; without it every grade is pending and nothing can be run. */
+  readonly compliance?: ComplianceSurface;
   /** The cluster view (a single node with SQLite); the route is absent without it. */
   readonly cluster?: () => Promise<ClusterView>;
 }

@@ -6,6 +6,7 @@ import { MAX_URL_LENGTH } from '../../domain/url.ts';
 import { ERAS } from '../../config/schema.ts';
 import { STATUSES, FAILURE_CODES } from '../../domain/failure-codes.ts';
 import { ERAS as PROBE_ERAS } from '../../domain/probe-result.ts';
+import { GradeSummarySchema } from './compliance-schemas.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -132,6 +133,7 @@ export const EndpointView = Type.Object(
       }),
     ),
     status: EndpointStatusSummary,
+    grade: GradeSummarySchema,
   },
   { additionalProperties: false },
 );
