@@ -14,6 +14,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
       listEndpoints: () => deps.endpoints(),
       state: deps.state,
       latestResult: deps.latestResult,
+      ...(deps.compliance ? { compliance: deps.compliance.latest } : {}),
       clock: deps.clock,
       policy: deps.config.health,
       scheduler: deps.scheduler,
