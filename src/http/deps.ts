@@ -58,6 +58,8 @@ export interface ComplianceSurface {
   readonly latest: (endpointId: number) => ComplianceEntry | undefined;
   /** Runs the checks of one endpoint now and stores the report; absent when no runner is wired. */
   readonly runNow?: ComplianceRecorder;
+  /** Where a check's requirement is written (the checks' catalogue), shown as text beside a failure. */
+  readonly specLink?: (checkId: string) => string | undefined;
 }
 
 export interface AppDeps {
