@@ -66,6 +66,8 @@ async function loadService() {
   ]);
   // Nodes of a cluster and the singleton work (issue 14).
   const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
+  // Compliance checks and the grade (issue 15).
+  const complianceStart = await import('./service/compliance-start.ts');
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -84,6 +86,7 @@ async function loadService() {
     RegionsNotSupportedError: clusterNode.RegionsNotSupportedError,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
+    complianceParts: complianceStart.complianceParts,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -369,12 +372,23 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   late.node = node;
   const running = monitor;
   const settings = await alertSettings(storage, config, log.child({ component: 'alerts' }));
-  // Alerts and retention run on one node cluster-wide: the holder of the singleton lease (always
-  // this process with SQLite).
+  const compliance = service.complianceParts({
+    config: config.compliance,
+    policy: config.health,
+    reports: storage.compliance,
+    history: store,
+    // INTEGRATION: the runner from src/compliance/ (wip/compliance) is wired here.
+    runner: undefined,
+    endpoints: () => running.endpoints,
+    clock: Date.now,
+    log: log.child({ component: 'compliance' }),
+  });
+  // Alerts, retention and the hourly compliance checks run on one node cluster-wide: the holder
+  // of the singleton lease (always this process with SQLite).
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
-    return [alerts, { stop: () => void retention.stop() }];
+    return [alerts, { stop: () => void retention.stop() }, ...(await compliance.startSchedule())];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
   const app = await service.buildApp(
@@ -398,6 +412,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
       alertSettings: settings,
+      compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()
         : () => Promise.resolve(service.singleNodeView({ name: nodeName, host: hostname(), pid: process.pid, version: MCPWATCH_VERSION, endpointsOwned: running.endpoints.length, probesPerS: 0 })),
@@ -414,6 +429,8 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     throw listenFailure(err, config.listen.host, config.listen.port);
   }
   await running.start();
+  // Every node grades from the database (the checks may run on another node).
+  const book = compliance.startBook();
   if (cluster) await cluster.lease(work);
   else await work.acquire();
   // The file is watched even when absent at start (zero-config): creating it applies it.
@@ -443,6 +460,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       stopping = true;
       log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: running.scheduler.inFlight }, 'shutting down');
       reloader.stop();
+      void book.stop();
       // A node first tells the others it is going, and keeps probing its share while they take it over.
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.

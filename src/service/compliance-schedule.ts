@@ -75,7 +75,13 @@ export class ComplianceSchedule implements Running {
 
   /** Reads when each endpoint was last checked, then looks for due ones every tickMs. */
   async start(): Promise<void> {
-    for (const [id, report] of await this.#o.reports.latestReports()) {
+    // Never rejects: it starts with the singleton work, whose other parts are already running.
+    // Without the last checks every endpoint is due now, which costs an extra run each, no more.
+    const last = await this.#o.reports.latestReports().catch((err: unknown) => {
+      this.#o.log.warn({ err }, 'reading the last compliance checks failed; checking every endpoint now');
+      return new Map<number, ComplianceReport>();
+    });
+    for (const [id, report] of last) {
       const at = Date.parse(report.checkedAt);
       if (Number.isFinite(at)) this.#last.set(id, at);
     }
