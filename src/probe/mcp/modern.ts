@@ -60,6 +60,7 @@ async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverF
       listTools(channel, {
         maxPages: ctx.tools.maxPages,
         maxBytes: ctx.tools.maxBytes,
+        onPage: ctx.tools.onPage,
         params: (cursor) => {
           method = 'tools/list';
           return { ...(cursor !== undefined ? { cursor } : {}), _meta: modernMeta(version) };
