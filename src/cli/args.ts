@@ -2,6 +2,7 @@
 // parsed options into them. Pure: argv and environment in, a Command or a UsageError out. The
 // command table (names, options, help, examples) is in commands.ts.
 import type { EraOverride } from '../domain/probe-result.ts';
+import { isValidToolName } from '../domain/tool-name.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { checkTokenName } from '../http/api/tokens.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
@@ -95,11 +96,8 @@ function headerValue(name: string, value: string, flag: string): [string, string
   return [name, value];
 }
 
-// The spec's tool-name rule (2025-11-25 server/tools §Tool names): 1–128 of A–Z a–z 0–9 _ - .
-const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
 function toolName(value: string): string {
-  if (!TOOL_NAME.test(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`, 'check');
+  if (!isValidToolName(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`, 'check');
   return value;
 }
 

@@ -11,7 +11,7 @@ import type { CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
 import type { DnsResolver, HostsLookup } from './dns.ts';
 import { ResponseLog, type Limits } from './http.ts';
-import { describeAuth } from './mcp/auth.ts';
+import { withDescribeAuth } from './mcp/auth.ts';
 import type { McpContext } from './mcp/context.ts';
 import { handshake } from './mcp/handshake.ts';
 import { PhaseRecorder } from './phases.ts';
@@ -116,26 +116,19 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
     if (!opened.ok) return failed(opened);
     clients = opened.clients;
     const headers = requestHeaders(request);
-    const limits: Limits = {
-      ttfbMs: settings.ttfbMs,
-      bodyMs: settings.bodyMs,
-      sseEventMs: settings.sseEventMs,
-      maxBodyBytes: settings.maxBodyBytes,
-      maxSseEvents: settings.maxSseEvents,
-    };
     const partial: Omit<McpContext, 'describeAuth'> = {
       dispatcher: clients.main,
       streamDispatcher: () => clients!.stream(),
       url,
       headers,
-      hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
-      limits,
+      hasCredentials: hasCredentials(request),
+      limits: probeLimits(settings),
       responses: facts.responses,
       deadline,
       phases,
       tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes, call: request.callTool ?? null },
     };
-    const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
+    const ctx = withDescribeAuth(partial);
     const outcome = await handshake(ctx, request.era ?? 'auto', request.eraHint);
     if (!outcome.ok) return failed(outcome.failure, { auth: outcome.auth, era: outcome.era });
 
@@ -172,7 +165,22 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   }
 }
 
-function requestHeaders(request: ProbeRequest): Record<string, string> {
+/** The per-wait limits of one probe's requests, from its settings. */
+export function probeLimits(settings: ProbeSettings): Limits {
+  return {
+    ttfbMs: settings.ttfbMs,
+    bodyMs: settings.bodyMs,
+    sseEventMs: settings.sseEventMs,
+    maxBodyBytes: settings.maxBodyBytes,
+    maxSseEvents: settings.maxSseEvents,
+  };
+}
+
+export function hasCredentials(request: ProbeRequest): boolean {
+  return request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
+}
+
+export function requestHeaders(request: ProbeRequest): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': 'mcpwatch/0.1 (+uptime monitor)' };
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
   if (request.bearerToken !== undefined) headers.authorization = `Bearer ${request.bearerToken}`;
