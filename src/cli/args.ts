@@ -16,6 +16,8 @@ export interface CheckCommand {
   readonly request: ProbeRequest;
   readonly settings: ProbeSettings;
   readonly json: boolean;
+  /** Also run the compliance checks (tools are listed for them, never called). */
+  readonly grade: boolean;
   /** Read by main.ts (the only module that touches the file system at start-up). */
   readonly caFile: string | undefined;
 }
@@ -66,6 +68,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 interface CheckValues {
   json?: boolean;
+  grade?: boolean;
   tools?: boolean;
   'call-tool'?: string;
   era?: string;
@@ -156,6 +159,7 @@ export function checkCommand(parsed: ParsedOptions, env: Env): CheckCommand {
     request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools === true, ...(values['call-tool'] !== undefined ? { callTool: toolName(values['call-tool']) } : {}) },
     settings,
     json: values.json === true,
+    grade: values.grade === true,
     caFile: values['ca-file'],
   };
 }
