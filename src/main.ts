@@ -13,6 +13,8 @@ import { copyProgressLine } from './cli/copy-progress.ts';
 import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
+import { formatCompliance } from './cli/format-compliance.ts';
+import { runCompliance } from './compliance/run.ts';
 import { UsageError } from './cli/options.ts';
 import { prettyDestination } from './cli/pretty-log.ts';
 import { progressReporter } from './cli/progress.ts';
@@ -162,8 +164,17 @@ async function check(command: CheckCommand): Promise<number> {
       process.once(signal, () => process.exit(130));
     });
   }
-  const result = await runProbe(command.request, { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) }, { signal: controller.signal });
-  process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
+  const settings = { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) };
+  const result = await runProbe(command.request, settings, { signal: controller.signal });
+  if (!command.grade) {
+    process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
+    return exitCodeFor(result);
+  }
+  if (!command.json) process.stdout.write(`${formatCheck(result)}\n\n`);
+  // The tools checks need the list; listing has no side effects (tools are never called).
+  const compliance = await runCompliance({ ...command.request, listTools: true, callTool: undefined }, settings, { signal: controller.signal });
+  const gradeLine: string | undefined = undefined; // GRADE_HOOK: the grade from src/domain/grade.ts (branch wip/grade) goes here.
+  process.stdout.write(command.json ? `${JSON.stringify({ ...result, compliance }, null, 2)}\n` : `${formatCompliance(compliance, gradeLine)}\n`);
   return exitCodeFor(result);
 }
 
