@@ -14,6 +14,7 @@ import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
 import { formatCompliance } from './cli/format-compliance.ts';
+import { gradeLine, oneRunGrade } from './cli/grade-line.ts';
 import { runCompliance } from './compliance/run.ts';
 import { UsageError } from './cli/options.ts';
 import { prettyDestination } from './cli/pretty-log.ts';
@@ -69,7 +70,11 @@ async function loadService() {
   // Nodes of a cluster and the singleton work (issue 14).
   const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
   // Compliance checks and the grade (issue 15).
-  const complianceStart = await import('./service/compliance-start.ts');
+  const [complianceStart, complianceRun, complianceCatalogue] = await Promise.all([
+    import('./service/compliance-start.ts'),
+    import('./compliance/run.ts'),
+    import('./compliance/catalogue.ts'),
+  ]);
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -89,6 +94,8 @@ async function loadService() {
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
     complianceParts: complianceStart.complianceParts,
+    createComplianceRunner: complianceRun.createComplianceRunner,
+    checkSpec: complianceCatalogue.checkSpec,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -173,8 +180,8 @@ async function check(command: CheckCommand): Promise<number> {
   if (!command.json) process.stdout.write(`${formatCheck(result)}\n\n`);
   // The tools checks need the list; listing has no side effects (tools are never called).
   const compliance = await runCompliance({ ...command.request, listTools: true, callTool: undefined }, settings, { signal: controller.signal });
-  const gradeLine: string | undefined = undefined; // GRADE_HOOK: the grade from src/domain/grade.ts (branch wip/grade) goes here.
-  process.stdout.write(command.json ? `${JSON.stringify({ ...result, compliance }, null, 2)}\n` : `${formatCompliance(compliance, gradeLine)}\n`);
+  const grade = oneRunGrade(result, compliance);
+  process.stdout.write(command.json ? `${JSON.stringify({ ...result, compliance, grade }, null, 2)}\n` : `${formatCompliance(compliance, gradeLine(grade))}\n`);
   return exitCodeFor(result);
 }
 
@@ -388,8 +395,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     policy: config.health,
     reports: storage.compliance,
     history: store,
-    // INTEGRATION: the runner from src/compliance/ (wip/compliance) is wired here.
-    runner: undefined,
+    // The endpoint's own settings, as a probe round uses them; a run builds its own connections.
+    runner: service.createComplianceRunner(config.probe),
+    specLink: (id) => service.checkSpec(id)?.spec,
     endpoints: () => running.endpoints,
     clock: Date.now,
     log: log.child({ component: 'compliance' }),
