@@ -169,6 +169,11 @@ export function gradeOf(input: GradeInput, options: GradeOptions): Grade {
   };
 }
 
+/** gradeOf from a window's summary (the store's UptimeSummary has this shape): the one recipe every surface uses. */
+export function gradeOfSummary(summary: RoundCounts & { readonly p95Ms: number | null }, report: ComplianceReport | null, options: GradeOptions): Grade {
+  return gradeOf({ rounds: summary, p95Ms: summary.p95Ms, report }, options);
+}
+
 /** "B 84", or "pending": the short form badges and lists use. */
 export function gradeText(grade: Grade): string {
   return grade.score === null || grade.letter === null ? 'pending' : `${grade.letter} ${grade.score}`;

@@ -11,10 +11,10 @@
 // metrics block re-renders an endpoint only when its entry object changed).
 import type { Logger } from 'pino';
 import type { ComplianceReport } from '../domain/compliance.ts';
-import { gradeOf, type Grade } from '../domain/grade.ts';
+import { gradeOfSummary, type Grade } from '../domain/grade.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import type { ComplianceStore } from '../store/compliance.ts';
-import { EMPTY_UPTIME, type HistoryReader, type UptimeSummary } from '../store/store.ts';
+import { EMPTY_UPTIME, type HistoryReader } from '../store/store.ts';
 import type { Running } from './singleton-work.ts';
 
 export const GRADE_WINDOW_MS = 30 * 86_400_000;
@@ -32,11 +32,6 @@ export interface ComplianceBookDeps {
   readonly policy: HealthPolicy;
   readonly latencyBudgetMs: number;
   readonly log: Logger;
-}
-
-/** The grade of one endpoint from its 30-day summary and latest report: the one recipe every surface uses. */
-export function gradeFromSummary(summary: UptimeSummary, report: ComplianceReport | null, options: { policy: HealthPolicy; latencyBudgetMs: number }): Grade {
-  return gradeOf({ rounds: summary, p95Ms: summary.p95Ms, report }, options);
 }
 
 export class ComplianceBook {
@@ -57,7 +52,7 @@ export class ComplianceBook {
     const [reports, uptime] = await Promise.all([this.#deps.reports.latestReports(), this.#deps.history.uptimeAll(now - GRADE_WINDOW_MS, now)]);
     const next = new Map<number, ComplianceEntry>();
     for (const [id, report] of reports) {
-      const grade = gradeFromSummary(uptime.get(id) ?? EMPTY_UPTIME, report, this.#deps);
+      const grade = gradeOfSummary(uptime.get(id) ?? EMPTY_UPTIME, report, this.#deps);
       const before = this.#entries.get(id);
       // The same object when nothing moved: readers that compare identity see no change.
       next.set(id, before !== undefined && before.report.checkedAt === report.checkedAt && sameGrade(before.grade, grade) ? before : { report, grade });
@@ -69,7 +64,7 @@ export class ComplianceBook {
   async put(endpointId: number, report: ComplianceReport): Promise<ComplianceEntry> {
     const now = this.#deps.clock();
     const summary = await this.#deps.history.uptime(endpointId, now - GRADE_WINDOW_MS, now);
-    const entry = { report, grade: gradeFromSummary(summary, report, this.#deps) };
+    const entry = { report, grade: gradeOfSummary(summary, report, this.#deps) };
     this.#entries.set(endpointId, entry);
     return entry;
   }

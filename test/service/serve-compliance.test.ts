@@ -73,7 +73,7 @@ endpoints:
         );
         assert.ok(body.report);
         assert.equal(body.report.era, 'modern');
-        const ids = new Set(CHECKS.map((c) => c.id));
+        const ids = new Set<string>(CHECKS.map((c) => c.id));
         assert.ok(body.report.results.length > 0);
         for (const r of body.report.results) assert.ok(ids.has(r.id), `${r.id} is a catalogue check`);
         assert.ok(body.report.results.some((r) => r.outcome === 'pass'), 'the modern SDK server passes some checks');

@@ -2,10 +2,9 @@
 // input beside it), and POST …/compliance/run to check now. Reading follows the endpoint's
 // visibility (public ones need no token); running makes this server talk to the endpoint, so it
 // needs a full token, has a tight rate limit, and runs at most `compliance.concurrency` at once.
-import { gradeText, type Grade } from '../../domain/grade.ts';
+import { countOutcomes, gradeOfSummary, gradeText, type Grade } from '../../domain/grade.ts';
 import { isIdle } from '../../domain/endpoint.ts';
-import { countOutcomes } from '../../domain/grade.ts';
-import { GRADE_WINDOW_MS, gradeFromSummary } from '../../service/compliance-book.ts';
+import { GRADE_WINDOW_MS } from '../../service/compliance-book.ts';
 import type { ComplianceReport } from '../../domain/compliance.ts';
 import type { AppDeps } from '../deps.ts';
 import { allowRead, authenticate, requireWrite } from './auth.ts';
@@ -27,7 +26,7 @@ export function gradeView(grade: Grade): ComplianceResponseBody['grade'] {
 export async function gradeNow(deps: Pick<AppDeps, 'store' | 'clock' | 'config'>, endpointId: number, report: ComplianceReport | null): Promise<Grade> {
   const now = deps.clock();
   const summary = await deps.store.uptime(endpointId, now - GRADE_WINDOW_MS, now);
-  return gradeFromSummary(summary, report, { policy: deps.config.health, latencyBudgetMs: deps.config.compliance.latencyBudgetMs });
+  return gradeOfSummary(summary, report, { policy: deps.config.health, latencyBudgetMs: deps.config.compliance.latencyBudgetMs });
 }
 
 export function complianceRoutes(app: ApiInstance, deps: AppDeps): void {

@@ -3,10 +3,9 @@
 // from the server (check ids and evidence are server-derived): the template escapes them all, and
 // nothing here is ever marked safe.
 import type { CheckResult, ComplianceLevel, ComplianceReport } from '../../domain/compliance.ts';
-import { PENDING_REASONS, gradeOf, gradeText, type Grade, type GradeLetter } from '../../domain/grade.ts';
+import { PENDING_REASONS, gradeText, type Grade, type GradeLetter } from '../../domain/grade.ts';
 import type { HealthPolicy } from '../../domain/health.ts';
 import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
-import type { UptimeSummary } from '../../store/store.ts';
 import { eraLabel, formatMs, formatUtc, plural } from './format.ts';
 
 export interface GradeRow {
@@ -44,10 +43,6 @@ export interface GradeView {
 export type SpecLinks = (checkId: string) => string | undefined;
 
 const points = (value: number | null, max: number): string => `${value === null ? '—' : String(value)} / ${max}`;
-
-export function gradeFromFacts(summary30d: UptimeSummary, report: ComplianceReport | null, options: { readonly policy: HealthPolicy; readonly latencyBudgetMs: number }): Grade {
-  return gradeOf({ rounds: summary30d, p95Ms: summary30d.p95Ms, report }, options);
-}
 
 export function gradeView(grade: Grade, report: ComplianceReport | null, policy: HealthPolicy, specLink: SpecLinks = () => undefined): GradeView {
   const { uptime, latency, compliance } = grade.components;

@@ -14,8 +14,8 @@ import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplaySta
 import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
 import type { MaintenanceWindowConfig } from '../../config/schema.ts';
 import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
-import { DEFAULT_LATENCY_BUDGET_MS } from '../../domain/grade.ts';
-import { gradeFromFacts, gradeView, type GradeView, type SpecLinks } from './grade-view.ts';
+import { DEFAULT_LATENCY_BUDGET_MS, gradeOfSummary } from '../../domain/grade.ts';
+import { gradeView, type GradeView, type SpecLinks } from './grade-view.ts';
 import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeRatioOf, type UptimeWindow } from './uptime.ts';
 
 export interface StatusContext {
@@ -354,7 +354,7 @@ export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): Statu
     tools: { count: state.toolsCount ?? facts.tools[0]?.count ?? null, names: facts.tools[0]?.names ?? [], changes: toolChanges(facts.tools) },
     badge: { svg: `/badge/${slug}.svg`, json: `/badge/${slug}.json` },
     grade: gradeView(
-      gradeFromFacts(facts.uptime['30d'], facts.complianceReport ?? null, { policy: ctx.policy, latencyBudgetMs: ctx.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS }),
+      gradeOfSummary(facts.uptime['30d'], facts.complianceReport ?? null, { policy: ctx.policy, latencyBudgetMs: ctx.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS }),
       facts.complianceReport ?? null,
       ctx.policy,
       ctx.specLink,
