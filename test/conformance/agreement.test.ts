@@ -1,9 +1,10 @@
 // Part 5 of issue 15: mcpwatch's compliance checks and the official conformance suite, run
 // against the same real servers (SDK v2 modern-only and dual-era, server-everything's Streamable
-// HTTP, supergateway). For every requirement both judge (CORRESPONDENCES in agreement.ts), the
+// HTTP, supergateway, mcpwatch's own /mcp). For every requirement both judge (CORRESPONDENCES in agreement.ts), the
 // verdicts must agree; the table is printed and written to a file for the closing note.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -11,6 +12,7 @@ import { runCompliance } from '../../src/compliance/run.ts';
 import type { ComplianceReport } from '../../src/domain/compliance.ts';
 import type { Era } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS } from '../../src/probe/run-probe.ts';
+import { buildTestApp } from '../http/helper.ts';
 import { startEverything, startSupergateway, startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { CORRESPONDENCES, compared, eraOfRevision, formatAgreement, mcpwatchVerdict, suiteVerdict, type AgreementRow } from './agreement.ts';
 import { locateSuite, readChecks, runCli, suiteOrSkip, type Check, type Suite } from './suite.ts';
@@ -20,7 +22,15 @@ const SERVERS: readonly { readonly name: string; readonly start: () => Promise<R
   { name: 'sdk-v2 dual-era', start: () => startV2Server({ era: 'dual' }) },
   { name: 'server-everything streamableHttp', start: () => startEverything('streamableHttp') },
   { name: 'supergateway streamableHttp', start: () => startSupergateway('streamableHttp') },
+  // The one server here that validates Origin (and Host): the refusing side of the DNS-rebinding checks.
+  { name: "mcpwatch's own /mcp", start: ownMcp },
 ];
+
+async function ownMcp(): Promise<RunningServer> {
+  const t = await buildTestApp();
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/mcp`, close: () => t.close() };
+}
 
 /**
  * Disagreements investigated and explained, by `server|check|revision`. Each must still disagree
