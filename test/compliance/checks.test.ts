@@ -46,6 +46,12 @@ interface Case {
   readonly expect: Partial<Record<CheckId, CheckOutcome>>;
 }
 
+function deepSchema(depth: number): unknown {
+  let schema: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < depth; i++) schema = { type: 'object', properties: { next: schema } };
+  return schema;
+}
+
 const NETWORK_REF_TOOL = (host: string): unknown => ({ name: 'remote', inputSchema: { type: 'object', properties: { a: { $ref: `${host}/schemas/a.json` } } } });
 
 const CASES: readonly Case[] = [
@@ -117,6 +123,16 @@ const CASES: readonly Case[] = [
     name: 'a tool whose inputSchema is not an object schema',
     faults: { era: 'modern', tools: [{ name: 'nul', inputSchema: null }, { name: 'str', inputSchema: { type: 'string' } }] },
     expect: { 'tools.schema.valid': 'fail' },
+  },
+  {
+    name: 'a schema past the depth bound is reported as not validated, not guessed at',
+    faults: { era: 'modern', tools: [{ name: 'deep', inputSchema: deepSchema(40) }] },
+    expect: { 'tools.schema.valid': 'not_applicable', 'tools.schema.no-network-ref': 'pass' },
+  },
+  {
+    name: 'hostile tool names: flagged, and the evidence stays one printable line',
+    faults: { era: 'modern', tools: [{ name: '\u202eevil\nname\u0007', inputSchema: { type: 'object' } }, { name: 'x'.repeat(5000), inputSchema: { type: 'object' } }] },
+    expect: { 'tools.names.valid': 'fail', 'tools.names.unique': 'pass' },
   },
   {
     name: 'a compliant 2025 streamable server',

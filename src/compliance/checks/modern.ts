@@ -104,6 +104,6 @@ function toolsCachingHints(c: CheckContext): Verdict {
 /** Why there are no tools/list pages to judge. */
 export function toolsUnlisted(c: CheckContext): Verdict {
   if (!c.handshake.listTools) return notApplicable('tools listing is off for this endpoint');
-  if (c.handshake.toolsFailure !== null) return unobserved(`tools/list: ${c.handshake.toolsFailure}`);
+  if (c.handshake.toolsFailure !== null) return unobserved(c.handshake.toolsFailure);
   return notApplicable('the server offers no tools');
 }
