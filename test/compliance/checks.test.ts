@@ -9,6 +9,7 @@ import type { CheckOutcome, ComplianceReport } from '../../src/domain/compliance
 import type { Endpoint } from '../../src/domain/endpoint.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { closedPort, startSilentTcpServer } from '../fixtures/fault-server.ts';
+import { definition } from '../store/helper.ts';
 import { authServerMetadata, startComplianceServer, startJsonHost, type ComplianceFaults, type ComplianceServer } from '../fixtures/compliance-server.ts';
 
 const SETTINGS: ProbeSettings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 10_000 };
@@ -284,21 +285,8 @@ describe('the runner', () => {
 
 describe('createComplianceRunner (the service’s entry point)', () => {
   const endpoint = (url: string, overrides: Partial<Endpoint> = {}): Endpoint => ({
+    ...definition('fixture', { url, timeoutMs: 10_000, allowPrivate: true }),
     id: 1,
-    slug: 'fixture',
-    name: 'fixture',
-    url,
-    intervalS: 60,
-    timeoutMs: 10_000,
-    era: 'auto',
-    public: false,
-    paused: false,
-    pausedReason: null,
-    tags: [],
-    listTools: true,
-    allowPrivate: true,
-    source: 'api',
-    secrets: { headers: {}, bearerToken: null },
     createdAt: '2026-12-02T00:00:00.000Z',
     updatedAt: '2026-12-02T00:00:00.000Z',
     archivedAt: null,
