@@ -15,7 +15,7 @@ export function formatCompliance(report: ComplianceReport, gradeLine?: string): 
   for (const r of report.results) {
     out.push(`  ${MARK[r.outcome]} ${LABEL[r.outcome].padEnd(5)} ${r.level.padEnd(6)} ${r.id.padEnd(width)}  ${truncate(r.evidence, 200)}`);
     const spec = checkSpec(r.id)?.spec;
-    if (spec !== undefined && r.outcome !== 'not_applicable') out.push(`  ${' '.repeat(20 + width)}${spec}`);
+    if (spec !== undefined && r.outcome !== 'not_applicable') out.push(`  ${' '.repeat(17 + width)}${spec}`);
   }
   const s = summarize(report.results);
   out.push('', `  summary: ${s.mustFailed} MUST failed · ${s.shouldFailed} SHOULD failed · ${s.passed} passed · ${s.notApplicable} not applicable · ${s.errors} not observed`);

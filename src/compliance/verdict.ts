@@ -29,3 +29,8 @@ export function quote(value: unknown, max = 60): string {
   }
   return sanitizeText(text, max);
 }
+
+/** "1 tool", "3 tools". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { CHECKS, CHECK_IDS, type CheckId } from '../../src/compliance/catalogue.ts';
-import { runCompliance, type ComplianceLimits } from '../../src/compliance/run.ts';
+import { createComplianceRunner, runCompliance, type ComplianceLimits } from '../../src/compliance/run.ts';
 import type { CheckOutcome, ComplianceReport } from '../../src/domain/compliance.ts';
+import type { Endpoint } from '../../src/domain/endpoint.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { closedPort, startSilentTcpServer } from '../fixtures/fault-server.ts';
+import { definition } from '../store/helper.ts';
 import { authServerMetadata, startComplianceServer, startJsonHost, type ComplianceFaults, type ComplianceServer } from '../fixtures/compliance-server.ts';
 
 const SETTINGS: ProbeSettings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 10_000 };
@@ -43,6 +45,12 @@ interface Case {
   readonly name: string;
   readonly faults: ComplianceFaults;
   readonly expect: Partial<Record<CheckId, CheckOutcome>>;
+}
+
+function deepSchema(depth: number): unknown {
+  let schema: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < depth; i++) schema = { type: 'object', properties: { next: schema } };
+  return schema;
 }
 
 const NETWORK_REF_TOOL = (host: string): unknown => ({ name: 'remote', inputSchema: { type: 'object', properties: { a: { $ref: `${host}/schemas/a.json` } } } });
@@ -116,6 +124,16 @@ const CASES: readonly Case[] = [
     name: 'a tool whose inputSchema is not an object schema',
     faults: { era: 'modern', tools: [{ name: 'nul', inputSchema: null }, { name: 'str', inputSchema: { type: 'string' } }] },
     expect: { 'tools.schema.valid': 'fail' },
+  },
+  {
+    name: 'a schema past the depth bound is reported as not validated, not guessed at',
+    faults: { era: 'modern', tools: [{ name: 'deep', inputSchema: deepSchema(40) }] },
+    expect: { 'tools.schema.valid': 'not_applicable', 'tools.schema.no-network-ref': 'pass' },
+  },
+  {
+    name: 'hostile tool names: flagged, and the evidence stays one printable line',
+    faults: { era: 'modern', tools: [{ name: '\u202eevil\nname\u0007', inputSchema: { type: 'object' } }, { name: 'x'.repeat(5000), inputSchema: { type: 'object' } }] },
+    expect: { 'tools.names.valid': 'fail', 'tools.names.unique': 'pass' },
   },
   {
     name: 'a compliant 2025 streamable server',
@@ -262,5 +280,37 @@ describe('the runner', () => {
   test('an address the policy blocks is never dialled', async () => {
     const report = await runCompliance({ url: 'http://127.0.0.1:9/mcp' }, { ...SETTINGS, allowPrivate: false }, { hosts: null });
     assert.ok(report.results.every((r) => r.outcome === 'error' && /ADDRESS_BLOCKED/.test(r.evidence)));
+  });
+});
+
+describe('createComplianceRunner (the service’s entry point)', () => {
+  const endpoint = (url: string, overrides: Partial<Endpoint> = {}): Endpoint => ({
+    ...definition('fixture', { url, timeoutMs: 10_000, allowPrivate: true }),
+    id: 1,
+    createdAt: '2026-12-02T00:00:00.000Z',
+    updatedAt: '2026-12-02T00:00:00.000Z',
+    archivedAt: null,
+    ...overrides,
+  });
+
+  test("uses the endpoint's own settings: private addresses, tool listing, credentials", async () => {
+    const server = await serve({ era: 'modern', bearerToken: 'secret' });
+    const runner = createComplianceRunner({ ...DEFAULT_PROBE_SETTINGS, allowPrivate: false }, { hosts: null });
+    const withSecret = await runner(endpoint(server.url, { secrets: { headers: {}, bearerToken: 'secret' } }));
+    expectOutcomes(withSecret, { 'modern.discover.ttl-ms': 'pass', 'tools.names.valid': 'pass', 'auth.as.pkce-s256': 'pass' });
+    const noListing = await runner(endpoint(server.url, { listTools: false, secrets: { headers: {}, bearerToken: 'secret' } }));
+    expectOutcomes(noListing, { 'tools.names.valid': 'not_applicable', 'modern.tools-list.caching-hints': 'not_applicable' });
+    const blocked = await runner(endpoint(server.url, { allowPrivate: false }));
+    assert.ok(blocked.results.every((r) => r.outcome === 'error'));
+  });
+
+  test('a cancelled run still reports every check', async () => {
+    const server = await serve({ era: 'modern' });
+    const runner = createComplianceRunner({ ...DEFAULT_PROBE_SETTINGS }, { hosts: null });
+    const controller = new AbortController();
+    controller.abort();
+    const report = await runner(endpoint(server.url), controller.signal);
+    assert.deepEqual(report.results.map((r) => r.id), CHECK_IDS);
+    assert.ok(report.results.every((r) => r.outcome === 'error' || r.outcome === 'not_applicable'), JSON.stringify(report.results.slice(0, 2)));
   });
 });

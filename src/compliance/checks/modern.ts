@@ -3,7 +3,7 @@ import { isRecord, RPC } from '../../domain/jsonrpc.ts';
 import { LATEST_MODERN } from '../../domain/protocol-versions.ts';
 import type { CheckContext, CheckFn } from '../context.ts';
 import { bare, describeReply, modernHeaders, modernMeta, rpc, rpcError, rpcResult } from '../exchange.ts';
-import { fail, notApplicable, pass, quote, unobserved, type Verdict } from '../verdict.ts';
+import { fail, notApplicable, pass, plural, quote, unobserved, type Verdict } from '../verdict.ts';
 
 /** A revision no server speaks: the probe for version refusals. */
 export const UNKNOWN_VERSION = '2000-01-01';
@@ -23,11 +23,14 @@ function onDiscover(judge: (result: Readonly<Record<string, unknown>>) => Verdic
   };
 }
 
-export function cachingHints(result: Readonly<Record<string, unknown>>, what: string): Verdict {
-  const { ttlMs, cacheScope } = result;
-  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0) return fail(`${what}: ttlMs is ${ttlMs === undefined ? 'absent' : quote(ttlMs)}, not an integer >= 0`);
-  if (!CACHE_SCOPES.includes(cacheScope)) return fail(`${what}: cacheScope is ${cacheScope === undefined ? 'absent' : quote(cacheScope)}, not "public" or "private"`);
-  return pass(`${what}: ttlMs ${ttlMs}, cacheScope ${String(cacheScope)}`);
+function ttlVerdict(ttlMs: unknown, what: string): Verdict | null {
+  if (typeof ttlMs === 'number' && Number.isInteger(ttlMs) && ttlMs >= 0) return null;
+  return fail(`${what}: ttlMs is ${ttlMs === undefined ? 'absent' : quote(ttlMs)}, not an integer >= 0`);
+}
+
+function scopeVerdict(cacheScope: unknown, what: string): Verdict | null {
+  if (CACHE_SCOPES.includes(cacheScope)) return null;
+  return fail(`${what}: cacheScope is ${cacheScope === undefined ? 'absent' : quote(cacheScope)}, not "public" or "private"`);
 }
 
 export const MODERN_CHECKS = {
@@ -40,13 +43,8 @@ export const MODERN_CHECKS = {
   'modern.discover.result-type': onDiscover((r) =>
     r.resultType === 'complete' ? pass('resultType "complete"') : fail(`resultType is ${r.resultType === undefined ? 'absent' : quote(r.resultType)}, not "complete"`),
   ),
-  'modern.discover.ttl-ms': onDiscover((r) => {
-    const v = cachingHints({ ttlMs: r.ttlMs, cacheScope: 'public' }, 'server/discover');
-    return v.outcome === 'pass' ? pass(`ttlMs ${String(r.ttlMs)}`) : v;
-  }),
-  'modern.discover.cache-scope': onDiscover((r) =>
-    CACHE_SCOPES.includes(r.cacheScope) ? pass(`cacheScope ${String(r.cacheScope)}`) : fail(`cacheScope is ${r.cacheScope === undefined ? 'absent' : quote(r.cacheScope)}, not "public" or "private"`),
-  ),
+  'modern.discover.ttl-ms': onDiscover((r) => ttlVerdict(r.ttlMs, 'server/discover') ?? pass(`ttlMs ${String(r.ttlMs)}`)),
+  'modern.discover.cache-scope': onDiscover((r) => scopeVerdict(r.cacheScope, 'server/discover') ?? pass(`cacheScope ${String(r.cacheScope)}`)),
   'modern.discover.server-info': onDiscover((r) => {
     const info = isRecord(r._meta) ? r._meta['io.modelcontextprotocol/serverInfo'] : undefined;
     if (isRecord(info) && typeof info.name === 'string' && typeof info.version === 'string') return pass(`serverInfo ${quote(info.name)} ${quote(info.version, 30)}`);
@@ -92,18 +90,20 @@ export const MODERN_CHECKS = {
 } satisfies Record<string, CheckFn>;
 
 function toolsCachingHints(c: CheckContext): Verdict {
-    const pages = c.handshake.toolPages;
-    if (pages === null) return toolsUnlisted(c);
-    for (const [i, page] of pages.entries()) {
-      const verdict = cachingHints(page, `tools/list page ${i + 1}`);
-      if (verdict.outcome !== 'pass') return verdict;
-    }
-    return pass(`${pages.length} tools/list page${pages.length === 1 ? '' : 's'}: ${cachingHints(pages[0] ?? {}, 'first').evidence.replace(/^first: /, '')}`);
+  const pages = c.handshake.toolPages;
+  if (pages === null) return toolsUnlisted(c);
+  for (const [i, page] of pages.entries()) {
+    const what = `tools/list page ${i + 1}`;
+    const broken = ttlVerdict(page.ttlMs, what) ?? scopeVerdict(page.cacheScope, what);
+    if (broken) return broken;
+  }
+  const first = pages[0] ?? {};
+  return pass(`${plural(pages.length, 'tools/list page')}: ttlMs ${String(first.ttlMs)}, cacheScope ${String(first.cacheScope)}`);
 }
 
 /** Why there are no tools/list pages to judge. */
 export function toolsUnlisted(c: CheckContext): Verdict {
   if (!c.handshake.listTools) return notApplicable('tools listing is off for this endpoint');
-  if (c.handshake.toolsFailure !== null) return unobserved(`tools/list: ${c.handshake.toolsFailure}`);
+  if (c.handshake.toolsFailure !== null) return unobserved(c.handshake.toolsFailure);
   return notApplicable('the server offers no tools');
 }

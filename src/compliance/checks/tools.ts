@@ -4,7 +4,7 @@ import { isRecord } from '../../domain/jsonrpc.ts';
 import { isValidToolName } from '../../domain/tool-name.ts';
 import type { CheckContext, CheckFn } from '../context.ts';
 import { schemaJudge, walkSchema } from '../json-schema.ts';
-import { fail, notApplicable, pass, quote, type Verdict } from '../verdict.ts';
+import { fail, notApplicable, pass, plural, quote, type Verdict } from '../verdict.ts';
 import { toolsUnlisted } from './modern.ts';
 
 /** Offenders named in one line of evidence; the count says how many more. */
@@ -38,13 +38,13 @@ function schemas(tool: Tool): [string, unknown][] {
 export const TOOLS_CHECKS = {
   'tools.names.valid': withTools((tools) => {
     const bad = tools.map(nameOf).filter((n) => !isValidToolName(n)).map((n) => quote(n, 40));
-    return bad.length === 0 ? pass(`${tools.length} tool names, all valid`) : fail(`${bad.length} invalid: ${offenders(bad)}`);
+    return bad.length === 0 ? pass(`${plural(tools.length, 'tool name')}, all valid`) : fail(`${bad.length} invalid: ${offenders(bad)}`);
   }),
   'tools.names.unique': withTools((tools) => {
     const seen = new Set<string>();
     const twice = new Set<string>();
     for (const name of tools.map(nameOf)) (seen.has(name) ? twice : seen).add(name);
-    return twice.size === 0 ? pass(`${tools.length} tool names, all distinct`) : fail(`listed more than once: ${offenders([...twice].map((n) => quote(n, 40)))}`);
+    return twice.size === 0 ? pass(`${plural(tools.length, 'tool name')}, all distinct`) : fail(`listed more than once: ${offenders([...twice].map((n) => quote(n, 40)))}`);
   }),
   'tools.schema.valid': withTools((tools) => {
     const judge = schemaJudge();
@@ -58,7 +58,7 @@ export const TOOLS_CHECKS = {
     }
     const note = skipped.length > 0 ? `; not validated: ${offenders(skipped)}` : '';
     if (invalid.length > 0) return fail(`${invalid.length} invalid: ${offenders(invalid)}${note}`);
-    return valid === 0 ? notApplicable(`no schema could be validated${note}`) : pass(`${valid} schemas valid${note}`);
+    return valid === 0 ? notApplicable(`no schema could be validated${note}`) : pass(`${plural(valid, 'schema')} valid${note}`);
   }),
   'tools.schema.no-network-ref': withTools((tools) => {
     const found = tools.flatMap(schemas).flatMap(([field, schema]) => walkSchema(schema).networkRefs.map((ref) => `${field} → ${quote(ref, 80)}`));
