@@ -7,14 +7,9 @@ import { after, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { definition } from '../store/helper.ts';
 import { HOSTILE, HOSTILE_ID, complianceDeps, sampleReport, seedRounds, type ComplianceHarness } from './compliance-fixture.ts';
+import { LAUNCH, enforceStrictCsp } from './browser-fixture.ts';
 import { buildTestApp } from './helper.ts';
 
-const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
 
 test('failed checks with hostile evidence are text in a real browser; nothing runs', { timeout: 120_000 }, async () => {
   let harness: ComplianceHarness | undefined;
@@ -38,12 +33,7 @@ test('failed checks with hostile evidence are text in a real browser; nothing ru
     await t.close();
   });
   const context = await browser.newContext();
-  await context.route('**/*', async (route) => {
-    const response = await route.fetch();
-    const headers = response.headers();
-    headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
-    await route.fulfill({ response, headers });
-  });
+  await enforceStrictCsp(context);
   const page = await context.newPage();
   const dialogs: string[] = [];
   const errors: string[] = [];
