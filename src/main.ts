@@ -13,6 +13,9 @@ import { copyProgressLine } from './cli/copy-progress.ts';
 import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
+import { formatCompliance } from './cli/format-compliance.ts';
+import { gradeLine, oneRunGrade } from './cli/grade-line.ts';
+import { runCompliance } from './compliance/run.ts';
 import { UsageError } from './cli/options.ts';
 import { prettyDestination } from './cli/pretty-log.ts';
 import { progressReporter } from './cli/progress.ts';
@@ -72,6 +75,12 @@ async function loadService() {
     import('./service/quorum-arbiter.ts'),
     import('./service/overall-states.ts'),
   ]);
+  // Compliance checks and the grade (issue 15).
+  const [complianceStart, complianceRun, complianceCatalogue] = await Promise.all([
+    import('./service/compliance-start.ts'),
+    import('./compliance/run.ts'),
+    import('./compliance/catalogue.ts'),
+  ]);
   // The fleet pages' state, refreshed off the request path (issue 13).
   const fleetPages = await import('./http/pages/fleet-pages.ts');
   return {
@@ -96,6 +105,9 @@ async function loadService() {
     DEFAULT_CLUSTER: schema.DEFAULT_CLUSTER,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
+    complianceParts: complianceStart.complianceParts,
+    createComplianceRunner: complianceRun.createComplianceRunner,
+    checkSpec: complianceCatalogue.checkSpec,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -172,8 +184,17 @@ async function check(command: CheckCommand): Promise<number> {
       process.once(signal, () => process.exit(130));
     });
   }
-  const result = await runProbe(command.request, { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) }, { signal: controller.signal });
-  process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
+  const settings = { ...command.settings, ...(extraCaPem ? { extraCaPem } : {}) };
+  const result = await runProbe(command.request, settings, { signal: controller.signal });
+  if (!command.grade) {
+    process.stdout.write(command.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCheck(result)}\n`);
+    return exitCodeFor(result);
+  }
+  if (!command.json) process.stdout.write(`${formatCheck(result)}\n\n`);
+  // The tools checks need the list; listing has no side effects (tools are never called).
+  const compliance = await runCompliance({ ...command.request, listTools: true, callTool: undefined }, settings, { signal: controller.signal });
+  const grade = oneRunGrade(result, compliance);
+  process.stdout.write(command.json ? `${JSON.stringify({ ...result, compliance, grade }, null, 2)}\n` : `${formatCompliance(compliance, gradeLine(grade))}\n`);
   return exitCodeFor(result);
 }
 
@@ -397,13 +418,26 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   late.node = node;
   const running = monitor;
   const settings = await alertSettings(storage, config, log.child({ component: 'alerts' }));
-  // Alerts and retention run on one node cluster-wide: the holder of the singleton lease (always
-  // this process with SQLite).
+  const compliance = service.complianceParts({
+    config: config.compliance,
+    policy: config.health,
+    reports: storage.compliance,
+    history: store,
+    // The endpoint's own settings, as a probe round uses them; a run builds its own connections.
+    runner: service.createComplianceRunner(config.probe),
+    specLink: (id) => service.checkSpec(id)?.spec,
+    endpoints: () => running.endpoints,
+    clock: Date.now,
+    log: log.child({ component: 'compliance' }),
+  });
+  // Alerts, retention and the hourly compliance checks run on one node cluster-wide: the holder
+  // of the singleton lease (always this process with SQLite).
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+    const schedule = await compliance.startSchedule();
     const regions = storage.regions;
-    if (!regions) return [alerts, { stop: () => void retention.stop() }];
+    if (!regions) return [alerts, { stop: () => void retention.stop() }, ...schedule];
     const arbiter = new service.QuorumArbiter({
       store: regions.quorum,
       endpoints: () => running.endpoints,
@@ -416,7 +450,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       await arbiter.stop();
       await arbiter.pass().catch((err: unknown) => log.warn({ err }, 'the last quorum pass failed; the next leader decides'));
     };
-    return [alerts, { stop: () => void retention.stop() }, { stop: finalPass }];
+    return [alerts, { stop: () => void retention.stop() }, ...schedule, { stop: finalPass }];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
   // Several regions: pages show the arbiter's overall state; this node's recorder holds its region's word.
@@ -454,6 +488,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       alerts: storage.outbox,
       alertSettings: settings,
       fleetPages,
+      compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()
         : () => Promise.resolve(service.singleNodeView({ name: nodeName, host: hostname(), pid: process.pid, version: MCPWATCH_VERSION, endpointsOwned: running.endpoints.length, probesPerS: 0 })),
@@ -471,6 +506,8 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   }
   await running.start();
   fleetPages.start(undefined, (err: unknown) => log.warn({ err }, 'refreshing the fleet pages failed; they show the previous refresh until the next one'));
+  // Every node grades from the database (the checks may run on another node).
+  const book = compliance.startBook();
   if (cluster) await cluster.lease(work);
   else await work.acquire();
   // The file is watched even when absent at start (zero-config): creating it applies it.
@@ -501,6 +538,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       log.info({ signal, drainMs: config.scheduler.drainTimeoutMs, inFlight: running.scheduler.inFlight }, 'shutting down');
       reloader.stop();
       overall?.stop();
+      void book.stop();
       // A node first tells the others it is going, and keeps probing its share while they take it over.
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.

@@ -2,6 +2,7 @@
 // parsed options into them. Pure: argv and environment in, a Command or a UsageError out. The
 // command table (names, options, help, examples) is in commands.ts.
 import type { EraOverride } from '../domain/probe-result.ts';
+import { isValidToolName } from '../domain/tool-name.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { checkTokenName } from '../http/api/tokens.ts';
 import { DEFAULT_PROBE_SETTINGS, type ProbeRequest, type ProbeSettings } from '../probe/run-probe.ts';
@@ -15,6 +16,8 @@ export interface CheckCommand {
   readonly request: ProbeRequest;
   readonly settings: ProbeSettings;
   readonly json: boolean;
+  /** Also run the compliance checks (tools are listed for them, never called). */
+  readonly grade: boolean;
   /** Read by main.ts (the only module that touches the file system at start-up). */
   readonly caFile: string | undefined;
 }
@@ -65,6 +68,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 interface CheckValues {
   json?: boolean;
+  grade?: boolean;
   tools?: boolean;
   'call-tool'?: string;
   era?: string;
@@ -95,11 +99,8 @@ function headerValue(name: string, value: string, flag: string): [string, string
   return [name, value];
 }
 
-// The spec's tool-name rule (2025-11-25 server/tools §Tool names): 1–128 of A–Z a–z 0–9 _ - .
-const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
 function toolName(value: string): string {
-  if (!TOOL_NAME.test(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`, 'check');
+  if (!isValidToolName(value)) throw new UsageError(`--call-tool: ${JSON.stringify(value)} is not a valid tool name (1–128 of A–Z a–z 0–9 _ - .)`, 'check');
   return value;
 }
 
@@ -158,6 +159,7 @@ export function checkCommand(parsed: ParsedOptions, env: Env): CheckCommand {
     request: { url: positionals[0]!, headers, ...(bearerToken !== undefined ? { bearerToken } : {}), era, listTools: values.tools === true, ...(values['call-tool'] !== undefined ? { callTool: toolName(values['call-tool']) } : {}) },
     settings,
     json: values.json === true,
+    grade: values.grade === true,
     caFile: values['ca-file'],
   };
 }

@@ -51,6 +51,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'Exit status: 0 up or degraded, 1 down or auth_required, 2 usage error.',
     options: {
       json: { type: 'boolean', help: 'Print the full result as JSON' },
+      grade: {
+        type: 'boolean',
+        help: "Also run the compliance checks for the server's era (lists tools, never calls them) and print each with its level, evidence and spec link",
+      },
       tools: { type: 'boolean', help: 'Also list tools (count and a hash of names + schemas)' },
       'call-tool': {
         type: 'string',
@@ -75,6 +79,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: [
       'mcpwatch check https://mcp.example.com/mcp',
       'mcpwatch check --tools --json https://mcp.example.com/mcp',
+      'mcpwatch check --grade https://mcp.example.com/mcp',
       'MCP_TOKEN=… mcpwatch check --bearer-env MCP_TOKEN https://mcp.example.com/mcp',
       'mcpwatch check --allow-private http://127.0.0.1:3000/mcp',
     ],

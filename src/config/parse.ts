@@ -14,6 +14,7 @@ import {
   DEFAULT_CLUSTER,
   type ClusterConfig,
   DEFAULT_RETENTION,
+  DEFAULT_COMPLIANCE,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
   DEFAULT_PROBE_WORKERS,
@@ -55,6 +56,7 @@ import {
   type ProbeEndpointConfig,
   type NodeConfig,
   type RetentionConfig,
+  type ComplianceConfig,
   type SchedulerConfig,
   type SecretRef,
 } from './schema.ts';
@@ -316,6 +318,14 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     errors.push(`retention.rollupDays: must be at least retention.rawDays (${retention.rawDays}), got ${retention.rollupDays}`);
   }
 
+  const c: NonNullable<ConfigFile['compliance']> = file.compliance ?? {};
+  const compliance: ComplianceConfig = {
+    enabled: c.enabled ?? DEFAULT_COMPLIANCE.enabled,
+    intervalS: c.intervalS ?? DEFAULT_COMPLIANCE.intervalS,
+    concurrency: c.concurrency ?? DEFAULT_COMPLIANCE.concurrency,
+    latencyBudgetMs: c.latencyBudgetMs ?? DEFAULT_COMPLIANCE.latencyBudgetMs,
+  };
+
   const endpoints = buildEndpoints(file.endpoints ?? [], { scheduler, probe }, vars, errors, warnings);
   const config: Config = {
     dataDir,
@@ -329,6 +339,7 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
     health,
     scheduler,
     retention,
+    compliance,
     endpoints,
   };
   // Only present when written, so a file without them reads back exactly as before.
@@ -588,6 +599,7 @@ export function describeConfig(config: Config): string {
     `scheduler   ${s.concurrency} probes at once (${s.perHostConcurrency} per host), every ${s.defaultIntervalS} s by default (minimum ${s.minIntervalS} s), ` +
       `${s.retryOnFailure ? 'one immediate retry on failure' : 'no retry'}, drain ${s.drainTimeoutMs} ms`,
     `retention   raw results ${r.rawDays} days, rollups ${r.rollupDays} days, pruned on "${r.pruneCron}" in batches of ${r.pruneBatch}`,
+    `compliance  ${config.compliance.enabled ? `checks every ${config.compliance.intervalS} s per endpoint, ${config.compliance.concurrency} at once` : 'checks off'}, latency budget ${config.compliance.latencyBudgetMs} ms`,
     `endpoints   ${config.endpoints.length} (${paused} paused, ${shown} public)`,
   ];
   for (const e of config.endpoints) {

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { ALERT_KINDS, type AlertKind } from '../alerts/types.ts';
 import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
+import { DEFAULT_LATENCY_BUDGET_MS } from '../domain/grade.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import type { ProbeSettings } from '../probe/run-probe.ts';
@@ -96,6 +97,17 @@ export interface RetentionConfig {
   readonly pruneBatch: number;
 }
 
+/** The hourly compliance checks and the grade (issue 15). */
+export interface ComplianceConfig {
+  readonly enabled: boolean;
+  /** How often each endpoint's checks run; each endpoint at its own fixed phase within it. */
+  readonly intervalS: number;
+  /** Endpoints checked at once. */
+  readonly concurrency: number;
+  /** The p95 at or under which the grade gives full latency points (domain/grade.ts). */
+  readonly latencyBudgetMs: number;
+}
+
 /**
  * Where mcpwatch keeps its data: one SQLite file (the default, zero set-up), or a PostgreSQL
  * database (several nodes, long history). `url` holds the password: describeConfig and the
@@ -159,6 +171,7 @@ export interface Config {
   readonly health: HealthPolicy;
   readonly scheduler: SchedulerConfig;
   readonly retention: RetentionConfig;
+  readonly compliance: ComplianceConfig;
   readonly endpoints: readonly EndpointDefinition[];
   /** Present only when the file has an `alerts:` section; absent means no channels (DEFAULT_ALERTS). */
   readonly alerts?: AlertsConfig;
@@ -287,6 +300,7 @@ export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
 });
 export const DEFAULT_PROBE_ENDPOINT: ProbeEndpointConfig = Object.freeze({ enabled: true, auth: 'full', perMinute: 300, concurrency: 8 });
 export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
+export const DEFAULT_COMPLIANCE: ComplianceConfig = Object.freeze({ enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: DEFAULT_LATENCY_BUDGET_MS });
 export const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
 
 // ---------------------------------------------------------------------------------------------
@@ -819,6 +833,13 @@ const retentionShape = {
   pruneBatch: optional(wholeNumber(1, 1_000_000)),
 };
 
+const complianceShape = {
+  enabled: optional(bool),
+  intervalS: optional(duration('s', 60, 7 * 86_400)),
+  concurrency: optional(wholeNumber(1, 64)),
+  latencyBudgetMs: optional(duration('ms', 1, MAX_MS)),
+};
+
 const endpointShape = {
   name: field(required(text(200))),
   slug: optional(slug),
@@ -928,6 +949,7 @@ const fileShape = {
   health: z.strictObject(healthShape).nullish(),
   scheduler: z.strictObject(schedulerShape).nullish(),
   retention: z.strictObject(retentionShape).nullish(),
+  compliance: z.strictObject(complianceShape).nullish(),
   endpoints: z.array(z.strictObject(endpointShape)).nullish(),
   alerts: z.strictObject(alertsShape).nullish(),
 };
@@ -948,6 +970,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   health: Object.keys(healthShape),
   scheduler: Object.keys(schedulerShape),
   retention: Object.keys(retentionShape),
+  compliance: Object.keys(complianceShape),
   'endpoints[]': Object.keys(endpointShape),
   alerts: Object.keys(alertsShape),
   'alerts.channels[]': Object.keys(alertChannelShape),

@@ -6,6 +6,9 @@ import type { EndpointState } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import type { OverloadStats, StoreWriteStats } from '../metrics/service-metrics.ts';
 import type { ProbeRequest } from '../probe/run-probe.ts';
+import type { ComplianceEntry } from '../service/compliance-book.ts';
+import type { ComplianceRecorder } from '../service/compliance-schedule.ts';
+import type { ComplianceStore } from '../store/compliance.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
@@ -63,6 +66,17 @@ export interface ClusterNodeView {
   readonly self: boolean;
 }
 
+/** Compliance reports and grades (issue 15). */
+export interface ComplianceSurface {
+  readonly reports: Pick<ComplianceStore, 'latestReport' | 'reportHistory'>;
+  /** The in-memory latest report and grade (for /metrics and the endpoint views; minutes old at most). */
+  readonly latest: (endpointId: number) => ComplianceEntry | undefined;
+  /** Runs the checks of one endpoint now and stores the report; absent when no runner is wired. */
+  readonly runNow?: ComplianceRecorder;
+  /** Where a check's requirement is written (the checks' catalogue), shown as text beside a failure. */
+  readonly specLink?: (checkId: string) => string | undefined;
+}
+
 export interface AppDeps {
   readonly store: Store;
   readonly config: Config;
@@ -104,6 +118,8 @@ export interface AppDeps {
    * first refresh has finished (and without it) the pages are built per request as before.
    */
   readonly fleetPages?: { readonly view: FleetView | undefined };
+  /** Compliance reports and grades; without it every grade is pending and nothing can be run. */
+  readonly compliance?: ComplianceSurface;
   /** The cluster view (a single node with SQLite); the route is absent without it. */
   readonly cluster?: () => Promise<ClusterView>;
   /**

@@ -25,7 +25,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isIdle, type Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
-import { ENDPOINT_FAMILIES, FAMILY_KEYS, endpointSamples, type FamilyKey } from './endpoint-series.ts';
+import { ENDPOINT_FAMILIES, FAMILY_KEYS, endpointSamples, type ComplianceSeriesInput, type EndpointSeriesInput, type FamilyKey } from './endpoint-series.ts';
 import { familyHeader } from './exposition.ts';
 import type { PackedPiece } from './gzip-body.ts';
 
@@ -33,6 +33,8 @@ export interface EndpointBlockSource {
   readonly listEndpoints: () => readonly Endpoint[];
   readonly state: (endpointId: number) => EndpointState;
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
+  /** The latest compliance report and grade; replaced (a new object) whenever either changes. */
+  readonly compliance?: (endpointId: number) => ComplianceSeriesInput | undefined;
   readonly policy: HealthPolicy;
 }
 
@@ -51,6 +53,7 @@ interface Entry {
   readonly slug: string;
   state: EndpointState;
   latest: ProbeResult | undefined;
+  compliance: ComplianceSeriesInput | undefined;
   /** Last known earliest certificate expiry, ms; kept while later probes never reach TLS. */
   readonly certExpiryMs: number | null;
   /**
@@ -133,11 +136,12 @@ export class EndpointBlocks {
       const before = this.#entries.get(endpoint.id);
       const state = source.state(endpoint.id);
       const latest = source.latestResult(endpoint.id);
-      if (before !== undefined && before.slug === endpoint.slug && before.state === state && before.latest === latest) {
+      const compliance = source.compliance?.(endpoint.id);
+      if (before !== undefined && before.slug === endpoint.slug && before.state === state && before.latest === latest && before.compliance === compliance) {
         before.seen = sweep;
       } else {
         rendered++;
-        this.#update(endpoint.id, endpoint.slug, state, latest, before, sweep);
+        this.#update(endpoint.id, endpoint.slug, state, latest, compliance, before, sweep);
       }
       if (i % CHECK_EVERY === CHECK_EVERY - 1 && performance.now() - sliceStart >= this.#sliceMs) {
         endSlice();
@@ -209,19 +213,20 @@ export class EndpointBlocks {
     return joined;
   }
 
-  #update(id: number, slug: string, state: EndpointState, latest: ProbeResult | undefined, before: Entry | undefined, sweep: number): void {
+  #update(id: number, slug: string, state: EndpointState, latest: ProbeResult | undefined, compliance: ComplianceSeriesInput | undefined, before: Entry | undefined, sweep: number): void {
     const certExpiryMs = certExpiry(state, latest, before?.certExpiryMs ?? null);
-    const { text, starts } = this.#render(slug, state, latest, certExpiryMs);
+    const { text, starts } = this.#render({ slug, state, latest, certExpiryMs, compliance });
     if (before !== undefined && before.text === text && sameStarts(before.starts, starts)) {
       // Same text: remember the new objects so the next sweep does not render it again.
       before.state = state;
       before.latest = latest;
+      before.compliance = compliance;
       before.seen = sweep;
       return;
     }
     if (before !== undefined) this.#leave(id, before.segment);
     const segment = this.#openSegment();
-    const entry: Entry = { slug, state, latest, certExpiryMs, text, starts, segment, seen: sweep };
+    const entry: Entry = { slug, state, latest, compliance, certExpiryMs, text, starts, segment, seen: sweep };
     this.#entries.set(id, entry);
     segment.members.set(id, entry);
     segment.dirty = true;
@@ -271,9 +276,9 @@ export class EndpointBlocks {
     segment.grew = false;
   }
 
-  #render(slug: string, state: EndpointState, latest: ProbeResult | undefined, certExpiryMs: number | null): { text: string; starts: number[] } {
+  #render(input: EndpointSeriesInput): { text: string; starts: number[] } {
     const families: string[][] = FAMILY_KEYS.map(() => []);
-    endpointSamples({ slug, state, latest, certExpiryMs, ...(this.#region === undefined ? {} : { region: this.#region }) }, this.#policy, (key, line) => families[FAMILY_INDEX[key]]?.push(line));
+    endpointSamples(this.#region === undefined ? input : { ...input, region: this.#region }, this.#policy, (key, line) => families[FAMILY_INDEX[key]]?.push(line));
     const all: string[] = [];
     const starts: number[] = [0];
     let length = 0;

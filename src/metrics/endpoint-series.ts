@@ -26,8 +26,15 @@
 //   blackbox.ts. Like the phases they come from the last result since this process started.
 // - mcp_probe_phase_duration_seconds sums repeated steps of one phase (a discover retried after
 //   -32022 counts both requests), so each phase is one series.
+// - mcp_compliance_score is the grade's score (0–100, domain/grade.ts), absent while the grade is
+//   pending (no report yet, no round in 30 days, or a run that observed nothing).
+//   mcp_compliance_check{check,level} is 1 for a check that passed and 0 for one that failed in the
+//   latest report; a check that did not apply (not_applicable) or could not be observed (error) has
+//   no series: it is neither a pass nor a failure, and a 0 would page someone for a timeout. Check
+//   ids come from the checks' closed catalogue; the level is MUST or SHOULD.
 import { STATUSES } from '../domain/failure-codes.ts';
 import { isFailure, type EndpointState, type HealthPolicy } from '../domain/health.ts';
+import type { ComplianceReport } from '../domain/compliance.ts';
 import type { Era, PhaseName, PhaseTiming, ProbeResult } from '../domain/probe-result.ts';
 import { BLACKBOX_FAMILIES, blackboxSamples } from './blackbox.ts';
 import { escapeLabelValue, familyHeader, formatValue, remoteLabelValue, type Family } from './exposition.ts';
@@ -54,10 +61,22 @@ export const ENDPOINT_FAMILIES = {
   up: { name: 'mcp_endpoint_up', type: 'gauge', help: 'Confirmed health after the down/up thresholds: 1 up, 0 down; absent until confirmed.' },
   incidentOpen: { name: 'mcp_incident_open', type: 'gauge', help: 'Whether the endpoint has an open incident (1) or not (0).' },
   lastCheck: { name: 'mcp_probe_last_check_timestamp_seconds', type: 'gauge', help: 'When the last probe round started, unix seconds.' },
+  complianceScore: { name: 'mcp_compliance_score', type: 'gauge', help: 'Grade of the endpoint, 0-100, from 30-day uptime, p95 latency and compliance; absent while pending.' },
+  complianceCheck: {
+    name: 'mcp_compliance_check',
+    type: 'gauge',
+    help: 'Compliance check of the latest report: 1 passed, 0 failed; absent when not applicable or not observed.',
+  },
   ...BLACKBOX_FAMILIES,
 } as const satisfies Record<string, Family>;
 
 export type FamilyKey = keyof typeof ENDPOINT_FAMILIES;
+
+/** The latest compliance report and grade score of an endpoint (the ComplianceBook's entry). */
+export interface ComplianceSeriesInput {
+  readonly report: ComplianceReport;
+  readonly grade: { readonly score: number | null };
+}
 
 /** What one endpoint contributes to a scrape. */
 export interface EndpointSeriesInput {
@@ -69,6 +88,7 @@ export interface EndpointSeriesInput {
   readonly certExpiryMs: number | null;
   /** The node's region on a PostgreSQL cluster: a `region` label on every series. Absent on SQLite. */
   readonly region?: string;
+  readonly compliance?: ComplianceSeriesInput | undefined;
 }
 
 /** The families in exposition order. */
@@ -139,6 +159,17 @@ export function endpointSamples(input: EndpointSeriesInput, policy: HealthPolicy
   if (state.toolsCount !== null) emit('toolsCount', `mcp_tools_listed${l}} ${state.toolsCount}\n`);
   if (state.health !== 'unknown') emit('up', `mcp_endpoint_up${l}} ${state.health === 'up' ? 1 : 0}\n`);
   emit('incidentOpen', `mcp_incident_open${l}} ${state.openIncidentId === null ? 0 : 1}\n`);
+  const compliance = input.compliance;
+  if (compliance !== undefined) {
+    if (compliance.grade.score !== null) emit('complianceScore', `mcp_compliance_score${l}} ${compliance.grade.score}\n`);
+    // A report holds each id once; a repeated one (a bug in the checks) must not break the exposition.
+    const seen = new Set<string>();
+    for (const r of compliance.report.results) {
+      if ((r.outcome !== 'pass' && r.outcome !== 'fail') || seen.has(r.id)) continue;
+      seen.add(r.id);
+      emit('complianceCheck', `mcp_compliance_check${l},check="${escapeLabelValue(r.id)}",level="${r.level}"} ${r.outcome === 'pass' ? 1 : 0}\n`);
+    }
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import { EndpointBlocks, type Piece, type SyncFigures } from './endpoint-blocks.ts';
+import type { ComplianceSeriesInput } from './endpoint-series.ts';
 import { gzipBody, pack } from './gzip-body.ts';
 import { ServiceMetrics, type ServiceMetricsSource } from './service-metrics.ts';
 
@@ -20,6 +21,8 @@ export interface ScrapeSource extends ServiceMetricsSource {
   readonly listEndpoints: () => readonly Endpoint[];
   readonly state: (endpointId: number) => EndpointState;
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
+  /** The latest compliance report and grade of an endpoint (see EndpointBlockSource). */
+  readonly compliance?: (endpointId: number) => ComplianceSeriesInput | undefined;
   /** ms since the epoch. */
   readonly clock: () => number;
   readonly policy: HealthPolicy;

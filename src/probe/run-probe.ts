@@ -1,26 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureContext } from 'node:tls';
-import type { Socket } from 'node:net';
 import { sanitizeDetail, sanitizeText } from '../domain/detail.ts';
 import type { Failure } from '../domain/failure-codes.ts';
 import { failureResult } from '../domain/failure-result.ts';
-import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, ResolvedAddress, Warning } from '../domain/probe-result.ts';
+import type { AuthFacts, CertificateFacts, Era, EraOverride, ProbeResult, Warning } from '../domain/probe-result.ts';
 import { certificateWarning, slowWarning } from '../domain/status.ts';
 import { unexpectedFailure } from '../domain/unexpected.ts';
-import { defaultPort, parseEndpointUrl } from '../domain/url.ts';
-import { checkAddress, hostIsIpLiteral } from './address-policy.ts';
-import { checkedDispatchers, type CheckedDispatchers } from './connection.ts';
+import { parseEndpointUrl } from '../domain/url.ts';
+import type { CheckedDispatchers } from './connection.ts';
 import { Deadline, type Clock } from './deadline.ts';
-import { createResolver, resolveHost, type DnsResolver, type HostsLookup } from './dns.ts';
-import { HostsFile, SYSTEM_HOSTS_FILE } from './hosts-file.ts';
+import type { DnsResolver, HostsLookup } from './dns.ts';
 import { ResponseLog, type Limits } from './http.ts';
-import { describeAuth } from './mcp/auth.ts';
+import { withDescribeAuth } from './mcp/auth.ts';
 import type { McpContext } from './mcp/context.ts';
 import { handshake } from './mcp/handshake.ts';
 import { PhaseRecorder } from './phases.ts';
-import { connectTcp } from './tcp.ts';
-import { createTrustContext, sessionKey, startTls } from './tls.ts';
 import type { TlsSessionCache } from './tls-session-cache.ts';
+import { emptyVettedFacts, openVetted, type VettedFacts } from './vetted.ts';
 
 /** What to probe: one endpoint as configured. Secrets arrive here and never leave in the result. */
 export interface ProbeRequest {
@@ -88,10 +84,7 @@ export interface ProbeDeps {
   readonly signal?: AbortSignal;
 }
 
-interface Facts {
-  addresses: ResolvedAddress[];
-  connectedAddress: string | null;
-  certificate: CertificateFacts | null;
+interface Facts extends VettedFacts {
   readonly responses: ResponseLog;
 }
 
@@ -105,98 +98,37 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   const startedAt = (deps.wallClock ?? (() => new Date()))();
   const phases = new PhaseRecorder(clock);
   const deadline = new Deadline(clock, settings.timeoutMs, deps.signal);
-  const facts: Facts = { addresses: [], connectedAddress: null, certificate: null, responses: new ResponseLog() };
+  const facts: Facts = { ...emptyVettedFacts(), responses: new ResponseLog() };
   const base = { url: request.url, startedAt: startedAt.toISOString(), phases: phases.timings };
-  let resumableAs: string | undefined;
   const failed = (failure: Failure, extra: { auth?: AuthFacts | null; era?: Era | null } = {}): ProbeResult => {
     // After any failure (the server may have been redeployed) the next handshake, the confirming
     // retry's, is a full one: the certificate is seen afresh when it matters most.
-    if (resumableAs !== undefined) deps.tlsSessions?.forget(resumableAs);
+    if (facts.resumableAs !== undefined) deps.tlsSessions?.forget(facts.resumableAs);
     return buildFailure(base, failure, facts, phases, settings, extra);
   };
 
   let clients: CheckedDispatchers | undefined;
-  let socket: Socket | undefined;
   try {
     const parsed = parseEndpointUrl(request.url);
     if (!parsed.ok) return failed(parsed);
     const url = parsed.url;
-    const hostname = url.hostname;
-    const literal = hostIsIpLiteral(hostname);
-    const port = defaultPort(url);
-    if (url.protocol === 'https:') resumableAs = sessionKey({ hostname: literal ?? hostname, isIpLiteral: literal !== undefined, port });
-
-    if (literal !== undefined) {
-      facts.addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4, ttl: null }];
-    } else {
-      const dnsOptions = { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs };
-      const sources = {
-        resolver: deps.resolver ?? createResolver(dnsOptions),
-        hosts: deps.hosts === undefined ? new HostsFile({ path: SYSTEM_HOSTS_FILE }) : deps.hosts,
-      };
-      const resolved = await phases.time('dns', () => resolveHost(hostname, sources, dnsOptions, deadline));
-      if (!resolved.ok) return failed(resolved);
-      facts.addresses = resolved.addresses;
-    }
-    // Every address must pass, not just the one we would dial: a name answering both a public
-    // and a private address is how rebinding attacks begin.
-    for (const { address } of facts.addresses) {
-      const decision = checkAddress(address, { allowPrivate: settings.allowPrivate });
-      if (!decision.allowed) {
-        const hint = settings.allowPrivate ? '' : ' (allow private addresses to monitor internal servers)';
-        return failed({ code: 'ADDRESS_BLOCKED', detail: `${decision.reason}; refusing to connect${decision.addressClass === 'metadata' ? '' : hint}` });
-      }
-    }
-
-    const connected = await phases.time('connect', () => connectFirst(facts.addresses, port, settings, deadline));
-    if (!connected.ok) return failed(connected);
-    socket = connected.socket;
-    facts.connectedAddress = connected.address;
-
-    let tlsSettings = null;
-    if (url.protocol === 'https:') {
-      const tlsOptions = {
-        hostname: literal ?? hostname,
-        isIpLiteral: literal !== undefined,
-        port,
-        context: deps.trust ?? createTrustContext(settings.extraCaPem),
-        timeoutMs: settings.tlsTimeoutMs,
-        now: startedAt,
-        sessions: deps.tlsSessions ?? null,
-      };
-      const secured = await phases.time('tls', () => startTls(connected.socket, tlsOptions, deadline));
-      facts.certificate = secured.certificate;
-      if (!secured.ok) return failed(secured);
-      socket = secured.socket;
-      tlsSettings = { ...tlsOptions, fingerprint256: secured.certificate.fingerprint256 };
-    }
-
-    clients = checkedDispatchers(
-      { origin: url.origin, address: connected.address, port, connectTimeoutMs: settings.connectTimeoutMs, tls: tlsSettings },
-      socket,
-      deadline,
-    );
+    const opened = await openVetted(url, settings, deps, deadline, phases, facts);
+    if (!opened.ok) return failed(opened);
+    clients = opened.clients;
     const headers = requestHeaders(request);
-    const limits: Limits = {
-      ttfbMs: settings.ttfbMs,
-      bodyMs: settings.bodyMs,
-      sseEventMs: settings.sseEventMs,
-      maxBodyBytes: settings.maxBodyBytes,
-      maxSseEvents: settings.maxSseEvents,
-    };
     const partial: Omit<McpContext, 'describeAuth'> = {
       dispatcher: clients.main,
       streamDispatcher: () => clients!.stream(),
       url,
       headers,
-      hasCredentials: request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization'),
-      limits,
+      hasCredentials: hasCredentials(request),
+      limits: probeLimits(settings),
       responses: facts.responses,
       deadline,
       phases,
       tools: { enabled: request.listTools ?? false, maxPages: settings.maxToolPages, maxBytes: settings.maxListBytes, call: request.callTool ?? null },
     };
-    const ctx: McpContext = { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
+    const ctx = withDescribeAuth(partial);
     const outcome = await handshake(ctx, request.era ?? 'auto', request.eraHint);
     if (!outcome.ok) return failed(outcome.failure, { auth: outcome.auth, era: outcome.era });
 
@@ -230,32 +162,29 @@ export async function runProbe(request: ProbeRequest, settings: ProbeSettings, d
   } finally {
     deadline.dispose();
     if (clients) await clients.destroy();
-    else socket?.destroy();
   }
 }
 
-function requestHeaders(request: ProbeRequest): Record<string, string> {
+/** The per-wait limits of one probe's requests, from its settings. */
+export function probeLimits(settings: ProbeSettings): Limits {
+  return {
+    ttfbMs: settings.ttfbMs,
+    bodyMs: settings.bodyMs,
+    sseEventMs: settings.sseEventMs,
+    maxBodyBytes: settings.maxBodyBytes,
+    maxSseEvents: settings.maxSseEvents,
+  };
+}
+
+export function hasCredentials(request: ProbeRequest): boolean {
+  return request.bearerToken !== undefined || Object.keys(request.headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
+}
+
+export function requestHeaders(request: ProbeRequest): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': 'mcpwatch/0.1 (+uptime monitor)' };
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
   if (request.bearerToken !== undefined) headers.authorization = `Bearer ${request.bearerToken}`;
   return headers;
-}
-
-/** Tries the resolved addresses in order until one accepts, all under the connect phase. */
-async function connectFirst(
-  addresses: readonly ResolvedAddress[],
-  port: number,
-  settings: ProbeSettings,
-  deadline: Deadline,
-): Promise<{ ok: true; socket: Socket; address: string } | ({ ok: false } & Failure)> {
-  let last: ({ ok: false } & Failure) | undefined;
-  for (const { address } of addresses.slice(0, 4)) {
-    const attempt = await connectTcp(address, port, settings.connectTimeoutMs, deadline);
-    if (attempt.ok) return { ok: true, socket: attempt.socket, address };
-    last = { ok: false, code: attempt.code, detail: addresses.length > 1 ? `${address}: ${attempt.detail}` : attempt.detail };
-    if (attempt.code === 'PROBE_TIMEOUT') break;
-  }
-  return last ?? { ok: false, code: 'DNS_NO_RECORDS', detail: 'no address to connect to' };
 }
 
 function collectWarnings(fromHandshake: readonly Warning[], certificate: CertificateFacts | null, durationMs: number, settings: ProbeSettings): Warning[] {

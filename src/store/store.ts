@@ -8,6 +8,7 @@ import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { IncidentRegions } from '../domain/quorum-decision.ts';
 import type { Era } from '../domain/probe-result.ts';
 import type { AlertSettingsStore } from './alert-settings.ts';
+import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
 import type { RegionStorage } from './regions.ts';
 
@@ -305,6 +306,8 @@ export interface Storage {
   readonly store: Store;
   readonly outbox: AlertOutbox;
   readonly alertSettings: AlertSettingsStore;
+  /** The latest compliance reports per endpoint (issue 15). */
+  readonly compliance: ComplianceStore;
   readonly maintenance?: StorageMaintenance;
   /** Several regions and their quorum (PostgreSQL only). */
   readonly regions?: RegionStorage;

@@ -9,12 +9,13 @@ type Env = Readonly<Record<string, string | undefined>>;
 const URL_ = 'https://mcp.example.com/mcp';
 const USAGE = usage(COMMANDS);
 
-function checkCommand(overrides: { request?: Partial<ProbeRequest>; settings?: Partial<ProbeSettings>; json?: boolean; caFile?: string }): Command {
+function checkCommand(overrides: { request?: Partial<ProbeRequest>; settings?: Partial<ProbeSettings>; json?: boolean; grade?: boolean; caFile?: string }): Command {
   return {
     command: 'check',
     request: { url: URL_, headers: {}, era: 'auto', listTools: false, ...overrides.request },
     settings: { ...DEFAULT_PROBE_SETTINGS, ...overrides.settings },
     json: overrides.json ?? false,
+    grade: overrides.grade ?? false,
     caFile: overrides.caFile,
   };
 }
@@ -28,6 +29,7 @@ describe('parseCommand: commands', () => {
     { name: 'version', argv: ['version'], expected: { command: 'version' } },
     { name: '--version', argv: ['--version'], expected: { command: 'version' } },
     { name: 'check with defaults', argv: ['check', URL_], expected: checkCommand({}) },
+    { name: 'check --grade', argv: ['check', '--grade', URL_], expected: checkCommand({ grade: true }) },
     {
       name: 'check with every option',
       argv: [

@@ -38,6 +38,7 @@ const DEFAULTS: Config = {
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
   scheduler: { concurrency: 64, perHostConcurrency: 4, defaultIntervalS: 60, minIntervalS: 10, drainTimeoutMs: 25_000, retryOnFailure: true, maxPendingRounds: 100_000 },
   retention: { rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
+  compliance: { enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: 1000 },
   endpoints: [],
 };
 
@@ -101,6 +102,7 @@ scheduler:
   retryOnFailure: false
   maxPendingRounds: 5000
 retention: { rawDays: 7, rollupDays: 90, pruneCron: "0 * * * *", pruneBatch: 100 }
+compliance: { enabled: false, intervalS: 2h, concurrency: 4, latencyBudgetMs: 1500 }
 probeEndpoint: { enabled: false, auth: read, perMinute: 60, concurrency: 2 }
 defaults: &defaults
 endpoints:
@@ -164,6 +166,7 @@ describe('parseConfig: whole files', () => {
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
         scheduler: { concurrency: 8, perHostConcurrency: 2, defaultIntervalS: 120, minIntervalS: 30, drainTimeoutMs: 5_000, retryOnFailure: false, maxPendingRounds: 5000 },
         retention: { rawDays: 7, rollupDays: 90, pruneCron: '0 * * * *', pruneBatch: 100 },
+        compliance: { enabled: false, intervalS: 7200, concurrency: 4, latencyBudgetMs: 1500 },
         endpoints: [
           endpoint({
             slug: 'weather',
@@ -345,6 +348,8 @@ describe('parseConfig: errors, one per class, with exact messages', () => {
       text: 'scheduler:\n  defaultIntervalS: 5\n',
       errors: ['scheduler.defaultIntervalS: must be at least scheduler.minIntervalS (10 s), got 5 s'],
     },
+    { name: 'compliance checked more often than a minute', text: 'compliance:\n  intervalS: 30\n', errors: ['compliance.intervalS: must be at least 60 s, got 30'] },
+    { name: 'compliance: unknown key', text: 'compliance:\n  latencyBudget: 500\n', errors: ['compliance.latencyBudget: unknown key (did you mean "latencyBudgetMs"?)'] },
     { name: 'rollups shorter than raw results', text: 'retention:\n  rawDays: 30\n  rollupDays: 7\n', errors: ['retention.rollupDays: must be at least retention.rawDays (30), got 7'] },
     {
       name: 'bad cron expression',
@@ -574,6 +579,7 @@ endpoints:
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',
       'scheduler   64 probes at once (4 per host), every 60 s by default (minimum 10 s), one immediate retry on failure, drain 25000 ms',
       'retention   raw results 14 days, rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',
+      'compliance  checks every 3600 s per endpoint, 2 at once, latency budget 1000 ms',
       'endpoints   2 (1 paused, 1 public)',
       '  weather (Weather) https://mcp.example.com/mcp?api_key=…: every 60 s, timeout 15000 ms, era auto, public, tags prod, sends Authorization, X-Api-Key, X-Other',
       '  paused-one (Paused one) https://b.example.com/mcp: every 60 s, timeout 15000 ms, era auto, PAUSED: environment variable NOT_SET_ANYWHERE is not set',

@@ -783,6 +783,8 @@ describe('OpenAPI', () => {
         '/api/v1/check',
         '/api/v1/endpoints',
         '/api/v1/endpoints/{ref}',
+        '/api/v1/endpoints/{ref}/compliance',
+        '/api/v1/endpoints/{ref}/compliance/run',
         '/api/v1/endpoints/{ref}/gaps',
         '/api/v1/endpoints/{ref}/pause',
         '/api/v1/endpoints/{ref}/results',

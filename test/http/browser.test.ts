@@ -11,18 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EMPTY_TICK, state } from '../store/helper.ts';
+import { LAUNCH, enforceStrictCsp } from './browser-fixture.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
-const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
 const XSS_SERVER = '<img src=x onerror=alert(1)>';
 const XSS_TOOL = '<svg onload=alert(3)>';
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
 
 async function attrs(page: Page, selector: string, name: string): Promise<Array<string | null>> {
   return Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute(name)));
@@ -100,12 +95,7 @@ describe('pages in a real browser', () => {
       colorScheme: options.dark ? 'dark' : 'light',
     });
     // Whatever the app sends, the browser also enforces the strict policy pages are written for.
-    await context.route('**/*', async (route) => {
-      const response = await route.fetch();
-      const headers = response.headers();
-      headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
-      await route.fulfill({ response, headers });
-    });
+    await enforceStrictCsp(context);
     const page = await context.newPage();
     const watch: Watch = { dialogs: [], console: [], errors: [] };
     page.on('dialog', (dialog) => {

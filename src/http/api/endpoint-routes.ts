@@ -46,7 +46,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   };
   const read = allowRead(deps);
   const write = requireWrite(deps);
-  const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id));
+  const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id), deps.compliance?.latest(endpoint.id));
 
   /**
    * The endpoint to change: 404 when unknown, 409 when the YAML file owns it. An archived one

@@ -12,6 +12,8 @@ export type ApiErrorCode =
   | 'IN_USE'
   | 'RATE_LIMITED'
   | 'BUSY'
+  | 'ENDPOINT_IDLE'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export interface FieldError {

@@ -7,6 +7,7 @@ import { ERAS } from '../../config/schema.ts';
 import { STATUSES, FAILURE_CODES } from '../../domain/failure-codes.ts';
 import { EXCLUSIONS } from '../../domain/quorum.ts';
 import { ERAS as PROBE_ERAS } from '../../domain/probe-result.ts';
+import { GradeSummarySchema } from './compliance-schemas.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -133,6 +134,7 @@ export const EndpointView = Type.Object(
       }),
     ),
     status: EndpointStatusSummary,
+    grade: GradeSummarySchema,
   },
   { additionalProperties: false },
 );

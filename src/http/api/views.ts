@@ -4,9 +4,10 @@ import { secretHeaderNames, type Endpoint } from '../../domain/endpoint.ts';
 import { failureSummary, publicDetail } from '../../domain/failure-summary.ts';
 import type { EndpointState } from '../../domain/health.ts';
 import type { Incident, ResultRow } from '../../store/store.ts';
+import type { ComplianceEntry } from '../../service/compliance-book.ts';
 import type { EndpointViewBody } from './schemas.ts';
 
-export function endpointView(endpoint: Endpoint, state: EndpointState): EndpointViewBody {
+export function endpointView(endpoint: Endpoint, state: EndpointState, compliance?: ComplianceEntry): EndpointViewBody {
   return {
     id: endpoint.id,
     slug: endpoint.slug,
@@ -34,6 +35,10 @@ export function endpointView(endpoint: Endpoint, state: EndpointState): Endpoint
       lastCheckedAt: state.lastCheckedAt,
       lastDurationMs: state.lastDurationMs,
     },
+    grade:
+      compliance === undefined
+        ? null
+        : { score: compliance.grade.score, letter: compliance.grade.letter, pending: [...compliance.grade.pending], checkedAt: compliance.report.checkedAt },
   };
 }
 

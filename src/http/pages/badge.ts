@@ -1,6 +1,7 @@
 // Shields-style flat badges, built as text: every string goes through escapeXml, and widths come
 // from a per-character table for 11 px Verdana (the font shields.io lays out with), so the badge
 // needs no font metrics at runtime.
+import type { GradeLetter } from '../../domain/grade.ts';
 import type { UptimeLevel } from './uptime.ts';
 import type { DisplayStatus } from './status-display.ts';
 
@@ -38,6 +39,17 @@ export const STATUS_BADGE = {
   paused: { message: 'paused', color: 'grey' },
   archived: { message: 'archived', color: 'grey' },
 } as const satisfies Record<DisplayStatus, { message: string; color: BadgeColor }>;
+
+/** Grade letters (domain/grade.ts) to colours; `pending` while there is no score. */
+export const GRADE_BADGE_COLOR = {
+  A: 'brightgreen',
+  B: 'green',
+  C: 'yellow',
+  D: 'orange',
+  E: 'orange',
+  F: 'red',
+  pending: 'grey',
+} as const satisfies Record<GradeLetter | 'pending', BadgeColor>;
 
 export const UPTIME_BADGE_COLOR = {
   ok: 'brightgreen',

@@ -1,5 +1,6 @@
 // The only page module that reads the store: it gathers the facts one endpoint needs, from
 // state and rollups only (never raw rows, ARCHITECTURE §5). Everything after this is pure.
+import type { ComplianceReport } from '../../domain/compliance.ts';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState } from '../../domain/health.ts';
 import { EMPTY_UPTIME, type CertObservation, type GapRow, type Incident, type Rollup, type Store, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
@@ -167,6 +168,8 @@ export interface DetailFacts extends EndpointFacts {
   readonly latency: readonly LatencyPoint[];
   readonly certificate: CertObservation | undefined;
   readonly tools: readonly ToolSnapshot[];
+  /** The latest compliance report (issue 15); absent or null when there is none. */
+  readonly complianceReport?: ComplianceReport | null;
 }
 
 export async function loadDetailFacts(source: FactsSource, endpoint: Endpoint, now: number, range: LatencyRange): Promise<DetailFacts> {

@@ -14,6 +14,8 @@ import { OVERALL_TEXT, STATUS_META, overallStatus, publicStatus, type DisplaySta
 import { maintenanceOutlook, type MaintenanceOutlook } from '../../alerts/maintenance.ts';
 import type { MaintenanceWindowConfig } from '../../config/schema.ts';
 import { pageLinks, pageOf, parsePage, type Page, type PageLinks } from './paging.ts';
+import { DEFAULT_LATENCY_BUDGET_MS, gradeOfSummary } from '../../domain/grade.ts';
+import { gradeView, type GradeView, type SpecLinks } from './grade-view.ts';
 import { DAY_MS, UPTIME_WINDOW_KEYS, uptimeLevel, uptimeRatioOf, type UptimeWindow } from './uptime.ts';
 
 export interface StatusContext {
@@ -22,6 +24,10 @@ export interface StatusContext {
   readonly maintenance?: readonly MaintenanceWindowConfig[];
   readonly policy: HealthPolicy;
   readonly certWarnDays: number;
+  /** The grade's latency budget (config compliance.latencyBudgetMs). */
+  readonly latencyBudgetMs?: number;
+  /** Where each compliance check's requirement is written, by check id. */
+  readonly specLink?: SpecLinks;
 }
 
 export const UNTAGGED = 'Other';
@@ -321,6 +327,7 @@ export interface StatusDetailView {
   readonly server: { readonly name: string | null; readonly version: string | null };
   readonly tools: { readonly count: number | null; readonly names: readonly string[]; readonly changes: readonly ToolChange[] };
   readonly badge: { readonly svg: string; readonly json: string };
+  readonly grade: GradeView;
 }
 
 export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): StatusDetailView {
@@ -362,6 +369,12 @@ export function buildStatusDetail(facts: DetailFacts, ctx: StatusContext): Statu
     server: { name: state.serverName, version: state.serverVersion },
     tools: { count: state.toolsCount ?? facts.tools[0]?.count ?? null, names: facts.tools[0]?.names ?? [], changes: toolChanges(facts.tools) },
     badge: { svg: `/badge/${slug}.svg`, json: `/badge/${slug}.json` },
+    grade: gradeView(
+      gradeOfSummary(facts.uptime['30d'], facts.complianceReport ?? null, { policy: ctx.policy, latencyBudgetMs: ctx.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS }),
+      facts.complianceReport ?? null,
+      ctx.policy,
+      ctx.specLink,
+    ),
   };
 }
 
@@ -407,6 +420,14 @@ export function statusDetailJson(view: StatusDetailView): unknown {
       count: view.tools.count,
       names: view.tools.names,
       changes: view.tools.changes.map((c) => ({ at: new Date(c.at).toISOString(), count: c.count, added: c.added, removed: c.removed, baseline: c.baseline })),
+    },
+    grade: {
+      score: view.grade.score,
+      letter: view.grade.letter,
+      pending: view.grade.pending,
+      components: view.grade.rows,
+      checkedAt: view.grade.checkedAt,
+      failedChecks: view.grade.failed,
     },
   };
 }

@@ -15,6 +15,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
       state: deps.region?.state ?? deps.state,
       ...(deps.region ? { region: deps.region.name } : {}),
       latestResult: deps.latestResult,
+      ...(deps.compliance ? { compliance: deps.compliance.latest } : {}),
       clock: deps.clock,
       policy: deps.config.health,
       scheduler: deps.scheduler,

@@ -48,7 +48,14 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const links = assetLinks(loadAssets());
   const baseUrl = deps.config.publicUrl ?? '';
 
-  const context = (): StatusContext => ({ now: deps.clock(), policy: deps.config.health, certWarnDays: deps.config.probe.certExpiringDays, maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [] });
+  const context = (): StatusContext => ({
+    now: deps.clock(),
+    policy: deps.config.health,
+    certWarnDays: deps.config.probe.certExpiringDays,
+    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
+    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
+    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
+  });
   const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };
   const notFoundHtml = templates.render('not-found', { ...layout, title: 'Not found', bodyClass: 'page-notfound', jsonUrl: null, robots: 'noindex' });
   const notFoundJson = JSON.stringify({ error: 'not_found', message: 'no public status page with this name' });
@@ -138,7 +145,8 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = context();
-    const view = buildStatusDetail(await loadDetailFacts(deps, endpoint, ctx.now, range), ctx);
+    const [facts, complianceReport] = await Promise.all([loadDetailFacts(deps, endpoint, ctx.now, range), deps.compliance?.reports.latestReport(endpoint.id)]);
+    const view = buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx);
     const jsonUrl = `/status/${encodeURIComponent(endpoint.slug)}.json${range === '24h' ? '' : `?range=${range}`}`;
     if (json) reply.header('access-control-allow-origin', '*');
     const body = json

@@ -6,6 +6,11 @@ import { challengeParams, wellKnownResourceMetadataUrls } from '../../domain/www
 import { readBody, sendRequest } from '../http.ts';
 import type { McpContext } from './context.ts';
 
+/** Completes a context with the RFC 9728 lookup bound to it. */
+export function withDescribeAuth(partial: Omit<McpContext, 'describeAuth'>): McpContext {
+  return { ...partial, describeAuth: (challenge) => describeAuth(partial, challenge) };
+}
+
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

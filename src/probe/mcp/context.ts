@@ -24,6 +24,8 @@ export interface McpContext {
     readonly maxBytes: number;
     /** A tool the operator asked to call (`check --call-tool`); null: tools are never called. */
     readonly call: string | null;
+    /** Sees each tools/list page's result as received; only the compliance checks set it. */
+    readonly onPage?: (result: Readonly<Record<string, unknown>>) => void;
   };
   /** Fetches RFC 9728 metadata after a 401; lives in run-probe because it may need the origin's pool. */
   readonly describeAuth: (challenge: string | undefined) => Promise<AuthFacts>;

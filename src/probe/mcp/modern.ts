@@ -9,7 +9,7 @@ import { postRpc } from './rpc.ts';
 import { callTool, listTools } from './tools.ts';
 
 /** 2026-07-28 requests carry the protocol in `_meta`; there is no handshake and no session. */
-function modernMeta(version: string): Record<string, unknown> {
+export function modernMeta(version: string): Record<string, unknown> {
   return {
     'io.modelcontextprotocol/protocolVersion': version,
     'io.modelcontextprotocol/clientCapabilities': {},
@@ -18,7 +18,7 @@ function modernMeta(version: string): Record<string, unknown> {
 }
 
 /** `Mcp-Name` mirrors `params.name` of tools/call (and the like); a server refuses a mismatch with -32020. */
-function modernHeaders(version: string, method: string, name?: string): Record<string, string> {
+export function modernHeaders(version: string, method: string, name?: string): Record<string, string> {
   return { 'mcp-protocol-version': version, 'mcp-method': method, ...(name !== undefined ? { 'mcp-name': name } : {}) };
 }
 
@@ -60,6 +60,7 @@ async function modernFollowUp(ctx: McpContext, version: string, facts: DiscoverF
       listTools(channel, {
         maxPages: ctx.tools.maxPages,
         maxBytes: ctx.tools.maxBytes,
+        onPage: ctx.tools.onPage,
         params: (cursor) => {
           method = 'tools/list';
           return { ...(cursor !== undefined ? { cursor } : {}), _meta: modernMeta(version) };

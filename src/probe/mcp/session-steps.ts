@@ -35,7 +35,7 @@ export async function legacyFollowUp(
   let followUpFailure: Failure | null = null;
   if (ctx.tools.enabled) {
     const listed: Outcome<{ tools: ToolsFacts }> = await ctx.phases.time('tools_list', () =>
-      listTools(channel, { maxPages: ctx.tools.maxPages, maxBytes: ctx.tools.maxBytes }),
+      listTools(channel, { maxPages: ctx.tools.maxPages, maxBytes: ctx.tools.maxBytes, onPage: ctx.tools.onPage }),
     );
     if (listed.ok) tools = listed.tools;
     else if (listed.code === 'SESSION_REJECTED') return { kind: 'final', failure: listed, era };

@@ -10,7 +10,13 @@ import type { RpcChannel } from './channel.ts';
  */
 export async function listTools(
   channel: RpcChannel,
-  options: { maxPages: number; maxBytes: number; params?: (cursor: string | undefined) => Record<string, unknown> },
+  options: {
+    maxPages: number;
+    maxBytes: number;
+    params?: (cursor: string | undefined) => Record<string, unknown>;
+    /** Sees every page's whole result (the compliance checks read schemas and caching hints). */
+    onPage?: ((result: Readonly<Record<string, unknown>>) => void) | undefined;
+  },
 ): Promise<Outcome<{ tools: ToolsFacts }>> {
   const signatures: ToolSignature[] = [];
   let cursor: string | undefined;
@@ -23,6 +29,7 @@ export async function listTools(
     pages += 1;
     const result = page.result;
     if (!isRecord(result) || !Array.isArray(result.tools)) return invalid('the tools/list result has no tools array');
+    options.onPage?.(result);
     for (const tool of result.tools) {
       const signature = toolSignature(tool);
       if (signature === undefined) return invalid('a tool in tools/list has no name');

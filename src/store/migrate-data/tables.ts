@@ -36,6 +36,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'alert_routes', key: ['id'], identity: true },
   { name: 'maintenance_windows', key: ['id'], identity: true },
   { name: 'alert_meta', key: ['key'], upsertOn: 'key' },
+  { name: 'compliance_reports', key: ['id'], identity: true },
 ];
 
 /**

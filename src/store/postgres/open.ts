@@ -1,8 +1,10 @@
 // The PostgreSQL backend as one Storage: a pool, the schema migrated under an advisory lock, and
-// the parts (endpoints, tokens, ticks and history, outbox, alert settings) sharing the pool.
+// the parts (endpoints, tokens, ticks and history, outbox, alert settings, compliance reports)
+// sharing the pool.
 import type { Storage, Store, EndpointStore, TokenStore, TickWriter, HistoryReader, Retention } from '../store.ts';
 import { StoreError } from '../store.ts';
 import { PgAlertSettings } from './alert-settings.ts';
+import { PgCompliance } from './compliance.ts';
 import { PgEndpoints } from './endpoints.ts';
 import { postgresWritable } from './writable.ts';
 import { migratePostgres } from './migrate.ts';
@@ -70,6 +72,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       outbox: new PgAlertOutbox(pool, { clock }),
       alertSettings: new PgAlertSettings(pool, { clock }),
       regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool) },
+      compliance: new PgCompliance(pool),
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;

@@ -1,8 +1,9 @@
-// The SQLite Storage bundle: one connection shared by the store, the alert outbox and the alert
-// settings (better-sqlite3 is synchronous, so a second connection waiting for this one's write
+// The SQLite Storage bundle: one connection shared by the store, the alert outbox, the alert
+// settings and the compliance reports (better-sqlite3 is synchronous, so a second connection waiting for this one's write
 // lock would block the event loop), plus the file operations only SQLite has.
 import type { Storage, StorageMaintenance } from '../store.ts';
 import { SqliteAlertSettings } from './alert-settings.ts';
+import { SqliteCompliance } from './compliance.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { type SqliteStore, type SqliteStoreOptions, openSqliteStore } from './store.ts';
 
@@ -21,6 +22,7 @@ export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}
     store,
     outbox: new SqliteOutbox(store.database, clock),
     alertSettings: new SqliteAlertSettings(store.database, clock),
+    compliance: new SqliteCompliance(store.database),
     maintenance,
     sizeBytes: async () => store.databaseSizeBytes(),
     // SqliteStore.close flushes first and does nothing once closed.

@@ -1,0 +1,20 @@
+// What the real-browser tests share: how Chromium is launched, and the strict Content-Security-
+// Policy every page is written for, enforced by the browser whatever the app sends.
+import type { BrowserContext } from 'playwright-core';
+
+export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
+export const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** Adds STRICT_CSP to every response the context receives. */
+export async function enforceStrictCsp(context: BrowserContext): Promise<void> {
+  await context.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = response.headers();
+    headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
+    await route.fulfill({ response, headers });
+  });
+}
