@@ -6,7 +6,7 @@ import { BlockList, isIP } from 'node:net';
 import { validateDetailed as validateCron } from 'node-cron';
 import * as z from 'zod';
 import { ALERT_KINDS, type AlertKind } from '../alerts/types.ts';
-import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, type EndpointDefinition } from '../domain/endpoint.ts';
+import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, REGISTRY_SLUG_PREFIX, isRegistrySlug, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
@@ -585,6 +585,13 @@ export const slug: Parser<string> = (input) =>
     ? ok(input)
     : fail(`expected lowercase letters, digits and dashes (at most ${SLUG_MAX_LENGTH}, no dash at either end), got ${show(input)}`);
 
+/** An endpoint's own slug: a slug outside the prefix reserved for registry syncs. */
+export const endpointSlug: Parser<string> = (input) => {
+  const parsed = slug(input);
+  if (parsed.ok && isRegistrySlug(parsed.value)) return fail(`slugs starting with "${REGISTRY_SLUG_PREFIX}" are reserved for endpoints synced from a registry, got ${show(input)}`);
+  return parsed;
+};
+
 /** "Weather API (EU)" → "weather-api-eu"; empty when nothing usable is left. */
 export function slugify(name: string): string {
   return name
@@ -782,7 +789,7 @@ const retentionShape = {
 
 const endpointShape = {
   name: field(required(text(200))),
-  slug: optional(slug),
+  slug: optional(endpointSlug),
   url: field(required(endpointUrl)),
   interval: optional(duration('s', 1, 86_400)),
   timeout: optional(duration('ms', 100, MAX_MS)),

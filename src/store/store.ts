@@ -8,6 +8,7 @@ import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { Era } from '../domain/probe-result.ts';
 import type { AlertSettingsStore } from './alert-settings.ts';
 import type { AlertOutbox } from './outbox.ts';
+import type { RegistryStore } from './registries.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -280,6 +281,8 @@ export interface Storage {
   readonly store: Store;
   readonly outbox: AlertOutbox;
   readonly alertSettings: AlertSettingsStore;
+  /** Registry sync state and the registry's facts about the endpoints it owns (issue 15). */
+  readonly registries: RegistryStore;
   readonly maintenance?: StorageMaintenance;
   /** Database size in bytes as the backend counts it (benchmarks, the storage budget). */
   sizeBytes(): Promise<number>;

@@ -4,6 +4,7 @@ import type { Storage, Store, EndpointStore, TokenStore, TickWriter, HistoryRead
 import { StoreError } from '../store.ts';
 import { PgAlertSettings } from './alert-settings.ts';
 import { PgEndpoints } from './endpoints.ts';
+import { PgRegistries } from './registries.ts';
 import { postgresWritable } from './writable.ts';
 import { migratePostgres } from './migrate.ts';
 import { PgAlertOutbox } from './outbox.ts';
@@ -68,6 +69,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       store,
       outbox: new PgAlertOutbox(pool, { clock }),
       alertSettings: new PgAlertSettings(pool, { clock }),
+      registries: new PgRegistries(pool),
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;
