@@ -10,7 +10,7 @@ import { definition } from '../helper.ts';
 export interface RegistryHarness {
   readonly storage: Storage;
   /** The same database opened again (a restart). */
-  reopen(): Promise<Storage>;
+  readonly reopen: () => Promise<Storage>;
 }
 
 const FACTS: RegistryFacts = {
