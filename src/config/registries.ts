@@ -13,7 +13,7 @@ export function buildRegistries(entries: readonly RegistryEntry[], errors: strin
     const first = seen.get(name);
     if (first !== undefined) {
       const origin = entry.name == null ? ` (derived from url ${showUrl(url)})` : '';
-      errors.push(`${at}.name: ${show(name)}${origin} is already the name of registries[${first}]; give each registry its own name:`);
+      errors.push(`${at}.name: ${show(name)}${origin} is already the name of registries[${first}]; give each registry its own name`);
     } else seen.set(name, index);
     if (new URL(url).search !== '' || new URL(url).hash !== '') errors.push(`${at}.url: expected a base URL without a query or fragment, got ${showUrl(entry.url)}`);
     const f = entry.filters ?? {};
