@@ -66,6 +66,8 @@ async function loadService() {
   ]);
   // Nodes of a cluster and the singleton work (issue 14).
   const [clusterNode, singletonWork] = await Promise.all([import('./service/cluster-node.ts'), import('./service/singleton-work.ts')]);
+  // Endpoints synced from MCP registries (issue 15).
+  const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
   return {
     pino,
     describeConfig: parse.describeConfig,
@@ -84,6 +86,8 @@ async function loadService() {
     RegionsNotSupportedError: clusterNode.RegionsNotSupportedError,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
+    RegistrySync: registrySync.RegistrySync,
+    registryViews: registryStatus.registryViews,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -374,7 +378,20 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
-    return [alerts, { stop: () => void retention.stop() }];
+    // Registry syncs write endpoints for the whole cluster: one node runs them.
+    const registries = (config.registries ?? []).map((registry) =>
+      new service.RegistrySync(registry, {
+        store,
+        registries: storage.registries,
+        log: log.child({ component: 'registry' }),
+        clock: Date.now,
+        defaults: { intervalS: config.scheduler.defaultIntervalS, timeoutMs: config.probe.timeoutMs },
+        onEndpointsChanged: () => {
+          running.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
+        },
+      }).start(),
+    );
+    return [alerts, { stop: () => void retention.stop() }, ...registries];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
   const app = await service.buildApp(
@@ -397,6 +414,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       writes: () => running.recorder.writeStats,
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
+      ...(config.registries && config.registries.length > 0
+        ? { registries: async () => service.registryViews(config.registries ?? [], await storage.registries.listSyncStates()), registryFacts: () => storage.registries.listFacts() }
+        : {}),
       alertSettings: settings,
       cluster: cluster
         ? () => cluster.view()

@@ -7,6 +7,8 @@ import type { OverloadStats, StoreWriteStats } from '../metrics/service-metrics.
 import type { ProbeRequest } from '../probe/run-probe.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
+import type { RegistryView } from '../registry/status.ts';
+import type { RegistryFacts } from '../store/registries.ts';
 import type { Store } from '../store/store.ts';
 
 export interface CheckOptions {
@@ -85,4 +87,8 @@ export interface AppDeps {
   readonly pageCacheMs?: number;
   /** The cluster view (a single node with SQLite); the route is absent without it. */
   readonly cluster?: () => Promise<ClusterView>;
+  /** The configured registries with their last sync (issue 15); absent when none is configured. */
+  readonly registries?: () => Promise<readonly RegistryView[]>;
+  /** What registries say about the endpoints they own, by endpoint id (issue 15). */
+  readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
 }
