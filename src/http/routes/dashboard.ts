@@ -1,5 +1,6 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
+import { failingRegistries } from '../pages/registry-facts.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
@@ -60,6 +61,8 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       updatedText: formatClock(Date.parse(v.updatedAt)),
       // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
       deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
+      // A registry that stopped answering leaves its endpoints as last synced: say so.
+      failingRegistries: failingRegistries((await deps.registries?.().catch(() => undefined)) ?? []),
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
