@@ -1,9 +1,10 @@
-// `npm run bench [probe|metrics|pages|fleet|hosts|storage]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts|storage|registry]`: prints figures, never fails on a number.
 import { benchFleet } from './fleet.bench.ts';
 import { benchHosts } from './hosts.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
 import { benchPages } from './pages.bench.ts';
 import { benchProbe } from './probe.bench.ts';
+import { benchRegistry } from './registry.bench.ts';
 import { benchStorage } from './storage.bench.ts';
 
 const which = process.argv[2] ?? 'all';
@@ -13,3 +14,4 @@ if (which === 'all' || which === 'pages') await benchPages((process.env.BENCH_PA
 if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FLEET ?? '1000,5000').split(',').map(Number));
 if (which === 'all' || which === 'hosts') await benchHosts();
 if (which === 'all' || which === 'storage') await benchStorage();
+if (which === 'all' || which === 'registry') await benchRegistry();

@@ -130,7 +130,7 @@ export class RegistrySync {
     if (changes > 0) this.#deps.onEndpointsChanged();
     for (const slug of report.conflicts) log.warn({ registry: this.name, slug }, `registry "${this.name}": slug "${slug}" is held by another owner; that remote is skipped`);
     log.info(
-      { registry: this.name, incremental: report.incremental, pages: report.pages, servers, added: report.added.length, updated: report.updated.length, restored: report.restored.length, archived: report.archived.length, skipped: report.skipped.length },
+      { registry: this.name, incremental: report.incremental, pages: report.pages, servers, durationMs: report.durationMs, added: report.added.length, updated: report.updated.length, restored: report.restored.length, archived: report.archived.length, skipped: report.skipped.length },
       `registry "${this.name}" synced`,
     );
     return report;
