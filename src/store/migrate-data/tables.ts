@@ -36,6 +36,8 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'alert_routes', key: ['id'], identity: true },
   { name: 'maintenance_windows', key: ['id'], identity: true },
   { name: 'alert_meta', key: ['key'], upsertOn: 'key' },
+  { name: 'registry_facts', key: ['endpoint_id'] },
+  { name: 'registry_sync', key: ['name'] },
 ];
 
 /**
