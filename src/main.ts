@@ -87,6 +87,7 @@ async function loadService() {
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
     RegistrySync: registrySync.RegistrySync,
+    archiveUnlistedRegistries: registrySync.archiveUnlistedRegistries,
     registryViews: registryStatus.registryViews,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
@@ -378,7 +379,13 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
-    // Registry syncs write endpoints for the whole cluster: one node runs them.
+    // Registry syncs write endpoints for the whole cluster: one node runs them. Endpoints of a
+    // registry taken out of the file are archived first, as config endpoints are.
+    const unlisted = await service.archiveUnlistedRegistries(store, storage.registries, (config.registries ?? []).map((r) => r.name), Date.now);
+    if (unlisted.length > 0) {
+      log.warn({ slugs: unlisted.length }, `${unlisted.length} endpoint(s) of registries no longer in the configuration file archived (history kept)`);
+      await running.reload();
+    }
     const registries = (config.registries ?? []).map((registry) =>
       new service.RegistrySync(registry, {
         store,

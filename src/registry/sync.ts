@@ -57,6 +57,32 @@ export function admitsServer(filters: RegistryConfig['filters'], serverName: str
   return true;
 }
 
+/**
+ * Archives the endpoints of registries no longer in the configuration (history kept; put back,
+ * the registry's next pass is a full one and restores them). Returns their slugs. Run before the
+ * syncs start.
+ */
+export async function archiveUnlistedRegistries(
+  store: Pick<Store, 'listEndpoints'>,
+  registries: RegistryStore,
+  configured: readonly string[],
+  clock: () => number,
+): Promise<string[]> {
+  const facts = await registries.listFacts();
+  const archived: string[] = [];
+  for (const e of await store.listEndpoints()) {
+    const owner = facts.get(e.id)?.registry;
+    if (e.source !== 'registry' || e.archivedAt !== null || owner === undefined || configured.includes(owner)) continue;
+    await registries.setArchived(e.id, new Date(clock()).toISOString());
+    archived.push(e.slug);
+  }
+  // Put back in the file, such a registry starts over with a full pass, which restores them.
+  for (const state of await registries.listSyncStates()) {
+    if (!configured.includes(state.name) && state.updatedSince !== null) await registries.saveSyncState({ ...state, updatedSince: null });
+  }
+  return archived;
+}
+
 export class RegistrySync {
   readonly #config: RegistryConfig;
   readonly #deps: RegistrySyncDeps;

@@ -7,7 +7,7 @@ import { after, test, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import type { RegistryConfig } from '../../src/config/schema.ts';
 import { DEFAULT_REGISTRY } from '../../src/config/schema.ts';
-import { RegistrySync, admitsServer, globMatches } from '../../src/registry/sync.ts';
+import { RegistrySync, admitsServer, archiveUnlistedRegistries, globMatches } from '../../src/registry/sync.ts';
 import { openSqliteStorage } from '../../src/store/sqlite/open.ts';
 import type { Storage } from '../../src/store/store.ts';
 import { startRegistry, type FixtureServer, type RegistryFixture } from '../fixtures/registry-server.ts';
@@ -255,4 +255,16 @@ test('slugs never collide with an operator endpoint; a taken slug is reported an
   const report = await w.sync.syncOnce();
   assert.deepEqual(report.conflicts, ['r--io-example-taken']);
   assert.equal((await w.storage.store.getEndpointBySlug('r--io-example-taken'))?.url, 'https://mine.example.com/mcp');
+});
+
+test('endpoints of a registry taken out of the configuration are archived, the others left alone', async (t) => {
+  const w = await world(t, [{ name: 'io.example/a', remotes: [remote('https://a.example.com/mcp')] }]);
+  await w.sync.syncOnce();
+  assert.deepEqual(await archiveUnlistedRegistries(w.storage.store, w.storage.registries, ['local'], Date.now), []);
+  assert.deepEqual(await archiveUnlistedRegistries(w.storage.store, w.storage.registries, ['other'], Date.now), ['r--io-example-a']);
+  assert.deepEqual(await live(w.storage), {});
+  // Put back in the file: its next pass is a full one, which restores the endpoint.
+  const again = await w.sync.syncOnce();
+  assert.equal(again.incremental, false);
+  assert.deepEqual(again.restored, ['r--io-example-a']);
 });
