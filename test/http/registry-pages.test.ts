@@ -110,6 +110,7 @@ describe('registry facts on the pages', () => {
       const notice = page.locator('[data-registry-failing="official"]');
       assert.equal(await notice.count(), 1);
       assert.match((await notice.textContent()) ?? '', /Registry official is not syncing[\s\S]*not JSON \(content-type "text\/html"\) <img src=x onerror=alert\(7\)>[\s\S]*2026-06-01 11:00 UTC/);
+      assert.equal(await page.locator('tr[data-slug="r--io-github-evil-x"] .tag-registry').textContent(), 'registry: deprecated');
     });
   });
 

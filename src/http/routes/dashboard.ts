@@ -47,6 +47,18 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return reply.type(asset.contentType).send(asset.body);
   });
 
+  /** Slug → the registry's status, for registry endpoints that are not simply active (deprecated, deleted). */
+  async function registryStatusBySlug(): Promise<ReadonlyMap<string, string> | undefined> {
+    const facts = await deps.registryFacts?.().catch(() => undefined);
+    if (facts === undefined) return undefined;
+    const out = new Map<string, string>();
+    for (const e of deps.endpoints()) {
+      const status = facts.get(e.id)?.status;
+      if (status !== undefined && status !== 'active') out.set(e.slug, status);
+    }
+    return out;
+  }
+
   app.get('/', async (request, reply) => {
     const v = await view(request.query);
     const html = templates.render('dashboard', {
@@ -63,6 +75,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
       // A registry that stopped answering leaves its endpoints as last synced: say so.
       failingRegistries: failingRegistries((await deps.registries?.().catch(() => undefined)) ?? []),
+      registryStatus: await registryStatusBySlug(),
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
