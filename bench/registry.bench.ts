@@ -1,6 +1,6 @@
 // The whole-registry demo (issue 15): a local registry (test/fixtures/registry-server.ts, the
-// published OpenAPI shape) lists 2,500 servers whose remotes live on many loopback hosts of a fleet
-// child process (bench/fleet-server.ts); one real `serve` with a registries: section syncs it and
+// published OpenAPI shape) lists 2,500 servers whose remotes live on many host names, resolved by a
+// loopback DNS server to the loopback addresses of a fleet child process (bench/fleet-server.ts); one real `serve` with a registries: section syncs it and
 // watches every endpoint. Prints the first sync's time, probes/s, CPU and RSS of serve, the pages'
 // p95, and the rounds that were not up (each one a false down: every fleet server is healthy).
 // BENCH_REGISTRY_N (2500), BENCH_REGISTRY_INTERVAL_S (10; the issue's figure is 60),
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
+import { startDnsServer, type DnsBehaviour } from '../test/fixtures/dns-server.ts';
 import { fleetServers, startRegistry } from '../test/fixtures/registry-server.ts';
 
 const N = Number(process.env.BENCH_REGISTRY_N ?? 2500);
@@ -60,13 +61,19 @@ async function until<T>(what: string, fn: () => T | undefined): Promise<T> {
 
 export async function benchRegistry(): Promise<void> {
   const hosts = Math.min(200, Math.max(10, Math.ceil(N / 25)));
-  console.log(`# registry: ${N} servers on ${hosts} loopback hosts, one serve (tsx), every ${INTERVAL_S} s, ${MEASURE_S} s measured`);
+  console.log(`# registry: ${N} servers on ${hosts} host names (loopback DNS server, one loopback address each), one serve (tsx), every ${INTERVAL_S} s, ${MEASURE_S} s measured`);
   const fleet = await startFleet(hosts);
-  const registry = await startRegistry(fleetServers(N, (i) => `http://${fleet.hostAddress((i % hosts) + 1)}:${fleet.port}/mcp?s=${i}`));
+  // Host names, as a real registry lists them: h<H>.fleet.test, answered by a loopback DNS server
+  // that serve is pointed at (probe.dnsServers), each name on its own loopback address.
+  const zone: Record<string, DnsBehaviour> = {};
+  for (let h = 1; h <= hosts; h++) zone[`h${h}.fleet.test`] = { a: [fleet.hostAddress(h)], ttl: 300 };
+  const dns = await startDnsServer(zone);
+  const registry = await startRegistry(fleetServers(N, (i) => `http://h${(i % hosts) + 1}.fleet.test:${fleet.port}/mcp?s=${i}`));
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-registry-bench-'));
   writeFileSync(
     join(dir, 'mcpwatch.yaml'),
     `dataDir: ${dir}/data
+probe: { dnsServers: ["${dns.address}"] }
 scheduler: { concurrency: 128, minIntervalS: 1, defaultIntervalS: ${INTERVAL_S} }
 registries:
   - { url: "${registry.url}", name: bench, allowPrivate: true, public: true, interval: 10m, pageSize: 100 }
@@ -115,6 +122,7 @@ registries:
       const sorted = [...ms].sort((a, b) => a - b);
       console.log(`page ${path}: p50 ${quantile(sorted, 0.5).toFixed(0)} ms  p95 ${quantile(sorted, 0.95).toFixed(0)} ms  (${ms.length} loads)`);
     }
+    console.log(`DNS: ${dns.queries.length} questions to the loopback server for ${hosts} names (serve caches answers for their TTL)`);
     console.log(`false downs: ${downs} endpoints down; rounds not up in the window: ${notUp.length === 0 ? 0 : notUp.map((r) => `${r.n} with status ${r.status}`).join(', ')} of ${rows}`);
     serve.kill('SIGTERM');
     await new Promise((resolve) => serve.once('exit', resolve));
@@ -122,6 +130,7 @@ registries:
     serve.kill('SIGKILL');
     fleet.child.kill('SIGTERM');
     await registry.close();
+    await dns.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
