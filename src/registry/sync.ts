@@ -167,7 +167,9 @@ export class RegistrySync {
     const endpoints = await store.listEndpoints();
     const facts = await registries.listFacts();
     const bySlug = new Map(endpoints.map((e) => [e.slug, e]));
-    const ours = (e: Endpoint): boolean => e.source === 'registry' && facts.get(e.id)?.registry === this.name;
+    // A registry endpoint without facts was created by a pass that stopped before writing them:
+    // whichever registry lists its slug again adopts it.
+    const ours = (e: Endpoint): boolean => e.source === 'registry' && (facts.get(e.id)?.registry ?? this.name) === this.name;
     const byServer = new Map<string, Endpoint[]>();
     for (const e of endpoints) {
       if (!ours(e)) continue;

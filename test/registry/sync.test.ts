@@ -268,3 +268,12 @@ test('endpoints of a registry taken out of the configuration are archived, the o
   assert.equal(again.incremental, false);
   assert.deepEqual(again.restored, ['r--io-example-a']);
 });
+
+test('an endpoint created by a pass that stopped before writing its facts is adopted, not reported as a conflict', async (t) => {
+  const w = await world(t, [{ name: 'io.example/half', remotes: [remote('https://half.example.com/mcp')] }]);
+  await w.storage.store.createEndpoint({ slug: 'r--io-example-half', name: 'io.example/half', url: 'https://half.example.com/mcp', intervalS: 60, timeoutMs: 5000, era: 'auto', public: false, paused: false, pausedReason: null, tags: [], listTools: true, allowPrivate: true, source: 'registry', secrets: { headers: {}, bearerToken: null } });
+  const report = await w.sync.syncOnce();
+  assert.deepEqual([report.conflicts, report.added], [[], []]);
+  const id = (await w.storage.store.getEndpointBySlug('r--io-example-half'))?.id ?? -1;
+  assert.equal((await w.storage.registries.listFacts()).get(id)?.serverName, 'io.example/half');
+});
