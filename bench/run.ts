@@ -1,4 +1,4 @@
-// `npm run bench [probe|metrics|pages|fleet|hosts|storage|cluster]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts|storage|cluster|registry]`: prints figures, never fails on a number.
 // BENCH_FLEET=1000,5000 BENCH_WORKERS=0,2 compares probe.workers settings at each fleet size.
 import { benchCluster } from './cluster.bench.ts';
 import { benchFleet } from './fleet.bench.ts';
@@ -6,6 +6,7 @@ import { benchHosts } from './hosts.bench.ts';
 import { benchMetrics } from './metrics.bench.ts';
 import { benchPages } from './pages.bench.ts';
 import { benchProbe } from './probe.bench.ts';
+import { benchRegistry } from './registry.bench.ts';
 import { benchStorage } from './storage.bench.ts';
 
 const which = process.argv[2] ?? 'all';
@@ -16,3 +17,4 @@ if (which === 'all' || which === 'fleet') await benchFleet((process.env.BENCH_FL
 if (which === 'all' || which === 'hosts') await benchHosts();
 if (which === 'all' || which === 'storage') await benchStorage();
 if (which === 'all' || which === 'cluster') await benchCluster((process.env.BENCH_CLUSTER ?? '1,2,4').split(',').map(Number));
+if (which === 'all' || which === 'registry') await benchRegistry();

@@ -83,6 +83,8 @@ async function loadService() {
   ]);
   // The fleet pages' state, refreshed off the request path (issue 13).
   const fleetPages = await import('./http/pages/fleet-pages.ts');
+  // Endpoints synced from MCP registries (issue 15).
+  const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
   return {
     FleetPages: fleetPages.FleetPages,
     pino,
@@ -108,6 +110,9 @@ async function loadService() {
     complianceParts: complianceStart.complianceParts,
     createComplianceRunner: complianceRun.createComplianceRunner,
     checkSpec: complianceCatalogue.checkSpec,
+    RegistrySync: registrySync.RegistrySync,
+    archiveUnlistedRegistries: registrySync.archiveUnlistedRegistries,
+    registryViews: registryStatus.registryViews,
     startAlerts: alerts.startAlerts,
     runAlertTest: alertCli.runAlertTest,
     AlertSettings: alertSettings.AlertSettings,
@@ -435,9 +440,28 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
     const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+    // Registry syncs write endpoints for the whole cluster: one node runs them. Endpoints of a
+    // registry taken out of the file are archived first, as config endpoints are.
+    const unlisted = await service.archiveUnlistedRegistries(store, storage.registries, (config.registries ?? []).map((r) => r.name), Date.now);
+    if (unlisted.length > 0) {
+      log.warn({ slugs: unlisted.length }, `${unlisted.length} endpoint(s) of registries no longer in the configuration file archived (history kept)`);
+      await running.reload();
+    }
+    const registries = (config.registries ?? []).map((registry) =>
+      new service.RegistrySync(registry, {
+        store,
+        registries: storage.registries,
+        log: log.child({ component: 'registry' }),
+        clock: Date.now,
+        defaults: { intervalS: config.scheduler.defaultIntervalS, timeoutMs: config.probe.timeoutMs },
+        onEndpointsChanged: () => {
+          running.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
+        },
+      }).start(),
+    );
     const schedule = await compliance.startSchedule();
     const regions = storage.regions;
-    if (!regions) return [alerts, { stop: () => void retention.stop() }, ...schedule];
+    if (!regions) return [alerts, { stop: () => void retention.stop() }, ...schedule, ...registries];
     const arbiter = new service.QuorumArbiter({
       store: regions.quorum,
       endpoints: () => running.endpoints,
@@ -450,7 +474,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       await arbiter.stop();
       await arbiter.pass().catch((err: unknown) => log.warn({ err }, 'the last quorum pass failed; the next leader decides'));
     };
-    return [alerts, { stop: () => void retention.stop() }, ...schedule, { stop: finalPass }];
+    return [alerts, { stop: () => void retention.stop() }, ...schedule, ...registries, { stop: finalPass }];
   }, log.child({ component: 'singleton' }));
   const nodeName = node?.name ?? defaultNodeName(config);
   // Several regions: pages show the arbiter's overall state; this node's recorder holds its region's word.
@@ -486,6 +510,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       writes: () => running.recorder.writeStats,
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
+      ...(config.registries && config.registries.length > 0
+        ? { registries: async () => service.registryViews(config.registries ?? [], await storage.registries.listSyncStates()), registryFacts: () => storage.registries.listFacts() }
+        : {}),
       alertSettings: settings,
       fleetPages,
       compliance: compliance.surface,

@@ -61,6 +61,7 @@ import {
   type SecretRef,
 } from './schema.ts';
 import { buildAlerts, describeAlerts } from './alerts.ts';
+import { buildRegistries, describeRegistries } from './registries.ts';
 import { formatIssue, formatPath, unsetReason } from './wording.ts';
 
 export type { Env } from './schema.ts';
@@ -344,7 +345,8 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   };
   // Only present when written, so a file without them reads back exactly as before.
   const withCluster = file.cluster == null ? config : { ...config, cluster: buildCluster(file.cluster, database.backend, warnings) };
-  return file.alerts == null ? withCluster : { ...withCluster, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
+  const withAlerts = file.alerts == null ? withCluster : { ...withCluster, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
+  return file.registries == null ? withAlerts : { ...withAlerts, registries: buildRegistries(file.registries, errors) };
 }
 
 function buildEndpoints(
@@ -618,6 +620,7 @@ export function describeConfig(config: Config): string {
     lines.push(`  ${e.slug} (${e.name}) ${redactUrl(e.url)}: ${details.join(', ')}`);
   }
   if (config.alerts) lines.push(...describeAlerts(config.alerts));
+  if (config.registries) lines.push(...describeRegistries(config.registries));
   return lines.join('\n');
 }
 

@@ -6,7 +6,7 @@ import { BlockList, isIP } from 'node:net';
 import { validateDetailed as validateCron } from 'node-cron';
 import * as z from 'zod';
 import { ALERT_KINDS, type AlertKind } from '../alerts/types.ts';
-import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, type EndpointDefinition } from '../domain/endpoint.ts';
+import { DEFAULT_INTERVAL_S, MIN_INTERVAL_S, REGISTRY_SLUG_PREFIX, isRegistrySlug, type EndpointDefinition } from '../domain/endpoint.ts';
 import type { HealthPolicy } from '../domain/health.ts';
 import { DEFAULT_LATENCY_BUDGET_MS } from '../domain/grade.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
@@ -175,7 +175,42 @@ export interface Config {
   readonly endpoints: readonly EndpointDefinition[];
   /** Present only when the file has an `alerts:` section; absent means no channels (DEFAULT_ALERTS). */
   readonly alerts?: AlertsConfig;
+  /** Present only when the file has a `registries:` section (issue 15). */
+  readonly registries?: readonly RegistryConfig[];
 }
+
+/** The transports a registry remote may declare; the filter's closed list. */
+export const REGISTRY_TRANSPORTS = ['streamable-http', 'sse'] as const;
+export type RegistryTransport = (typeof REGISTRY_TRANSPORTS)[number];
+
+/** A registry to sync endpoints from: any server implementing the MCP registry API. */
+export interface RegistryConfig {
+  /** Unique; labels metrics and logs, and owns its endpoints. Defaults to a slug of the URL's host. */
+  readonly name: string;
+  /** Base URL without a trailing slash; the sync appends /v0.1/servers. */
+  readonly url: string;
+  readonly filters: {
+    /** Server-name globs (`*` any run of characters); empty admits every name. */
+    readonly names: readonly string[];
+    /** Namespaces: the part of the name before the `/` ("io.github.acme"); empty admits all. */
+    readonly namespaces: readonly string[];
+    /** Empty admits both. */
+    readonly transports: readonly RegistryTransport[];
+  };
+  readonly intervalS: number;
+  /** Whether its endpoints show on the public status page. */
+  readonly public: boolean;
+  /** Admit private addresses for the registry itself and for the endpoints it lists. */
+  readonly allowPrivate: boolean;
+  /** Servers asked for per page (the `limit` parameter). */
+  readonly pageSize: number;
+  /** Deadline for each request, headers and body. */
+  readonly timeoutMs: number;
+  /** Cap on each response body. */
+  readonly maxPageBytes: number;
+}
+
+export const DEFAULT_REGISTRY = Object.freeze({ intervalS: 3600, public: false, allowPrivate: false, pageSize: 100, timeoutMs: 30_000, maxPageBytes: 10 * 1024 * 1024 });
 
 // ---------------------------------------------------------------------------------------------
 // Alerts: channels, routes, maintenance windows. Secret values (webhook URLs carry tokens, SMTP
@@ -637,6 +672,13 @@ export const slug: Parser<string> = (input) =>
     ? ok(input)
     : fail(`expected lowercase letters, digits and dashes (at most ${SLUG_MAX_LENGTH}, no dash at either end), got ${show(input)}`);
 
+/** An endpoint's own slug: a slug outside the prefix reserved for registry syncs. */
+export const endpointSlug: Parser<string> = (input) => {
+  const parsed = slug(input);
+  if (parsed.ok && isRegistrySlug(parsed.value)) return fail(`slugs starting with "${REGISTRY_SLUG_PREFIX}" are reserved for endpoints synced from a registry, got ${show(input)}`);
+  return parsed;
+};
+
 /** "Weather API (EU)" → "weather-api-eu"; empty when nothing usable is left. */
 export function slugify(name: string): string {
   return name
@@ -842,7 +884,7 @@ const complianceShape = {
 
 const endpointShape = {
   name: field(required(text(200))),
-  slug: optional(slug),
+  slug: optional(endpointSlug),
   url: field(required(endpointUrl)),
   interval: optional(duration('s', 1, 86_400)),
   timeout: optional(duration('ms', 100, MAX_MS)),
@@ -912,6 +954,24 @@ const alertsShape = {
   maintenance: z.array(z.strictObject(maintenanceShape)).nullish(),
 };
 
+const registryFiltersShape = {
+  names: z.array(field(text(200))).nullish(),
+  namespaces: z.array(field(text(200))).nullish(),
+  transports: z.array(field(oneOf(REGISTRY_TRANSPORTS))).nullish(),
+};
+
+const registryShape = {
+  url: field(required(endpointUrl)),
+  name: optional(slug),
+  filters: z.strictObject(registryFiltersShape).nullish(),
+  interval: optional(duration('s', 10, 7 * 86_400)),
+  public: optional(bool),
+  allowPrivate: optional(bool),
+  pageSize: optional(wholeNumber(1, 1000)),
+  timeout: optional(duration('ms', 100, MAX_MS)),
+  maxPageBytes: optional(byteSize(1024, 1024 ** 3)),
+};
+
 const databaseShape = {
   url: optional(secretRef),
   poolSize: optional(wholeNumber(1, 1000)),
@@ -952,6 +1012,7 @@ const fileShape = {
   compliance: z.strictObject(complianceShape).nullish(),
   endpoints: z.array(z.strictObject(endpointShape)).nullish(),
   alerts: z.strictObject(alertsShape).nullish(),
+  registries: z.array(z.strictObject(registryShape)).nullish(),
 };
 
 export const configFileSchema = z.strictObject(fileShape);
@@ -979,4 +1040,6 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'alerts.flapping': Object.keys(flappingShape),
   'alerts.maintenance[]': Object.keys(maintenanceShape),
   'alerts.maintenance[].weekly': Object.keys(weeklyShape),
+  'registries[]': Object.keys(registryShape),
+  'registries[].filters': Object.keys(registryFiltersShape),
 };

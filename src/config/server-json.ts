@@ -34,14 +34,14 @@ type Input = z.output<typeof input>;
 
 const keyValueInput = input.extend({ name: z.string().min(1), variables: z.record(z.string(), input).nullish() });
 
-const remote = z.looseObject({
+export const remote = z.looseObject({
   type: z.string(),
   url: z.string().min(1),
   headers: z.array(keyValueInput).nullish(),
   variables: z.record(z.string(), input).nullish(),
 });
 
-const serverDetail = z.looseObject({
+export const serverDetail = z.looseObject({
   name: z.string().min(1),
   title: z.string().nullish(),
   description: z.string().nullish(),
@@ -50,9 +50,9 @@ const serverDetail = z.looseObject({
   packages: z.array(z.unknown()).nullish(),
 });
 
-const ERA_BY_TYPE: Readonly<Record<string, EraOverride>> = { 'streamable-http': 'auto', sse: 'sse' };
-const TYPE_LABEL: Readonly<Record<string, string>> = { 'streamable-http': 'Streamable HTTP', sse: 'SSE' };
-const TYPE_SUFFIX: Readonly<Record<string, string>> = { 'streamable-http': 'http', sse: 'sse' };
+export const ERA_BY_TYPE: Readonly<Record<string, EraOverride>> = { 'streamable-http': 'auto', sse: 'sse' };
+export const TYPE_LABEL: Readonly<Record<string, string>> = { 'streamable-http': 'Streamable HTTP', sse: 'SSE' };
+export const TYPE_SUFFIX: Readonly<Record<string, string>> = { 'streamable-http': 'http', sse: 'sse' };
 
 /** MCPWATCH_HEADER_X_API_KEY for "X-API-Key"; MCPWATCH_VAR_TENANT_ID for "tenant_id". */
 export function envNameFor(kind: 'HEADER' | 'VAR', name: string): string {
@@ -60,7 +60,7 @@ export function envNameFor(kind: 'HEADER' | 'VAR', name: string): string {
 }
 
 /** What an endpoint still needs before it can run. */
-interface Need {
+export interface Need {
   readonly env: string;
   readonly what: string;
 }
@@ -214,7 +214,7 @@ interface Substituted {
  * In a URL every placeholder must resolve; in a header value, braces naming no declared variable
  * stay as written (the schema's rule for `value`).
  */
-function substitute(
+export function substitute(
   template: string,
   variables: Readonly<Record<string, Input>>,
   context: string,
@@ -256,7 +256,7 @@ function describeInput(what: string, def: Input | undefined): string {
   return description ? `${what}: ${description}` : what;
 }
 
-function uniqueSlug(base: string, suffix: string | undefined, used: Set<string>): string {
+export function uniqueSlug(base: string, suffix: string | undefined, used: Set<string>): string {
   const make = (tail: string): string => {
     const head = base.slice(0, SLUG_MAX_LENGTH - tail.length).replace(/-+$/, '');
     return `${head}${tail}`;

@@ -1,13 +1,15 @@
 import type { EraOverride } from './probe-result.ts';
 
 /** Where an endpoint's definition lives: the YAML file owns its entries; the API owns the rest. */
-export type EndpointSource = 'config' | 'api' | 'import';
+export const ENDPOINT_SOURCES = ['config', 'api', 'import', 'registry'] as const;
+export type EndpointSource = (typeof ENDPOINT_SOURCES)[number];
 
 /** Who may change an endpoint of each source, in words for refusals ("… is owned by <owner>"). */
 export const SOURCE_OWNER = {
   config: 'the configuration file',
   api: 'the API',
   import: 'mcpwatch import',
+  registry: 'a registry sync',
 } as const satisfies Record<EndpointSource, string>;
 
 /** Not probed: paused by someone, or archived because its owner no longer lists it. */
@@ -49,6 +51,18 @@ export interface Endpoint extends EndpointDefinition {
    * endpoint is not probed, keeps its history, and comes back with it when listed again.
    */
   readonly archivedAt: string | null;
+}
+
+/**
+ * Every slug a registry sync makes starts with this, and nothing else may use it (the config file,
+ * the API and import refuse it), so a registry can never take a slug from an operator's endpoint,
+ * nor an operator from a registry's. Import's own slugs cannot start with it: slugify never
+ * leaves two dashes in a row.
+ */
+export const REGISTRY_SLUG_PREFIX = 'r--';
+
+export function isRegistrySlug(slug: string): boolean {
+  return slug.startsWith(REGISTRY_SLUG_PREFIX);
 }
 
 export const DEFAULT_INTERVAL_S = 60;

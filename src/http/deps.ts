@@ -11,6 +11,8 @@ import type { ComplianceRecorder } from '../service/compliance-schedule.ts';
 import type { ComplianceStore } from '../store/compliance.ts';
 import type { SchedulerStats } from '../scheduler/scheduler.ts';
 import type { AlertOutbox } from '../store/outbox.ts';
+import type { RegistryView } from '../registry/status.ts';
+import type { RegistryFacts } from '../store/registries.ts';
 import type { Store } from '../store/store.ts';
 import type { FleetView } from './pages/fleet-pages.ts';
 
@@ -127,4 +129,8 @@ export interface AppDeps {
    * /metrics labels per-endpoint series with it and shows the region's word; pages show `state`.
    */
   readonly region?: { readonly name: string; readonly state: (endpointId: number) => EndpointState };
+  /** The configured registries with their last sync (issue 15); absent when none is configured. */
+  readonly registries?: () => Promise<readonly RegistryView[]>;
+  /** What registries say about the endpoints they own, by endpoint id (issue 15). */
+  readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
 }

@@ -5,6 +5,7 @@
 // window of recent lags, which prom-client's Summary (it wants every observation) cannot take.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { LAG_WINDOW, type SchedulerStats } from '../scheduler/scheduler.ts';
+import type { RegistryView } from '../registry/status.ts';
 import type { OutboxBacklog } from '../store/outbox.ts';
 import { familyHeader, formatValue } from './exposition.ts';
 
@@ -38,6 +39,8 @@ export interface ServiceMetricsSource {
   readonly alerts?: () => Promise<OutboxBacklog>;
   /** ms since the epoch (the age of the oldest pending alert). */
   readonly clock?: () => number;
+  /** The configured registries and their last sync, when any is configured. */
+  readonly registries?: () => Promise<readonly RegistryView[]>;
 }
 
 export const LAG_QUANTILES = [0.5, 0.9, 0.99] as const;
@@ -77,6 +80,9 @@ export class ServiceMetrics {
   readonly #droppedRounds: Counter;
   readonly #alertMessages: Gauge | undefined;
   readonly #alertOldest: Gauge | undefined;
+  readonly #registrySuccess: Gauge | undefined;
+  readonly #registryLastSuccess: Gauge | undefined;
+  readonly #registryServers: Gauge | undefined;
 
   constructor(source: ServiceMetricsSource) {
     this.#source = source;
@@ -109,6 +115,13 @@ export class ServiceMetrics {
       // A dead letter is a page nobody received: worth its own alert rule (deploy/prometheus/alerts.yml).
       this.#alertMessages = new Gauge({ name: 'mcpwatch_alert_messages', help: 'Alert messages waiting to be sent (pending) or given up on (dead letters).', labelNames: ['status'], registers });
       this.#alertOldest = new Gauge({ name: 'mcpwatch_alert_oldest_pending_age_seconds', help: 'Age of the oldest alert message still waiting to be sent, in seconds; 0 when none is.', registers });
+    }
+    if (source.registries) {
+      // Labelled by the registry's name from the file: a closed, operator-chosen set.
+      const labelNames = ['registry'];
+      this.#registrySuccess = new Gauge({ name: 'mcpwatch_registry_sync_success', help: '1 when the last sync of the registry succeeded; 0 when it failed (its last good list stands) or none ran yet.', labelNames, registers });
+      this.#registryLastSuccess = new Gauge({ name: 'mcpwatch_registry_last_success_timestamp_seconds', help: 'When the registry was last synced successfully (Unix time); 0 never.', labelNames, registers });
+      this.#registryServers = new Gauge({ name: 'mcpwatch_registry_servers', help: 'Servers of the registry with live endpoints after its last good sync.', labelNames, registers });
     }
     this.#renderSeconds = new Gauge({ name: 'mcpwatch_metrics_render_seconds', help: 'CPU time this scrape spent listing endpoints and rendering their series (the slices, not the waits between them), in seconds.', registers });
   }
@@ -148,6 +161,13 @@ export class ServiceMetrics {
       this.#alertMessages?.set({ status: 'dead' }, backlog.dead);
       const now = (this.#source.clock ?? Date.now)();
       this.#alertOldest?.set(backlog.oldestPendingAt === null ? 0 : Math.max(0, (now - Date.parse(backlog.oldestPendingAt)) / 1000));
+    }
+    // Read from the database like the backlog: the gauges stay as last read while it is away.
+    const registries = await this.#source.registries?.().catch(() => undefined);
+    for (const r of registries ?? []) {
+      this.#registrySuccess?.set({ registry: r.name }, r.state === 'ok' ? 1 : 0);
+      this.#registryLastSuccess?.set({ registry: r.name }, r.lastSuccessAt === null ? 0 : Date.parse(r.lastSuccessAt) / 1000);
+      this.#registryServers?.set({ registry: r.name }, r.servers);
     }
     return (await processMetrics().metrics()) + (await this.registry.metrics()) + renderLagSummary(stats.recentLagsMs);
   }

@@ -2,12 +2,12 @@
 // to, the shape checks on the JSON columns (tags, secrets) and the comparison that lets a config
 // sync skip unchanged entries. A backend only turns its own column types into EndpointColumns
 // (SQLite: 0/1 and JSON text; PostgreSQL: boolean, json and timestamptz) and back.
-import type { Endpoint, EndpointDefinition, EndpointSecrets, EndpointSource } from '../domain/endpoint.ts';
+import { ENDPOINT_SOURCES, type Endpoint, type EndpointDefinition, type EndpointSecrets, type EndpointSource } from '../domain/endpoint.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
 import { StoreError } from './store.ts';
 
 export const ERA_OVERRIDES: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
-export const SOURCES: readonly EndpointSource[] = ['config', 'api', 'import'];
+export const SOURCES: readonly EndpointSource[] = ENDPOINT_SOURCES;
 
 /** An endpoint row with its column names, after the backend decoded its own types. */
 export interface EndpointColumns {

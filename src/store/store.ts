@@ -11,6 +11,7 @@ import type { AlertSettingsStore } from './alert-settings.ts';
 import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
 import type { RegionStorage } from './regions.ts';
+import type { RegistryStore } from './registries.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -308,6 +309,8 @@ export interface Storage {
   readonly alertSettings: AlertSettingsStore;
   /** The latest compliance reports per endpoint (issue 15). */
   readonly compliance: ComplianceStore;
+  /** Registry sync state and the registry's facts about the endpoints it owns (issue 15). */
+  readonly registries: RegistryStore;
   readonly maintenance?: StorageMaintenance;
   /** Several regions and their quorum (PostgreSQL only). */
   readonly regions?: RegionStorage;

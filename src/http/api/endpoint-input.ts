@@ -1,6 +1,6 @@
 // A request body (already shape-checked by its TypeBox schema) → an EndpointDefinition, with the
 // same rules and wording as the YAML file (config/schema.ts). Pure.
-import { HEADER_NAME, RESERVED_HEADERS, endpointUrl, slug as slugParser, slugify, tag as tagParser, text, type Parser } from '../../config/schema.ts';
+import { HEADER_NAME, RESERVED_HEADERS, endpointUrl, endpointSlug as slugParser, slugify, tag as tagParser, text, type Parser } from '../../config/schema.ts';
 import type { EndpointDefinition, EndpointSecrets } from '../../domain/endpoint.ts';
 import type { FieldError } from './errors.ts';
 import type { EndpointBody } from './schemas.ts';

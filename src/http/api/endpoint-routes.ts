@@ -1,6 +1,6 @@
 // /endpoints: list, read, create, replace, patch, delete, pause, resume.
 import { Type } from '@fastify/type-provider-typebox';
-import type { Endpoint, EndpointDefinition } from '../../domain/endpoint.ts';
+import { SOURCE_OWNER, type Endpoint, type EndpointDefinition } from '../../domain/endpoint.ts';
 import { StoreError } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { allowRead, authenticate, canSeePrivate, requireWrite } from './auth.ts';
@@ -49,7 +49,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id), deps.compliance?.latest(endpoint.id));
 
   /**
-   * The endpoint to change: 404 when unknown, 409 when the YAML file owns it. An archived one
+   * The endpoint to change: 404 when unknown, 409 when the YAML file or a registry owns it. An archived one
    * (no longer in the file) may only be deleted: changing it would be undone when it returns.
    */
   const editable = async (ref: string, action: 'change' | 'delete' = 'change'): Promise<Endpoint> => {
@@ -64,6 +64,15 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
           : `endpoint "${endpoint.slug}" is archived: the configuration file owned it and no longer lists it; list it there again to restore it, or DELETE it to drop its history`,
       );
     }
+    if (endpoint.source === 'registry' && !(action === 'delete' && endpoint.archivedAt !== null)) {
+      throw new ApiError(
+        409,
+        'REGISTRY_OWNED',
+        endpoint.archivedAt === null
+          ? `endpoint "${endpoint.slug}" is owned by ${SOURCE_OWNER.registry} and is read-only through the API; change it in the registry, or leave it out with the registry's filters in the configuration file`
+          : `endpoint "${endpoint.slug}" is archived: ${SOURCE_OWNER.registry} owned it and the registry no longer lists it; DELETE it to drop its history`,
+      );
+    }
     return endpoint;
   };
 
@@ -72,7 +81,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
     if (!input.ok) throw validationError(input.errors);
     const holder = await store.getEndpointBySlug(input.definition.slug);
     if (holder && holder.id !== base?.id) {
-      const owner = holder.source === 'config' ? ' (defined in the configuration file)' : '';
+      const owner = holder.source === 'config' ? ' (defined in the configuration file)' : holder.source === 'registry' ? ` (owned by ${SOURCE_OWNER.registry})` : '';
       throw new ApiError(409, 'SLUG_TAKEN', `slug "${input.definition.slug}" is already used by endpoint ${holder.id}${owner}`);
     }
     const saved = await storeWrite(() => (base ? store.updateEndpoint(base.id, input.definition) : store.createEndpoint(input.definition)));

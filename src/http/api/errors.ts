@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFIG_OWNED'
+  | 'REGISTRY_OWNED'
   | 'SLUG_TAKEN'
   | 'NAME_TAKEN'
   | 'IN_USE'

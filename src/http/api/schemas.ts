@@ -2,6 +2,7 @@
 // fields are ever written, so a secret added to a domain object cannot leak by accident) and the
 // OpenAPI document.
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { ENDPOINT_SOURCES } from '../../domain/endpoint.ts';
 import { MAX_URL_LENGTH } from '../../domain/url.ts';
 import { ERAS } from '../../config/schema.ts';
 import { STATUSES, FAILURE_CODES } from '../../domain/failure-codes.ts';
@@ -123,7 +124,7 @@ export const EndpointView = Type.Object(
     tags: Type.Array(Type.String()),
     listTools: Type.Boolean(),
     allowPrivate: Type.Boolean(),
-    source: Type.Enum(['config', 'api', 'import']),
+    source: Type.Enum([...ENDPOINT_SOURCES]),
     secretHeaders: Type.Array(Type.String(), { description: 'Names of the headers sent with credentials; values are never returned' }),
     createdAt: Type.String(),
     updatedAt: Type.String(),

@@ -6,6 +6,7 @@ import { clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
+import { failingRegistries } from '../pages/registry-facts.ts';
 import { ifNoneMatchHits } from '../pages/http-cache.ts';
 import { loadPageFacts } from '../pages/load.ts';
 import { pageOf } from '../pages/paging.ts';
@@ -65,6 +66,18 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return reply.type(asset.contentType).send(asset.body);
   });
 
+  /** Slug → the registry's status, for registry endpoints that are not simply active (deprecated, deleted). */
+  async function registryStatusBySlug(): Promise<ReadonlyMap<string, string> | undefined> {
+    const facts = await deps.registryFacts?.().catch(() => undefined);
+    if (facts === undefined) return undefined;
+    const out = new Map<string, string>();
+    for (const e of deps.endpoints()) {
+      const status = facts.get(e.id)?.status;
+      if (status !== undefined && status !== 'active') out.set(e.slug, status);
+    }
+    return out;
+  }
+
   /** The nodes section: null on SQLite; 'unavailable' when the view cannot be read (the endpoints still show). */
   async function cluster(log: FastifyBaseLogger): Promise<ClusterSection | 'unavailable' | null> {
     if (!deps.cluster) return null;
@@ -76,7 +89,14 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     }
   }
 
-  const render = (v: DashboardView, deadLetters: number, nodes: ClusterSection | 'unavailable' | null): string =>
+  interface Extras {
+    readonly deadLetters: number;
+    readonly nodes: ClusterSection | 'unavailable' | null;
+    readonly failingRegistries: ReturnType<typeof failingRegistries>;
+    readonly registryStatus: ReadonlyMap<string, string> | undefined;
+  }
+
+  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus }: Extras): string =>
     templates.render('dashboard', {
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
@@ -89,16 +109,25 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       updatedText: formatClock(Date.parse(v.updatedAt)),
       deadLetters,
       cluster: nodes,
+      // A registry that stopped answering leaves its endpoints as last synced: say so.
+      failingRegistries: failing,
+      registryStatus,
     });
 
   app.get('/', async (request, reply) => {
     const fleet = deps.fleetPages?.view;
     const v = await view(request.query, fleet);
     // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
-    const deadLetters = (await deps.alerts?.backlog())?.dead ?? 0;
-    // The cluster section changes with every heartbeat: a page carrying it is rendered each time.
-    const nodes = await cluster(request.log);
-    const html = fleet && nodes === null ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${deadLetters}`, () => render(v, deadLetters, nodes)) : render(v, deadLetters, nodes);
+    const extras: Extras = {
+      deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
+      nodes: await cluster(request.log),
+      failingRegistries: failingRegistries((await deps.registries?.().catch(() => undefined)) ?? []),
+      registryStatus: await registryStatusBySlug(),
+    };
+    // The cluster section changes with every heartbeat and registries with every sync: a page
+    // carrying either is rendered each time; the rest is built once per refresh.
+    const cacheable = fleet !== undefined && extras.nodes === null && deps.registries === undefined;
+    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}`, () => render(v, extras)) : render(v, extras);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 

@@ -23,6 +23,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
       ...(deps.overload ? { overload: deps.overload } : {}),
       ...(deps.writes ? { writes: deps.writes } : {}),
       ...(deps.alerts ? { alerts: deps.alerts.backlog.bind(deps.alerts) } : {}),
+      ...(deps.registries ? { registries: deps.registries } : {}),
     },
     opts.scrape,
   );

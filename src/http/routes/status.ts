@@ -3,6 +3,7 @@
 // Cacheable: a strong ETag from the body and a short max-age; unknown and private slugs get the
 // very same 404, so a page does not reveal that a private endpoint exists. The JSON is public
 // data, so any origin may read it (CORS *).
+import { registryFactsView } from '../pages/registry-facts.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
@@ -145,12 +146,13 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = context();
-    const [facts, complianceReport] = await Promise.all([loadDetailFacts(deps, endpoint, ctx.now, range), deps.compliance?.reports.latestReport(endpoint.id)]);
-    const view = buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx);
+    const [facts, complianceReport, registryFacts] = await Promise.all([loadDetailFacts(deps, endpoint, ctx.now, range), deps.compliance?.reports.latestReport(endpoint.id), deps.registryFacts?.()]);
+    const registry = registryFactsView(registryFacts?.get(endpoint.id));
+    const view = { ...buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx), registry };
     const jsonUrl = `/status/${encodeURIComponent(endpoint.slug)}.json${range === '24h' ? '' : `?range=${range}`}`;
     if (json) reply.header('access-control-allow-origin', '*');
     const body = json
-      ? JSON.stringify(statusDetailJson(view))
+      ? JSON.stringify({ ...(statusDetailJson(view) as object), registry })
       : templates.render('status-endpoint', { ...layout, title: `${endpoint.name} · Status`, bodyClass: 'page-endpoint', jsonUrl, baseUrl, view });
     return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
   });

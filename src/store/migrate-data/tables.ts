@@ -37,6 +37,8 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'maintenance_windows', key: ['id'], identity: true },
   { name: 'alert_meta', key: ['key'], upsertOn: 'key' },
   { name: 'compliance_reports', key: ['id'], identity: true },
+  { name: 'registry_facts', key: ['endpoint_id'] },
+  { name: 'registry_sync', key: ['name'] },
 ];
 
 /**

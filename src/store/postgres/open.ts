@@ -6,6 +6,7 @@ import { StoreError } from '../store.ts';
 import { PgAlertSettings } from './alert-settings.ts';
 import { PgCompliance } from './compliance.ts';
 import { PgEndpoints } from './endpoints.ts';
+import { PgRegistries } from './registries.ts';
 import { postgresWritable } from './writable.ts';
 import { migratePostgres } from './migrate.ts';
 import { PgAlertOutbox } from './outbox.ts';
@@ -73,6 +74,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       alertSettings: new PgAlertSettings(pool, { clock }),
       regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool) },
       compliance: new PgCompliance(pool),
+      registries: new PgRegistries(pool),
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;

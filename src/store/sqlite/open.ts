@@ -5,6 +5,7 @@ import type { Storage, StorageMaintenance } from '../store.ts';
 import { SqliteAlertSettings } from './alert-settings.ts';
 import { SqliteCompliance } from './compliance.ts';
 import { SqliteOutbox } from './outbox.ts';
+import { SqliteRegistries } from './registries.ts';
 import { type SqliteStore, type SqliteStoreOptions, openSqliteStore } from './store.ts';
 
 /** Opens (and migrates) the database file, or `:memory:`. */
@@ -23,6 +24,7 @@ export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}
     outbox: new SqliteOutbox(store.database, clock),
     alertSettings: new SqliteAlertSettings(store.database, clock),
     compliance: new SqliteCompliance(store.database),
+    registries: new SqliteRegistries(store.database),
     maintenance,
     sizeBytes: async () => store.databaseSizeBytes(),
     // SqliteStore.close flushes first and does nothing once closed.

@@ -57,7 +57,7 @@ export const endpointCases: Record<string, (h: EndpointHarness) => Promise<void>
       { timeoutMs: -1 },
       { intervalS: 1.5 },
       { era: 'http2' as never },
-      { source: 'registry' as never },
+      { source: 'marketplace' as never },
     ];
     for (const overrides of invalid) {
       const error = await store.createEndpoint(definition('bad', { ...overrides, secrets })).then(() => undefined, (e: unknown) => e);
