@@ -53,10 +53,11 @@ describe('container rehearsal (no Docker engine)', () => {
       upstream = await startV2Server({ era: 'modern' });
       slow = await startSlowServer(upstream, HOLD_MS);
 
+      // Compliance checks are off: their first run would reach the slow server before the probe does.
       // compose mounts the configuration at /app/mcpwatch.yaml (read-only); here it is root-owned in /app.
       writeFileSync(
         join(artifact.appDir, 'mcpwatch.yaml'),
-        `probe: { allowPrivate: true }\nendpoints:\n  - { name: slow, url: "${slow.url}", interval: 10s, timeout: 8s, tools: false }\n`,
+        `probe: { allowPrivate: true }\ncompliance: { enabled: false }\nendpoints:\n  - { name: slow, url: "${slow.url}", interval: 10s, timeout: 8s, tools: false }\n`,
         { mode: 0o644 },
       );
       // The named volume: an empty directory owned by the service user (the image chowns /data).

@@ -86,7 +86,9 @@ endpoints:
         const badge = (await (await fetch(`${base}/badge/modern.json?type=grade`, { signal: AbortSignal.timeout(10_000) })).json()) as { message: string };
         assert.match(badge.message, /^([A-F] \d+|pending)$/);
         const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-        assert.match(metrics, /^mcp_compliance_check\{slug="modern",check="[^"]+",level="(MUST|SHOULD)"\} [01]$/m);
+        // A PostgreSQL node labels its per-endpoint series with its region (README, Metrics).
+        const region = backend === 'postgres' ? ',region="default"' : '';
+        assert.match(metrics, new RegExp(`^mcp_compliance_check\\{slug="modern"${region},check="[^"]+",level="(MUST|SHOULD)"\\} [01]$`, 'm'));
 
         serve.child.kill('SIGTERM');
         const exit = await serve.exited;

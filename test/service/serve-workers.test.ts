@@ -21,10 +21,11 @@ test('SIGTERM with rounds in flight on two workers: they finish, their results a
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-workers-drain-'));
   const v2 = await startV2Server({ era: 'modern' });
   const slow = await startSlowServer(v2, 2500);
+  // Compliance checks are off in these configs: their first run would reach the slow server before the probe does.
   try {
     // Eight endpoints: both workers hold some of them (the share is a hash of the id).
     const endpoints = Array.from({ length: 8 }, (_, i) => `  - { name: slow${i}, url: "${slow.url}?e=${i}", interval: 60s, timeout: 8s, tools: false }`);
-    const config = writeConfig(dir, `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2 }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 60000 }\nendpoints:\n${endpoints.join('\n')}\n`);
+    const config = writeConfig(dir, `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2 }\ncompliance: { enabled: false }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 60000 }\nendpoints:\n${endpoints.join('\n')}\n`);
     const serve = startServe(config);
     children.push(serve.child);
     await until('the first rounds to start', () => (slow.arrivals.length >= 1 ? true : undefined), SERVICE_WAIT_MS, serve);
@@ -58,7 +59,7 @@ test('SIGTERM with a round on a worker that outlasts the drain window: it is abo
   try {
     const config = writeConfig(
       dir,
-      `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2, timeoutMs: 60000 }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 1000 }\nendpoints:\n  - { name: stuck, url: "${slow.url}", interval: 60s, timeout: 50s, tools: false }\n`,
+      `dataDir: ${dir}/data\nprobe: { allowPrivate: true, workers: 2, timeoutMs: 60000 }\ncompliance: { enabled: false }\nscheduler: { minIntervalS: 1, drainTimeoutMs: 1000 }\nendpoints:\n  - { name: stuck, url: "${slow.url}", interval: 60s, timeout: 50s, tools: false }\n`,
     );
     const serve = startServe(config);
     children.push(serve.child);

@@ -50,7 +50,11 @@ endpoints:
           const rows = await db.query<{ slug: string; n: number }>(`SELECT e.slug, count(*) n FROM probe_results r JOIN endpoints e ON e.id = r.endpoint_id WHERE r.status = 0 GROUP BY e.slug`);
           return rows.length === 3 && rows.every((r) => r.n >= 2) ? rows : undefined;
         }, SERVICE_WAIT_MS, serve);
-        const eras = Object.fromEntries((await db.query<{ slug: string; era: string }>('SELECT e.slug, s.era FROM endpoint_state s JOIN endpoints e ON e.id = s.endpoint_id')).map((r) => [r.slug, r.era]));
+        // On PostgreSQL the overall state is the quorum arbiter's, written within one arbiter pass of the rounds.
+        const eras = await untilAsync('every era in the endpoint state', async () => {
+          const found = Object.fromEntries((await db.query<{ slug: string; era: string }>('SELECT e.slug, s.era FROM endpoint_state s JOIN endpoints e ON e.id = s.endpoint_id')).map((r) => [r.slug, r.era]));
+          return Object.keys(found).length === 3 && Object.values(found).every((era) => era !== null) ? found : undefined;
+        }, SERVICE_WAIT_MS, serve);
         assert.deepEqual(eras, { modern: 'modern', 'legacy-sse': 'sse', flaky: 'modern' });
 
         await door.down();
@@ -88,6 +92,7 @@ endpoints:
       let sawRequest: () => void = () => undefined;
       const requestArrived = new Promise<void>((resolve) => (sawRequest = resolve));
       // Holds every request 2.5 s, then forwards it to the real server: a slow but healthy MCP server.
+      // The config turns compliance checks off: their first run would reach this server before the probe does.
       const slow: Server = createServer((req, res) => {
         sawRequest();
         const chunks: Buffer[] = [];
@@ -107,6 +112,7 @@ endpoints:
         const config = writeConfig(
           dir,
           `${db.yaml}probe: { allowPrivate: true }
+compliance: { enabled: false }
 scheduler: { minIntervalS: 1, drainTimeoutMs: 60000 }
 endpoints:
   - { name: slow, url: "http://127.0.0.1:${port}/mcp", interval: 30s, timeout: 8s, tools: false }
