@@ -9,9 +9,10 @@ export const LAUNCH = {
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
 
-/** Adds STRICT_CSP to every response the context receives. */
-export async function enforceStrictCsp(context: BrowserContext): Promise<void> {
+/** Adds STRICT_CSP to every response the context receives; `onRequest` hears every URL requested. */
+export async function enforceStrictCsp(context: BrowserContext, onRequest?: (url: string) => void): Promise<void> {
   await context.route('**/*', async (route) => {
+    onRequest?.(route.request().url());
     const response = await route.fetch();
     const headers = response.headers();
     headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');

@@ -9,11 +9,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RegistryView } from '../../src/registry/status.ts';
 import type { RegistryFacts } from '../../src/store/registries.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
+import { LAUNCH, enforceStrictCsp } from './browser-fixture.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { seedEndpoint } from './page-seed.ts';
 
-const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
-const LAUNCH = { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] };
 
 const HOSTILE: RegistryFacts = {
   registry: 'official',
@@ -62,13 +61,7 @@ describe('registry facts on the pages', () => {
   async function visit(path: string, check: (page: Page) => Promise<void>): Promise<void> {
     const context = await browser.newContext();
     const requested: string[] = [];
-    await context.route('**/*', async (route) => {
-      requested.push(route.request().url());
-      const response = await route.fetch();
-      const headers = response.headers();
-      headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
-      await route.fulfill({ response, headers });
-    });
+    await enforceStrictCsp(context, (url) => requested.push(url));
     const page = await context.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
