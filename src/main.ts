@@ -13,9 +13,6 @@ import { copyProgressLine } from './cli/copy-progress.ts';
 import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
 import type { EndpointsCommand } from './cli/endpoints-command.ts';
 import { exitCodeFor, formatCheck } from './cli/format-check.ts';
-import { formatCompliance } from './cli/format-compliance.ts';
-import { gradeLine, oneRunGrade } from './cli/grade-line.ts';
-import { runCompliance } from './compliance/run.ts';
 import { UsageError } from './cli/options.ts';
 import { prettyDestination } from './cli/pretty-log.ts';
 import { progressReporter } from './cli/progress.ts';
@@ -196,6 +193,8 @@ async function check(command: CheckCommand): Promise<number> {
     return exitCodeFor(result);
   }
   if (!command.json) process.stdout.write(`${formatCheck(result)}\n\n`);
+  // Loaded only for --grade: the checks bring ajv, which a plain check does not need.
+  const [{ runCompliance }, { formatCompliance }, { gradeLine, oneRunGrade }] = await Promise.all([import('./compliance/run.ts'), import('./cli/format-compliance.ts'), import('./cli/grade-line.ts')]);
   // The tools checks need the list; listing has no side effects (tools are never called).
   const compliance = await runCompliance({ ...command.request, listTools: true, callTool: undefined }, settings, { signal: controller.signal });
   const grade = oneRunGrade(result, compliance);
