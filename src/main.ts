@@ -20,6 +20,7 @@ import type { AlertsConfig, Config } from './config/schema.ts';
 import type { Endpoint } from './domain/endpoint.ts';
 import type { EndpointState } from './domain/health.ts';
 import type { RegionVerdict } from './domain/quorum.ts';
+import type { RegistryFacts } from './store/registries.ts';
 import { runProbe } from './probe/run-probe.ts';
 import type { InstanceLock } from './store/sqlite/instance-lock.ts';
 import { StoreError, type Storage } from './store/store.ts';
@@ -79,11 +80,12 @@ async function loadService() {
     import('./compliance/catalogue.ts'),
   ]);
   // The fleet pages' state, refreshed off the request path (issue 13).
-  const fleetPages = await import('./http/pages/fleet-pages.ts');
+  const [fleetPages, viewCache] = await Promise.all([import('./http/pages/fleet-pages.ts'), import('./http/pages/view-cache.ts')]);
   // Endpoints synced from MCP registries (issue 15).
   const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
   return {
     FleetPages: fleetPages.FleetPages,
+    ViewCache: viewCache.ViewCache,
     pino,
     describeConfig: parse.describeConfig,
     loadConfig: load.loadConfig,
@@ -422,6 +424,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   late.node = node;
   const running = monitor;
   const settings = await alertSettings(storage, config, log.child({ component: 'alerts' }));
+  // Every page with registry endpoints shows their facts: read once per burst of requests (they
+  // change only when a sync pass writes them, which clears this; a facts-only edit shows within 10 s).
+  const registryFacts = new service.ViewCache<Map<number, RegistryFacts>>({ ttlMs: 10_000, minBuildMs: 0, maxEntries: 1 });
   const compliance = service.complianceParts({
     config: config.compliance,
     policy: config.health,
@@ -454,6 +459,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
         clock: Date.now,
         defaults: { intervalS: config.scheduler.defaultIntervalS, timeoutMs: config.probe.timeoutMs },
         onEndpointsChanged: () => {
+          registryFacts.clear();
           running.reload().catch((err: unknown) => log.error({ err }, 'reloading endpoints failed; the next poll retries'));
         },
       }).start(),
@@ -510,7 +516,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       latestResult: (id) => running.latestResult(id),
       alerts: storage.outbox,
       ...(config.registries && config.registries.length > 0
-        ? { registries: async () => service.registryViews(config.registries ?? [], await storage.registries.listSyncStates()), registryFacts: () => storage.registries.listFacts() }
+        ? { registries: async () => service.registryViews(config.registries ?? [], await storage.registries.listSyncStates()), registryFacts: () => registryFacts.get('all', () => storage.registries.listFacts()) }
         : {}),
       alertSettings: settings,
       fleetPages,
