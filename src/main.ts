@@ -861,6 +861,7 @@ async function migrateData(command: MigrateDataCommand): Promise<number> {
       from: command.from,
       to: command.to,
       verifyOnly: command.verifyOnly,
+      region: command.region,
       version: MCPWATCH_VERSION,
       onNote: note,
       ...(progress !== undefined ? { onProgress: (event) => progress.update(event) } : {}),

@@ -53,6 +53,12 @@ const SQL = {
   // database that ran one region before) stops being listed as not reporting a day after its last write.
   allRegionStates: `SELECT ${STATE_SELECT}, region, (extract(epoch FROM updated_at) * 1000)::float8 AS "atMs", (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"
     FROM region_endpoint_state WHERE updated_at > now() - interval '1 day' ORDER BY endpoint_id, region`,
+  // A copied database (migrate-data) continues as `region` ($1), as 0005_regions.sql seeds a
+  // database that ran one region: updated_at in the past, so nothing counts as fresh until the
+  // region writes again. Rows the region already has are kept (a resumed copy, a second run).
+  seedRegionStates: `INSERT INTO region_endpoint_state (${STATE_SPECS.map(([c]) => c).join(', ')}, region, updated_at)
+    SELECT ${STATE_SPECS.map(([c]) => c).join(', ')}, $1, 'epoch'::timestamptz FROM endpoint_state
+    ON CONFLICT (endpoint_id, region) DO NOTHING`,
   // The pages' read: the same rows as allRegionStates, only the columns a page or the quorum needs.
   regionWords: `SELECT ${WORD_FIELDS.map((field) => `${STATE_COLUMNS[field]} AS "${field}"`).join(', ')}, region,
       (extract(epoch FROM updated_at) * 1000)::float8 AS "atMs", (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"
@@ -82,6 +88,11 @@ export interface RegionStateRow {
   readonly state: EndpointState;
   /** When the region last wrote it, database clock, ms. */
   readonly atMs: number;
+}
+
+/** Seeds `region`'s states from the overall ones (see SQL.seedRegionStates); returns the rows added. */
+export async function seedRegionStates(db: Pool | PoolClient, region: string): Promise<number> {
+  return (await db.query(SQL.seedRegionStates, [region])).rowCount ?? 0;
 }
 
 /** The database's now (ms) as the rows carry it, or asked for when there are none. */
