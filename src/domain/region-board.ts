@@ -5,7 +5,7 @@
 import type { Endpoint } from './endpoint.ts';
 import type { EndpointState } from './health.ts';
 import { freshnessFor } from './quorum-decision.ts';
-import { overallStatus, regionHealth, type IsolationOptions, type QuorumVerdict, type RegionResults, type RegionVerdict } from './quorum.ts';
+import { overallStatus, regionHealth, type IsolationOptions, type QuorumVerdict, type RegionHealth, type RegionResult, type RegionResults, type RegionVerdict } from './quorum.ts';
 
 /** The part of a region's state of an endpoint that a page shows or the quorum needs. */
 export type RegionWordState = Pick<EndpointState, 'health' | 'healthSince' | 'lastStatus' | 'lastCheckedAt' | 'lastDurationMs' | 'consecutiveFailures'>;
@@ -43,32 +43,55 @@ export interface RegionBoard {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The board for `endpoints` (words of other endpoints are ignored: deleted meanwhile). */
-export function regionBoard(words: readonly RegionWord[], endpoints: ReadonlyArray<Pick<Endpoint, 'id' | 'intervalS' | 'timeoutMs'>>, settings: BoardSettings, now: number): RegionBoard {
+/** The fleet-wide part of a board: the words grouped by endpoint, and each region's health. */
+export interface BoardBase {
+  readonly now: number;
+  readonly settings: BoardSettings;
+  readonly regions: ReadonlyMap<string, RegionVerdict>;
+  readonly health: ReadonlyMap<string, RegionHealth>;
+  readonly freshRegions: number;
+  /** By endpoint id, each region's word, with the endpoint's freshness window. */
+  readonly words: ReadonlyMap<number, { readonly freshnessMs: number; readonly byRegion: ReadonlyMap<string, RegionWord> }>;
+}
+
+/** Groups the words of `endpoints` (others are ignored: deleted meanwhile) and judges each region. */
+export function boardBase(words: readonly RegionWord[], endpoints: ReadonlyArray<Pick<Endpoint, 'id' | 'intervalS' | 'timeoutMs'>>, settings: BoardSettings, now: number): BoardBase {
   const freshness = new Map(endpoints.map((e) => [e.id, freshnessFor({ intervalMs: e.intervalS * 1000, timeoutMs: e.timeoutMs })]));
-  const perEndpoint = new Map<number, Map<string, RegionWord>>();
-  const perRegion = new Map<string, Map<number, { failed: boolean; at: number; freshnessMs: number }>>();
+  const perEndpoint = new Map<number, { freshnessMs: number; byRegion: Map<string, RegionWord> }>();
+  const perRegion = new Map<string, Map<number, RegionResult>>();
   for (const word of words) {
     const freshnessMs = freshness.get(word.endpointId);
     if (freshnessMs === undefined) continue;
-    const own = perEndpoint.get(word.endpointId) ?? new Map<string, RegionWord>();
-    own.set(word.region, word);
-    perEndpoint.set(word.endpointId, own);
-    const latest = perRegion.get(word.region) ?? new Map<number, { failed: boolean; at: number; freshnessMs: number }>();
+    let own = perEndpoint.get(word.endpointId);
+    if (own === undefined) perEndpoint.set(word.endpointId, (own = { freshnessMs, byRegion: new Map<string, RegionWord>() }));
+    own.byRegion.set(word.region, word);
+    let latest = perRegion.get(word.region);
+    if (latest === undefined) perRegion.set(word.region, (latest = new Map<number, RegionResult>()));
     // As the arbiter judges it (regionResults): a failure streak is positive exactly when the latest round failed.
     latest.set(word.endpointId, { failed: word.state.consecutiveFailures > 0, at: word.at, freshnessMs });
-    perRegion.set(word.region, latest);
   }
   const results: RegionResults[] = [...perRegion].sort(([a], [b]) => byName(a, b)).map(([region, latest]) => ({ region, latest }));
   // Every result carries its endpoint's own window; this one only satisfies the options' check.
-  const fallback = Math.max(1, ...freshness.values());
+  let fallback = 1;
+  for (const ms of freshness.values()) if (ms > fallback) fallback = ms;
   const regions = regionHealth(results, { ...settings, freshnessMs: fallback }, now);
   const health = new Map([...regions].map(([name, verdict]) => [name, verdict.health]));
+  return { now, settings, regions, health, freshRegions: [...regions.values()].filter((r) => r.health !== 'not_reporting').length, words: perEndpoint };
+}
+
+/** One endpoint's verdict from the base; undefined when no region has spoken of it. */
+export function endpointRegions(base: BoardBase, endpointId: number): EndpointRegions | undefined {
+  const own = base.words.get(endpointId);
+  if (own === undefined) return undefined;
+  const reports = [...own.byRegion.values()].map((w) => ({ region: w.region, health: w.state.health, at: w.at }));
+  const { quorum } = base.settings;
+  return { verdict: overallStatus(reports, base.health, { freshnessMs: own.freshnessMs, ...(quorum === null ? {} : { quorum }) }, base.now), words: own.byRegion };
+}
+
+/** The board for `endpoints` in one go (the service builds it in slices: src/service/region-boards.ts). */
+export function regionBoard(words: readonly RegionWord[], endpoints: ReadonlyArray<Pick<Endpoint, 'id' | 'intervalS' | 'timeoutMs'>>, settings: BoardSettings, now: number): RegionBoard {
+  const base = boardBase(words, endpoints, settings, now);
   const out = new Map<number, EndpointRegions>();
-  for (const [endpointId, own] of perEndpoint) {
-    const reports = [...own.values()].map((w) => ({ region: w.region, health: w.state.health, at: w.at }));
-    const verdict = overallStatus(reports, health, { freshnessMs: freshness.get(endpointId)!, ...(settings.quorum === null ? {} : { quorum: settings.quorum }) }, now);
-    out.set(endpointId, { verdict, words: own });
-  }
-  return { now, regions, freshRegions: [...regions.values()].filter((r) => r.health !== 'not_reporting').length, endpoints: out };
+  for (const endpointId of base.words.keys()) out.set(endpointId, endpointRegions(base, endpointId)!);
+  return { now, regions: base.regions, freshRegions: base.freshRegions, endpoints: out };
 }
