@@ -67,11 +67,12 @@ async function loadService() {
     import('./cli/endpoints-command.ts'),
   ]);
   // Nodes of a cluster and the singleton work (issue 14).
-  const [clusterNode, singletonWork, quorumArbiter, overallStates] = await Promise.all([
+  const [clusterNode, singletonWork, quorumArbiter, overallStates, regionBoard] = await Promise.all([
     import('./service/cluster-node.ts'),
     import('./service/singleton-work.ts'),
     import('./service/quorum-arbiter.ts'),
     import('./service/overall-states.ts'),
+    import('./service/region-boards.ts'),
   ]);
   // Compliance checks and the grade (issue 15).
   const [complianceStart, complianceRun, complianceCatalogue] = await Promise.all([
@@ -103,6 +104,7 @@ async function loadService() {
     QuorumArbiter: quorumArbiter.QuorumArbiter,
     OverallStates: overallStates.OverallStates,
     planPass: quorumArbiter.planPass,
+    regionBoards: regionBoard.regionBoards,
     DEFAULT_CLUSTER: schema.DEFAULT_CLUSTER,
     singleNodeView: clusterNode.singleNodeView,
     SingletonWork: singletonWork.SingletonWork,
@@ -492,6 +494,9 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       }).start()
     : undefined;
   const pageState = overall ? (id: number) => overall.state(id) : (id: number) => running.recorder.state(id);
+  // Several regions: the status pages show each region's word (read at most every 10 s).
+  const regionReader = storage.regions?.reader;
+  const regionBoard = regionReader ? service.regionBoards(regionReader, () => running.endpoints, quorumSettings(config)) : undefined;
   // Every figure comes from the database, so other nodes' rounds show too.
   const fleetPages = new service.FleetPages({ store, clock: Date.now, state: pageState, endpoints: () => running.endpoints, policy: config.health });
   const app = await service.buildApp(
@@ -520,6 +525,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
         : {}),
       alertSettings: settings,
       fleetPages,
+      ...(regionBoard ? { regionBoard } : {}),
       compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()
@@ -855,6 +861,7 @@ async function migrateData(command: MigrateDataCommand): Promise<number> {
       from: command.from,
       to: command.to,
       verifyOnly: command.verifyOnly,
+      region: command.region,
       version: MCPWATCH_VERSION,
       onNote: note,
       ...(progress !== undefined ? { onProgress: (event) => progress.update(event) } : {}),

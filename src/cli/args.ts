@@ -254,6 +254,15 @@ export interface MigrateDataCommand {
   readonly to: string;
   readonly quiet: boolean;
   readonly verifyOnly: boolean;
+  /** The region whose nodes continue from the copied states (--region, MCPWATCH_NODE_REGION, else `default`). */
+  readonly region: string;
+}
+
+/** node.region's rule (src/config/schema.ts nodeRegion), here without loading the configuration schema. */
+function regionName(value: string, from: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed.length > 100 || /\p{Cc}/u.test(trimmed)) throw new UsageError(`${from} must be a region name of 1 to 100 characters without control characters`, 'migrate-data');
+  return trimmed;
 }
 
 export function migrateDataCommand(parsed: ParsedOptions, env: Env): MigrateDataCommand {
@@ -264,5 +273,7 @@ export function migrateDataCommand(parsed: ParsedOptions, env: Env): MigrateData
   if (to === undefined || to === '') throw new UsageError('migrate-data needs --to <postgres url> (or MCPWATCH_DATABASE_URL)', 'migrate-data');
   // The value may hold a password: say what is wrong without echoing it.
   if (!/^postgres(ql)?:\/\//i.test(to)) throw new UsageError('--to must be a postgres:// or postgresql:// URL', 'migrate-data');
-  return { command: 'migrate-data', from, to, quiet: parsed.values.quiet === true, verifyOnly: parsed.values['verify-only'] === true };
+  const flag = parsed.values.region as string | undefined;
+  const region = flag !== undefined ? regionName(flag, '--region') : env.MCPWATCH_NODE_REGION !== undefined ? regionName(env.MCPWATCH_NODE_REGION, 'MCPWATCH_NODE_REGION') : 'default';
+  return { command: 'migrate-data', from, to, quiet: parsed.values.quiet === true, verifyOnly: parsed.values['verify-only'] === true, region };
 }

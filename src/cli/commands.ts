@@ -140,6 +140,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       to: { type: 'string', value: '<url>', help: 'The PostgreSQL database, postgres://user:password@host:port/db (default: MCPWATCH_DATABASE_URL)' },
       quiet: { type: 'boolean', help: 'No progress line' },
       'verify-only': { type: 'boolean', help: 'Copy nothing; compare the two databases and print the verification' },
+      region: { type: 'string', value: '<name>', help: "The node.region of the nodes that will serve the copy: they continue from the copied endpoint states (default: MCPWATCH_NODE_REGION, else 'default')" },
     },
     examples: [
       'mcpwatch migrate-data --from ./data/mcpwatch.db --to postgres://mcpwatch:secret@db.internal:5432/mcpwatch',

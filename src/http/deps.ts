@@ -1,4 +1,5 @@
 import type { RegionHealth } from '../domain/quorum.ts';
+import type { RegionBoard } from '../domain/region-board.ts';
 import type { AlertSettings } from '../alerts/settings.ts';
 import type { Config } from '../config/schema.ts';
 import type { Endpoint } from '../domain/endpoint.ts';
@@ -129,6 +130,12 @@ export interface AppDeps {
    * /metrics labels per-endpoint series with it and shows the region's word; pages show `state`.
    */
   readonly region?: { readonly name: string; readonly state: (endpointId: number) => EndpointState };
+  /**
+   * Every region's word on every endpoint and the quorum's verdicts (several regions on
+   * PostgreSQL; absent on SQLite). Read fleet-wide, so the caller caches it (main.ts: 10 s); the
+   * status pages show a region table only when more than one region has fresh results.
+   */
+  readonly regionBoard?: () => Promise<RegionBoard>;
   /** The configured registries with their last sync (issue 15); absent when none is configured. */
   readonly registries?: () => Promise<readonly RegistryView[]>;
   /** What registries say about the endpoints they own, by endpoint id (issue 15). */

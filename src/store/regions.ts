@@ -5,6 +5,7 @@
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { IncidentRegions, QuorumMemory, RegionEvidence } from '../domain/quorum-decision.ts';
 import type { OverallStatus, RegionVote } from '../domain/quorum.ts';
+import type { RegionWord } from '../domain/region-board.ts';
 import type { TickWriter } from './store.ts';
 
 /** A node's writer in region mode: rounds carry the region, states are the region's, no incidents or events. */
@@ -38,7 +39,17 @@ export interface QuorumStore {
   verdicts(): Promise<ReadonlyMap<number, { readonly status: OverallStatus; readonly partial: boolean; readonly votes: readonly RegionVote[] }>>;
 }
 
+/** What the pages read (src/domain/region-board.ts): less than the arbiter's snapshot, and no writes. */
+export interface RegionReader {
+  /**
+   * Every region's latest word on every endpoint, with `now` on the database's clock; like the
+   * arbiter's snapshot, a word older than a day is forgotten. One fleet-wide read: callers cache it.
+   */
+  words(): Promise<{ readonly now: number; readonly words: readonly RegionWord[] }>;
+}
+
 export interface RegionStorage {
   ticks(region: string): RegionTicks;
   readonly quorum: QuorumStore;
+  readonly reader: RegionReader;
 }

@@ -4,9 +4,11 @@
 // pass their unit tests.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { initialState, type EndpointState } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
@@ -63,7 +65,7 @@ function rulesMetricNames(): Map<string, string[]> {
 
 interface Dashboard {
   uid: string;
-  panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; w: number }; datasource?: { uid: string }; targets?: Array<{ expr: string; refId: string }> }>;
+  panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; w: number }; datasource?: { uid: string }; targets?: Array<{ expr: string; refId: string; legendFormat?: string }> }>;
   templating: { list: Array<{ name: string; type: string; definition?: string }> };
 }
 
@@ -258,6 +260,72 @@ describe('the Grafana dashboard', () => {
     const perEndpoint = d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr.includes('$slug')).map((t) => ({ title: p.title, expr: t.expr })));
     assert.ok(perEndpoint.length >= 10, `${perEndpoint.length} per-endpoint queries`);
     for (const { title, expr } of perEndpoint) assert.match(expr, /\{[^}]*slug=~"\$slug"[^}]*region=~"\$region"[^}]*\}/, `panel "${title}" filters by region: ${expr}`);
+  });
+});
+
+/**
+ * Two regions, the first with two nodes (both export every endpoint): a up in eu and down in us
+ * (a partial outage), b up everywhere, c down everywhere with an open incident, d degraded in eu.
+ */
+const REGION_SERIES: ReadonlyArray<readonly [string, Record<string, string>, number]> = (() => {
+  const where = [
+    ['eu', 'n1'],
+    ['eu', 'n2'],
+    ['us', 'n3'],
+  ] as const;
+  const out: Array<readonly [string, Record<string, string>, number]> = [];
+  for (const [region, instance] of where) {
+    const labels = (slug: string, extra: Record<string, string> = {}): Record<string, string> => ({ slug, region, instance, ...extra });
+    const up = { a: region === 'eu' ? 1 : 0, b: 1, c: 0, d: 1 } as const;
+    for (const [slug, value] of Object.entries(up)) {
+      out.push(['mcp_endpoint_up', labels(slug), value], ['probe_success', labels(slug), value], ['mcp_incident_open', labels(slug), slug === 'c' ? 1 : 0]);
+      out.push(['probe_ssl_earliest_cert_expiry', labels(slug), slug === 'b' ? 86_400 : 90 * 86_400]);
+      const status = value === 0 ? 'down' : slug === 'd' && region === 'eu' ? 'degraded' : 'up';
+      for (const s of ['up', 'degraded', 'auth_required', 'down']) out.push(['mcp_probe_status', labels(slug, { status: s }), s === status ? 1 : 0]);
+    }
+  }
+  return out;
+})();
+
+/** What each counting panel must say of REGION_SERIES: endpoints, however many regions and nodes export them. */
+const EXPECTED_COUNTS: Readonly<Record<string, number>> = { Up: 3, Down: 1, 'Open incidents': 1, 'Certificates expiring within 14 days': 1, 'Requiring authorization': 0, Degraded: 1 };
+
+describe('the Grafana dashboard over several regions and nodes', () => {
+  test('counting panels aggregate by slug, per-endpoint lines by slug and region', () => {
+    const d = dashboard();
+    const stats = d.panels.filter((p) => p.type === 'stat');
+    assert.deepEqual(stats.map((p) => p.title).sort(), Object.keys(EXPECTED_COUNTS).sort());
+    for (const panel of stats) assert.match(panel.targets![0]!.expr, /^count\((?:max|min) by \(slug\) \(/, panel.title);
+    for (const panel of d.panels.filter((p) => p.type === 'timeseries' || p.type === 'state-timeline')) {
+      for (const target of (panel.targets ?? []).filter((t) => t.legendFormat?.includes('{{slug}}'))) {
+        assert.match(target.expr, /^max by \(slug, region\) \(/, panel.title);
+        assert.equal(target.legendFormat, '{{slug}} {{region}}', panel.title);
+      }
+    }
+  });
+
+  test('promtool: two regions and two nodes count each endpoint once', (t) => {
+    if (!existsSync(PROMTOOL)) return t.skip('promtool is not installed (apt-get install prometheus)');
+    const all = (expr: string): string => expr.replaceAll('$slug', '.*').replaceAll('$region', '.*');
+    const d = dashboard();
+    const label = (labels: Record<string, string>): string => `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+    const tests = [
+      ...d.panels.filter((p) => p.type === 'stat').map((p) => ({ expr: all(p.targets![0]!.expr), eval_time: '1m', exp_samples: [{ labels: '{}', value: EXPECTED_COUNTS[p.title] }] })),
+      // One line per endpoint and region on the probe success timeline: 4 endpoints × 2 regions, not × 3 nodes.
+      { expr: `count(${all(d.panels.find((p) => p.title === 'Probe success')!.targets![0]!.expr)})`, eval_time: '1m', exp_samples: [{ labels: '{}', value: 8 }] },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-dashboard-'));
+    const file = join(dir, 'dashboard.test.yml');
+    writeFileSync(
+      file,
+      stringify({
+        rule_files: [],
+        evaluation_interval: '1m',
+        tests: [{ interval: '1m', input_series: REGION_SERIES.map(([name, labels, value]) => ({ series: `${name}${label(labels)}`, values: `${value} ${value}` })), promql_expr_test: tests }],
+      }),
+    );
+    const tested = spawnSync(PROMTOOL, ['test', 'rules', file], { encoding: 'utf8' });
+    assert.equal(tested.status, 0, tested.stdout + tested.stderr);
   });
 });
 

@@ -9,18 +9,29 @@ const URL_ = 'postgres://mcpwatch:secret@127.0.0.1:5432/mcpwatch';
 
 describe('migrate-data arguments', () => {
   test('--from and --to, or MCPWATCH_DATABASE_URL when --to is absent', () => {
-    assert.deepEqual(parseCommand(['migrate-data', '--from', 'a.db', '--to', URL_], {}), { command: 'migrate-data', from: 'a.db', to: URL_, quiet: false, verifyOnly: false });
+    assert.deepEqual(parseCommand(['migrate-data', '--from', 'a.db', '--to', URL_], {}), { command: 'migrate-data', from: 'a.db', to: URL_, quiet: false, verifyOnly: false, region: 'default' });
     assert.deepEqual(parseCommand(['migrate-data', '--from', 'a.db', '--quiet', '--verify-only'], { MCPWATCH_DATABASE_URL: URL_ }), {
       command: 'migrate-data',
       from: 'a.db',
       to: URL_,
       quiet: true,
       verifyOnly: true,
+      region: 'default',
     });
     assert.equal((parseCommand(['migrate-data', '--from', 'a.db', '--to', URL_], { MCPWATCH_DATABASE_URL: 'postgres://other/db' }) as { to: string }).to, URL_, '--to wins');
   });
 
+  test('--region, else MCPWATCH_NODE_REGION, names the region that continues from the copied states', () => {
+    const region = (argv: string[], env: Record<string, string> = {}): string => (parseCommand(['migrate-data', '--from', 'a.db', '--to', URL_, ...argv], env) as { region: string }).region;
+    assert.equal(region([]), 'default');
+    assert.equal(region([], { MCPWATCH_NODE_REGION: 'us-east' }), 'us-east');
+    assert.equal(region(['--region', ' eu-west '], { MCPWATCH_NODE_REGION: 'us-east' }), 'eu-west', '--region wins, trimmed as node.region is');
+  });
+
   const refusals: ReadonlyArray<[string[], Record<string, string>, RegExp]> = [
+    [['migrate-data', '--from', 'a.db', '--to', URL_, '--region', ' '], {}, /--region must be a region name of 1 to 100 characters/],
+    [['migrate-data', '--from', 'a.db', '--to', URL_], { MCPWATCH_NODE_REGION: 'eu\u0007' }, /MCPWATCH_NODE_REGION must be a region name/],
+    [['migrate-data', '--from', 'a.db', '--to', URL_, '--region', 'x'.repeat(101)], {}, /--region must be a region name/],
     [['migrate-data', '--to', URL_], {}, /needs --from/],
     [['migrate-data', '--from', 'a.db'], {}, /needs --to <postgres url> \(or MCPWATCH_DATABASE_URL\)/],
     [['migrate-data', '--from', 'a.db', '--to', 'mysql://root:secret@h/db'], {}, /--to must be a postgres:\/\/ or postgresql:\/\/ URL/],

@@ -94,3 +94,31 @@ test('no leader reads as a free lease', () => {
   const section = clusterSection({ ...VIEW, leader: null });
   assert.match(section!.leaderText, /^none \(the singleton lease is free/);
 });
+
+test('/dashboard.json carries the cluster view as /api/v1/cluster has it, without hosts and pids; null on one node', async () => {
+  let current: ClusterView | Error = VIEW;
+  const t = await buildTestApp({ cluster: () => (current instanceof Error ? Promise.reject(current) : Promise.resolve(current)) });
+  try {
+    const response = await t.app.inject({ url: '/dashboard.json' });
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    const json = JSON.parse(response.body) as { endpoints: unknown[]; cluster: { leader: string; regions: unknown[]; nodes: Array<Record<string, unknown>> } };
+    assert.deepEqual(json.endpoints, [], 'the rest of the document is as before');
+    assert.equal(json.cluster.leader, HOSTILE);
+    assert.deepEqual(json.cluster.regions, VIEW.regions);
+    assert.deepEqual(
+      json.cluster.nodes,
+      VIEW.nodes.map(({ host: _host, pid: _pid, ...rest }) => rest),
+    );
+    assert.ok(!response.body.includes('secret-host') && !response.body.includes('4242'), 'host or pid in the JSON');
+
+    current = singleNodeView({ name: 'box-1', host: 'box', pid: 1, version: '0.1.0', endpointsOwned: 0, probesPerS: 0 });
+    assert.equal((JSON.parse((await t.app.inject({ url: '/dashboard.json' })).body) as { cluster: unknown }).cluster, null);
+    current = new Error('connection terminated');
+    const away = await t.app.inject({ url: '/dashboard.json' });
+    assert.equal(away.statusCode, 200);
+    assert.equal((JSON.parse(away.body) as { cluster: unknown }).cluster, 'unavailable');
+  } finally {
+    await t.close();
+  }
+});

@@ -4,12 +4,10 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import type { Endpoint } from '../../src/domain/endpoint.ts';
-import { DEFAULT_HEALTH_POLICY } from '../../src/domain/health.ts';
 import { QuorumArbiter } from '../../src/service/quorum-arbiter.ts';
-import { Recorder } from '../../src/service/recorder.ts';
 import { openPostgresStorage } from '../../src/store/postgres/open.ts';
 import type { Storage } from '../../src/store/store.ts';
-import { probeResult } from '../fixtures/probe-result.ts';
+import { regionRecorder, type RegionRecorder } from '../fixtures/region-recorder.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
 import { definition } from '../store/helper.ts';
 
@@ -23,23 +21,7 @@ async function open(t: TestContext): Promise<Storage | undefined> {
   return storage;
 }
 
-/** A region's monitor reduced to what matters here: its recorder, writing through the region's writer. */
-function region(storage: Storage, name: string) {
-  const recorder = new Recorder(storage.regions!.ticks(name), DEFAULT_HEALTH_POLICY, []);
-  let clock = Date.now() - 60_000;
-  return {
-    /** One round per endpoint (up or down), then a write. */
-    async round(endpoints: readonly Endpoint[], down: (e: Endpoint) => boolean): Promise<void> {
-      clock += 1_000;
-      for (const endpoint of endpoints) {
-        const failed = down(endpoint);
-        const result = probeResult({ startedAt: new Date(clock).toISOString(), status: failed ? 'down' : 'up', code: failed ? 'TCP_REFUSED' : null, detail: failed ? 'refused' : '' });
-        recorder.record(endpoint, { result, retried: false, firstAttempt: null }, { plannedAt: clock, startedAt: clock, stalled: false });
-      }
-      await recorder.flush();
-    },
-  };
-}
+const region = (storage: Storage, name: string): RegionRecorder => regionRecorder(storage, name);
 
 async function createEndpoints(storage: Storage, ...slugs: string[]): Promise<Endpoint[]> {
   const out: Endpoint[] = [];

@@ -25,6 +25,12 @@ const ENDPOINTS = 6;
 const HEARTBEAT_MS = 500;
 const LIVE_FOR_MS = 2000;
 
+/** What /status/:slug.json says of the regions (several regions only). */
+interface StatusRegions {
+  status: string;
+  regions?: { verdict: string; description: string; regions: { region: string; status: string; counted: boolean; excluded: string | null }[] };
+}
+
 interface ClusterView {
   leader: string | null;
   regions: { name: string; liveNodes: number; nodes: number; health: string }[];
@@ -43,7 +49,7 @@ probe: { allowPrivate: true, timeoutMs: 2000 }
 scheduler: { minIntervalS: 1, drainTimeoutMs: 2000 }
 health: { downAfter: 2, upAfter: 1 }
 ${options.hook ? `alerts:\n  channels:\n    - { name: hook, type: webhook, url: "${options.hook}" }\n` : ''}endpoints:
-${options.endpoints.map((url, i) => `  - { name: s${i}, url: "${url}", interval: 1s, timeout: 900 }`).join('\n')}
+${options.endpoints.map((url, i) => `  - { name: s${i}, url: "${url}", interval: 1s, timeout: 900, public: true }`).join('\n')}
 `;
 }
 
@@ -174,6 +180,30 @@ test('a region cut off from the servers is flagged isolated and pages for nothin
       60_000,
     );
     assert.equal(cutRows.up, 0, 'a round from the cut region succeeded');
+    // The public page says the same: each region's word, the cut region not counted.
+    const statusOf = async (slug: string): Promise<StatusRegions> => {
+      const response = await fetch(`http://127.0.0.1:${port}/status/${slug}.json`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as StatusRegions;
+    };
+    const page = await eventually(
+      'the status page to show both regions, the cut one isolated',
+      async () => {
+        const s = await statusOf('s0');
+        return s.regions?.regions.find((r) => r.region === 'cut')?.excluded === 'isolated' ? s : undefined;
+      },
+      60_000,
+    );
+    process.stdout.write(`# status page regions: ${JSON.stringify(page.regions)}\n`);
+    assert.equal(page.status, 'up');
+    assert.deepEqual(
+      page.regions!.regions.map((r) => [r.region, r.status, r.counted, r.excluded]),
+      [
+        ['cut', 'unknown', false, 'isolated'],
+        ['eu', 'up', true, null],
+      ],
+    );
+    assert.equal(page.regions!.description, 'Up in the one region counted (1 region not counted)');
     // Overall up, no incident, no alert, for a while.
     await delay(5000);
     assert.deepEqual(await overallHealth(), Array<string>(ENDPOINTS).fill('up'), 'the overall status of every endpoint');
@@ -205,6 +235,12 @@ test('a region cut off from the servers is flagged isolated and pages for nothin
     process.stdout.write(`# incident regions: ${JSON.stringify(words)}\n`);
     assert.equal(words.eu!.counted, true);
     assert.deepEqual([words.cut!.counted, words.cut!.excluded], [false, 'isolated']);
+    const outage = await eventually('the status page to show the outage', async () => {
+      const s = await statusOf(`s${ENDPOINTS - 1}`);
+      return s.regions?.verdict === 'down' ? s : undefined;
+    }, 60_000);
+    assert.equal(outage.status, 'down');
+    assert.equal(outage.regions!.description, 'Down in 1 of 1 region: outage (1 region not counted)');
     const still = (await view()).regions.find((r) => r.name === 'cut');
     assert.equal(still?.health, 'isolated', 'the cut region is still left out');
     for (const serve of serves) await stopServe(serve);

@@ -130,8 +130,21 @@ describe('mcpwatch migrate-data', () => {
     const rounds = query<{ n: number }>(db, 'SELECT count(*) AS n FROM probe_results')[0]!.n;
     assert.ok(rounds >= 4, `serve wrote ${rounds} rounds`);
 
-    const run = await runMcpwatch(['migrate-data', '--from', db, '--to', target.url], { deadlineMs: SERVICE_WAIT_MS });
+    const run = await runMcpwatch(['migrate-data', '--from', db, '--to', target.url, '--region', 'eu-west'], { deadlineMs: SERVICE_WAIT_MS });
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    // The nodes of the named region continue from the copied states, as a database that ran one
+    // region continues as `default` (0005_regions.sql): the same counters, not yet fresh.
+    assert.match(run.stderr, /region "eu-west" continues from the copied endpoint states \(2 seeded\)/);
+    assert.equal(
+      await count(
+        target.url,
+        `SELECT count(*) AS n FROM region_endpoint_state r JOIN endpoint_state s USING (endpoint_id)
+          WHERE r.region = 'eu-west' AND r.updated_at = 'epoch' AND r.health = s.health AND r.consecutive_failures = s.consecutive_failures
+            AND r.incidents_opened = s.incidents_opened AND r.last_checked_at IS NOT DISTINCT FROM s.last_checked_at`,
+      ),
+      2,
+    );
+    assert.equal(await count(target.url, 'SELECT count(*) AS n FROM region_endpoint_state'), 2, 'only the named region');
     assert.match(run.stdout, /verification: everything equal/);
     for (const table of COPIED_TABLES) assert.match(run.stdout, new RegExp(`^${table.name} .* equal$`, 'm'), table.name);
     assert.match(run.stderr, /copying probe_results: [\d,]+ of [\d,]+ rows/);

@@ -87,3 +87,18 @@ export function clusterSection(view: ClusterView): ClusterSection | null {
     }),
   };
 }
+
+/**
+ * /dashboard.json's `cluster`: GET /api/v1/cluster's view without host names and pids (those stay
+ * behind the API's token, as on the page), or null where the page shows no section (SQLite).
+ */
+export function clusterJson(view: ClusterView): unknown {
+  if (view.backend !== 'postgres') return null;
+  return {
+    backend: view.backend,
+    self: view.self,
+    leader: view.leader,
+    regions: view.regions,
+    nodes: view.nodes.map(({ host: _host, pid: _pid, ...node }) => node),
+  };
+}

@@ -40,7 +40,7 @@ export interface LiveStatus {
 export type Hold = Pick<Endpoint, 'paused' | 'archivedAt'>;
 
 /** The latest round as the operator sees it; a confirmed outage outranks a recovering round. */
-export function liveStatus(state: EndpointState, hold: Hold, policy: HealthPolicy): LiveStatus {
+export function liveStatus(state: Pick<EndpointState, 'health' | 'lastStatus'>, hold: Hold, policy: HealthPolicy): LiveStatus {
   if (hold.archivedAt !== null) return { status: 'archived', confirmed: true };
   if (hold.paused) return { status: 'paused', confirmed: true };
   if (state.health === 'down') return { status: 'down', confirmed: true };
@@ -49,7 +49,7 @@ export function liveStatus(state: EndpointState, hold: Hold, policy: HealthPolic
 }
 
 /** What a public page shows: confirmed health only, so one failed round does not flash red. */
-export function publicStatus(state: EndpointState, hold: Hold, policy: HealthPolicy): DisplayStatus {
+export function publicStatus(state: Pick<EndpointState, 'health' | 'lastStatus'>, hold: Hold, policy: HealthPolicy): DisplayStatus {
   const live = liveStatus(state, hold, policy);
   if (live.confirmed) return live.status;
   return state.health === 'up' ? 'up' : 'unknown';

@@ -2,7 +2,8 @@
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
+import { clusterJson, clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
+import type { ClusterView } from '../deps.ts';
 import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
@@ -78,15 +79,21 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     return out;
   }
 
-  /** The nodes section: null on SQLite; 'unavailable' when the view cannot be read (the endpoints still show). */
-  async function cluster(log: FastifyBaseLogger): Promise<ClusterSection | 'unavailable' | null> {
+  /** The cluster view: null without a source; 'unavailable' when it cannot be read (the endpoints still show). */
+  async function clusterView(log: FastifyBaseLogger): Promise<ClusterView | 'unavailable' | null> {
     if (!deps.cluster) return null;
     try {
-      return clusterSection(await deps.cluster());
+      return await deps.cluster();
     } catch (err) {
       log.warn({ err }, 'the dashboard could not read the cluster view');
       return 'unavailable';
     }
+  }
+
+  /** The nodes section: null on SQLite; 'unavailable' when the view cannot be read. */
+  async function cluster(log: FastifyBaseLogger): Promise<ClusterSection | 'unavailable' | null> {
+    const view = await clusterView(log);
+    return view === null || view === 'unavailable' ? view : clusterSection(view);
   }
 
   interface Extras {
@@ -134,9 +141,13 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   app.get('/dashboard.json', async (request, reply) => {
     const fleet = deps.fleetPages?.view;
     const v = await view(request.query, fleet);
-    reply.header('cache-control', 'no-store');
-    if (!fleet) return reply.send(dashboardJson(v));
-    return reply.type('application/json; charset=utf-8').send(bodies.get(fleet.version, `json${filterQuery(v.filter)}`, () => JSON.stringify(dashboardJson(v))));
+    // The page's cluster section as data (null on SQLite); it changes with every heartbeat, so it
+    // is added to the body built once per refresh, not kept in it.
+    const nodes = await clusterView(request.log);
+    const cluster = JSON.stringify(nodes === null || nodes === 'unavailable' ? nodes : clusterJson(nodes));
+    reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    const body = fleet ? bodies.get(fleet.version, `json${filterQuery(v.filter)}`, () => JSON.stringify(dashboardJson(v))) : JSON.stringify(dashboardJson(v));
+    return reply.send(`${body.slice(0, -1)},"cluster":${cluster}}`);
   });
   return Promise.resolve();
 }

@@ -23,6 +23,8 @@ import {
   type StatusIndexView,
 } from '../pages/status-model.ts';
 import { pageOf } from '../pages/paging.ts';
+import { endpointRegionsJson, endpointRegionsView, indexRegionsJson, indexRegionsView, showsRegions, type IndexRegionsView } from '../pages/region-model.ts';
+import type { RegionBoard } from '../../domain/region-board.ts';
 import { UPTIME_WINDOWS } from '../pages/uptime.ts';
 import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
@@ -74,6 +76,34 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const indexCache = pageViewCache<StatusIndexView>(deps.pageCacheMs);
   const bodyCache = pageViewCache<string>(deps.pageCacheMs);
 
+  /** The regions' board, or undefined (SQLite, or unreadable: the page then shows no region table). */
+  async function regionBoard(request: FastifyRequest): Promise<RegionBoard | undefined> {
+    if (!deps.regionBoard) return undefined;
+    try {
+      return await deps.regionBoard();
+    } catch (err) {
+      request.log.warn({ err }, 'reading the regions for the status page failed; shown without them');
+      return undefined;
+    }
+  }
+
+  // The overview's region table is derived once per board (deps.regionBoard is cached) and fleet
+  // version, not per request: it walks every public endpoint.
+  let regionsMemo: { board: RegionBoard; version: number; view: IndexRegionsView | null; key: string } | undefined;
+  let regionsSerial = 0;
+  function indexRegions(board: RegionBoard | undefined, version: number, published: () => readonly Endpoint[]): { view: IndexRegionsView | null; key: string } {
+    if (!showsRegions(board)) return { view: null, key: '' };
+    if (regionsMemo?.board !== board || regionsMemo.version !== version) {
+      regionsMemo = { board, version, view: indexRegionsView(board, published(), deps.config.health), key: `:regions${++regionsSerial}` };
+    }
+    return regionsMemo;
+  }
+
+  /** /status.json with `regions` first (its `endpoints` stay last, as fleet-pages.ts builds them). */
+  function withRegions(json: string, regions: IndexRegionsView | null): string {
+    return regions === null ? json : `{"regions":${JSON.stringify(indexRegionsJson(regions))},${json.slice(1)}`;
+  }
+
   const publicEntries = (): PublicEntry[] =>
     deps
       .endpoints()
@@ -113,24 +143,30 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
 
   async function index(request: FastifyRequest, reply: FastifyReply, json: boolean): Promise<FastifyReply> {
     const fleet = deps.fleetPages?.view;
+    const board = await regionBoard(request);
     if (fleet) {
       const page = parseStatusPage(request.query);
-      const { body, etag } = fleetBodies.get(fleet.version, json ? 'json' : `html:${page}`, () => {
-        const text = json ? fleet.statusJson : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view: fleetIndex(fleet, page) });
+      const regions = indexRegions(board, fleet.version, () => fleet.publicEntries.map((e) => e.endpoint));
+      const { body, etag } = fleetBodies.get(fleet.version, `${json ? 'json' : `html:${page}`}${regions.key}`, () => {
+        const text = json
+          ? withRegions(fleet.statusJson, regions.view)
+          : templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view: fleetIndex(fleet, page), regions: regions.view });
         const body = Buffer.from(text);
         return { body, etag: etagFor(body) };
       });
       if (json) reply.header('access-control-allow-origin', '*');
       return sendCached(request, reply, { body, etag, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
     }
+    const regions = indexRegions(board, -1, () => publicEntries().map((e) => e.endpoint));
     if (json) {
       reply.header('access-control-allow-origin', '*');
-      return sendCached(request, reply, { body: await bodyCache.get('json', buildJson), contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+      const body = await bodyCache.get(`json${regions.key}`, async () => withRegions(await buildJson(), regions.view));
+      return sendCached(request, reply, { body, contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
     }
     const page = parseStatusPage(request.query);
-    const body = await bodyCache.get(`html:${page}`, async () => {
+    const body = await bodyCache.get(`html:${page}${regions.key}`, async () => {
       const view = await indexCache.get(`page:${page}`, () => buildIndex(page));
-      return templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view });
+      return templates.render('status-index', { ...layout, title: 'Status', bodyClass: 'page-status', jsonUrl: '/status.json', view, regions: regions.view });
     });
     return sendCached(request, reply, { body, contentType: HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
   }
@@ -146,13 +182,19 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = context();
-    const [facts, complianceReport, registryFacts] = await Promise.all([loadDetailFacts(deps, endpoint, ctx.now, range), deps.compliance?.reports.latestReport(endpoint.id), deps.registryFacts?.()]);
+    const [facts, complianceReport, registryFacts, board] = await Promise.all([
+      loadDetailFacts(deps, endpoint, ctx.now, range),
+      deps.compliance?.reports.latestReport(endpoint.id),
+      deps.registryFacts?.(),
+      regionBoard(request),
+    ]);
     const registry = registryFactsView(registryFacts?.get(endpoint.id));
-    const view = { ...buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx), registry };
+    const regions = endpointRegionsView(board, endpoint, ctx.policy);
+    const view = { ...buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx), registry, regions };
     const jsonUrl = `/status/${encodeURIComponent(endpoint.slug)}.json${range === '24h' ? '' : `?range=${range}`}`;
     if (json) reply.header('access-control-allow-origin', '*');
     const body = json
-      ? JSON.stringify({ ...(statusDetailJson(view) as object), registry })
+      ? JSON.stringify({ ...(statusDetailJson(view) as object), registry, ...(regions === null ? {} : { regions: endpointRegionsJson(regions) }) })
       : templates.render('status-endpoint', { ...layout, title: `${endpoint.name} · Status`, bodyClass: 'page-endpoint', jsonUrl, baseUrl, view });
     return sendCached(request, reply, { body, contentType: json ? JSON_TYPE : HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
   });

@@ -3,11 +3,13 @@
 // Each batch commits together with the progress row saying how far it got (migrate_data_progress),
 // so a copy killed at any moment loses at most the batch in flight and the next run continues
 // after the last committed one: no row is skipped, none is written twice.
+import { seedRegionStates } from '../postgres/health-writes.ts';
 import { migratePostgres } from '../postgres/migrate.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from '../postgres/locks.ts';
 import { createPartitions, partitionStart } from '../postgres/partitions.ts';
 import { type Pool, type PoolClient, isConnectionError, openPool, redactUrl, transaction } from '../postgres/pool.ts';
 import { type ColumnSpec, unnestSelect } from '../postgres/unnest.ts';
+import { DEFAULT_REGION } from '../store.ts';
 import { MigrateDataError, type Source } from './source.ts';
 import { COPIED_TABLES, type CopiedTable, type TargetColumn, converterFor } from './tables.ts';
 
@@ -32,12 +34,20 @@ export interface CopyOptions {
   readonly batchRows?: number;
   readonly onProgress?: (progress: CopyProgress) => void;
   readonly clock?: () => number;
+  /**
+   * The region of the nodes that will serve the copy (node.region, default `default`): its
+   * region_endpoint_state rows are seeded from the copied endpoint states, so those nodes resume
+   * each endpoint's counters instead of starting from unknown.
+   */
+  readonly region?: string;
 }
 
 export interface CopyReport {
   /** True when an interrupted copy was continued. */
   readonly resumed: boolean;
   readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: number; readonly ms: number }>;
+  /** The region seeded, and the states added for it (0 on a second run). */
+  readonly regionStates: { readonly region: string; readonly rows: number };
 }
 
 const DEFAULT_BATCH_ROWS = 5000;
@@ -252,9 +262,12 @@ export async function copyAll(source: Source, target: Target, options: CopyOptio
     const rows = await copyTable(source, target, table, options);
     tables.push({ table: table.name, rows, ms: clock() - started });
   }
-  await transaction(target.pool, async (client) => {
+  const region = options.region ?? DEFAULT_REGION;
+  const seeded = await transaction(target.pool, async (client) => {
     await moveSequences(source, client);
+    const rows = await seedRegionStates(client, region);
     await client.query('UPDATE migrate_data_source SET finished_at = coalesce(finished_at, now())');
+    return rows;
   });
-  return { resumed, tables };
+  return { resumed, tables, regionStates: { region, rows: seeded } };
 }

@@ -36,7 +36,9 @@ export async function migrateData(options: MigrateDataOptions): Promise<MigrateD
           // A lost connection, a full disk: what was committed stays, and the next run continues from it.
           throw new MigrateDataError(`copying into ${target.location} stopped: ${error instanceof Error ? error.message : String(error)}; run the same command again to continue`, { cause: error });
         });
+        const { region, rows } = copy.regionStates;
         options.onNote?.(`${copy.resumed ? 'resumed and finished' : 'finished'} copying ${source.path} into ${target.location}; verifying`);
+        options.onNote?.(`region ${JSON.stringify(region)} continues from the copied endpoint states (${rows} seeded); nodes of another region start from unknown`);
       }
       const verification = await verify(source, target, options.clock !== undefined ? { clock: options.clock } : {});
       return copy !== undefined ? { copy, verification } : { verification };

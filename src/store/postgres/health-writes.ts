@@ -2,6 +2,7 @@
 // (region_endpoint_state): shared by the tick writer (src/store/postgres/ticks.ts) and the quorum
 // arbiter's store (src/store/postgres/quorum.ts), so both write incidents and events the same way.
 import type { EndpointState, HealthEvent } from '../../domain/health.ts';
+import type { RegionWord } from '../../domain/region-board.ts';
 import { STATE_COLUMNS, STATE_FIELDS } from '../write-behind.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from './locks.ts';
 import type { Pool, PoolClient } from './pool.ts';
@@ -33,6 +34,7 @@ const STATE_TYPES: Record<keyof EndpointState, string> = {
   firstFailureDetail: 'text',
 };
 const STATE_SPECS: readonly ColumnSpec[] = STATE_FIELDS.map((field) => [STATE_COLUMNS[field], STATE_TYPES[field]]);
+const WORD_FIELDS = ['endpointId', 'health', 'healthSince', 'lastStatus', 'lastCheckedAt', 'lastDurationMs', 'consecutiveFailures'] as const satisfies ReadonlyArray<keyof EndpointState>;
 const STATE_SELECT = STATE_FIELDS.map((field) => `${STATE_COLUMNS[field]} AS "${field}"`).join(', ');
 const REGION_SPEC: ColumnSpec = ['region', 'text'];
 const SET_STATE = STATE_SPECS.filter(([c]) => c !== 'endpoint_id').map(([c]) => `${c} = excluded.${c}`).join(', ');
@@ -51,6 +53,16 @@ const SQL = {
   // database that ran one region before) stops being listed as not reporting a day after its last write.
   allRegionStates: `SELECT ${STATE_SELECT}, region, (extract(epoch FROM updated_at) * 1000)::float8 AS "atMs", (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"
     FROM region_endpoint_state WHERE updated_at > now() - interval '1 day' ORDER BY endpoint_id, region`,
+  // A copied database (migrate-data) continues as `region` ($1), as 0005_regions.sql seeds a
+  // database that ran one region: updated_at in the past, so nothing counts as fresh until the
+  // region writes again. Rows the region already has are kept (a resumed copy, a second run).
+  seedRegionStates: `INSERT INTO region_endpoint_state (${STATE_SPECS.map(([c]) => c).join(', ')}, region, updated_at)
+    SELECT ${STATE_SPECS.map(([c]) => c).join(', ')}, $1, 'epoch'::timestamptz FROM endpoint_state
+    ON CONFLICT (endpoint_id, region) DO NOTHING`,
+  // The pages' read: the same rows as allRegionStates, only the columns a page or the quorum needs.
+  regionWords: `SELECT ${WORD_FIELDS.map((field) => `${STATE_COLUMNS[field]} AS "${field}"`).join(', ')}, region,
+      (extract(epoch FROM updated_at) * 1000)::float8 AS "atMs", (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"
+    FROM region_endpoint_state WHERE updated_at > now() - interval '1 day'`,
 } as const;
 
 function stateColumns(state: EndpointState): Record<string, unknown> {
@@ -78,15 +90,30 @@ export interface RegionStateRow {
   readonly atMs: number;
 }
 
+/** Seeds `region`'s states from the overall ones (see SQL.seedRegionStates); returns the rows added. */
+export async function seedRegionStates(db: Pool | PoolClient, region: string): Promise<number> {
+  return (await db.query(SQL.seedRegionStates, [region])).rowCount ?? 0;
+}
+
+/** The database's now (ms) as the rows carry it, or asked for when there are none. */
+async function databaseNow(db: Pool | PoolClient, rows: ReadonlyArray<{ readonly nowMs: number }>): Promise<number> {
+  return rows[0]?.nowMs ?? (await db.query<{ nowMs: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"')).rows[0]?.nowMs ?? Date.now();
+}
+
 /** Every region's state of every endpoint, and the database's now (ms). */
 export async function allRegionStates(db: Pool | PoolClient): Promise<{ rows: RegionStateRow[]; nowMs: number }> {
   const result = await db.query<EndpointState & { region: string; atMs: number; nowMs: number }>(SQL.allRegionStates);
-  let nowMs = result.rows[0]?.nowMs;
-  if (nowMs === undefined) nowMs = (await db.query<{ nowMs: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS "nowMs"')).rows[0]?.nowMs ?? Date.now();
   return {
-    nowMs,
+    nowMs: await databaseNow(db, result.rows),
     rows: result.rows.map(({ region, atMs, nowMs: _now, ...state }) => ({ region, atMs, state })),
   };
+}
+
+/** Every region's latest word on every endpoint (src/store/regions.ts RegionReader). */
+export async function regionWords(db: Pool | PoolClient): Promise<{ now: number; words: RegionWord[] }> {
+  type Row = Pick<EndpointState, (typeof WORD_FIELDS)[number]> & { region: string; atMs: number; nowMs: number };
+  const result = await db.query<Row>(SQL.regionWords);
+  return { now: await databaseNow(db, result.rows), words: result.rows.map(({ endpointId, region, atMs, nowMs: _now, ...state }) => ({ endpointId, region, at: atMs, state })) };
 }
 
 function incidentIdOf(event: HealthEvent): number | null {

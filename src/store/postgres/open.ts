@@ -12,6 +12,7 @@ import { migratePostgres } from './migrate.ts';
 import { PgAlertOutbox } from './outbox.ts';
 import { isConnectionError, openPool, redactUrl, type PoolOptions } from './pool.ts';
 import { PgQuorum } from './quorum.ts';
+import { regionWords } from './health-writes.ts';
 import { PgTicks } from './ticks.ts';
 import { PgTokens } from './tokens.ts';
 
@@ -72,7 +73,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       store,
       outbox: new PgAlertOutbox(pool, { clock }),
       alertSettings: new PgAlertSettings(pool, { clock }),
-      regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool) },
+      regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool), reader: { words: () => regionWords(pool) } },
       compliance: new PgCompliance(pool),
       registries: new PgRegistries(pool),
       async sizeBytes() {

@@ -45,6 +45,13 @@ test('a region’s writer stores its rounds with the region and its states apart
   const words = snapshot.regionStates.get(ep.id) ?? [];
   assert.deepEqual(words.map((w) => [w.region, w.state.health]), [['eu', 'down'], ['us', 'up']]);
   for (const w of words) assert.ok(Math.abs(snapshot.now - w.at) < 60_000, 'written at the database’s now');
+  // The pages' narrower read: the same words, only what a page or the quorum needs.
+  const read = await storage.regions!.reader.words();
+  assert.deepEqual(
+    read.words.map((w) => [w.endpointId, w.region, w.state.health, w.state.consecutiveFailures, w.at]).sort(),
+    words.map((w) => [ep.id, w.region, w.state.health, w.state.consecutiveFailures, w.at]).sort(),
+  );
+  assert.deepEqual(Object.keys(read.words[0]!.state).sort(), ['consecutiveFailures', 'health', 'healthSince', 'lastCheckedAt', 'lastDurationMs', 'lastStatus']);
 
   // Deleting the endpoint takes its regions' rows with it.
   await storage.regions!.quorum.write({ states: [], events: [], incidentRegions: [], memory: [{ endpointId: ep.id, status: 'partial_outage', partial: true, votes: [] }] });
