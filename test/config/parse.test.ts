@@ -37,7 +37,7 @@ const DEFAULTS: Config = {
   probeEndpoint: { enabled: true, auth: 'full', perMinute: 300, concurrency: 8 },
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
   scheduler: { concurrency: 64, perHostConcurrency: 4, defaultIntervalS: 60, minIntervalS: 10, drainTimeoutMs: 25_000, retryOnFailure: true, maxPendingRounds: 100_000 },
-  retention: { rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
+  retention: { rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
   compliance: { enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: 1000 },
   endpoints: [],
 };
@@ -165,7 +165,7 @@ describe('parseConfig: whole files', () => {
         probeEndpoint: { enabled: false, auth: 'read', perMinute: 60, concurrency: 2 },
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
         scheduler: { concurrency: 8, perHostConcurrency: 2, defaultIntervalS: 120, minIntervalS: 30, drainTimeoutMs: 5_000, retryOnFailure: false, maxPendingRounds: 5000 },
-        retention: { rawDays: 7, rollupDays: 90, pruneCron: '0 * * * *', pruneBatch: 100 },
+        retention: { rawDays: 7, rollupDays: 90, hourlyRollupDays: 90, sealRawResults: true, pruneCron: '0 * * * *', pruneBatch: 100 },
         compliance: { enabled: false, intervalS: 7200, concurrency: 4, latencyBudgetMs: 1500 },
         endpoints: [
           endpoint({
