@@ -323,7 +323,8 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   if (retention.rollupDays < retention.rawDays) {
     errors.push(`retention.rollupDays: must be at least retention.rawDays (${retention.rawDays}), got ${retention.rollupDays}`);
   }
-  if (retention.hourlyRollupDays < retention.rawDays || retention.hourlyRollupDays > retention.rollupDays) {
+  // Only a value the file sets is checked: the default follows the other two.
+  if (r.hourlyRollupDays !== undefined && (retention.hourlyRollupDays < retention.rawDays || retention.hourlyRollupDays > retention.rollupDays)) {
     errors.push(
       `retention.hourlyRollupDays: must be between retention.rawDays (${retention.rawDays}) and retention.rollupDays (${retention.rollupDays}), got ${retention.hourlyRollupDays}`,
     );

@@ -19,10 +19,10 @@ const FORMAT_VERSION = 1;
 const DEFLATE_LEVEL = 6;
 
 /**
- * Every integer a block holds (times and timings, ms) lies within ±2^50 (year ~37,000), so its
+ * Every integer a block holds (times and timings, ms) lies within ±2^48 (ms since 1970: year ~10,900), so
  * deltas of deltas stay exact in a double; rows outside stay unsealed (isSealable).
  */
-export const MAX_BLOCK_INT = 2 ** 50;
+export const MAX_BLOCK_INT = 2 ** 48;
 
 const NUMERIC_COLUMNS = ['ts', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'era', 'flags', 'lag_ms'] as const satisfies ReadonlyArray<keyof ResultColumns>;
 
@@ -64,7 +64,7 @@ class Writer {
     this.#buf[this.#len++] = v;
   }
 
-  /** Zigzag: small magnitudes of either sign stay small. Up to ±2^52 (a delta of deltas of ±2^50). */
+  /** Zigzag: small magnitudes of either sign stay small. Up to ±2^52 (a delta of deltas of planned starts within ±2^49). */
   int(value: number): void {
     if (!Number.isInteger(value) || Math.abs(value) > 2 ** 52) throw new BlockFormatError(`not an integer within ±2^52: ${value}`);
     this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
@@ -74,7 +74,7 @@ class Writer {
   nullableInt(value: number | null): void {
     if (value === null) this.uint(0);
     else {
-      if (!Number.isInteger(value) || Math.abs(value) > MAX_BLOCK_INT) throw new BlockFormatError(`not an integer within ±2^50: ${value}`);
+      if (!Number.isInteger(value) || Math.abs(value) > MAX_BLOCK_INT) throw new BlockFormatError(`not an integer within ±2^48: ${value}`);
       this.uint((value >= 0 ? value * 2 : -value * 2 - 1) + 1);
     }
   }
@@ -163,16 +163,19 @@ function dictionary(values: ReadonlyArray<string | null>): { entries: string[]; 
  */
 export function encodeBlock(start: number, rows: readonly ResultColumns[]): Buffer {
   const bad = rows.find((row) => !isSealable(row));
-  if (bad !== undefined) throw new BlockFormatError(`a value beyond ±2^50 in the row at ${bad.ts}`);
-  if (!Number.isSafeInteger(start) || Math.abs(start) > MAX_BLOCK_INT) throw new BlockFormatError(`block start beyond ±2^50: ${start}`);
+  if (bad !== undefined) throw new BlockFormatError(`a value beyond ±2^48 in the row at ${bad.ts}`);
+  if (!Number.isSafeInteger(start) || Math.abs(start) > MAX_BLOCK_INT) throw new BlockFormatError(`block start beyond ±2^48: ${start}`);
   const w = new Writer();
   w.uint(rows.length);
+  // The planned start (ts - lag) of a round is on the endpoint's fixed grid: its deltas of deltas
+  // are zeros, where ts itself carries the start jitter twice over. ts comes back as planned + lag.
   let previous = start;
   let previousDelta = 0;
   for (const row of rows) {
-    const delta = row.ts - previous;
+    const planned = row.ts - row.lag_ms;
+    const delta = planned - previous;
     w.int(delta - previousDelta);
-    previous = row.ts;
+    previous = planned;
     previousDelta = delta;
   }
   for (const row of rows) w.uint(row.status);
@@ -208,7 +211,7 @@ export function decodeBlock(endpointId: number, start: number, data: Uint8Array)
   const column = <T>(read: () => T): T[] => Array.from({ length: n }, read);
   let previous = start;
   let previousDelta = 0;
-  const ts = column(() => {
+  const planned = column(() => {
     previousDelta += r.int();
     previous += previousDelta;
     return previous;
@@ -230,9 +233,9 @@ export function decodeBlock(endpointId: number, start: number, data: Uint8Array)
     });
   }) as [(string | null)[], (string | null)[]];
   if (!r.done) throw new BlockFormatError('bytes left after the last column');
-  return ts.map((t, i) => ({
+  return planned.map((p, i) => ({
     endpoint_id: endpointId,
-    ts: t,
+    ts: p + lag[i]!,
     status: status[i]!,
     code: code[i]!,
     detail: detail[i]!,

@@ -25,7 +25,7 @@ import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
 import { BLOCK_SPAN_MS } from '../result-blocks.ts';
-import { SealedResults, Sealer } from './sealed-results.ts';
+import { SealedResults, Sealer, readPlan, sealedByPlan } from './sealed-results.ts';
 import { DEFAULT_REGION, StoreError } from '../store.ts';
 import type { ApiToken, SealProgress, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
@@ -453,6 +453,8 @@ export class SqliteStore implements Store {
 
   /** Every sealed row back into the head table (migrate-data copies probe_results); returns how many. */
   unsealAll(): number {
+    // A seal pass left half done (a crash) is finished first: its rows are in blocks and the head at once.
+    while (readPlan(this.#db) !== null) this.#sealer.step(this.#clock(), Number.POSITIVE_INFINITY);
     const bounds = this.#s.rowidBounds.get();
     return this.#sealed.unsealAll(bounds?.lo ?? this.#watermark + 1);
   }
@@ -691,9 +693,11 @@ export class SqliteStore implements Store {
     // recent nothing left can beat it.
     const top: ResultDbRow[] = [];
     let earliestSeen = Number.POSITIVE_INFINITY;
+    // A seal in progress: its rows already in blocks wait in the head only to be deleted.
+    const plan = readPlan(this.#db);
     for (const row of this.#s.scanResultsDesc.iterate(lo, hi, endpointId)) {
       earliestSeen = Math.min(earliestSeen, row.ts);
-      if (row.ts >= fromMs && row.ts < upper) insertTopK(top, row, limit);
+      if (row.ts >= fromMs && row.ts < upper && !sealedByPlan(plan, row)) insertTopK(top, row, limit);
       if (top.length === limit && top[limit - 1]!.ts >= earliestSeen + slack) break;
     }
     return top;
