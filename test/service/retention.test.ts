@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pruneOnce } from '../../src/service/retention.ts';
+import type { SealStep } from '../../src/service/sealing.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import { definition, EMPTY_TICK, manualClock, result, tempDir } from '../store/helper.ts';
 
@@ -50,9 +51,9 @@ test('with a seal step, pruneOnce seals past hours before pruning, yielding betw
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    const seal = async (budgetMs: number) => {
+    const seal = (budgetMs: number): ReturnType<SealStep> => {
       steps++;
-      return store.sealStep(Math.min(budgetMs, 0));
+      return Promise.resolve(store.sealStep(Math.min(budgetMs, 0)));
     };
     const pruned = await pruneOnce(store, { rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, seal, cron: '* * * * *', batch: 100 }, clock.now());
     ticking = false;
