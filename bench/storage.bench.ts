@@ -55,6 +55,7 @@ interface SealFigures {
   readonly rows: number;
   readonly steps: number;
   readonly longestStepMs: number;
+  readonly longestStepCpuMs: number;
   readonly cpuMs: number;
   readonly wallMs: number;
   /** Bytes the process wrote while sealing, checkpoint included. */
@@ -306,6 +307,7 @@ async function sealSpan(opened: Opened, endpoints: readonly Endpoint[], end: num
     rows: report.sealed,
     steps: report.steps,
     longestStepMs: report.longestStepMs,
+    longestStepCpuMs: report.longestStepCpuMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs,
     writtenBytes,
@@ -342,7 +344,7 @@ function sealReport(f: Figures): void {
   console.log(`# SQLite raw rows sealed into blocks (seal run with the clock past the span's end; budget per step 10 ms)`);
   console.log(`rows sealed                                 ${seal.rows} in ${seal.steps} steps (${seal.headRows} left in the head)`);
   console.log(`seal CPU per endpoint-day                   ${fmt((seal.cpuMs / endpointDays) * 1000, 1)} µs  (total ${fmt(seal.cpuMs, 0)} ms CPU, ${fmt(seal.wallMs, 0)} ms wall)`);
-  console.log(`longest seal step (event loop held)         ${fmt(seal.longestStepMs, 1)} ms`);
+  console.log(`longest seal step (event loop held)         ${fmt(seal.longestStepMs, 1)} ms wall; most CPU in one step ${fmt(seal.longestStepCpuMs, 1)} ms`);
   console.log(`written by the seal per endpoint-day        ${bytes(seal.writtenBytes / endpointDays)}  (full day at ${ENDPOINTS}: ${bytes((seal.writtenBytes * 24) / HOURS)})`);
   console.log(`written per day at ${ENDPOINTS}, ticks + seal      ${bytes(((f.writtenBytes + seal.writtenBytes) * 24) / HOURS)}`);
   console.log(`raw bytes per row: blocks / head            ${fmt(perRow(blocks), 2)} B / ${fmt(seal.headBytesPerRow, 2)} B  (blocks ${bytes(blocks.bytes)} for ${blocks.rows} rows; head ${head.rows} rows after)`);

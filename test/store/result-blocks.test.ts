@@ -1,7 +1,7 @@
 // The sealed-block codec on its own: every field round-trips exactly, whatever the rows hold.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliDecompressSync, deflateRawSync } from 'node:zlib';
 import { BlockFormatError, MAX_BLOCK_INT, decodeBlock, encodeBlock, isSealable } from '../../src/store/result-blocks.ts';
 import type { ResultColumns } from '../../src/store/result-codec.ts';
 import { seededRandom } from './helper.ts';
@@ -57,6 +57,11 @@ describe('encodeBlock / decodeBlock', () => {
     assert.equal(isSealable(row(START, { dns_ms: null })), true);
   });
 
+  test('reads blocks packed with deflate (format 1) as well', () => {
+    const deflated = Buffer.concat([Buffer.of(1), deflateRawSync(decodeRawPayload(encodeBlock(START, minuteRows)))]);
+    assert.deepEqual(decodeBlock(7, START, deflated), minuteRows);
+  });
+
   test('puts back the endpoint id the block is filed under (it is not stored)', () => {
     assert.deepEqual(
       decodeBlock(99, START, encodeBlock(START, [row(START)])).map((r) => r.endpoint_id),
@@ -66,14 +71,15 @@ describe('encodeBlock / decodeBlock', () => {
 
   test('an hour of rounds a minute apart takes a few bytes a row', () => {
     const bytes = encodeBlock(START, minuteRows).length;
-    // 34 B a row in probe_results; the random latencies here leave ~5 B of entropy a row.
-    assert.ok(bytes < 60 * 12, `${bytes} bytes for 60 rows`);
+    // ~37 B a row in probe_results; the random latencies here leave ~5 B of entropy a row.
+    assert.ok(bytes < 60 * 10, `${bytes} bytes for 60 rows`);
   });
 
   const damaged: Readonly<Record<string, Uint8Array>> = {
     'no bytes': new Uint8Array(0),
     'an unknown format version': Buffer.concat([Buffer.of(9), encodeBlock(START, minuteRows).subarray(1)]),
     'bytes that do not inflate': Buffer.of(1, 0xff, 0xff, 0xff, 0xff),
+    'bytes that do not unpack as brotli': Buffer.of(2, 0xff, 0xff, 0xff, 0xff),
     'a truncated block': (() => {
       const packed = Buffer.from(deflateRawSync(Buffer.of(3, 0, 0)));
       return Buffer.concat([Buffer.of(1), packed]);
@@ -91,7 +97,8 @@ describe('encodeBlock / decodeBlock', () => {
   }
 });
 
-/** The layout's own framing: a version byte, then a raw deflate stream. */
+/** The layout's own framing: a format byte (2: brotli), then the packed columns. */
 function decodeRawPayload(block: Buffer): Buffer {
-  return inflateRawSync(block.subarray(1));
+  assert.equal(block[0], 2);
+  return brotliDecompressSync(block.subarray(1));
 }
