@@ -130,6 +130,25 @@ describe('sealing raw rows into blocks', () => {
     store.close();
   });
 
+  test('a head holding many hours (a database from before sealing) is worked through an hour a pass, oldest first', async () => {
+    const store = openSqliteStore(path(), { clock: () => NOW, flushIntervalMs: 0 });
+    const ids = [(await store.createEndpoint(definition('a'))).id, (await store.createEndpoint(definition('b'))).id];
+    const rows = rounds(ids, 10);
+    await write(store, rows);
+    const plannedBefore = (): number | undefined => store.database.prepare<[], { value: number }>("SELECT value FROM store_meta WHERE key = 'seal_before'").get()?.value;
+    const passes: number[] = [];
+    for (;;) {
+      const progress = store.sealStep(0);
+      const before = plannedBefore();
+      if (before !== undefined && passes.at(-1) !== before) passes.push(before);
+      if (!progress.more) break;
+    }
+    assert.deepEqual(passes, [T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR], 'one plan an hour');
+    assert.equal(store.sealedStats().rows, rows.length - 1);
+    for (const id of ids) assert.deepEqual(await store.results(id, ALL), expected(rows, id));
+    store.close();
+  });
+
   test('leaves the current hour, hours that ended less than maxResultDelayMs ago, and rows not yet folded into rollups', async () => {
     const clock = manualClock(T0 + 3 * HOUR + 5 * MIN);
     const store = openSqliteStore(path(), { clock: clock.now, flushIntervalMs: 60 * MIN, maxResultDelayMs: 10 * MIN });

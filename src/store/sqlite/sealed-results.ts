@@ -212,6 +212,9 @@ export function readPlan(db: Db): SealPlan | null {
 /** The pass in memory: the plan, and the endpoints' head rowids collected a slice at a time. */
 interface Pass {
   plan: SealPlan;
+  /** The plan stops short of what is due (one hour a pass): another pass follows if this one moved rows. */
+  readonly capped: boolean;
+  moved: number;
   /** Next rowid to collect from. */
   cursor: number;
   readonly ids: Map<number, number[]>;
@@ -243,6 +246,7 @@ export class Sealer {
   readonly #s: {
     collect: Database.Statement<[number, number, number], [number, number, number]>;
     row: Database.Statement<[number], HeadRow>;
+    firstSealable: Database.Statement<[number], { ts: number }>;
     deleteSlice: Database.Statement<[{ lo: number; hi: number; before: number }]>;
     setMeta: Database.Statement<[string, number]>;
   };
@@ -256,6 +260,7 @@ export class Sealer {
     this.#s = {
       collect: db.prepare<[number, number, number], [number, number, number]>('SELECT id, endpoint_id, ts FROM probe_results WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').raw(true),
       row: db.prepare<[number], HeadRow>('SELECT * FROM probe_results WHERE id = ?'),
+      firstSealable: db.prepare<[number], { ts: number }>(`SELECT ts FROM probe_results WHERE id >= ? AND ${SEALABLE_SQL} ORDER BY id LIMIT 1`),
       deleteSlice: db.prepare(`DELETE FROM probe_results WHERE id >= @lo AND id < @hi AND ts < @before AND ${SEALABLE_SQL}`),
       setMeta: db.prepare<[string, number]>('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     };
@@ -309,6 +314,7 @@ export class Sealer {
         return { moved, gone, through };
       })();
       pass.plan = { ...pass.plan, through: done.through };
+      pass.moved += done.moved + done.gone;
       sealed += done.moved;
       dropped += done.gone;
       return { sealed, dropped, more: true };
@@ -324,16 +330,23 @@ export class Sealer {
       })();
       pass.plan = { ...pass.plan, lo: hi };
     }
-    if (pass.plan.lo >= pass.plan.end) this.#pass = null;
-    return { sealed, dropped, more: this.#pass !== null };
+    if (pass.plan.lo < pass.plan.end) return { sealed, dropped, more: true };
+    this.#pass = null;
+    return { sealed, dropped, more: pass.capped && pass.moved > 0 };
   }
 
   #resumeOrPlan(now: number): Pass | null {
     const stored = readPlan(this.#db);
-    if (stored) return { plan: stored, cursor: stored.lo, ids: new Map(), queue: null };
-    const before = alignDown(now - this.#slackMs, BLOCK_SPAN_MS);
+    // A resumed pass may stop short too: the next step plans again either way.
+    if (stored) return { plan: stored, capped: true, moved: 0, cursor: stored.lo, ids: new Map(), queue: null };
+    const due = alignDown(now - this.#slackMs, BLOCK_SPAN_MS);
     const bounds = this.#head.bounds();
     if (!bounds) return null;
+    // One hour a pass, the oldest first: a head holding days (a database from before sealing) is
+    // worked through an hour of rowids at a time, never collected whole into memory.
+    const oldest = this.#s.firstSealable.get(bounds.lo)?.ts;
+    if (oldest === undefined) return null;
+    const before = Math.min(due, alignDown(oldest, BLOCK_SPAN_MS) + BLOCK_SPAN_MS);
     // Rows are in (nearly) time order: past the first row at or after `before + slack`, none is older than `before`.
     const boundary = this.#head.firstRowidAtOrAfter(before + this.#slackMs) ?? bounds.hi + 1;
     // Never a row not yet folded into the rollups (a restart refolds those), nor the newest row.
@@ -343,6 +356,6 @@ export class Sealer {
     this.#db.transaction(() => {
       for (const key of ['lo', 'before', 'through', 'end'] as const) this.#s.setMeta.run(PLAN_KEYS[key], plan[key]);
     })();
-    return { plan, cursor: plan.lo, ids: new Map(), queue: null };
+    return { plan, capped: before < due, moved: 0, cursor: plan.lo, ids: new Map(), queue: null };
   }
 }
