@@ -32,7 +32,7 @@ export interface Head {
 }
 
 
-const COLLECT_SLICE = 5000;
+const COLLECT_SLICE = 2500;
 
 export class SealedResults {
   readonly #db: Db;
@@ -191,8 +191,8 @@ const SEALABLE_SQL = (['ts', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 't
   .map((column) => `coalesce(${column}, 0) BETWEEN -${MAX_BLOCK_INT} AND ${MAX_BLOCK_INT}`)
   .join(' AND ');
 
-/** Head rows deleted per transaction in the last phase: a contiguous rowid range, ~5 ms. */
-const DELETE_SLICE = 10_000;
+/** Head rows deleted per transaction in the last phase: a contiguous rowid range, a few ms. */
+const DELETE_SLICE = 5000;
 
 const planStatements = new WeakMap<Db, Database.Statement<[], { key: string; value: number }>>();
 
