@@ -13,6 +13,8 @@ import type { Endpoint } from '../src/domain/endpoint.ts';
 import { DEFAULT_HEALTH_POLICY } from '../src/domain/health.ts';
 import { buildApp } from '../src/http/app.ts';
 import { pruneOnce } from '../src/service/retention.ts';
+import { sealOnce } from '../src/service/sealing.ts';
+import { DEFAULT_RETENTION } from '../src/config/schema.ts';
 import { Recorder } from '../src/service/recorder.ts';
 import { openPostgresStorage } from '../src/store/postgres/open.ts';
 import { openSqliteStorage } from '../src/store/sqlite/open.ts';
@@ -45,6 +47,29 @@ interface Figures {
   readonly notes: string[];
   /** What the fleet did over the span (the same for every backend: the mix is seeded). */
   readonly mix: string;
+  /** SQLite: sealing the span's raw rows into blocks, and what the file holds per table after. */
+  readonly seal?: SealFigures;
+}
+
+interface SealFigures {
+  readonly rows: number;
+  readonly steps: number;
+  readonly longestStepMs: number;
+  readonly longestStepCpuMs: number;
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  /** Bytes the process wrote while sealing, checkpoint included. */
+  readonly writtenBytes: number;
+  /** results() of one endpoint over the last 24 h, ms per call, before and after the seal. */
+  readonly readBeforeMs: number[];
+  readonly readAfterMs: number[];
+  readonly rowsRead: number;
+  /** dbstat: bytes of each table (with its indexes) and its row count, after the seal. */
+  readonly tables: Record<string, { bytes: number; rows: number }>;
+  /** Raw rows left in the head (the newest, never sealed). */
+  readonly headRows: number;
+  /** probe_results bytes per row before the seal (b-tree included). */
+  readonly headBytesPerRow: number;
 }
 
 function quantile(values: readonly number[], q: number): number {
@@ -212,6 +237,12 @@ async function runBackend(backend: StorageBackend): Promise<Figures> {
     const total = statuses.reduce((a, [, n]) => a + n, 0);
     const mix = `${total} rounds: ${statuses.map(([status, n]) => `${status} ${fmt((n / total) * 100, 2)} %`).join(', ')}; events ${[...events].map(([kind, n]) => `${kind} ${n}`).join(', ')}`;
     const pages = await timePages(storage, recorder, endpoints, now);
+    let seal: SealFigures | undefined;
+    if (backend === 'sqlite') {
+      // Every whole hour of the span is due once the clock is past its end plus the slack (10 min).
+      now = end + 3_600_000 + 11 * 60_000;
+      seal = await sealSpan(opened, endpoints, end);
+    }
     const prunes = [await prune(storage, 'cut at the midnight (a whole day partition)', MIDNIGHT), await prune(storage, 'cut at 00:30 (rows inside a partition)', MIDNIGHT + 30 * 60_000)];
     return {
       setupS,
@@ -225,10 +256,105 @@ async function runBackend(backend: StorageBackend): Promise<Figures> {
       prunes,
       notes,
       mix,
+      ...(seal ? { seal } : {}),
     };
   } finally {
     await opened.close();
   }
+}
+
+async function sealSpan(opened: Opened, endpoints: readonly Endpoint[], end: number): Promise<SealFigures> {
+  const store = opened.storage.store as ReturnType<typeof openSqliteStorage>['store'];
+  const tableBytes = (name: string): number => (store.database.prepare('SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(name) as { b: number }).b;
+  const headRowsBefore = (store.database.prepare('SELECT count(*) AS n FROM probe_results').get() as { n: number }).n;
+  const headBytesPerRow = tableBytes('probe_results') / Math.max(1, headRowsBefore);
+  const sample = endpoints.filter((_, i) => i % Math.max(1, Math.floor(endpoints.length / 20)) === 0).slice(0, 20);
+  const window = { fromMs: end - DAY_MS, toMs: end, limit: 1440 };
+  const timeReads = async (): Promise<{ ms: number[]; rows: number }> => {
+    const ms: number[] = [];
+    let rows = 0;
+    for (const endpoint of sample) {
+      const t0 = performance.now();
+      rows += (await store.results(endpoint.id, window)).length;
+      ms.push(performance.now() - t0);
+    }
+    return { ms, rows };
+  };
+  const before = await timeReads();
+  const written0 = processWriteBytes();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const report = await sealOnce((budgetMs) => Promise.resolve(store.sealStep(budgetMs)));
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await opened.settle();
+  const writtenBytes = processWriteBytes() - written0;
+  const after = await timeReads();
+  if (after.rows !== before.rows) console.log(`  ! results() read ${before.rows} rows before the seal and ${after.rows} after`);
+  const db = store.database;
+  const tables: SealFigures['tables'] = {};
+  const owners = new Map<string, string>((db.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')").all() as { name: string; tbl_name: string }[]).map((r) => [r.name, r.tbl_name]));
+  for (const { name, bytes } of db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[]) {
+    const table = owners.get(name) ?? name;
+    const entry = (tables[table] ??= { bytes: 0, rows: 0 });
+    entry.bytes += bytes;
+  }
+  for (const table of ['probe_results', 'result_blocks', 'rollups_hourly', 'rollups_daily']) {
+    const entry = (tables[table] ??= { bytes: 0, rows: 0 });
+    entry.rows = (db.prepare(table === 'result_blocks' ? 'SELECT coalesce(sum(rows), 0) AS n FROM result_blocks' : `SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+  return {
+    rows: report.sealed,
+    steps: report.steps,
+    longestStepMs: report.longestStepMs,
+    longestStepCpuMs: report.longestStepCpuMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+    writtenBytes,
+    readBeforeMs: before.ms,
+    readAfterMs: after.ms,
+    rowsRead: before.rows,
+    tables,
+    headRows: tables.probe_results?.rows ?? 0,
+    headBytesPerRow,
+  };
+}
+
+/** The SQLite figures after sealing, and the file at 10,000 endpoints with the default retention, extrapolated. */
+function sealReport(f: Figures): void {
+  const seal = f.seal;
+  if (!seal) return;
+  const endpointDays = ENDPOINTS * (HOURS / 24);
+  const blocks = seal.tables.result_blocks ?? { bytes: 0, rows: 0 };
+  const hourly = seal.tables.rollups_hourly ?? { bytes: 0, rows: 0 };
+  const daily = seal.tables.rollups_daily ?? { bytes: 0, rows: 0 };
+  const head = seal.tables.probe_results ?? { bytes: 0, rows: 0 };
+  const r = DEFAULT_RETENTION;
+  const perRow = (t: { bytes: number; rows: number }): number => t.bytes / Math.max(1, t.rows);
+  const roundsPerDay = 1440;
+  const at10k = {
+    raw: perRow(blocks) * roundsPerDay * r.rawDays * 10_000,
+    // The head holds the current hour, the 10 min of slack and up to one prune interval (5 min) before the seal: 75 min of rows.
+    head: 75 * 10_000 * seal.headBytesPerRow,
+    hourly: perRow(hourly) * 24 * r.hourlyRollupDays * 10_000,
+    daily: perRow(daily) * r.rollupDays * 10_000,
+  };
+  const total = at10k.raw + at10k.head + at10k.hourly + at10k.daily;
+  console.log('');
+  console.log(`# SQLite raw rows sealed into blocks (seal run with the clock past the span's end; budget per step 10 ms)`);
+  console.log(`rows sealed                                 ${seal.rows} in ${seal.steps} steps (${seal.headRows} left in the head)`);
+  console.log(`seal CPU per endpoint-day                   ${fmt((seal.cpuMs / endpointDays) * 1000, 1)} µs  (total ${fmt(seal.cpuMs, 0)} ms CPU, ${fmt(seal.wallMs, 0)} ms wall)`);
+  console.log(`longest seal step (event loop held)         ${fmt(seal.longestStepMs, 1)} ms wall; most CPU in one step ${fmt(seal.longestStepCpuMs, 1)} ms`);
+  console.log(`written by the seal per endpoint-day        ${bytes(seal.writtenBytes / endpointDays)}  (full day at ${ENDPOINTS}: ${bytes((seal.writtenBytes * 24) / HOURS)})`);
+  console.log(`written per day at ${ENDPOINTS}, ticks + seal      ${bytes(((f.writtenBytes + seal.writtenBytes) * 24) / HOURS)}`);
+  console.log(`raw bytes per row: blocks / head            ${fmt(perRow(blocks), 2)} B / ${fmt(seal.headBytesPerRow, 2)} B  (blocks ${bytes(blocks.bytes)} for ${blocks.rows} rows; head ${head.rows} rows after)`);
+  console.log(`raw bytes per endpoint-day, sealed          ${bytes(perRow(blocks) * roundsPerDay)}`);
+  console.log(`rollup bytes per row: hourly / daily        ${fmt(perRow(hourly), 1)} B / ${fmt(perRow(daily), 1)} B`);
+  console.log(`results() 24 h of one endpoint, before seal p50 ${fmt(quantile(seal.readBeforeMs, 0.5), 2)} ms, max ${fmt(Math.max(...seal.readBeforeMs), 2)} ms; after p50 ${fmt(quantile(seal.readAfterMs, 0.5), 2)} ms, max ${fmt(Math.max(...seal.readAfterMs), 2)} ms (${seal.readBeforeMs.length} endpoints, ${seal.rowsRead} rows in all)`);
+  console.log(
+    `at 10,000 endpoints, default retention (raw ${r.rawDays} d sealed, hourly ${r.hourlyRollupDays} d, daily ${r.rollupDays} d), per-row sizes measured here: ` +
+      `raw ${bytes(at10k.raw)} + head ${bytes(at10k.head)} + hourly ${bytes(at10k.hourly)} + daily ${bytes(at10k.daily)} = ${bytes(total)}`,
+  );
 }
 
 const fmt = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -276,6 +402,7 @@ function table(results: ReadonlyMap<StorageBackend, Figures>): void {
   if (any) for (const [k, p] of any.prunes.entries()) console.log(`prune ${k + 1}: ${p.label}`);
   if (any) console.log(`the span: ${any.mix}`);
   for (const [backend, f] of results) for (const note of f.notes) console.log(`${backend}: ${note}`);
+  if (sqlite) sealReport(sqlite);
 }
 
 export async function benchStorage(): Promise<void> {

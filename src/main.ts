@@ -445,7 +445,20 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   // of the singleton lease (always this process with SQLite).
   const work = new service.SingletonWork(async () => {
     const alerts = await service.startAlerts({ store, outbox: storage.outbox, config, settings, recorder: running.recorder, logger: log, clock: Date.now, endpoints: () => running.endpoints });
-    const retention = service.startRetention(store, { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays, cron: config.retention.pruneCron, batch: config.retention.pruneBatch }, log);
+    const maintenance = storage.maintenance;
+    const seal = config.retention.sealRawResults && maintenance?.sealStep ? (budgetMs: number) => maintenance.sealStep!(budgetMs) : undefined;
+    const retention = service.startRetention(
+      store,
+      {
+        rawDays: config.retention.rawDays,
+        rollupDays: config.retention.rollupDays,
+        hourlyRollupDays: config.retention.hourlyRollupDays,
+        ...(seal ? { seal } : {}),
+        cron: config.retention.pruneCron,
+        batch: config.retention.pruneBatch,
+      },
+      log,
+    );
     // Registry syncs write endpoints for the whole cluster: one node runs them. Endpoints of a
     // registry taken out of the file are archived first, as config endpoints are.
     const unlisted = await service.archiveUnlistedRegistries(store, storage.registries, (config.registries ?? []).map((r) => r.name), Date.now);

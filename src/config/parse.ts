@@ -312,11 +312,22 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   const retention: RetentionConfig = {
     rawDays: env.rawDays ?? r.rawDays ?? DEFAULT_RETENTION.rawDays,
     rollupDays: r.rollupDays ?? DEFAULT_RETENTION.rollupDays,
+    // By default never longer than the daily rows nor shorter than the raw rows, whatever those are set to.
+    hourlyRollupDays:
+      r.hourlyRollupDays ??
+      Math.max(env.rawDays ?? r.rawDays ?? DEFAULT_RETENTION.rawDays, Math.min(DEFAULT_RETENTION.hourlyRollupDays, r.rollupDays ?? DEFAULT_RETENTION.rollupDays)),
+    sealRawResults: r.sealRawResults ?? DEFAULT_RETENTION.sealRawResults,
     pruneCron: r.pruneCron ?? DEFAULT_RETENTION.pruneCron,
     pruneBatch: r.pruneBatch ?? DEFAULT_RETENTION.pruneBatch,
   };
   if (retention.rollupDays < retention.rawDays) {
     errors.push(`retention.rollupDays: must be at least retention.rawDays (${retention.rawDays}), got ${retention.rollupDays}`);
+  }
+  // Only a value the file sets is checked: the default follows the other two.
+  if (r.hourlyRollupDays !== undefined && (retention.hourlyRollupDays < retention.rawDays || retention.hourlyRollupDays > retention.rollupDays)) {
+    errors.push(
+      `retention.hourlyRollupDays: must be between retention.rawDays (${retention.rawDays}) and retention.rollupDays (${retention.rollupDays}), got ${retention.hourlyRollupDays}`,
+    );
   }
 
   const c: NonNullable<ConfigFile['compliance']> = file.compliance ?? {};
@@ -600,7 +611,7 @@ export function describeConfig(config: Config): string {
       `degraded ${h.degradedIsOutage ? 'counts' : 'does not count'}`,
     `scheduler   ${s.concurrency} probes at once (${s.perHostConcurrency} per host), every ${s.defaultIntervalS} s by default (minimum ${s.minIntervalS} s), ` +
       `${s.retryOnFailure ? 'one immediate retry on failure' : 'no retry'}, drain ${s.drainTimeoutMs} ms`,
-    `retention   raw results ${r.rawDays} days, rollups ${r.rollupDays} days, pruned on "${r.pruneCron}" in batches of ${r.pruneBatch}`,
+    `retention   raw results ${r.rawDays} days${r.sealRawResults ? ' (past hours sealed into compressed blocks on SQLite)' : ''}, hourly rollups ${r.hourlyRollupDays} days, daily rollups ${r.rollupDays} days, pruned on "${r.pruneCron}" in batches of ${r.pruneBatch}`,
     `compliance  ${config.compliance.enabled ? `checks every ${config.compliance.intervalS} s per endpoint, ${config.compliance.concurrency} at once` : 'checks off'}, latency budget ${config.compliance.latencyBudgetMs} ms`,
     `endpoints   ${config.endpoints.length} (${paused} paused, ${shown} public)`,
   ];

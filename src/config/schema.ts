@@ -92,7 +92,16 @@ export interface SchedulerConfig {
 
 export interface RetentionConfig {
   readonly rawDays: number;
+  /** Daily rollups (90-day bars, and uptime's whole days) and monitoring gaps. */
   readonly rollupDays: number;
+  /**
+   * Hourly rollups: only as long as something reads them. The latency charts draw at most 7 days
+   * of hours; uptime windows (up to 90 days) sum daily rows for whole days and hourly rows only for
+   * the ragged hours at each end, so 91 days keeps every page's 90-day figure exact to the hour.
+   */
+  readonly hourlyRollupDays: number;
+  /** SQLite: seal raw results of past hours into compressed per-endpoint blocks (on the prune schedule). */
+  readonly sealRawResults: boolean;
   readonly pruneCron: string;
   readonly pruneBatch: number;
 }
@@ -334,7 +343,7 @@ export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
   maxPendingRounds: 100_000,
 });
 export const DEFAULT_PROBE_ENDPOINT: ProbeEndpointConfig = Object.freeze({ enabled: true, auth: 'full', perMinute: 300, concurrency: 8 });
-export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
+export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
 export const DEFAULT_COMPLIANCE: ComplianceConfig = Object.freeze({ enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: DEFAULT_LATENCY_BUDGET_MS });
 export const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
 
@@ -871,6 +880,8 @@ const schedulerShape = {
 const retentionShape = {
   rawDays: optional(retentionDays),
   rollupDays: optional(wholeNumber(1, 36_500)),
+  hourlyRollupDays: optional(wholeNumber(1, 36_500)),
+  sealRawResults: optional(bool),
   pruneCron: optional(cronExpression),
   pruneBatch: optional(wholeNumber(1, 1_000_000)),
 };

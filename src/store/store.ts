@@ -271,8 +271,12 @@ export interface Retention {
    * (RAW_PRUNE_GRANULE_MS): PostgreSQL drops whole UTC-day partitions and deletes no single rows.
    */
   pruneResults(beforeMs: number, limit: number): Promise<number>;
-  /** Deletes at most `limit` rollup rows (and monitoring gaps) older than `beforeMs`. */
-  pruneRollups(beforeMs: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` rollup rows (and monitoring gaps) whose bucket ended by `beforeMs`;
+   * hourly rows by `hourlyBeforeMs` instead when given (hourly rows are kept for as long as
+   * pages draw or sum them, daily rows much longer).
+   */
+  pruneRollups(beforeMs: number, limit: number, hourlyBeforeMs?: number): Promise<number>;
 }
 
 export interface Store extends EndpointStore, TickWriter, HistoryReader, TokenStore, Retention {
@@ -287,17 +291,33 @@ export interface StorageMaintenance {
   /** A consistent copy while running; `onProgress` hears pages copied so far and the total. */
   backup(path: string, onProgress?: (donePages: number, totalPages: number) => void): Promise<void>;
   integrityCheck(): Promise<string>;
+  /**
+   * SQLite: one bounded step of sealing old raw rows into compressed blocks (about `budgetMs` of
+   * work); call again, after yielding, while `more`. Reads return the same rows before and after.
+   */
+  sealStep?(budgetMs: number): Promise<SealProgress>;
+}
+
+/** What one step of sealing did. */
+export interface SealProgress {
+  /** Head rows moved into blocks. */
+  readonly sealed: number;
+  /** Rows of deleted endpoints dropped instead (their history went with them). */
+  readonly dropped: number;
+  /** More work is waiting: call again (after yielding). */
+  readonly more: boolean;
 }
 
 export type StorageBackend = 'sqlite' | 'postgres';
 
 /**
  * How finely each backend's pruneResults cuts: 0 is exact; a span means whole spans aligned to
- * UTC, so N days of raw retention keep between N and N + 1 days there. PostgreSQL measured (bench
+ * UTC, so N days of raw retention keep between N and N + 1 spans there. SQLite: whole UTC hours,
+ * the span of one sealed block (result-blocks.ts), so retention drops blocks and never rewrites one. PostgreSQL measured (bench
  * storage, 10k endpoints): deleting rows inside a partition 2.2–3.2 µs a row plus vacuum and WAL,
  * dropping a day partition 0.4–0.5 µs a row and nothing after.
  */
-export const RAW_PRUNE_GRANULE_MS: Readonly<Record<StorageBackend, number>> = { sqlite: 0, postgres: 86_400_000 };
+export const RAW_PRUNE_GRANULE_MS: Readonly<Record<StorageBackend, number>> = { sqlite: 3_600_000, postgres: 86_400_000 };
 
 /** Everything one database holds, opened together and closed together. */
 export interface Storage {

@@ -37,7 +37,7 @@ const DEFAULTS: Config = {
   probeEndpoint: { enabled: true, auth: 'full', perMinute: 300, concurrency: 8 },
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
   scheduler: { concurrency: 64, perHostConcurrency: 4, defaultIntervalS: 60, minIntervalS: 10, drainTimeoutMs: 25_000, retryOnFailure: true, maxPendingRounds: 100_000 },
-  retention: { rawDays: 14, rollupDays: 400, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
+  retention: { rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
   compliance: { enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: 1000 },
   endpoints: [],
 };
@@ -165,7 +165,7 @@ describe('parseConfig: whole files', () => {
         probeEndpoint: { enabled: false, auth: 'read', perMinute: 60, concurrency: 2 },
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
         scheduler: { concurrency: 8, perHostConcurrency: 2, defaultIntervalS: 120, minIntervalS: 30, drainTimeoutMs: 5_000, retryOnFailure: false, maxPendingRounds: 5000 },
-        retention: { rawDays: 7, rollupDays: 90, pruneCron: '0 * * * *', pruneBatch: 100 },
+        retention: { rawDays: 7, rollupDays: 90, hourlyRollupDays: 90, sealRawResults: true, pruneCron: '0 * * * *', pruneBatch: 100 },
         compliance: { enabled: false, intervalS: 7200, concurrency: 4, latencyBudgetMs: 1500 },
         endpoints: [
           endpoint({
@@ -219,6 +219,19 @@ describe('parseConfig: whole files', () => {
     assert.throws(() => {
       (config.probe.dnsServers as string[]).push('9.9.9.9');
     }, TypeError);
+  });
+
+  test('hourly rollups default to 91 days, within the raw and daily retention whatever those are', () => {
+    for (const [text, hourly] of [
+      ['', 91],
+      ['retention:\n  rollupDays: 60\n', 60],
+      ['retention:\n  rawDays: 120\n', 120],
+      ['retention:\n  hourlyRollupDays: 31\n', 31],
+    ] as const) {
+      const parsed = parseConfig(text, {});
+      assert.ok(parsed.ok, text);
+      assert.equal(parsed.config.retention.hourlyRollupDays, hourly, text);
+    }
   });
 
   test('the shipped mcpwatch.example.yaml is valid and warns about nothing when its variables are set', () => {
@@ -351,6 +364,17 @@ describe('parseConfig: errors, one per class, with exact messages', () => {
     { name: 'compliance checked more often than a minute', text: 'compliance:\n  intervalS: 30\n', errors: ['compliance.intervalS: must be at least 60 s, got 30'] },
     { name: 'compliance: unknown key', text: 'compliance:\n  latencyBudget: 500\n', errors: ['compliance.latencyBudget: unknown key (did you mean "latencyBudgetMs"?)'] },
     { name: 'rollups shorter than raw results', text: 'retention:\n  rawDays: 30\n  rollupDays: 7\n', errors: ['retention.rollupDays: must be at least retention.rawDays (30), got 7'] },
+    {
+      name: 'hourly rollups kept longer than daily ones',
+      text: 'retention:\n  hourlyRollupDays: 500\n',
+      errors: ['retention.hourlyRollupDays: must be between retention.rawDays (14) and retention.rollupDays (400), got 500'],
+    },
+    {
+      name: 'hourly rollups kept shorter than raw results',
+      text: 'retention:\n  hourlyRollupDays: 7\n',
+      errors: ['retention.hourlyRollupDays: must be between retention.rawDays (14) and retention.rollupDays (400), got 7'],
+    },
+    { name: 'sealing switched by a non-boolean', text: 'retention:\n  sealRawResults: "no"\n', errors: ['retention.sealRawResults: expected true or false, got "no"'] },
     {
       name: 'bad cron expression',
       text: 'retention:\n  pruneCron: "*/5 * * *"\n',
@@ -578,7 +602,7 @@ endpoints:
       '/probe      on for a full token; 300 a minute, 8 at once',
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',
       'scheduler   64 probes at once (4 per host), every 60 s by default (minimum 10 s), one immediate retry on failure, drain 25000 ms',
-      'retention   raw results 14 days, rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',
+      'retention   raw results 14 days (past hours sealed into compressed blocks on SQLite), hourly rollups 91 days, daily rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',
       'compliance  checks every 3600 s per endpoint, 2 at once, latency budget 1000 ms',
       'endpoints   2 (1 paused, 1 public)',
       '  weather (Weather) https://mcp.example.com/mcp?api_key=…: every 60 s, timeout 15000 ms, era auto, public, tags prod, sends Authorization, X-Api-Key, X-Other',

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pruneOnce } from '../../src/service/retention.ts';
+import type { SealStep } from '../../src/service/sealing.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
-import { definition, manualClock, tempDir } from '../store/helper.ts';
+import { definition, EMPTY_TICK, manualClock, result, tempDir } from '../store/helper.ts';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -28,6 +29,38 @@ test('an endpoint archived longer than the longest retention window is deleted; 
       ['recent', true],
       ['live', false],
     ]);
+  } finally {
+    store.close();
+  }
+});
+
+test('with a seal step, pruneOnce seals past hours before pruning, yielding between steps, and reads stay whole', async () => {
+  const HOUR = 3_600_000;
+  const clock = manualClock(T0 + 5 * HOUR);
+  const store = openSqliteStore(join(tmp.dir, 'retention-seal.db'), { clock: clock.now, flushIntervalMs: 0 });
+  try {
+    const ids = [(await store.createEndpoint(definition('a'))).id, (await store.createEndpoint(definition('b'))).id];
+    for (let m = 0; m < 4 * 60; m++) await store.writeTick({ ...EMPTY_TICK, results: ids.map((id) => result(id, T0 + m * 60_000 + id)) });
+    const before = await Promise.all(ids.map((id) => store.results(id, { fromMs: 0, toMs: T0 + DAY, limit: 1000 })));
+    let steps = 0;
+    // Other work waiting on the event loop runs between steps: an immediate that keeps requeueing itself.
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seal = (budgetMs: number): ReturnType<SealStep> => {
+      steps++;
+      return Promise.resolve(store.sealStep(Math.min(budgetMs, 0)));
+    };
+    const pruned = await pruneOnce(store, { rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, seal, cron: '* * * * *', batch: 100 }, clock.now());
+    ticking = false;
+    assert.equal(pruned.sealed, 4 * 60 * 2 - 1, 'every row but the newest');
+    assert.equal(pruned.results, 0, 'nothing is older than 14 days');
+    assert.ok(steps > 2 && turns > 0, `${steps} steps, the event loop turned ${turns} times meanwhile`);
+    assert.deepEqual(await Promise.all(ids.map((id) => store.results(id, { fromMs: 0, toMs: T0 + DAY, limit: 1000 }))), before);
   } finally {
     store.close();
   }

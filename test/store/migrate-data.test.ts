@@ -255,6 +255,31 @@ describe('mcpwatch migrate-data', () => {
     await assert.rejects(migrateData({ from: db, to: target.url, version: 'test' }), (err: unknown) => err instanceof MigrateDataError && /changed since the interrupted copy/.test(err.message));
   });
 
+  test('raw rows serve sealed into blocks are unpacked and copied, every one, and read back the same', async (t) => {
+    const pair = await seededPair(t, 5, 300);
+    if (!pair) return;
+    const { target, db, seeded } = pair;
+    const source = openSqliteStorage(db);
+    while (source.store.sealStep(Number.POSITIVE_INFINITY).more);
+    const sealed = source.store.sealedStats().rows;
+    assert.ok(sealed > seeded.results / 2, `most of the five hours sealed (${sealed} of ${seeded.results})`);
+    const window = { fromMs: 0, toMs: Date.now() + 60_000, limit: 10_000 };
+    const ids = (await source.store.listEndpoints()).map((e) => e.id);
+    const before = await Promise.all(ids.map((id) => source.store.results(id, window)));
+    await source.close();
+    const notes: string[] = [];
+    const result = await migrateData({ from: db, to: target.url, version: 'test', onNote: (line) => notes.push(line), batchRows: 250 });
+    assert.ok(notes.some((n) => n.includes(`unpacked ${sealed.toLocaleString('en')} sealed raw rows`)), notes.join('\n'));
+    assert.equal(result.verification.equal, true, JSON.stringify(result.verification, null, 1));
+    assert.equal(await count(target.url, 'SELECT count(*) AS n FROM probe_results'), seeded.results);
+    const copy = await openPostgresStorage(target.url, { max: 2 });
+    try {
+      assert.deepEqual(await Promise.all(ids.map((id) => copy.store.results(id, window))), before);
+    } finally {
+      await copy.close();
+    }
+  });
+
   test('refuses bad input with one clear line and writes nothing', async (t) => {
     const target = await testDatabase(t);
     if (!target) return;

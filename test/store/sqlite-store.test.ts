@@ -67,19 +67,20 @@ async function persistedStates(path: string): Promise<EndpointState[]> {
 }
 
 describe('retention', () => {
-  // SQLite-only: exact batch sizes (a rowid range); PostgreSQL drops whole partitions beyond the limit.
-  test('pruneResults deletes exactly `limit` rows a call, oldest first', async () => {
+  // SQLite-only: exact batch sizes (a rowid range) of whole hours; PostgreSQL drops whole partitions beyond the limit.
+  test('pruneResults deletes exactly `limit` rows a call, oldest first, from hours that ended', async () => {
     const { store } = open({ flushIntervalMs: 0, maxResultDelayMs: 0 });
     const a = await store.createEndpoint(definition('a'));
     const b = await store.createEndpoint(definition('b'));
     await writeAlternating(store, a.id, b.id);
+    assert.equal(await store.pruneResults(T0 + 321_000, 100), 0, 'the hour of 22:35 has not ended: nothing of it goes');
     const batches: number[] = [];
     for (;;) {
-      const deleted = await store.pruneResults(T0 + 321_000, 100);
+      const deleted = await store.pruneResults(T0 + 30 * MIN, 100);
       batches.push(deleted);
       if (deleted === 0) break;
     }
-    assert.deepEqual(batches, [100, 100, 100, 21, 0], 'rounds 0..320 are older');
+    assert.deepEqual(batches, [100, 100, 100, 100, 99, 0], 'the 22:00 hour ended by 23:00: all its rounds but the newest row');
     store.close();
   });
 

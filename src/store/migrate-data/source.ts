@@ -79,11 +79,14 @@ function checkFile(path: string): void {
 async function prepare(path: string): Promise<string[]> {
   const db = openReadOnly(path);
   let reasons: string[];
+  let sealed = 0;
   try {
     const latest = Math.max(...listMigrations(defaultMigrationsDir()).map((f) => f.version));
     const version = schemaVersion(db);
     const watermark = (db.prepare("SELECT value FROM store_meta WHERE key = 'rollups_through_rowid'").get() as { value: number } | undefined)?.value ?? 0;
     const maxId = (db.prepare('SELECT max(id) AS id FROM probe_results').get() as { id: number | null }).id ?? 0;
+    const hasBlocks = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'result_blocks'").get() !== undefined;
+    sealed = hasBlocks ? (db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM result_blocks').get() as { n: number }).n : 0;
     reasons = [
       ...(version < latest ? [`applied the schema migrations ${version + 1}…${latest} to ${path}`] : []),
       ...(maxId > watermark ? [`folded ${(maxId - watermark).toLocaleString('en')} raw rows into the rollups of ${path} (it was not stopped cleanly)`] : []),
@@ -91,8 +94,10 @@ async function prepare(path: string): Promise<string[]> {
   } finally {
     db.close();
   }
-  if (reasons.length > 0) {
+  if (reasons.length > 0 || sealed > 0) {
     const storage = openSqliteStorage(path);
+    // Sealed raw rows go back into probe_results, the table the copy reads (rowids below the head's, in time order).
+    if (sealed > 0) reasons.push(`unpacked ${storage.store.unsealAll().toLocaleString('en')} sealed raw rows of ${path} into probe_results for the copy`);
     await storage.close(); // flushes the refolded rollups
   }
   return reasons;

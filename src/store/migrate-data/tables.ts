@@ -42,11 +42,12 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
 ];
 
 /**
- * SQLite tables deliberately not copied: the migration history (each backend has its own) and
+ * SQLite tables deliberately not copied: result_blocks (sealed raw rows, unpacked into
+ * probe_results before the copy, see source.ts), the migration history (each backend has its own) and
  * store_meta (endpoints_version is kept by PostgreSQL's triggers; rollups_through_rowid is the
  * SQLite write-behind's watermark, meaningless where rollups are written with every tick).
  */
-export const NOT_COPIED: ReadonlySet<string> = new Set(['schema_migrations', 'store_meta', 'sqlite_sequence']);
+export const NOT_COPIED: ReadonlySet<string> = new Set(['schema_migrations', 'store_meta', 'sqlite_sequence', 'result_blocks']);
 
 /** A PostgreSQL column: its name and catalog type name (udt_name: int8, bool, jsonb, timestamptz…). */
 export interface TargetColumn {

@@ -207,7 +207,7 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
   }
 
   /** Deletes up to `limit` rollup rows (hourly first, then daily) whose bucket ended by `beforeMs`, then gaps. */
-  async pruneRollups(beforeMs: number, limit: number): Promise<number> {
+  async pruneRollups(beforeMs: number, limit: number, hourlyBeforeMs = beforeMs): Promise<number> {
     let left = Math.floor(limit);
     let deleted = 0;
     for (const granularity of GRANULARITIES) {
@@ -215,7 +215,7 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
       const table = history.ROLLUP_TABLE[granularity];
       const result = await this.#pool.query(
         `DELETE FROM ${table} WHERE (start, endpoint_id) IN (SELECT start, endpoint_id FROM ${table} WHERE start <= $1 ORDER BY start, endpoint_id LIMIT $2)`,
-        [beforeMs - BUCKET_SIZE_MS[granularity], left],
+        [(granularity === 'hour' ? hourlyBeforeMs : beforeMs) - BUCKET_SIZE_MS[granularity], left],
       );
       deleted += result.rowCount ?? 0;
       left -= result.rowCount ?? 0;

@@ -16,6 +16,7 @@ export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}
     checkpoint: async () => store.checkpoint(),
     backup: (target, onProgress) => store.backup(target, onProgress),
     integrityCheck: async () => store.integrityCheck(),
+    sealStep: async (budgetMs) => store.sealStep(budgetMs),
   };
   return {
     backend: 'sqlite',

@@ -24,8 +24,10 @@ import { type GapDbRow, type ResultColumns, decodeResult as resultFromDb, encode
 import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT, aggFromDb, checkBucketCount } from '../rollup-columns.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
+import { BLOCK_SPAN_MS } from '../result-blocks.ts';
+import { SealedResults, Sealer, readPlan, sealedByPlan } from './sealed-results.ts';
 import { DEFAULT_REGION, StoreError } from '../store.ts';
-import type { ApiToken, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
+import type { ApiToken, SealProgress, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
 
 type Db = Database.Database;
@@ -408,6 +410,9 @@ export class SqliteStore implements Store {
   #watermark: number;
   #lastFlushAt: number;
   readonly #committed = new WeakSet<TickBatch>();
+  /** Raw rows of past hours, sealed into compressed per-endpoint blocks (migration 0010). */
+  readonly #sealed: SealedResults;
+  readonly #sealer: Sealer;
 
   constructor(db: Db, path: string | null, options: SqliteStoreOptions) {
     this.#db = db;
@@ -420,6 +425,43 @@ export class SqliteStore implements Store {
     this.#watermark = this.#s.getWatermark.get()?.value ?? 0;
     this.#lastFlushAt = this.#clock();
     this.#refoldUnflushedResults();
+    this.#sealed = new SealedResults(db);
+    this.#sealer = new Sealer(
+      db,
+      this.#sealed,
+      {
+        watermark: () => Math.min(this.#watermark, this.#s.getWatermark.get()?.value ?? 0),
+        bounds: () => {
+          const b = this.#s.rowidBounds.get();
+          return b && b.lo !== null && b.hi !== null ? { lo: b.lo, hi: b.hi } : null;
+        },
+        firstRowidAtOrAfter: (ts) => this.#firstRowidAtOrAfter(ts),
+        isLive: (id) => this.#s.endpointExists.get(id) !== undefined,
+      },
+      this.#maxResultDelayMs,
+    );
+  }
+
+  /**
+   * Moves raw rows of hours that ended more than maxResultDelayMs ago (and already folded into
+   * the rollups) from the head table into compressed blocks, for about `budgetMs` of work; call
+   * again, after yielding to the event loop, while `more`. Reads see the same rows before and after.
+   */
+  sealStep(budgetMs = 15): SealProgress {
+    return this.#sealer.step(this.#clock(), budgetMs);
+  }
+
+  /** Every sealed row back into the head table (migrate-data copies probe_results); returns how many. */
+  unsealAll(): number {
+    // A seal pass left half done (a crash) is finished first: its rows are in blocks and the head at once.
+    while (readPlan(this.#db) !== null) this.#sealer.step(this.#clock(), Number.POSITIVE_INFINITY);
+    const bounds = this.#s.rowidBounds.get();
+    return this.#sealed.unsealAll(bounds?.lo ?? this.#watermark + 1);
+  }
+
+  /** How many sealed blocks there are and the rows they hold. */
+  sealedStats(): { blocks: number; rows: number } {
+    return this.#sealed.stats();
   }
 
   // --- endpoints -------------------------------------------------------------------------------
@@ -625,22 +667,40 @@ export class SqliteStore implements Store {
     // A deleted endpoint's raw rows age out with retention (no index to find them by), unseen:
     // its history went with it, as on PostgreSQL.
     if (this.#s.endpointExists.get(endpointId) === undefined) return [];
+    const head = this.#headResults(endpointId, options.fromMs, upper, limit);
+    // Sealed rows: a head row of the same instant was inserted after them, so it is the newer.
+    const sealed = this.#sealed.read(endpointId, options.fromMs, upper, limit);
+    if (sealed.length === 0) return head.map(resultFromDb);
+    const out: ResultColumns[] = [];
+    let h = 0;
+    let b = 0;
+    while (out.length < limit && (h < head.length || b < sealed.length)) {
+      const fromHead = b >= sealed.length || (h < head.length && head[h]!.ts >= sealed[b]!.ts);
+      out.push(fromHead ? head[h++]! : sealed[b++]!);
+    }
+    return out.map(resultFromDb);
+  }
+
+  /** The head table's rows in the window, newest first by (ts, rowid), at most `limit`. */
+  #headResults(endpointId: number, fromMs: number, upper: number, limit: number): ResultDbRow[] {
     const slack = this.#maxResultDelayMs;
-    const lo = this.#firstRowidAtOrAfter(options.fromMs - slack);
+    const lo = this.#firstRowidAtOrAfter(fromMs - slack);
     const hi = this.#firstRowidAtOrAfter(upper + slack);
     if (lo === null || hi === null || hi <= lo) return [];
 
-    // Newest first by (ts, rowid). Scanning by rowid downwards, any row not yet seen started at
-    // most `slack` after the earliest row seen so far, so once the limit-th newest collected row
-    // is at least that recent nothing left can beat it.
+    // Scanning by rowid downwards, any row not yet seen started at most `slack` after the
+    // earliest row seen so far, so once the limit-th newest collected row is at least that
+    // recent nothing left can beat it.
     const top: ResultDbRow[] = [];
     let earliestSeen = Number.POSITIVE_INFINITY;
+    // A seal in progress: its rows already in blocks wait in the head only to be deleted.
+    const plan = readPlan(this.#db);
     for (const row of this.#s.scanResultsDesc.iterate(lo, hi, endpointId)) {
       earliestSeen = Math.min(earliestSeen, row.ts);
-      if (row.ts >= options.fromMs && row.ts < upper) insertTopK(top, row, limit);
+      if (row.ts >= fromMs && row.ts < upper && !sealedByPlan(plan, row)) insertTopK(top, row, limit);
       if (top.length === limit && top[limit - 1]!.ts >= earliestSeen + slack) break;
     }
-    return top.map(resultFromDb);
+    return top;
   }
 
   async incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]> {
@@ -805,27 +865,33 @@ export class SqliteStore implements Store {
   // --- maintenance -----------------------------------------------------------------------------
 
   /**
-   * Deletes up to `limit` raw rows older than `beforeMs`, by rowid range. Never deletes rows not
-   * yet folded into the rollup tables (they are the crash-recovery source), nor the newest row
-   * (so rowids never restart from 1 behind the watermark).
+   * Deletes about `limit` raw rows from the hours that ended by `beforeMs` (RAW_PRUNE_GRANULE_MS):
+   * whole sealed blocks first, then head rows by rowid range. Never deletes head rows not yet
+   * folded into the rollup tables (they are the crash-recovery source), nor the newest row (so
+   * rowids never restart from 1 behind the watermark).
    */
   async pruneResults(beforeMs: number, limit: number): Promise<number> {
     const max = Math.floor(limit);
     if (max <= 0) return 0;
+    // Whole hours, sealed or not, so what a read sees after a prune does not depend on whether the hour was sealed yet.
+    const before = alignDown(beforeMs, BLOCK_SPAN_MS);
+    const fromBlocks = this.#sealed.prune(before, max);
+    if (fromBlocks >= max) return fromBlocks;
     const bounds = this.#s.rowidBounds.get();
-    if (!bounds || bounds.hi === null) return 0;
-    const boundary = this.#firstRowidAtOrAfter(beforeMs) ?? bounds.hi + 1;
+    if (!bounds || bounds.hi === null) return fromBlocks;
+    const boundary = this.#firstRowidAtOrAfter(before) ?? bounds.hi + 1;
     const cut = Math.min(boundary, this.#watermark + 1, bounds.hi);
-    return this.#s.pruneResults.run({ cut, before: beforeMs, limit: max }).changes;
+    return fromBlocks + this.#s.pruneResults.run({ cut, before, limit: max - fromBlocks }).changes;
   }
 
   /** Deletes up to `limit` rollup rows (hourly first, then daily) whose bucket ended by `beforeMs`. */
-  async pruneRollups(beforeMs: number, limit: number): Promise<number> {
+  async pruneRollups(beforeMs: number, limit: number, hourlyBeforeMs = beforeMs): Promise<number> {
     let left = Math.floor(limit);
     let deleted = 0;
     for (const granularity of ['hour', 'day'] as const) {
       if (left <= 0) break;
-      const changes = this.#s.pruneRollups[granularity].run({ last: beforeMs - BUCKET_SIZE_MS[granularity], limit: left }).changes;
+      const cut = granularity === 'hour' ? hourlyBeforeMs : beforeMs;
+      const changes = this.#s.pruneRollups[granularity].run({ last: cut - BUCKET_SIZE_MS[granularity], limit: left }).changes;
       deleted += changes;
       left -= changes;
     }
@@ -930,7 +996,8 @@ export class SqliteStore implements Store {
       const step = BUCKET_SIZE_MS[granularity];
       this.#s.deleteRollupsForEndpoint[granularity].run({ first: bounds.lo, step, end: bounds.hi + step, endpointId: id });
     }
-    // Its raw rows stay until retention removes them: finding them would scan the whole table.
+    // Its head rows stay until retention or sealing removes them: finding them would scan the whole table.
+    this.#sealed.deleteEndpoint(id);
     return this.#s.deleteEndpoint.run(id).changes > 0;
   }
 

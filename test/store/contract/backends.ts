@@ -28,6 +28,8 @@ export interface BackendHandle {
 
 export interface Backend {
   readonly name: StorageBackend;
+  /** The describe() title when it is not the backend's name (a variant of one backend). */
+  readonly label?: string;
   /** A fresh, empty database for the test, removed when it ends; undefined when the test was skipped. */
   create(t: TestContext): Promise<BackendHandle | undefined>;
 }
@@ -47,29 +49,62 @@ function tracked(openStorage: (options: OpenOptions) => Promise<Storage>): { ope
   };
 }
 
-const sqlite: Backend = {
-  name: 'sqlite',
-  create(t) {
-    const dir = tempDir('mcpwatch-contract-');
-    const path = join(dir.dir, 'mcpwatch.db');
-    const storages = tracked((options) => Promise.resolve(openSqliteStorage(path, options)));
-    t.after(async () => {
-      await storages.closeAll();
-      dir.cleanup();
-    });
-    return Promise.resolve({
-      backend: 'sqlite',
-      open: storages.open,
-      async crash(storage) {
-        // The connection closed under the store: no flush of buffered rollups or deferred states,
-        // the WAL left as it is. SqliteStore.close() then does nothing (its connection is not open).
-        const store = storage.store as ReturnType<typeof openSqliteStorage>['store'];
-        store.database.close();
-        await storage.close();
-      },
-    });
-  },
-};
+type SqliteStorage = ReturnType<typeof openSqliteStorage>;
+
+/**
+ * SQLite with every sealable raw row sealed into blocks after each write (rows of hours that ended
+ * maxResultDelayMs ago and were folded into the rollups): the same cases, read half from blocks.
+ */
+function sealingEagerly(storage: SqliteStorage): SqliteStorage {
+  const store = storage.store;
+  const sealAll = (): void => {
+    while (store.sealStep(Number.POSITIVE_INFINITY).more);
+  };
+  const writeTick = store.writeTick.bind(store);
+  const flush = store.flush.bind(store);
+  store.writeTick = async (batch) => {
+    await writeTick(batch);
+    sealAll();
+  };
+  store.flush = async () => {
+    await flush();
+    sealAll();
+  };
+  sealAll();
+  return storage;
+}
+
+function sqliteBackend(label: string | undefined, wrap: (storage: SqliteStorage) => SqliteStorage): Backend {
+  return {
+    name: 'sqlite',
+    ...(label !== undefined ? { label } : {}),
+    create: (t) => createSqlite(t, wrap),
+  };
+}
+
+function createSqlite(t: TestContext, wrap: (storage: SqliteStorage) => SqliteStorage): Promise<BackendHandle> {
+  const dir = tempDir('mcpwatch-contract-');
+  const path = join(dir.dir, 'mcpwatch.db');
+  const storages = tracked((options) => Promise.resolve(wrap(openSqliteStorage(path, options))));
+  t.after(async () => {
+    await storages.closeAll();
+    dir.cleanup();
+  });
+  return Promise.resolve({
+    backend: 'sqlite',
+    open: storages.open,
+    async crash(storage) {
+      // The connection closed under the store: no flush of buffered rollups or deferred states,
+      // the WAL left as it is. SqliteStore.close() then does nothing (its connection is not open).
+      const store = storage.store as ReturnType<typeof openSqliteStorage>['store'];
+      store.database.close();
+      await storage.close();
+    },
+  });
+}
+
+const sqlite = sqliteBackend(undefined, (storage) => storage);
+const sqliteSealed = sqliteBackend('sqlite (raw rows sealed into blocks)', sealingEagerly);
 
 const postgres: Backend = {
   name: 'postgres',
@@ -101,7 +136,7 @@ const postgres: Backend = {
   },
 };
 
-export const BACKENDS: readonly Backend[] = [sqlite, postgres];
+export const BACKENDS: readonly Backend[] = [sqlite, sqliteSealed, postgres];
 
 /**
  * One describe per backend, one test per case, each on a database of its own. `subject` builds
@@ -109,7 +144,7 @@ export const BACKENDS: readonly Backend[] = [sqlite, postgres];
  */
 export function runContract<S>(cases: Readonly<Record<string, (subject: S) => Promise<void>>>, subject: (handle: BackendHandle, t: TestContext) => Promise<S>): void {
   for (const backend of BACKENDS) {
-    describe(backend.name, () => {
+    describe(backend.label ?? backend.name, () => {
       for (const [name, run] of Object.entries(cases)) {
         test(name, async (t) => {
           const handle = await backend.create(t);

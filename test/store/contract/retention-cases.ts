@@ -85,4 +85,24 @@ export const RETENTION_CASES: Readonly<Record<string, (handle: BackendHandle) =>
     assert.equal(await store.pruneRollups(cutoff, 100), 1, 'the gap that ended before the cut-off');
     assert.deepEqual(await store.gaps(ep.id, 0, day0 + 3 * DAY, 10), [{ endpointId: ep.id, fromMs: cutoff - HOUR, toMs: cutoff + HOUR }]);
   },
+
+  async 'pruneRollups with an hourly cut-off of its own keeps daily rows longer than hourly ones, and uptime whole days exact'(handle) {
+    const { store } = await handle.open({ flushIntervalMs: 0 });
+    const ep = await store.createEndpoint(definition('a'));
+    const day0 = Date.parse('2026-03-01T00:00:00.000Z');
+    const rows = [0, 1, 2].flatMap((d) => [0, 5, 23].map((h) => result(ep.id, day0 + d * DAY + h * HOUR + 60_000)));
+    await store.writeTick({ ...EMPTY_TICK, results: rows });
+    // Daily rows before day 1 go, hourly rows before day 2 06:00.
+    assert.equal(await store.pruneRollups(day0 + DAY, 100, day0 + 2 * DAY + 6 * HOUR), 1 + 8);
+    assert.deepEqual(
+      (await store.rollups('hour', ep.id, day0, day0 + 3 * DAY)).map((r) => (r.start - day0) / HOUR),
+      [48 + 23],
+    );
+    assert.deepEqual(
+      (await store.rollups('day', ep.id, day0, day0 + 3 * DAY)).map((r) => (r.start - day0) / DAY),
+      [1, 2],
+    );
+    assert.equal((await store.uptime(ep.id, day0 + DAY, day0 + 3 * DAY)).rounds, 6, 'whole days come from the daily rows');
+    assert.equal(await store.pruneRollups(day0 + DAY, 100, day0 + 2 * DAY + 6 * HOUR), 0);
+  },
 };
