@@ -21,6 +21,7 @@
 //   BENCH_CAPACITY_DNS_TTL=300        TTL of the fleet's A records (mcpwatch caches them; blackbox never does)
 //   BENCH_CAPACITY_HOSTS=250          fleet listen addresses (names are spread over them)
 //   BENCH_CAPACITY_CONCURRENCY        scheduler.concurrency (default: mcpwatch's default)
+//   BENCH_CAPACITY_NODE_ARGS          node flags for serve, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +183,8 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
   const configPath = join(dir, `mcpwatch-${workers}.yaml`);
   rmSync(join(dir, 'data'), { recursive: true, force: true });
   writeFileSync(configPath, serveConfig(dir, n, era, workers, children.fleetPort, intervalS));
-  const serve = spawn(process.execPath, ['dist/src/main.js', 'serve', '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeArgs = list(env.BENCH_CAPACITY_NODE_ARGS, '').flatMap((arg) => arg.split(' '));
+  const serve = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js', 'serve', '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = serve.pid!;
   try {
     const started = Date.now();
