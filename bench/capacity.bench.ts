@@ -16,7 +16,7 @@
 //   BENCH_WORKERS=0,2                 probe.workers values (default 0)
 //   BENCH_CAPACITY_RATE=833.3         scheduled probes/s (sets the interval)
 //   BENCH_CAPACITY_PEER=blackbox      then blackbox_exporter at the same rate, the CPU ratio printed
-//   BENCH_WARMUP_S, BENCH_MEASURE_S   warm-up after serve answers (default: one interval, ≥ 15 s),
+//   BENCH_WARMUP_S, BENCH_MEASURE_S   warm-up once every endpoint has been probed (default: one interval, ≥ 15 s),
 //                                     measured window (default: one interval, ≥ 30 s)
 //   BENCH_CAPACITY_DNS_TTL=300        TTL of the fleet's A records (mcpwatch caches them; blackbox never does)
 //   BENCH_CAPACITY_HOSTS=250          fleet listen addresses (names are spread over them)
@@ -190,6 +190,11 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
     const started = Date.now();
     await waitForHttp(`http://127.0.0.1:${SERVE_PORT}/healthz`, 300);
     const startupS = (Date.now() - started) / 1000;
+    // A first probe is a full handshake and a DNS miss: the window starts once every endpoint has
+    // had one (a scheduler running behind would otherwise bill them to the steady state).
+    const firstRound = Date.now();
+    while (((await scrape()).get('mcpwatch_probes_dispatched_total') ?? 0) < n && Date.now() - firstRound < 900_000) await delay(5000);
+    const firstRoundS = (Date.now() - firstRound) / 1000;
     await delay(warmupSeconds(intervalS) * 1000);
     const before = await scrape();
     const w = await measureWindow(pid, measureSeconds(intervalS), { fleet: children.fleet, dns: children.dns });
@@ -207,7 +212,7 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
     const perProbeMs = (w.cpu * 1000) / Math.max(1, rounds);
     console.log(
       `mcpwatch  era=${era} N=${n} workers=${workers}: every ${intervalS} s = ${(n / intervalS).toFixed(1)} probes/s scheduled; ` +
-        `${(rounds / w.wall).toFixed(1)} rounds/s recorded (${(dispatched / w.wall).toFixed(1)}/s dispatched) over ${w.wall.toFixed(0)} s after ${startupS.toFixed(0)} s start-up + ${warmupSeconds(intervalS)} s warm-up\n` +
+        `${(rounds / w.wall).toFixed(1)} rounds/s recorded (${(dispatched / w.wall).toFixed(1)}/s dispatched) over ${w.wall.toFixed(0)} s after ${startupS.toFixed(0)} s start-up, ${firstRoundS.toFixed(0)} s to a first probe of every endpoint, ${warmupSeconds(intervalS)} s warm-up\n` +
         `  CPU ${((w.cpu / w.wall) * 100).toFixed(1)} % of a core = ${perProbeMs.toFixed(2)} ms per probe (process utime+stime); threads: ${describeThreads(w)}\n` +
         `  lag p50 ${quantile(lags, 0.5)} ms p99 ${quantile(lags, 0.99)} ms max ${quantile(lags, 1)} ms (every round of the window); /metrics last-1024 p99 ${((after.get('mcpwatch_schedule_lag_seconds{quantile="0.99"}') ?? Number.NaN) * 1000).toFixed(0)} ms\n` +
         `  not up ${notUp.reduce((s, r) => s + r.n, 0)}/${rounds}${notUp.length > 0 ? `: ${notUp.map((r) => `${r.code} ${r.n}`).join(', ')}` : ''}; ` +
