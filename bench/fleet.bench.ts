@@ -2,28 +2,18 @@
 // (so N endpoints here load the service like 6·N endpoints at the default 60 s).
 // Prints probes/s, CPU % and RSS of the mcpwatch process, schedule lag, and storage per endpoint-day.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { fleetHostAddress } from './fleet-address.ts';
+import { cpuSeconds, rssMiB } from './proc.ts';
 
 const INTERVAL_S = 10;
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 15);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 60);
-const CLK_TCK = 100;
-
-/** CPU seconds of the process (all threads), or of one thread with `tid`. */
-function cpuSeconds(pid: number, tid?: number): number {
-  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-}
-
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
-  return Number(line.split(/\s+/)[1]) / 1024;
-}
 
 async function startFleet(hosts: number): Promise<{ child: ChildProcess; port: number; hostAddress(i: number): string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fleet-server.ts', String(hosts)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -32,7 +22,7 @@ async function startFleet(hosts: number): Promise<{ child: ChildProcess; port: n
     child.once('exit', (code) => reject(new Error(`fleet server exited ${code}`)));
   });
   const port = Number(line.split(' ')[0]);
-  return { child, port, hostAddress: (h) => (h === 1 ? '127.0.1.1' : `127.0.${Math.floor(h / 250) + 1}.${(h % 250) + 1}`) };
+  return { child, port, hostAddress: fleetHostAddress };
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -1,5 +1,9 @@
-// `npm run bench [probe|metrics|pages|fleet|hosts|storage|cluster|registry]`: prints figures, never fails on a number.
+// `npm run bench [probe|metrics|pages|fleet|hosts|storage|cluster|registry|capacity]`: prints figures, never fails on a number.
 // BENCH_FLEET=1000,5000 BENCH_WORKERS=0,2 compares probe.workers settings at each fleet size.
+// `capacity` (not in `all`: minutes per row, a namespace and optionally blackbox_exporter): the real
+// serve against BENCH_CAPACITY=10000,50000 host names over TLS; BENCH_CAPACITY_PEER=blackbox runs
+// blackbox_exporter at the same rate and prints the CPU ratio (the other knobs: capacity.bench.ts).
+import { benchCapacity } from './capacity.bench.ts';
 import { benchCluster } from './cluster.bench.ts';
 import { benchFleet } from './fleet.bench.ts';
 import { benchHosts } from './hosts.bench.ts';
@@ -18,3 +22,4 @@ if (which === 'all' || which === 'hosts') await benchHosts();
 if (which === 'all' || which === 'storage') await benchStorage();
 if (which === 'all' || which === 'cluster') await benchCluster((process.env.BENCH_CLUSTER ?? '1,2,4').split(',').map(Number));
 if (which === 'all' || which === 'registry') await benchRegistry();
+if (which === 'capacity') await benchCapacity();

@@ -159,3 +159,18 @@ void test('unusedUdpPort: a query there is refused at once (ICMP port unreachabl
   // Far below the 30 s timeout: the refusal is what ended it.
   assert.ok(performance.now() - started < 15_000, `took ${Math.round(performance.now() - started)} ms`);
 });
+
+test('listens on the port asked for and, with record: false, answers without keeping the questions', async () => {
+  const port = await unusedUdpPort();
+  const quiet = await startDnsServer({ 'quiet.test': { a: ['127.0.0.3'] } }, { port, record: false });
+  try {
+    assert.equal(quiet.port, port);
+    assert.equal(quiet.address, `127.0.0.1:${port}`);
+    const r = new dns.Resolver({ timeout: TIMEOUT_MS, tries: 1 });
+    r.setServers([quiet.address]);
+    assert.deepEqual(await r.resolve4('quiet.test'), ['127.0.0.3']);
+    assert.deepEqual(quiet.queries, []);
+  } finally {
+    await quiet.close();
+  }
+});

@@ -96,6 +96,9 @@ describe('negative answers', () => {
     ['missing.test', 'ENOTFOUND', 29, false],
     ['missing.test', 'ENOTFOUND', 31, true],
     ['empty.test', 'ENODATA', 29, false],
+    // The name exists: "no AAAA" is kept like an answer, so IPv4-only servers are not asked every probe.
+    ['empty.test', 'ENODATA', 299, false],
+    ['empty.test', 'ENODATA', 301, true],
     ['broken.test', 'ESERVFAIL', 0, true],
   ];
   for (const [name, expected, afterS, again] of rows) {
