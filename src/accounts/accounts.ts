@@ -136,6 +136,8 @@ export class Accounts {
       return { ok: false, reason: 'invalid' };
     }
     const cleared = await this.store.updateUser(user.id, { failedLogins: 0, lockedUntil: null, ...(step !== undefined ? { totpLastStep: step } : {}) });
+    // Expired sessions go here rather than on a timer: sign-ins are rare, and each is a write anyway.
+    await this.store.pruneSessions(now);
     const { sessionId, session } = await this.#newSession(user.id, now);
     return { ok: true, user: cleared ?? user, sessionId, session };
   }
