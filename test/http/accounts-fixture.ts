@@ -2,9 +2,11 @@
 // tests stay quick), plus the steps tests repeat: create users, sign in, read a page's CSRF token.
 import type { LightMyRequestResponse } from 'fastify';
 import { Accounts } from '../../src/accounts/accounts.ts';
+import { AlertSettings } from '../../src/alerts/settings.ts';
+import { SqliteAlertSettings } from '../../src/store/sqlite/alert-settings.ts';
 import type { ScryptCost } from '../../src/accounts/password.ts';
 import type { AppOptions } from '../../src/http/app.ts';
-import { DEFAULT_ACCOUNTS, type AccountsConfig } from '../../src/config/schema.ts';
+import { DEFAULT_ACCOUNTS, DEFAULT_ALERTS, type AccountsConfig } from '../../src/config/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { SqliteAccounts } from '../../src/store/sqlite/accounts.ts';
@@ -25,7 +27,7 @@ export async function buildAccountsApp(options: { clock?: () => number; settings
     clock,
     ...(options.yaml !== undefined ? { yaml: options.yaml } : {}),
     ...(options.appOptions !== undefined ? { appOptions: options.appOptions } : {}),
-    withStore: (store) => {
+    withStore: async (store) => {
       accounts = new Accounts({
         store: new SqliteAccounts(store.database, { clock }),
         tokens: store,
@@ -37,7 +39,8 @@ export async function buildAccountsApp(options: { clock?: () => number; settings
           return { token, hash: hashToken(token) };
         },
       });
-      return { accounts };
+      // Alert settings too, so the matrix covers the channel and maintenance write routes.
+      return { accounts, alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) };
     },
   });
   return Object.assign(t, { accounts: accounts! });
