@@ -53,6 +53,10 @@ export function sameOrigin(request: FastifyRequest, publicUrl: string | null): b
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = request.headers.origin;
   if (origin === undefined) return true;
+  // Our pages are sent with Referrer-Policy: no-referrer, under which Chromium posts forms with
+  // `Origin: null`; Sec-Fetch-Site (which no page can forge) then decides. Without it, a null
+  // origin (a sandboxed frame, a data: page) is refused.
+  if (origin === 'null') return site === 'same-origin';
   const own = new Set([`${request.protocol}://${request.headers.host ?? ''}`]);
   if (publicUrl !== null) own.add(new URL(publicUrl).origin);
   return own.has(origin);
