@@ -72,6 +72,14 @@ describe('sign-in and sessions', () => {
     assert.equal(account.statusCode, 200);
     assert.match(account.body, /Sign out/);
     const csrf = csrfOf(account.body);
+    const dashboard = await t.app.inject({ url: '/', headers: { cookie } });
+    assert.match(dashboard.body, /class="account-name"><span class="visually-hidden">Signed in as <\/span>alice<\/a>/);
+    assert.match(dashboard.body, /class="tag account-role">viewer</);
+    assert.match(dashboard.body, /action="\/logout"/);
+    const anonymous = await t.app.inject({ url: '/' });
+    assert.equal(anonymous.statusCode, 200);
+    assert.doesNotMatch(anonymous.body, /alice|action="\/logout"/);
+    assert.match(anonymous.body, /<a href="\/login">Sign in<\/a>/);
     const out = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });
     assert.equal(out.statusCode, 303);
     assert.match(String(out.headers['set-cookie']), /Max-Age=0/);
