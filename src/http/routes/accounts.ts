@@ -11,7 +11,7 @@ import { actorOf, viewerOf } from '../accounts/viewer.ts';
 
 /** Where to go after signing in: a path on this site only (no `//host`, no scheme), else the dashboard. */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\0-\x1f]/.test(next)) return '/';
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /\p{Cc}/u.test(next)) return '/';
   return next;
 }
 
