@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { hostCheck } from '../config/schema.ts';
 import type { AppDeps } from './deps.ts';
 import { hostGuardPlugin } from './host-guard.ts';
+import { apiAuditPlugin } from './accounts/api-audit.ts';
 import { viewerPlugin } from './accounts/viewer.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   // After the security plugin, so a refused Host still gets its headers, request id and error body.
   await app.register(hostGuardPlugin, { check: hostCheck(deps.config.listen, deps.config.publicUrl) });
   await app.register(viewerPlugin, { deps });
+  if (deps.accounts) await app.register(apiAuditPlugin, { accounts: deps.accounts });
   await app.register(healthRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(probeRoutes, { deps });

@@ -95,11 +95,21 @@ describe('role × route matrix', () => {
     assert.deepEqual(rowCounts(t), before);
   });
 
-  test('an editor token writes endpoints, channels and maintenance windows', async () => {
+  test('an editor token writes endpoints, channels and maintenance windows, each change audited with the token and its owner', async () => {
+    const editorId = (await t.accounts.store.credentialsByName('editor'))!.id;
+    const since = (await t.accounts.store.listAudit({ limit: 1 }))[0]?.id ?? 0;
     for (const w of apiWrites()) {
       const r = await api('editor', w);
       assert.ok(r.statusCode >= 200 && r.statusCode < 300, `editor token ${w.method} ${w.url}: ${r.statusCode} ${r.body}`);
     }
+    // Written after the response: give the hooks a moment.
+    let rows: Awaited<ReturnType<typeof t.accounts.store.listAudit>> = [];
+    for (let i = 0; i < 50 && rows.length < apiWrites().length; i++) {
+      rows = (await t.accounts.store.listAudit({ limit: 20 })).filter((e) => e.id > since);
+      if (rows.length < apiWrites().length) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(rows.map((e) => [e.action, e.target]).reverse(), apiWrites().map((w) => [`api.${w.method.toLowerCase()}`, w.url]));
+    assert.ok(rows.every((e) => e.actorUserId === editorId && /^token:\d+$/.test(e.actor)), JSON.stringify(rows));
   });
 
   test('an admin does every /manage change, each with its audit row', async () => {
