@@ -237,6 +237,13 @@ export class Accounts {
     return { ok: true, value: user };
   }
 
+  /** A user changing their own password: the current one first. Every session of theirs ends. */
+  async changeOwnPassword(actor: Actor, id: number, current: unknown, next: unknown, repeat: unknown): Promise<Change<User>> {
+    const user = await this.store.credentials(id);
+    if (!user || typeof current !== 'string' || !(await verifyPassword(current, user.passwordHash))) return fail('current', 'the current password is wrong');
+    return this.resetPassword(actor, id, next, repeat);
+  }
+
   async unlock(actor: Actor, id: number): Promise<Change<User>> {
     const found = await this.#existing(id);
     if (!found.ok) return found;

@@ -86,6 +86,23 @@ describe('sign-in and sessions', () => {
     assert.equal((await t.app.inject({ url: '/account', headers: { cookie } })).statusCode, 303, 'the old cookie no longer signs in');
   });
 
+  test('a user changes their own password with the current one; their sessions end; the audit says so', async () => {
+    const t = await app();
+    await addUser(t, 'alice', 'viewer');
+    const s = await signIn(t, 'alice');
+    const other = await signIn(t, 'alice');
+    const wrong = await t.app.inject({ method: 'POST', url: '/account/password', headers: { ...FORM, cookie: s.cookie }, payload: form({ _csrf: s.csrf, current: 'not it at all', password: 'brand new password', password2: 'brand new password' }) });
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /the current password is wrong/);
+    const differ = await t.app.inject({ method: 'POST', url: '/account/password', headers: { ...FORM, cookie: s.cookie }, payload: form({ _csrf: s.csrf, current: PASSWORD, password: 'brand new password', password2: 'brand new passwore' }) });
+    assert.match(differ.body, /the two passwords differ/);
+    const ok = await t.app.inject({ method: 'POST', url: '/account/password', headers: { ...FORM, cookie: s.cookie }, payload: form({ _csrf: s.csrf, current: PASSWORD, password: 'brand new password', password2: 'brand new password' }) });
+    assert.equal(ok.statusCode, 303);
+    for (const cookie of [s.cookie, other.cookie]) assert.equal((await t.app.inject({ url: '/account', headers: { cookie } })).statusCode, 303);
+    await signIn(t, 'alice', 'brand new password');
+    assert.equal((await t.accounts.store.listAudit({ limit: 1 }))[0]?.action, 'user.password');
+  });
+
   test('an open redirect through next= is not possible', async () => {
     const t = await app();
     await addUser(t, 'alice', 'viewer');

@@ -97,7 +97,7 @@ export function accountRoutes(app: FastifyInstance, opts: { deps: AppDeps & { ac
     if (viewer.kind !== 'user') return reply.code(303).header('location', '/login?next=%2Faccount').send();
     // After a wrong code the same secret again: the app the user just set up keeps working.
     const secret = tried !== undefined && /^[A-Z2-7]{32}$/.test(tried) ? tried : generateTotpSecret();
-    return kit.render(reply, request, 'account', { title: 'Your account · mcpwatch', totp: viewer.totp, secret, uri: otpauthUri('mcpwatch', viewer.name, secret), errors }, status);
+    return kit.render(reply, request, 'account', { title: 'Your account · mcpwatch', minLength: PASSWORD_MIN_LENGTH, totp: viewer.totp, secret, uri: otpauthUri('mcpwatch', viewer.name, secret), errors }, status);
   };
 
   app.get('/account', { preHandler: kit.guard(null) }, (request, reply) => accountPage(reply, request));
@@ -109,6 +109,16 @@ export function accountRoutes(app: FastifyInstance, opts: { deps: AppDeps & { ac
     const done = await accounts.enrolTotp(actorOf(viewer), viewer.userId, body.secret, body.code);
     if (!done.ok) return accountPage(reply, request, [done], 400, body.secret);
     return reply.code(303).header('location', '/account').send();
+  });
+
+  app.post('/account/password', { preHandler: kit.guard(null) }, async (request, reply) => {
+    const viewer = await viewerOf(request);
+    if (viewer.kind !== 'user') return reply.code(403).send();
+    const body = formBody(request);
+    const done = await accounts.changeOwnPassword(actorOf(viewer), viewer.userId, body.current, body.password, body.password2);
+    if (!done.ok) return accountPage(reply, request, [done], 400);
+    // Every session ended with the old password, this one too: sign in with the new one.
+    return reply.code(303).header('set-cookie', clearSessionCookie(secure(request))).header('location', '/login?next=%2Faccount').send();
   });
 
   app.post('/account/totp/disable', { preHandler: kit.guard(null) }, async (request, reply) => {
