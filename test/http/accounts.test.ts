@@ -80,10 +80,14 @@ describe('sign-in and sessions', () => {
     assert.equal(anonymous.statusCode, 200);
     assert.doesNotMatch(anonymous.body, /alice|action="\/logout"/);
     assert.match(anonymous.body, /<a href="\/login">Sign in<\/a>/);
+    const forged = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: 'nope' }) });
+    assert.equal(forged.statusCode, 403, 'signing someone out from another page needs the token');
     const out = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });
     assert.equal(out.statusCode, 303);
     assert.match(String(out.headers['set-cookie']), /Max-Age=0/);
     assert.equal((await t.app.inject({ url: '/account', headers: { cookie } })).statusCode, 303, 'the old cookie no longer signs in');
+    const stale = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });
+    assert.equal(stale.statusCode, 303, 'signing out of an ended session just drops the cookie');
   });
 
   test('a user changes their own password with the current one; their sessions end; the audit says so', async () => {

@@ -63,9 +63,16 @@ export function accountRoutes(app: FastifyInstance, opts: { deps: AppDeps & { ac
     return reply.code(303).header('location', next).header('cache-control', 'no-store').send();
   });
 
-  app.post('/logout', { preHandler: kit.guard(null) }, async (request, reply) => {
+  const guarded = kit.guard(null);
+  app.post('/logout', async (request, reply) => {
     const viewer = await viewerOf(request);
-    if (viewer.kind === 'user') await accounts.signOut(viewer.sessionId);
+    if (viewer.kind === 'user') {
+      // Ending a live session is a change like any other: our Origin and the CSRF token.
+      const refused = await guarded(request, reply);
+      if (refused) return refused;
+      await accounts.signOut(viewer.sessionId);
+    }
+    // A session that already ended (idle, expired) has nothing to protect: just drop the cookie.
     return reply.code(303).header('set-cookie', clearSessionCookie(secure(request))).header('location', '/').send();
   });
 
