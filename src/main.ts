@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AlertSettings } from './alerts/settings.ts';
-import type { AlertTestCommand, CheckCommand, Command, ConfigCommand, MigrateDataCommand, ServeCommand, TokenCommand } from './cli/args.ts';
+import type { AlertTestCommand, CheckCommand, Command, ConfigCommand, MigrateDataCommand, ServeCommand, TokenCommand, UserCommand } from './cli/args.ts';
 import { parseCommand } from './cli/commands.ts';
 import { copyProgressLine } from './cli/copy-progress.ts';
 import { CommandFailure, failureAt, listenFailure } from './cli/failures.ts';
@@ -84,7 +84,12 @@ async function loadService() {
   const [fleetPages, viewCache] = await Promise.all([import('./http/pages/fleet-pages.ts'), import('./http/pages/view-cache.ts')]);
   // Endpoints synced from MCP registries (issue 15).
   const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
+  // Users, sessions and the audit log (issue 16).
+  const [accounts, userCommand] = await Promise.all([import('./accounts/accounts.ts'), import('./cli/user-command.ts')]);
   return {
+    Accounts: accounts.Accounts,
+    runUserCommand: userCommand.runUserCommand,
+    DEFAULT_ACCOUNTS: schema.DEFAULT_ACCOUNTS,
     FleetPages: fleetPages.FleetPages,
     ViewCache: viewCache.ViewCache,
     pino,
@@ -150,6 +155,7 @@ const HANDLERS: { [K in Command['command']]: (command: Extract<Command, { comman
   backup: (command, env) => maintenance(command, env),
   import: (command, env) => maintenance(command, env),
   token: (command, env) => tokens(command, env),
+  user: (command, env) => users(command, env),
   alert: (command, env) => alertTest(command, env),
   endpoints: (command, env) => endpoints(command, env),
   'migrate-data': (command) => migrateData(command),
@@ -512,10 +518,12 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const regionBoard = regionReader ? service.regionBoards(regionReader, () => running.endpoints, quorumSettings(config)) : undefined;
   // Every figure comes from the database, so other nodes' rounds show too.
   const fleetPages = new service.FleetPages({ store, clock: Date.now, state: pageState, endpoints: () => running.endpoints, policy: config.health });
+  const accounts = accountsOf(storage, config);
   const app = await service.buildApp(
     {
       store,
       config,
+      accounts,
       clock: Date.now,
       state: pageState,
       ...(postgres ? { region: { name: config.node.region, state: (id: number) => running.recorder.state(id) } } : {}),
@@ -576,6 +584,12 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   hup = () => void reloader.reload('SIGHUP');
   const address = app.server.address();
   log.info({ database: storage.location, backend: storage.backend, node: node?.name, listen: address, version: MCPWATCH_VERSION }, `listening on ${listenUrl(address)}`);
+  // First run: no user yet. The URL holds a single-use secret; whoever opens it first becomes admin.
+  const setup = await accounts.openSetup();
+  if (setup) {
+    const setupUrl = `${config.publicUrl ?? listenUrl(address)}/setup?token=${setup.token}`;
+    log.warn({ setupUrl, expiresAt: new Date(setup.expiresAt).toISOString() }, `no user exists yet: open ${setupUrl} to create the first admin (works once; or run mcpwatch user create --admin <name>)`);
+  }
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -832,6 +846,63 @@ async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<nu
         return 0;
       }
     }
+  } finally {
+    await storage.close();
+  }
+}
+
+/** The accounts service over a storage; serve and the user command share it. */
+function accountsOf(storage: Storage, config: Config): InstanceType<Service['Accounts']> {
+  return new service.Accounts({
+    store: storage.accounts,
+    tokens: storage.store,
+    clock: Date.now,
+    settings: config.accounts ?? service.DEFAULT_ACCOUNTS,
+    mintToken: () => {
+      const token = service.generateToken();
+      return { token, hash: service.hashToken(token) };
+    },
+  });
+}
+
+/** A password from the terminal (asked twice, not echoed) or the first line of stdin. */
+async function readPassword(fromStdin: boolean): Promise<string | { error: string }> {
+  if (fromStdin || process.stdin.isTTY !== true) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+    return line === '' ? { error: 'no password on stdin (give it as the first line)' } : line;
+  }
+  const ask = async (question: string): Promise<string> => {
+    const { createInterface } = await import('node:readline/promises');
+    const { Writable } = await import('node:stream');
+    let muted = false;
+    // Echo the question, not the typing.
+    const output = new Writable({ write: (chunk: Buffer, _encoding, done) => { if (!muted) process.stderr.write(chunk); done(); } });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    try {
+      const answer = rl.question(question);
+      muted = true;
+      return await answer;
+    } finally {
+      rl.close();
+      process.stderr.write('\n');
+    }
+  };
+  const first = await ask('Password: ');
+  const second = await ask('Password again: ');
+  return first === second ? first : { error: 'the two passwords differ' };
+}
+
+async function users(command: UserCommand, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = configOrExit(command.configPath, env, [...STORAGE, 'accounts']);
+  const storage = await openStorage(config);
+  try {
+    return await service.runUserCommand(command, accountsOf(storage, config), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      readPassword,
+    });
   } finally {
     await storage.close();
   }

@@ -1,7 +1,9 @@
 // What each command's arguments mean: the Command values main.ts runs, and the checks that turn
 // parsed options into them. Pure: argv and environment in, a Command or a UsageError out. The
 // command table (names, options, help, examples) is in commands.ts.
+import { checkRole, checkUserName } from '../accounts/rules.ts';
 import type { EraOverride } from '../domain/probe-result.ts';
+import type { Role } from '../domain/roles.ts';
 import { isValidToolName } from '../domain/tool-name.ts';
 import { parseEndpointUrl } from '../domain/url.ts';
 import { checkTokenName } from '../http/api/tokens.ts';
@@ -50,8 +52,18 @@ export type TokenCommand = { readonly command: 'token'; readonly configPath: str
   | { readonly action: 'revoke'; readonly id: number }
 );
 
+/** `mcpwatch user create|list|reset-password|remove|unlock`: accounts for the web app (issue 16). */
+export type UserCommand = { readonly command: 'user'; readonly configPath: string | undefined } & (
+  | { readonly action: 'create'; readonly name: string; readonly role: Role; readonly passwordStdin: boolean }
+  | { readonly action: 'list' }
+  | { readonly action: 'reset-password'; readonly name: string; readonly passwordStdin: boolean }
+  | { readonly action: 'remove'; readonly name: string }
+  | { readonly action: 'unlock'; readonly name: string }
+);
+
 export type Command =
   | AlertTestCommand
+  | UserCommand
   | MigrateDataCommand
   | CheckCommand
   | ServeCommand
@@ -276,4 +288,38 @@ export function migrateDataCommand(parsed: ParsedOptions, env: Env): MigrateData
   const flag = parsed.values.region as string | undefined;
   const region = flag !== undefined ? regionName(flag, '--region') : env.MCPWATCH_NODE_REGION !== undefined ? regionName(env.MCPWATCH_NODE_REGION, 'MCPWATCH_NODE_REGION') : 'default';
   return { command: 'migrate-data', from, to, quiet: parsed.values.quiet === true, verifyOnly: parsed.values['verify-only'] === true, region };
+}
+
+function userName(command: string, parsed: ParsedOptions): string {
+  const raw = oneArgument(command, parsed, `${command} needs a user name`);
+  const name = checkUserName(raw);
+  if (!name.ok) throw new UsageError(name.message, command);
+  return name.value;
+}
+
+export function userCreateCommand(parsed: ParsedOptions): UserCommand {
+  const name = userName('user create', parsed);
+  const admin = parsed.values.admin === true;
+  const given = parsed.values.role as string | undefined;
+  if (admin && given !== undefined && given !== 'admin') throw new UsageError('--admin and --role disagree: give one of them', 'user create');
+  const role = checkRole(admin ? 'admin' : (given ?? 'viewer'));
+  if (!role.ok) throw new UsageError(`--role: ${role.message}`, 'user create');
+  return { command: 'user', action: 'create', configPath: configPath(parsed), name, role: role.value, passwordStdin: parsed.values['password-stdin'] === true };
+}
+
+export function userListCommand(parsed: ParsedOptions): UserCommand {
+  noArguments('user list', parsed);
+  return { command: 'user', action: 'list', configPath: configPath(parsed) };
+}
+
+export function userResetPasswordCommand(parsed: ParsedOptions): UserCommand {
+  return { command: 'user', action: 'reset-password', configPath: configPath(parsed), name: userName('user reset-password', parsed), passwordStdin: parsed.values['password-stdin'] === true };
+}
+
+export function userRemoveCommand(parsed: ParsedOptions): UserCommand {
+  return { command: 'user', action: 'remove', configPath: configPath(parsed), name: userName('user remove', parsed) };
+}
+
+export function userUnlockCommand(parsed: ParsedOptions): UserCommand {
+  return { command: 'user', action: 'unlock', configPath: configPath(parsed), name: userName('user unlock', parsed) };
 }

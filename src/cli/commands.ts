@@ -19,8 +19,14 @@ import {
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  userCreateCommand,
+  userListCommand,
+  userRemoveCommand,
+  userResetPasswordCommand,
+  userUnlockCommand,
   type Command,
 } from './args.ts';
+import { ROLES, ROLE_SUMMARIES } from '../domain/roles.ts';
 import { commandHelp, usage } from './help.ts';
 import { parseOptions, UsageError, wantsHelp, type OptionTable, type ParsedOptions } from './options.ts';
 
@@ -182,6 +188,53 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: CONFIG,
     examples: ['mcpwatch token revoke 3'],
     parse: tokenRevokeCommand,
+  },
+  {
+    name: 'user create',
+    args: '<name>',
+    summary: 'Create a user for the web app (asks for the password, or reads it from stdin)',
+    details:
+      `Roles: ${ROLES.map((r) => `${r} (${ROLE_SUMMARIES[r]})`).join('; ')}.\n` +
+      'The password is asked for twice on a terminal; otherwise, or with --password-stdin, it is the first line of stdin. It is never read from argv.',
+    options: {
+      ...CONFIG,
+      admin: { type: 'boolean', help: 'Make the user an admin (same as --role admin)' },
+      role: { type: 'string', value: '<role>', help: `${ROLES.join(' | ')} (default viewer)` },
+      'password-stdin': { type: 'boolean', help: 'Read the password from the first line of stdin' },
+    },
+    examples: ['mcpwatch user create --admin alice', "printf '%s\\n' \"$PASSWORD\" | mcpwatch user create --role editor --password-stdin bob"],
+    parse: userCreateCommand,
+  },
+  {
+    name: 'user list',
+    summary: 'List users: name, role, two-factor, locked, created',
+    options: CONFIG,
+    examples: ['mcpwatch user list'],
+    parse: userListCommand,
+  },
+  {
+    name: 'user reset-password',
+    args: '<name>',
+    summary: "Set a user's password (and unlock them); their sessions end",
+    options: { ...CONFIG, 'password-stdin': { type: 'boolean', help: 'Read the password from the first line of stdin' } },
+    examples: ['mcpwatch user reset-password alice'],
+    parse: userResetPasswordCommand,
+  },
+  {
+    name: 'user remove',
+    args: '<name>',
+    summary: 'Remove a user with their sessions and API tokens (never the last admin)',
+    options: CONFIG,
+    examples: ['mcpwatch user remove bob'],
+    parse: userRemoveCommand,
+  },
+  {
+    name: 'user unlock',
+    args: '<name>',
+    summary: 'Unlock a user locked out by failed sign-ins',
+    options: CONFIG,
+    examples: ['mcpwatch user unlock bob'],
+    parse: userUnlockCommand,
   },
   {
     name: 'endpoints list',

@@ -14,6 +14,7 @@ import {
   DEFAULT_CLUSTER,
   type ClusterConfig,
   DEFAULT_RETENTION,
+  DEFAULT_ACCOUNTS,
   DEFAULT_COMPLIANCE,
   DEFAULT_SCHEDULER,
   DEFAULT_PROBE_ENDPOINT,
@@ -56,6 +57,7 @@ import {
   type ProbeEndpointConfig,
   type NodeConfig,
   type RetentionConfig,
+  type AccountsConfig,
   type ComplianceConfig,
   type SchedulerConfig,
   type SecretRef,
@@ -357,7 +359,19 @@ function buildConfig(file: ConfigFile, env: EnvOverrides, vars: Env, errors: str
   // Only present when written, so a file without them reads back exactly as before.
   const withCluster = file.cluster == null ? config : { ...config, cluster: buildCluster(file.cluster, database.backend, warnings) };
   const withAlerts = file.alerts == null ? withCluster : { ...withCluster, alerts: buildAlerts(file.alerts, vars, errors, warnings) };
-  return file.registries == null ? withAlerts : { ...withAlerts, registries: buildRegistries(file.registries, errors) };
+  const withRegistries = file.registries == null ? withAlerts : { ...withAlerts, registries: buildRegistries(file.registries, errors) };
+  if (file.accounts == null) return withRegistries;
+  const a = file.accounts;
+  const accounts: AccountsConfig = {
+    sessionIdleS: a.sessionIdleS ?? DEFAULT_ACCOUNTS.sessionIdleS,
+    sessionMaxS: a.sessionMaxS ?? DEFAULT_ACCOUNTS.sessionMaxS,
+    lockAfterFailures: a.lockAfterFailures ?? DEFAULT_ACCOUNTS.lockAfterFailures,
+    lockS: a.lockS ?? DEFAULT_ACCOUNTS.lockS,
+    loginAttemptsPerMinute: a.loginAttemptsPerMinute ?? DEFAULT_ACCOUNTS.loginAttemptsPerMinute,
+    setupTokenS: a.setupTokenS ?? DEFAULT_ACCOUNTS.setupTokenS,
+  };
+  if (accounts.sessionMaxS < accounts.sessionIdleS) errors.push(`accounts.sessionMaxS: must be at least accounts.sessionIdleS (${accounts.sessionIdleS} s), got ${accounts.sessionMaxS} s`);
+  return { ...withRegistries, accounts };
 }
 
 function buildEndpoints(

@@ -186,6 +186,24 @@ export interface Config {
   readonly alerts?: AlertsConfig;
   /** Present only when the file has a `registries:` section (issue 15). */
   readonly registries?: readonly RegistryConfig[];
+  /** Present only when the file has an `accounts:` section; absent means DEFAULT_ACCOUNTS (issue 16). */
+  readonly accounts?: AccountsConfig;
+}
+
+/** Sign-in and sessions (issue 16). */
+export interface AccountsConfig {
+  /** A session unused this long ends. */
+  readonly sessionIdleS: number;
+  /** A session ends this long after sign-in, however busy. */
+  readonly sessionMaxS: number;
+  /** Failed sign-ins in a row that lock a user out. */
+  readonly lockAfterFailures: number;
+  /** How long a lock-out lasts (an admin can unlock sooner). */
+  readonly lockS: number;
+  /** Sign-in attempts per minute from one address, and for one user name, before 429. */
+  readonly loginAttemptsPerMinute: number;
+  /** How long the first-run setup URL stays valid. */
+  readonly setupTokenS: number;
 }
 
 /** The transports a registry remote may declare; the filter's closed list. */
@@ -344,6 +362,14 @@ export const DEFAULT_SCHEDULER: SchedulerConfig = Object.freeze({
 });
 export const DEFAULT_PROBE_ENDPOINT: ProbeEndpointConfig = Object.freeze({ enabled: true, auth: 'full', perMinute: 300, concurrency: 8 });
 export const DEFAULT_RETENTION: RetentionConfig = Object.freeze({ rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 });
+export const DEFAULT_ACCOUNTS: AccountsConfig = Object.freeze({
+  sessionIdleS: 12 * 3600,
+  sessionMaxS: 7 * 86_400,
+  lockAfterFailures: 5,
+  lockS: 900,
+  loginAttemptsPerMinute: 10,
+  setupTokenS: 3600,
+});
 export const DEFAULT_COMPLIANCE: ComplianceConfig = Object.freeze({ enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: DEFAULT_LATENCY_BUDGET_MS });
 export const ERAS: readonly EraOverride[] = ['auto', 'modern', 'streamable', 'sse'];
 
@@ -1001,6 +1027,15 @@ const nodeShape = {
   liveForMs: optional(duration('ms', 200, MAX_MS)),
 };
 
+const accountsShape = {
+  sessionIdleS: optional(duration('s', 60, 30 * 86_400)),
+  sessionMaxS: optional(duration('s', 60, 365 * 86_400)),
+  lockAfterFailures: optional(wholeNumber(1, 1000)),
+  lockS: optional(duration('s', 1, 30 * 86_400)),
+  loginAttemptsPerMinute: optional(wholeNumber(1, 10_000)),
+  setupTokenS: optional(duration('s', 60, 7 * 86_400)),
+};
+
 const clusterShape = {
   quorum: optional(wholeNumber(1, 100)),
   arbiterIntervalMs: optional(duration('ms', 100, MAX_MS)),
@@ -1024,6 +1059,7 @@ const fileShape = {
   endpoints: z.array(z.strictObject(endpointShape)).nullish(),
   alerts: z.strictObject(alertsShape).nullish(),
   registries: z.array(z.strictObject(registryShape)).nullish(),
+  accounts: z.strictObject(accountsShape).nullish(),
 };
 
 export const configFileSchema = z.strictObject(fileShape);
@@ -1043,6 +1079,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   scheduler: Object.keys(schedulerShape),
   retention: Object.keys(retentionShape),
   compliance: Object.keys(complianceShape),
+  accounts: Object.keys(accountsShape),
   'endpoints[]': Object.keys(endpointShape),
   alerts: Object.keys(alertsShape),
   'alerts.channels[]': Object.keys(alertChannelShape),

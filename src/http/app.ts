@@ -3,10 +3,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { hostCheck } from '../config/schema.ts';
 import type { AppDeps } from './deps.ts';
 import { hostGuardPlugin } from './host-guard.ts';
+import { apiAuditPlugin } from './accounts/api-audit.ts';
+import { viewerPlugin } from './accounts/viewer.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { apiRoutes } from './routes/api.ts';
 import { badgeRoutes } from './routes/badge.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
+import { manageRoutes } from './routes/manage.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -54,6 +58,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(securityPlugin, { deps });
   // After the security plugin, so a refused Host still gets its headers, request id and error body.
   await app.register(hostGuardPlugin, { check: hostCheck(deps.config.listen, deps.config.publicUrl) });
+  await app.register(viewerPlugin, { deps });
+  if (deps.accounts) await app.register(apiAuditPlugin, { accounts: deps.accounts });
   await app.register(healthRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(probeRoutes, { deps });
@@ -62,5 +68,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(statusRoutes, { deps });
   await app.register(badgeRoutes, { deps });
   await app.register(mcpRoutes, { deps });
+  const { accounts } = deps;
+  if (accounts) {
+    await app.register(accountRoutes, { deps: { ...deps, accounts } });
+    await app.register(manageRoutes, { deps: { ...deps, accounts } });
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import type { Accounts } from '../accounts/accounts.ts';
 import type { RegionHealth } from '../domain/quorum.ts';
 import type { RegionBoard } from '../domain/region-board.ts';
 import type { AlertSettings } from '../alerts/settings.ts';
@@ -140,4 +141,6 @@ export interface AppDeps {
   readonly registries?: () => Promise<readonly RegistryView[]>;
   /** What registries say about the endpoints they own, by endpoint id (issue 15). */
   readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
+  /** Users, sessions and the audit log (issue 16); without it nobody can sign in and /login is absent. */
+  readonly accounts?: Accounts;
 }

@@ -7,6 +7,8 @@ import type { FailureCode, Status } from '../domain/failure-codes.ts';
 import type { EndpointState, HealthEvent } from '../domain/health.ts';
 import type { IncidentRegions } from '../domain/quorum-decision.ts';
 import type { Era } from '../domain/probe-result.ts';
+import type { Role } from '../domain/roles.ts';
+import type { AccountStore } from './accounts.ts';
 import type { AlertSettingsStore } from './alert-settings.ts';
 import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
@@ -140,9 +142,18 @@ export const EMPTY_UPTIME: UptimeSummary = Object.freeze({ rounds: 0, up: 0, deg
 export interface ApiToken {
   readonly id: number;
   readonly name: string;
+  /** role === 'viewer': tokens made before roles existed map read-only → viewer, full → admin. */
   readonly readOnly: boolean;
+  readonly role: Role;
+  /** The user the token acts for; null for tokens made by the CLI or before accounts existed. */
+  readonly ownerUserId: number | null;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+}
+
+export interface TokenGrant {
+  readonly role: Role;
+  readonly ownerUserId: number | null;
 }
 
 export interface StoredApiToken extends ApiToken {
@@ -164,7 +175,7 @@ export interface ConfigSyncReport {
   readonly conflicts: ReadonlyArray<{ readonly slug: string; readonly holder: Endpoint }>;
 }
 
-export type StoreErrorCode = 'ENDPOINT_NOT_FOUND' | 'SLUG_TAKEN' | 'DUPLICATE_SLUG' | 'INVALID_ENDPOINT' | 'SCHEMA_MISMATCH' | 'UNAVAILABLE';
+export type StoreErrorCode = 'ENDPOINT_NOT_FOUND' | 'USER_NAME_TAKEN' | 'USER_NOT_FOUND' | 'SLUG_TAKEN' | 'DUPLICATE_SLUG' | 'INVALID_ENDPOINT' | 'SCHEMA_MISMATCH' | 'UNAVAILABLE';
 
 /** A failure every backend reports the same way; the HTTP layer maps the codes to statuses. */
 export class StoreError extends Error {
@@ -254,8 +265,12 @@ export interface HistoryReader {
 }
 
 export interface TokenStore {
-  /** `hash` is the SHA-256 of the token (lowercase hex); the token itself is never stored. */
-  createToken(name: string, hash: string, readOnly: boolean): Promise<ApiToken>;
+  /**
+   * `hash` is the SHA-256 of the token (lowercase hex); the token itself is never stored. Without
+   * `grant` the role follows `readOnly` (viewer or admin) and there is no owner; with it, `readOnly`
+   * is ignored and the role decides. An owner that does not exist is StoreError USER_NOT_FOUND.
+   */
+  createToken(name: string, hash: string, readOnly: boolean, grant?: TokenGrant): Promise<ApiToken>;
   findTokenByHash(hash: string): Promise<StoredApiToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
   /** Deletes the token; false when there was none with that id. */
@@ -331,6 +346,8 @@ export interface Storage {
   readonly compliance: ComplianceStore;
   /** Registry sync state and the registry's facts about the endpoints it owns (issue 15). */
   readonly registries: RegistryStore;
+  /** Users, sessions and the audit log (issue 16). */
+  readonly accounts: AccountStore;
   readonly maintenance?: StorageMaintenance;
   /** Several regions and their quorum (PostgreSQL only). */
   readonly regions?: RegionStorage;

@@ -62,10 +62,10 @@ describe('tokens in the store and the API', () => {
     try {
       const token = generateToken();
       const created = await t.store.createToken('ci', hashToken(token), true);
-      assert.deepEqual({ ...created, createdAt: '' }, { id: created.id, name: 'ci', readOnly: true, createdAt: '', lastUsedAt: null });
+      assert.deepEqual({ ...created, createdAt: '' }, { id: created.id, name: 'ci', readOnly: true, role: 'viewer', ownerUserId: null, createdAt: '', lastUsedAt: null });
       assert.equal((await t.store.findTokenByHash(hashToken(token)))?.id, created.id);
       assert.equal(await t.store.findTokenByHash(hashToken(generateToken())), undefined);
-      assert.deepEqual(Object.keys((await t.store.listTokens())[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'readOnly']);
+      assert.deepEqual(Object.keys((await t.store.listTokens())[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'ownerUserId', 'readOnly', 'role']);
 
       const db = new Database(join(t.dir, 'mcpwatch.db'), { readonly: true });
       const rows = db.prepare('SELECT * FROM api_tokens').all();

@@ -52,7 +52,7 @@ export function alertRoutes(app: ApiInstance, deps: AppDeps): void {
   app.post(
     '/alerts/dead-letters/:id/retry',
     {
-      onRequest: requireWrite(deps),
+      onRequest: requireWrite(deps, 'alerts.write'),
       schema: {
         tags: ['alerts'],
         summary: 'Queue a dead letter for delivery again (same idempotency key)',

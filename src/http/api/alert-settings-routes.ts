@@ -37,7 +37,7 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
   const settings = deps.alertSettings;
   if (!settings) return;
   const read = requireToken(deps);
-  const write = requireWrite(deps);
+  const write = requireWrite(deps, 'alerts.write');
   const now = (): number => deps.clock();
 
   // ---------------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ export function alertSettingsRoutes(app: ApiInstance, deps: AppDeps): void {
     toView: (w) => windowView(w, now()),
     summary: 'Maintenance windows: alerts are held back inside them, and what is still true is announced when they end',
     read,
-    write,
+    write: requireWrite(deps, 'maintenance.write'),
   });
 }
 

@@ -9,13 +9,14 @@
 //  * a credential that is present but wrong is always a 401, even on a public read: silently
 //    treating it as anonymous would hide a misconfigured client.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { roleAllows, type Action, type Role } from '../../domain/roles.ts';
 import type { Store } from '../../store/store.ts';
 import { ApiError } from './errors.ts';
 import { bearerFromHeader, hashToken, sameHash } from './tokens.ts';
 
 export type Access =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'token'; readonly tokenId: number; readonly readOnly: boolean }
+  | { readonly kind: 'token'; readonly tokenId: number; readonly name: string; readonly readOnly: boolean; readonly role: Role; readonly ownerUserId: number | null }
   | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'unknown' };
 
 /** last_used_at is written at most this often per token: a busy client should not turn reads into writes. */
@@ -56,7 +57,7 @@ async function resolve(request: FastifyRequest, deps: AuthDeps): Promise<Access>
       request.log.warn({ err: error, tokenId: stored.id }, 'could not record the token use');
     }
   }
-  return { kind: 'token', tokenId: stored.id, readOnly: stored.readOnly };
+  return { kind: 'token', tokenId: stored.id, name: stored.name, readOnly: stored.readOnly, role: stored.role, ownerUserId: stored.ownerUserId };
 }
 
 const CHALLENGE = 'Bearer realm="mcpwatch"';
@@ -77,12 +78,18 @@ export function allowRead(deps: AuthDeps) {
   };
 }
 
-/** onRequest hook for writes: a valid token that is not read-only. Runs before the body is read. */
-export function requireWrite(deps: AuthDeps) {
+/**
+ * onRequest hook for writes: a valid token whose role allows `action` (domain/roles.ts). Runs
+ * before the body is read. Tokens made before roles are admin (full) or viewer (read-only), so a
+ * full token can still do every write it could.
+ */
+export function requireWrite(deps: AuthDeps, action: Action = 'endpoints.write') {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const access = await authenticate(request, deps);
     if (access.kind !== 'token') throw unauthorized(access);
-    if (access.readOnly) throw new ApiError(403, 'FORBIDDEN', 'this token is read-only; this request needs a token created without --read-only');
+    if (roleAllows(access.role, action)) return;
+    if (access.role === 'viewer') throw new ApiError(403, 'FORBIDDEN', 'this token is read-only; this request needs a token created without --read-only');
+    throw new ApiError(403, 'FORBIDDEN', `this token's role (${access.role}) does not allow ${action}`);
   };
 }
 

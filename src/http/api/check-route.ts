@@ -16,7 +16,7 @@ export function checkRoute(app: ApiInstance, deps: AppDeps): void {
   app.post(
     '/check',
     {
-      onRequest: requireWrite(deps),
+      onRequest: requireWrite(deps, 'endpoints.check'),
       config: { rateLimit: CHECK_RATE_LIMIT },
       schema: {
         tags: ['check'],

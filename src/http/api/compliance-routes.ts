@@ -65,7 +65,7 @@ export function complianceRoutes(app: ApiInstance, deps: AppDeps): void {
   app.post(
     '/endpoints/:ref/compliance/run',
     {
-      onRequest: requireWrite(deps),
+      onRequest: requireWrite(deps, 'endpoints.check'),
       config: { rateLimit: COMPLIANCE_RUN_RATE_LIMIT },
       schema: {
         tags: TAGS,

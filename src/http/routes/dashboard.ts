@@ -1,6 +1,7 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { can, viewerOf, type Viewer } from '../accounts/viewer.ts';
 import type { AppDeps } from '../deps.ts';
 import { clusterJson, clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import type { ClusterView } from '../deps.ts';
@@ -103,8 +104,20 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     readonly registryStatus: ReadonlyMap<string, string> | undefined;
   }
 
-  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus }: Extras): string =>
+  /**
+   * The header's account part: a signed-in user's name, role and sign-out form; a "Sign in" link
+   * for everyone else when the app has accounts; nothing (as before accounts) when it has none.
+   */
+  const header = (viewer: Viewer): Record<string, unknown> =>
+    viewer.kind === 'user'
+      ? { viewer: { name: viewer.name, role: viewer.role, admin: can(viewer, 'users.manage') }, csrf: viewer.csrfToken }
+      : deps.accounts
+        ? { viewer: null }
+        : {};
+
+  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus }: Extras, viewer: Viewer = { kind: 'anonymous' }): string =>
     templates.render('dashboard', {
+      ...header(viewer),
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
       current: 'dashboard',
@@ -133,8 +146,10 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     };
     // The cluster section changes with every heartbeat and registries with every sync: a page
     // carrying either is rendered each time; the rest is built once per refresh.
-    const cacheable = fleet !== undefined && extras.nodes === null && deps.registries === undefined;
-    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}`, () => render(v, extras)) : render(v, extras);
+    // A signed-in user's page carries their name and CSRF token: built for them, never shared.
+    const viewer = await viewerOf(request);
+    const cacheable = fleet !== undefined && extras.nodes === null && deps.registries === undefined && viewer.kind !== 'user';
+    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}`, () => render(v, extras)) : render(v, extras, viewer);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 

@@ -19,7 +19,10 @@ export interface CopiedTable {
 export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'endpoints', key: ['id'], identity: true },
   { name: 'endpoint_state', key: ['endpoint_id'] },
+  // Before api_tokens and audit_log: both point at users.
+  { name: 'users', key: ['id'], identity: true },
   { name: 'api_tokens', key: ['id'], identity: true },
+  { name: 'audit_log', key: ['id'], identity: true },
   { name: 'incidents', key: ['id'] },
   // Ids kept: the alert engine's events_cursor (alert_meta) points into them.
   { name: 'events', key: ['id'], identity: true },
@@ -45,9 +48,10 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
  * SQLite tables deliberately not copied: result_blocks (sealed raw rows, unpacked into
  * probe_results before the copy, see source.ts), the migration history (each backend has its own) and
  * store_meta (endpoints_version is kept by PostgreSQL's triggers; rollups_through_rowid is the
- * SQLite write-behind's watermark, meaningless where rollups are written with every tick).
+ * SQLite write-behind's watermark, meaningless where rollups are written with every tick), and
+ * sessions (people sign in again on the new database rather than carry cookies across).
  */
-export const NOT_COPIED: ReadonlySet<string> = new Set(['schema_migrations', 'store_meta', 'sqlite_sequence', 'result_blocks']);
+export const NOT_COPIED: ReadonlySet<string> = new Set(['schema_migrations', 'store_meta', 'sqlite_sequence', 'result_blocks', 'sessions']);
 
 /** A PostgreSQL column: its name and catalog type name (udt_name: int8, bool, jsonb, timestamptz…). */
 export interface TargetColumn {

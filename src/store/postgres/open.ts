@@ -3,6 +3,7 @@
 // sharing the pool.
 import type { Storage, Store, EndpointStore, TokenStore, TickWriter, HistoryReader, Retention } from '../store.ts';
 import { StoreError } from '../store.ts';
+import { PgAccounts } from './accounts.ts';
 import { PgAlertSettings } from './alert-settings.ts';
 import { PgCompliance } from './compliance.ts';
 import { PgEndpoints } from './endpoints.ts';
@@ -76,6 +77,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       regions: { ticks: (region) => ticks.forRegion(region), quorum: new PgQuorum(pool), reader: { words: () => regionWords(pool) } },
       compliance: new PgCompliance(pool),
       registries: new PgRegistries(pool),
+      accounts: new PgAccounts(pool, { clock }),
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;

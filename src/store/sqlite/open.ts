@@ -2,6 +2,7 @@
 // settings and the compliance reports (better-sqlite3 is synchronous, so a second connection waiting for this one's write
 // lock would block the event loop), plus the file operations only SQLite has.
 import type { Storage, StorageMaintenance } from '../store.ts';
+import { SqliteAccounts } from './accounts.ts';
 import { SqliteAlertSettings } from './alert-settings.ts';
 import { SqliteCompliance } from './compliance.ts';
 import { SqliteOutbox } from './outbox.ts';
@@ -26,6 +27,7 @@ export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}
     alertSettings: new SqliteAlertSettings(store.database, clock),
     compliance: new SqliteCompliance(store.database),
     registries: new SqliteRegistries(store.database),
+    accounts: new SqliteAccounts(store.database, clock),
     maintenance,
     sizeBytes: async () => store.databaseSizeBytes(),
     // SqliteStore.close flushes first and does nothing once closed.

@@ -27,7 +27,9 @@ import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.t
 import { BLOCK_SPAN_MS } from '../result-blocks.ts';
 import { SealedResults, Sealer, readPlan, sealedByPlan } from './sealed-results.ts';
 import { DEFAULT_REGION, StoreError } from '../store.ts';
-import type { ApiToken, SealProgress, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
+import { grantOf } from '../tokens.ts';
+import type { Role } from '../../domain/roles.ts';
+import type { ApiToken, TokenGrant, SealProgress, CertObservation, ConfigSyncReport, GapRow, IdRange, Incident, ResultRow, ResultsQuery, Rollup, Store, StoredApiToken, StoredEvent, TickBatch, ToolSnapshot, UptimeSummary } from '../store.ts';
 import { defaultMigrationsDir, migrate } from './migrate.ts';
 
 type Db = Database.Database;
@@ -233,7 +235,7 @@ interface Statements {
   touchMeta: Database.Statement<[]>;
   incidents: Record<'all' | 'open' | 'endpoint' | 'endpointOpen', Database.Statement<[{ endpointId: number | null; limit: number }], IncidentDbRow>>;
   events: Record<'newest' | 'newestEndpoint' | 'after' | 'afterEndpoint', Database.Statement<[{ endpointId: number | null; limit: number; afterId: number }], EventDbRow>>;
-  insertToken: Database.Statement<[string, string, number, string], TokenDbRow>;
+  insertToken: Database.Statement<[string, string, number, string, string, number | null], TokenDbRow>;
   tokenByHash: Database.Statement<[string], TokenDbRow>;
   listTokens: Database.Statement<[], TokenDbRow>;
   deleteToken: Database.Statement<[number]>;
@@ -245,12 +247,14 @@ interface TokenDbRow {
   name: string;
   hash: string;
   read_only: number;
+  role: Role;
+  owner_user_id: number | null;
   created_at: string;
   last_used_at: string | null;
 }
 
 function tokenFromDb(row: TokenDbRow): ApiToken {
-  return { id: row.id, name: row.name, readOnly: row.read_only === 1, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+  return { id: row.id, name: row.name, readOnly: row.read_only === 1, role: row.role, ownerUserId: row.owner_user_id, createdAt: row.created_at, lastUsedAt: row.last_used_at };
 }
 
 interface IncidentDbRow {
@@ -384,7 +388,7 @@ function prepareStatements(db: Db): Statements {
       after: db.prepare(`${eventSelect} WHERE id > @afterId ORDER BY id LIMIT @limit`),
       afterEndpoint: db.prepare(`${eventSelect} WHERE endpoint_id = @endpointId AND id > @afterId ORDER BY id LIMIT @limit`),
     },
-    insertToken: db.prepare('INSERT INTO api_tokens (name, hash, read_only, created_at) VALUES (?, ?, ?, ?) RETURNING *'),
+    insertToken: db.prepare('INSERT INTO api_tokens (name, hash, read_only, created_at, role, owner_user_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING *'),
     tokenByHash: db.prepare('SELECT * FROM api_tokens WHERE hash = ?'),
     listTokens: db.prepare('SELECT * FROM api_tokens ORDER BY id'),
     deleteToken: db.prepare('DELETE FROM api_tokens WHERE id = ?'),
@@ -839,8 +843,15 @@ export class SqliteStore implements Store {
 
   // --- API tokens ------------------------------------------------------------------------------
 
-  async createToken(name: string, hash: string, readOnly: boolean): Promise<ApiToken> {
-    const row = this.#s.insertToken.get(name, hash, readOnly ? 1 : 0, this.#nowIso());
+  async createToken(name: string, hash: string, readOnly: boolean, grant?: TokenGrant): Promise<ApiToken> {
+    const { role, ownerUserId } = grantOf(readOnly, grant);
+    let row: TokenDbRow | undefined;
+    try {
+      row = this.#s.insertToken.get(name, hash, role === 'viewer' ? 1 : 0, this.#nowIso(), role, ownerUserId);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('USER_NOT_FOUND', `no user with id ${ownerUserId}`, { cause: error });
+      throw error;
+    }
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return tokenFromDb(row);
   }

@@ -19,11 +19,12 @@ const hashOf = (token: string): string => createHash('sha256').update(token).dig
 export const tokenCases: Record<string, (h: TokenHarness) => Promise<void>> = {
   async 'create returns the token without its hash; find by hash returns it with the hash'({ store }) {
     const created = await store.createToken('ci', hashOf('mcpw_one'), true);
-    assert.deepEqual(created, { id: created.id, name: 'ci', readOnly: true, createdAt: '2026-06-01T12:00:00.000Z', lastUsedAt: null });
+    assert.deepEqual(created, { id: created.id, name: 'ci', readOnly: true, role: 'viewer', ownerUserId: null, createdAt: '2026-06-01T12:00:00.000Z', lastUsedAt: null });
     assert.deepEqual(await store.findTokenByHash(hashOf('mcpw_one')), { ...created, hash: hashOf('mcpw_one') });
     assert.equal(await store.findTokenByHash(hashOf('mcpw_unknown')), undefined);
     const writer = await store.createToken('deploy', hashOf('mcpw_two'), false);
     assert.equal(writer.readOnly, false);
+    assert.equal(writer.role, 'admin', 'a full token without a grant is an admin token, as before roles existed');
     assert.ok(writer.id > created.id);
   },
 
@@ -33,7 +34,7 @@ export const tokenCases: Record<string, (h: TokenHarness) => Promise<void>> = {
     const b = await store.createToken('alpha', hashOf('b'), true);
     const listed = await store.listTokens();
     assert.deepEqual(listed, [a, b]);
-    assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'readOnly']);
+    assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'ownerUserId', 'readOnly', 'role']);
     assert.equal(b.createdAt, '2026-06-01T12:00:01.000Z');
   },
 
