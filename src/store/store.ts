@@ -12,6 +12,7 @@ import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
 import type { RegionStorage } from './regions.ts';
 import type { RegistryStore } from './registries.ts';
+import type { StatusPageStore } from './status-pages.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -311,6 +312,8 @@ export interface Storage {
   readonly compliance: ComplianceStore;
   /** Registry sync state and the registry's facts about the endpoints it owns (issue 15). */
   readonly registries: RegistryStore;
+  /** Status pages an operator makes: groups, logo, incident posts (issue 16). */
+  readonly statusPages: StatusPageStore;
   readonly maintenance?: StorageMaintenance;
   /** Several regions and their quorum (PostgreSQL only). */
   readonly regions?: RegionStorage;
