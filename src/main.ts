@@ -83,7 +83,10 @@ async function loadService() {
   const [fleetPages, viewCache] = await Promise.all([import('./http/pages/fleet-pages.ts'), import('./http/pages/view-cache.ts')]);
   // Endpoints synced from MCP registries (issue 15).
   const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
+  // Status pages an operator makes (issue 16).
+  const statusPageHosts = await import('./http/status-page-hosts.ts');
   return {
+    StatusPageHosts: statusPageHosts.StatusPageHosts,
     FleetPages: fleetPages.FleetPages,
     ViewCache: viewCache.ViewCache,
     pino,
@@ -493,6 +496,14 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
     : undefined;
   const pageState = overall ? (id: number) => overall.state(id) : (id: number) => running.recorder.state(id);
   // Every figure comes from the database, so other nodes' rounds show too.
+  // Custom domains of status pages, held in memory for host routing; read again after every API
+  // change and on a timer, for changes made through another node.
+  const statusPageHosts = new service.StatusPageHosts(storage.statusPages);
+  await statusPageHosts.refresh();
+  const statusPageHostsTimer = setInterval(() => {
+    statusPageHosts.refresh().catch((err: unknown) => log.warn({ err }, 'reading the status pages\' custom domains failed; the previous list stays in use'));
+  }, 30_000);
+  statusPageHostsTimer.unref();
   const fleetPages = new service.FleetPages({ store, clock: Date.now, state: pageState, endpoints: () => running.endpoints, policy: config.health });
   const app = await service.buildApp(
     {
@@ -520,6 +531,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
         : {}),
       alertSettings: settings,
       fleetPages,
+      statusPages: { store: storage.statusPages, hosts: statusPageHosts },
       compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()
@@ -575,6 +587,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.
         .then(() => app.close())
+        .then(() => clearInterval(statusPageHostsTimer))
         .then(() => fleetPages.stop())
         .then(() => running.stop(config.scheduler.drainTimeoutMs))
         // The last rounds' events are turned into alerts before the database closes (and the lease goes).

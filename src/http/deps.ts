@@ -15,6 +15,8 @@ import type { RegistryView } from '../registry/status.ts';
 import type { RegistryFacts } from '../store/registries.ts';
 import type { Store } from '../store/store.ts';
 import type { FleetView } from './pages/fleet-pages.ts';
+import type { StatusPageStore } from '../store/status-pages.ts';
+import type { StatusPageHosts } from './status-page-hosts.ts';
 
 export interface CheckOptions {
   readonly timeoutMs?: number;
@@ -133,4 +135,6 @@ export interface AppDeps {
   readonly registries?: () => Promise<readonly RegistryView[]>;
   /** What registries say about the endpoints they own, by endpoint id (issue 15). */
   readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
+  /** Status pages an operator makes (issue 16): their store and the custom domains they answer to. */
+  readonly statusPages?: { readonly store: StatusPageStore; readonly hosts: StatusPageHosts };
 }
