@@ -86,7 +86,7 @@ function looksLikeSvg(bytes: Uint8Array): boolean {
 export function safeLogoFileName(claimed: string | null | undefined, type: LogoType): string {
   const extension = LOGO_EXTENSIONS[type];
   const stem = (claimed ?? '')
-    .replace(/\.[^.]*$/, '')
+    .replace(/\.[A-Za-z0-9]{1,5}$/, '')
     .replace(/[^A-Za-z0-9._-]/g, '_')
     .replace(/^[._]+/, '')
     .slice(0, STATUS_PAGE_LIMITS.logoFileName - extension.length - 1);
