@@ -67,3 +67,14 @@ export interface ErrorJson {
   readonly message: string;
   readonly fields: ReadonlyArray<{ readonly field: string; readonly message: string }>;
 }
+
+/** Every field gets one: a script, an attribute break-out with an event handler, a javascript: URL. */
+export const HOSTILE = {
+  title: '<script>alert("title")</script>',
+  description: '"><img src=x onerror=alert("description")> javascript:alert(1)',
+  footer: 'javascript:alert("footer") <a href="javascript:alert(2)">click</a>',
+  group: '<svg onload=alert("group")>',
+  endpoint: '"><img src=x onerror=alert("endpoint")>',
+  postTitle: '</title><script>alert("post")</script>',
+  postBody: '<img src=x onerror=alert("body")>\njavascript:alert(3)',
+};

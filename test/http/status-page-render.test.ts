@@ -5,23 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Parser from 'rss-parser';
-import { buildPagesApp, type ErrorJson, type PageJson, type PagesApp } from './status-page-fixture.ts';
+import { HOSTILE, buildPagesApp, type ErrorJson, type PageJson, type PagesApp } from './status-page-fixture.ts';
 import { HOUR, seedEndpoint } from './page-seed.ts';
 
 const BASE = '/api/v1/status-pages';
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
 const SVG = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>');
 
-/** Every field gets one: a script, an attribute break-out with an event handler, a javascript: URL. */
-export const HOSTILE = {
-  title: '<script>alert("title")</script>',
-  description: '"><img src=x onerror=alert("description")> javascript:alert(1)',
-  footer: 'javascript:alert("footer") <a href="javascript:alert(2)">click</a>',
-  group: '<svg onload=alert("group")>',
-  endpoint: '"><img src=x onerror=alert("endpoint")>',
-  postTitle: '</title><script>alert("post")</script>',
-  postBody: '<img src=x onerror=alert("body")>\njavascript:alert(3)',
-};
 
 describe('status pages, public', () => {
   let t: PagesApp;
