@@ -4,19 +4,21 @@
 // is sent to a route that does not exist (404), so the dashboard, private endpoints, the API and
 // /metrics are unreachable there. The Host guard lets these names through (host-guard.ts).
 //
-// Fastify's rewriteUrl runs before routing and is synchronous, so the names are held in memory
-// and refreshed after every API change and on a timer (other nodes on the same database).
+// Fastify's rewriteUrl runs before routing and is synchronous, so the names (and which page is
+// the default) are held in memory and refreshed after every API change and on a timer (other
+// nodes on the same database).
 import type { StatusPageStore } from '../store/status-pages.ts';
 
 /** Where every other path on a custom domain goes: no route has it, so it is a 404. */
 export const CUSTOM_DOMAIN_ELSEWHERE = '/__mcpwatch/not-on-this-host';
 
 export class StatusPageHosts {
-  readonly #source: Pick<StatusPageStore, 'domains'>;
+  readonly #source: Pick<StatusPageStore, 'domains' | 'defaultPage'>;
   #domains = new Map<string, string>();
+  #defaultSlug: string | undefined;
   #version = 0;
 
-  constructor(source: Pick<StatusPageStore, 'domains'>) {
+  constructor(source: Pick<StatusPageStore, 'domains' | 'defaultPage'>) {
     this.#source = source;
   }
 
@@ -26,7 +28,17 @@ export class StatusPageHosts {
   }
 
   async refresh(): Promise<void> {
-    this.#domains = await this.#source.domains();
+    const [domains, page] = await Promise.all([this.#source.domains(), this.#source.defaultPage()]);
+    this.#domains = domains;
+    this.#defaultSlug = page?.slug;
+  }
+
+  /**
+   * The slug of the page /status shows, as of the last refresh: /status is the busiest public
+   * page, and without a default page it must cost no database read.
+   */
+  get defaultSlug(): string | undefined {
+    return this.#defaultSlug;
   }
 
   /** After a change through the API: pages are built again, domains read again. */

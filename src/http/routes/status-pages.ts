@@ -36,7 +36,7 @@ interface Built {
 export interface PageServer {
   /** Renders `page` in `format` for this request (links follow the host it came to). */
   serve(request: FastifyRequest, reply: FastifyReply, page: StatusPage, format: PageFormat): Promise<FastifyReply>;
-  /** The page /status shows, when one is marked default. */
+  /** The page /status shows, when one is marked default (as of the hosts' last refresh). */
   defaultPage(): Promise<StatusPage | undefined>;
 }
 
@@ -79,7 +79,10 @@ export function pageServer(deps: AppDeps, surface: { readonly store: StatusPageS
   }
 
   return {
-    defaultPage: () => pages.defaultPage(),
+    defaultPage: async () => {
+      const slug = hosts.defaultSlug;
+      return slug === undefined ? undefined : pages.getPageBySlug(slug);
+    },
     async serve(request, reply, page, format) {
       const onCustomDomain = hosts.slugForHost(request.headers.host) === page.slug;
       const links = linksFor(page, onCustomDomain);
