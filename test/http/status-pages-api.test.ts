@@ -11,7 +11,7 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
 describe('status pages API', () => {
   let t: PagesApp;
   before(async () => {
-    t = await buildPagesApp();
+    t = await buildPagesApp({ yaml: 'publicUrl: https://mcpwatch.acme.example\nlisten: { allowedHosts: [.internal.example] }\n' });
   });
   after(async () => t.close());
 
@@ -52,6 +52,9 @@ describe('status pages API', () => {
       [{ slug: 'ok', title: 'x', description: 'd'.repeat(2001) }, [{ field: 'body.description', message: 'must be at most 2000 characters (got 2001)' }]],
       [{ slug: 'ok', title: 'x', customDomain: 'https://status.example.com/' }, [{ field: 'body.customDomain', message: 'must be a host name such as status.example.com (no scheme, port or path)' }]],
       [{ slug: 'ok', title: 'x', customDomain: '10.0.0.1' }, [{ field: 'body.customDomain', message: 'must be a host name such as status.example.com (no scheme, port or path)' }]],
+      [{ slug: 'ok', title: 'x', customDomain: 'status.localhost' }, [{ field: 'body.customDomain', message: "is one of this mcpwatch's own host names (publicUrl, listen.allowedHosts or localhost); a status page needs a name of its own" }]],
+      [{ slug: 'ok', title: 'x', customDomain: 'mcpwatch.acme.example' }, [{ field: 'body.customDomain', message: "is one of this mcpwatch's own host names (publicUrl, listen.allowedHosts or localhost); a status page needs a name of its own" }]],
+      [{ slug: 'ok', title: 'x', customDomain: 'a.internal.example' }, [{ field: 'body.customDomain', message: "is one of this mcpwatch's own host names (publicUrl, listen.allowedHosts or localhost); a status page needs a name of its own" }]],
       [{ slug: 'ok', title: 'x', color: 'red' }, [{ field: 'body.color', message: 'unknown field' }]],
     ];
     for (const [body, fields] of cases) {

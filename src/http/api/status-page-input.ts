@@ -73,7 +73,13 @@ export function normalizeDomain(raw: string): string {
   return raw.trim().toLowerCase().replace(/\.$/, '');
 }
 
-export function checkPage(fields: PageFields): Checked<StatusPageDefinition> {
+export const OWN_DOMAIN_MESSAGE = "is one of this mcpwatch's own host names (publicUrl, listen.allowedHosts or localhost); a status page needs a name of its own";
+
+/**
+ * `isOwnHost` says whether a name is one the operator's dashboard and API answer to: a page
+ * claiming it would take that host over (a custom domain serves its page only).
+ */
+export function checkPage(fields: PageFields, isOwnHost: (hostname: string) => boolean = () => false): Checked<StatusPageDefinition> {
   const c = new Collector();
   const slug = c.text('slug', fields.slug, { required: true, max: STATUS_PAGE_LIMITS.slug });
   if (slug !== null && c.errors.length === 0 && !SLUG.test(slug)) c.errors.push({ field: 'slug', message: SLUG_MESSAGE });
@@ -83,7 +89,10 @@ export function checkPage(fields: PageFields): Checked<StatusPageDefinition> {
   const before = c.errors.length;
   const rawDomain = c.text('customDomain', fields.customDomain, { required: false, max: STATUS_PAGE_LIMITS.customDomain });
   const customDomain = rawDomain === null ? null : normalizeDomain(rawDomain);
-  if (customDomain !== null && c.errors.length === before && (!DOMAIN.test(customDomain) || /^[0-9.]+$/.test(customDomain))) c.errors.push({ field: 'customDomain', message: DOMAIN_MESSAGE });
+  if (customDomain !== null && c.errors.length === before) {
+    if (!DOMAIN.test(customDomain) || /^[0-9.]+$/.test(customDomain)) c.errors.push({ field: 'customDomain', message: DOMAIN_MESSAGE });
+    else if (isOwnHost(customDomain)) c.errors.push({ field: 'customDomain', message: OWN_DOMAIN_MESSAGE });
+  }
   if (fields.isDefault !== undefined && fields.isDefault !== null && typeof fields.isDefault !== 'boolean') c.errors.push({ field: 'isDefault', message: 'must be true or false' });
   return c.done({ slug: slug ?? '', title: title ?? '', description, footer, customDomain, isDefault: fields.isDefault === true });
 }

@@ -7,7 +7,9 @@ import type { FastifyRequest } from 'fastify';
 import { INCIDENT_POST_STATUSES, STATUS_PAGE_LIMITS, safeLogoFileName, sniffImage } from '../../domain/status-pages.ts';
 import { StatusPageError, type IncidentPost, type StatusPage, type StatusPageStore } from '../../store/status-pages.ts';
 import type { Store } from '../../store/store.ts';
+import { hostCheck } from '../../config/schema.ts';
 import type { AppDeps } from '../deps.ts';
+import { nameAllowed } from '../host-guard.ts';
 import type { StatusPageHosts } from '../status-page-hosts.ts';
 import { requireToken, requireWrite } from './auth.ts';
 import { BEARER, findEndpoint, type ApiInstance } from './context.ts';
@@ -124,6 +126,8 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
   const { store: pages, hosts } = surface;
   const read = requireToken(deps);
   const write = requireWrite(deps);
+  const own = hostCheck(deps.config.listen, deps.config.publicUrl);
+  const isOwnHost = (hostname: string): boolean => nameAllowed({ enforced: true, anyHost: false, names: own.names }, hostname);
 
   /** An all-digit ref is an id first, as for endpoints. */
   const pageOr404 = async (ref: string): Promise<StatusPage> => {
@@ -149,7 +153,7 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
     '/status-pages',
     { onRequest: write, schema: { tags: TAGS, summary: 'Create a status page', security: BEARER, body: PageBody, response: { 201: PageView, ...errorResponses(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
-      const definition = checked(checkPage(request.body), 'body');
+      const definition = checked(checkPage(request.body, isOwnHost), 'body');
       const page = await pages.createPage(definition).catch(refused);
       await changed(request, 'created', page.slug);
       return reply.code(201).send(await pageView(page, pages, deps.store));
@@ -170,7 +174,7 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
     },
     async (request) => {
       const page = await pageOr404(request.params.ref);
-      const definition = checked(checkPage(request.body), 'body');
+      const definition = checked(checkPage(request.body, isOwnHost), 'body');
       const saved = await pages.updatePage(page.id, definition).catch(refused);
       if (!saved) throw notFound(`no status page with id or slug ${JSON.stringify(request.params.ref)}`);
       await changed(request, 'replaced', saved.slug);
