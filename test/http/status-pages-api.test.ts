@@ -114,6 +114,20 @@ describe('status pages API', () => {
     assert.equal((await t.pages.getGroups((await t.pages.getPageBySlug('groups'))!.id))[0]?.endpointIds.length, 2);
   });
 
+  test('the OpenAPI document lists the status page routes, the logo upload included', async () => {
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    for (const [path, method] of [
+      ['/status-pages', 'post'],
+      ['/status-pages/{ref}', 'put'],
+      ['/status-pages/{ref}/groups', 'put'],
+      ['/status-pages/{ref}/logo', 'put'],
+      ['/status-pages/{ref}/posts', 'post'],
+      ['/status-pages/{ref}/posts/{id}/updates', 'post'],
+    ] as const) {
+      assert.ok(doc.paths[`/api/v1${path}`]?.[method], `${method} ${path}`);
+    }
+  });
+
   test('incident posts: create, update, rename, list and delete, with status checked against the closed list', async () => {
     await t.send('POST', BASE, { slug: 'posts', title: 'Posts' });
     const created = await t.send('POST', `${BASE}/posts/posts`, { title: 'Slow tools', status: 'investigating', body: 'Looking into it.' });

@@ -10,7 +10,6 @@ import type { Store } from '../../store/store.ts';
 import { hostCheck } from '../../config/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { nameAllowed } from '../host-guard.ts';
-import type { StatusPageHosts } from '../status-page-hosts.ts';
 import { requireToken, requireWrite } from './auth.ts';
 import { BEARER, findEndpoint, type ApiInstance } from './context.ts';
 import { ApiError, notFound, validationError, type FieldError } from './errors.ts';
@@ -77,11 +76,6 @@ const PageView = Type.Object({
 export function pagePaths(slug: string): { url: string; feedUrl: string; jsonUrl: string; logoUrl: string } {
   const page = `/status/p/${encodeURIComponent(slug)}`;
   return { url: page, feedUrl: `${page}/feed.xml`, jsonUrl: `${page}.json`, logoUrl: `/status-pages/${encodeURIComponent(slug)}/logo` };
-}
-
-export interface StatusPagesSurface {
-  readonly store: StatusPageStore;
-  readonly hosts: StatusPageHosts;
 }
 
 function checked<T>(outcome: Checked<T>, prefix: string): T {
