@@ -32,7 +32,7 @@ interface Built {
   readonly groups: readonly PageGroupFacts[];
   readonly ctx: StatusContext;
   /** The page's HTML, rendered once per cached view: 200 members with their bars are ~3 MB. */
-  html?: string;
+  html?: { readonly body: Buffer; readonly etag: string };
 }
 
 export interface PageServer {
@@ -40,6 +40,12 @@ export interface PageServer {
   serve(request: FastifyRequest, reply: FastifyReply, page: StatusPage, format: PageFormat): Promise<FastifyReply>;
   /** The page /status shows, when one is marked default (as of the hosts' last refresh). */
   defaultPage(): Promise<StatusPage | undefined>;
+}
+
+/** As bytes with their ETag, made once: hashing a 3 MB page costs more than sending it. */
+function rendered(text: string): { body: Buffer; etag: string } {
+  const body = Buffer.from(text);
+  return { body, etag: etagFor(body) };
 }
 
 export function pageServer(deps: AppDeps, surface: { readonly store: StatusPageStore; readonly hosts: StatusPageHosts }, context: () => StatusContext): PageServer {
@@ -98,7 +104,7 @@ export function pageServer(deps: AppDeps, surface: { readonly store: StatusPageS
         reply.header('access-control-allow-origin', '*');
         return sendCached(request, reply, { body: JSON.stringify(statusPageJson(view, groups, ctx)), contentType: JSON_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
       }
-      entry.html ??= templates.render('status-page', {
+      entry.html ??= rendered(templates.render('status-page', {
         nav: 'page',
         current: 'status',
         homeUrl: links.pageUrl,
@@ -109,8 +115,8 @@ export function pageServer(deps: AppDeps, surface: { readonly store: StatusPageS
         jsonUrl: links.jsonUrl,
         feed: { href: links.feedUrl, title: `${view.title} incidents` },
         view,
-      });
-      return sendCached(request, reply, { body: entry.html, contentType: HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
+      }));
+      return sendCached(request, reply, { ...entry.html, contentType: HTML_TYPE, cacheControl: PUBLIC_CACHE_CONTROL });
     },
   };
 }
