@@ -86,10 +86,13 @@ async function loadService() {
   const [registrySync, registryStatus] = await Promise.all([import('./registry/sync.ts'), import('./registry/status.ts')]);
   // Users, sessions and the audit log (issue 16).
   const [accounts, userCommand] = await Promise.all([import('./accounts/accounts.ts'), import('./cli/user-command.ts')]);
+  // Status pages an operator makes (issue 16).
+  const statusPageHosts = await import('./http/status-page-hosts.ts');
   return {
     Accounts: accounts.Accounts,
     runUserCommand: userCommand.runUserCommand,
     DEFAULT_ACCOUNTS: schema.DEFAULT_ACCOUNTS,
+    StatusPageHosts: statusPageHosts.StatusPageHosts,
     FleetPages: fleetPages.FleetPages,
     ViewCache: viewCache.ViewCache,
     pino,
@@ -517,6 +520,14 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
   const regionReader = storage.regions?.reader;
   const regionBoard = regionReader ? service.regionBoards(regionReader, () => running.endpoints, quorumSettings(config)) : undefined;
   // Every figure comes from the database, so other nodes' rounds show too.
+  // Custom domains of status pages, held in memory for host routing; read again after every API
+  // change and on a timer, for changes made through another node.
+  const statusPageHosts = new service.StatusPageHosts(storage.statusPages);
+  await statusPageHosts.refresh();
+  const statusPageHostsTimer = setInterval(() => {
+    statusPageHosts.refresh().catch((err: unknown) => log.warn({ err }, 'reading the status pages\' custom domains failed; the previous list stays in use'));
+  }, 30_000);
+  statusPageHostsTimer.unref();
   const fleetPages = new service.FleetPages({ store, clock: Date.now, state: pageState, endpoints: () => running.endpoints, policy: config.health });
   const accounts = accountsOf(storage, config);
   const app = await service.buildApp(
@@ -547,6 +558,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       alertSettings: settings,
       fleetPages,
       ...(regionBoard ? { regionBoard } : {}),
+      statusPages: { store: storage.statusPages, hosts: statusPageHosts },
       compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()
@@ -608,6 +620,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       (cluster ? cluster.drain() : Promise.resolve())
         // Stop taking requests first; in-flight probes then get the whole drain window.
         .then(() => app.close())
+        .then(() => clearInterval(statusPageHostsTimer))
         .then(() => fleetPages.stop())
         .then(() => running.stop(config.scheduler.drainTimeoutMs))
         // The last rounds' events are turned into alerts before the database closes (and the lease goes).

@@ -16,6 +16,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
 import { securityPlugin } from './routes/security.ts';
 import { statusRoutes } from './routes/status.ts';
+import { customDomainPath } from './status-page-hosts.ts';
 
 export interface AppOptions {
   /** The service's pino logger; request logs never include headers, so tokens stay out of them. */
@@ -54,10 +55,18 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : (options.trustProxy ?? false),
     bodyLimit: 256 * 1024,
     logController: new QuietProbesLogController(),
+    // A status page's custom domain serves that page only (status-page-hosts.ts): its paths are
+    // mapped onto the page's routes before routing, every other path onto none.
+    rewriteUrl: (request) => {
+      const url = request.url ?? '/';
+      const slug = deps.statusPages?.hosts.slugForHost(request.headers.host);
+      return slug === undefined ? url : customDomainPath(slug, url);
+    },
   }) as unknown as FastifyInstance;
   await app.register(securityPlugin, { deps });
   // After the security plugin, so a refused Host still gets its headers, request id and error body.
-  await app.register(hostGuardPlugin, { check: hostCheck(deps.config.listen, deps.config.publicUrl) });
+  const hosts = deps.statusPages?.hosts;
+  await app.register(hostGuardPlugin, { check: hostCheck(deps.config.listen, deps.config.publicUrl), ...(hosts ? { isCustomDomain: (hostname: string) => hosts.slugFor(hostname) !== undefined } : {}) });
   await app.register(viewerPlugin, { deps });
   if (deps.accounts) await app.register(apiAuditPlugin, { accounts: deps.accounts });
   await app.register(healthRoutes, { deps });

@@ -17,6 +17,8 @@ import type { RegistryView } from '../registry/status.ts';
 import type { RegistryFacts } from '../store/registries.ts';
 import type { Store } from '../store/store.ts';
 import type { FleetView } from './pages/fleet-pages.ts';
+import type { StatusPageStore } from '../store/status-pages.ts';
+import type { StatusPageHosts } from './status-page-hosts.ts';
 
 export interface CheckOptions {
   readonly timeoutMs?: number;
@@ -143,4 +145,6 @@ export interface AppDeps {
   readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
   /** Users, sessions and the audit log (issue 16); without it nobody can sign in and /login is absent. */
   readonly accounts?: Accounts;
+  /** Status pages an operator makes (issue 16): their store and the custom domains they answer to. */
+  readonly statusPages?: { readonly store: StatusPageStore; readonly hosts: StatusPageHosts };
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { show, type HostCheck } from '../config/schema.ts';
 import { ApiError } from './api/errors.ts';
+import { hostnameOf } from './status-page-hosts.ts';
 
 export type HostVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -61,14 +62,19 @@ export function judgeOrigin(check: HostCheck, originHeader: string | undefined, 
   return { ok: false, message: `requests from pages on ${show(hostname)} are not accepted (Origin check); ${HOW_TO_ALLOW}` };
 }
 
-function hostGuard(app: FastifyInstance, opts: { check: HostCheck }): Promise<void> {
-  const { check } = opts;
+/**
+ * `isCustomDomain`: a status page's custom domain is allowed too. It is safe to answer to a name
+ * anyone may point at us there: that host serves only the page's public paths (status-page-hosts.ts).
+ */
+function hostGuard(app: FastifyInstance, opts: { check: HostCheck; isCustomDomain?: (hostname: string) => boolean }): Promise<void> {
+  const { check, isCustomDomain } = opts;
   if (!check.enforced) return Promise.resolve();
   // The raw header, never request.host: with trustProxy set Fastify prefers X-Forwarded-Host,
   // which any client can send. Reverse proxies (Caddy by default) pass the browser's Host on.
   app.addHook('onRequest', (request, _reply, done) => {
     const verdict = judgeHost(check, request.headers.host);
-    done(verdict.ok ? undefined : new ApiError(403, 'FORBIDDEN', verdict.message));
+    const allowed = verdict.ok || (isCustomDomain !== undefined && isCustomDomain(hostnameOf(request.headers.host) ?? ''));
+    done(allowed ? undefined : new ApiError(403, 'FORBIDDEN', verdict.message));
   });
   return Promise.resolve();
 }

@@ -14,6 +14,7 @@ import type { ComplianceStore } from './compliance.ts';
 import type { AlertOutbox } from './outbox.ts';
 import type { RegionStorage } from './regions.ts';
 import type { RegistryStore } from './registries.ts';
+import type { StatusPageStore } from './status-pages.ts';
 
 /** One probe round as stored: compact on purpose (a raw row is the storage budget's main cost). */
 export interface ResultRow {
@@ -348,6 +349,8 @@ export interface Storage {
   readonly registries: RegistryStore;
   /** Users, sessions and the audit log (issue 16). */
   readonly accounts: AccountStore;
+  /** Status pages an operator makes: groups, logo, incident posts (issue 16). */
+  readonly statusPages: StatusPageStore;
   readonly maintenance?: StorageMaintenance;
   /** Several regions and their quorum (PostgreSQL only). */
   readonly regions?: RegionStorage;

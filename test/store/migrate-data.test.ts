@@ -123,6 +123,12 @@ describe('mcpwatch migrate-data', () => {
     await sqlite.alertSettings.putChannel('api-hook', 'webhook', { name: 'api-hook', type: 'webhook', url: 'https://hooks.example.com/T/secret', headers: { '2': 'x', a: 'y' } });
     await sqlite.alertSettings.routes.insert({ channels: ['api-hook'], tags: ['prod'] });
     await sqlite.alertSettings.windows.insert({ name: 'nightly', start: '2026-01-01T00:00:00Z', end: '2026-01-01T01:00:00Z' });
+    // A status page with its logo (bytes), a group and an incident post (issue 16).
+    const page = await sqlite.statusPages.createPage({ slug: 'acme', title: 'Acme', description: 'line\nbreak', footer: null, customDomain: 'status.acme.example', isDefault: true });
+    await sqlite.statusPages.setLogo(page.id, { bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255]), contentType: 'image/png', fileName: 'acme.png' });
+    await sqlite.statusPages.setGroups(page.id, [{ name: 'All', endpointIds: (await sqlite.store.listEndpoints()).map((e) => e.id) }]);
+    const post = await sqlite.statusPages.createPost(page.id, { title: 'Slow', status: 'investigating', body: 'Looking.' });
+    await sqlite.statusPages.addUpdate(post!.id, { status: 'resolved', body: 'Fixed.' });
     await sqlite.close();
     const raw = new Database(db);
     raw.prepare('UPDATE alert_outbox SET last_error = ? WHERE id = (SELECT min(id) FROM alert_outbox)').run('refused\u0000here');
@@ -149,7 +155,7 @@ describe('mcpwatch migrate-data', () => {
     for (const table of COPIED_TABLES) assert.match(run.stdout, new RegExp(`^${table.name} .* equal$`, 'm'), table.name);
     assert.match(run.stderr, /copying probe_results: [\d,]+ of [\d,]+ rows/);
     assert.doesNotMatch(run.stdout + run.stderr, /mcpwatch:mcpwatch@/, 'the password is never printed');
-    for (const table of ['incidents', 'events', 'alert_outbox', 'alert_state', 'alert_channels', 'alert_routes', 'maintenance_windows', 'api_tokens', 'endpoint_state', 'tool_snapshots']) {
+    for (const table of ['status_pages', 'status_page_members', 'incident_post_updates', 'incidents', 'events', 'alert_outbox', 'alert_state', 'alert_channels', 'alert_routes', 'maintenance_windows', 'api_tokens', 'endpoint_state', 'tool_snapshots']) {
       assert.ok((await count(target.url, `SELECT count(*) AS n FROM ${table}`)) > 0, `${table} was copied with rows`);
     }
     assert.equal(await count(target.url, 'SELECT count(*) AS n FROM probe_results'), rounds);
@@ -161,6 +167,12 @@ describe('mcpwatch migrate-data', () => {
       // As JSON (every answer is plain data), with the one deliberate change: NUL stored as U+FFFD.
       const expected = JSON.stringify(await answers(fromSqlite)).replaceAll('\\u0000', '\\ufffd');
       assert.deepEqual(JSON.parse(JSON.stringify(await answers(fromPostgres))), JSON.parse(expected));
+      const pageOf = async (storage: typeof fromSqlite | typeof fromPostgres) => {
+        const found = await storage.statusPages.getPageBySlug('acme');
+        const logo = found && (await storage.statusPages.getLogo(found.id));
+        return { found, logo: logo && [...logo.bytes], groups: found && (await storage.statusPages.getGroups(found.id)), posts: found && (await storage.statusPages.listPosts(found.id, 10)) };
+      };
+      assert.deepEqual(await pageOf(fromPostgres), await pageOf(fromSqlite));
       const outbox = await fromPostgres.outbox.entries({ limit: 1000 });
       assert.ok(outbox.some((e) => e.lastError === 'refused\ufffdhere'), 'NUL became U+FFFD');
       // New rows get new ids: the sequences moved past the copied ones.

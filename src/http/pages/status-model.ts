@@ -143,7 +143,7 @@ export function selectStatusPage(endpoints: readonly Endpoint[], page: number, s
   return { ...at, placements: onPage, endpoints: [...new Set(onPage.map((p) => p.endpoint))], cards: all.length };
 }
 
-function card(facts: CardFacts, ctx: StatusContext): StatusCard {
+export function statusCard(facts: CardFacts, ctx: StatusContext): StatusCard {
   const status = publicStatus(facts.state, facts.endpoint, ctx.policy);
   const u = uptimeOf(facts.uptime90d, ctx.policy);
   return {
@@ -181,7 +181,7 @@ export function publicSummary(all: readonly PublicEntry[], policy: HealthPolicy)
 
 /** One page of the overview: its cards grouped under their tags, the overall status from every endpoint. */
 export function buildStatusIndex(input: StatusIndexInput, ctx: StatusContext): StatusIndexView {
-  const cards = new Map(input.facts.map((f) => [f.endpoint.id, card(f, ctx)]));
+  const cards = new Map(input.facts.map((f) => [f.endpoint.id, statusCard(f, ctx)]));
   const groups: Array<{ name: string; endpoints: StatusCard[] }> = [];
   for (const p of input.selection.placements) {
     const c = cards.get(p.endpoint.id);

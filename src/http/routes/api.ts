@@ -10,6 +10,7 @@ import { checkRoute } from '../api/check-route.ts';
 import { clusterRoutes } from '../api/cluster-routes.ts';
 import { complianceRoutes } from '../api/compliance-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
+import { statusPageRoutes } from '../api/status-page-routes.ts';
 import { dataRoutes } from '../api/data-routes.ts';
 import { endpointRoutes } from '../api/endpoint-routes.ts';
 import { ApiError } from '../api/errors.ts';
@@ -53,6 +54,7 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   clusterRoutes(api, opts.deps);
   complianceRoutes(api, opts.deps);
   registryRoutes(api, opts.deps);
+  statusPageRoutes(api, opts.deps);
 
   api.setNotFoundHandler((request) => {
     throw new ApiError(404, 'NOT_FOUND', `no API route ${request.method} ${request.url.split('?')[0] ?? ''}`);

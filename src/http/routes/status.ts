@@ -28,6 +28,7 @@ import type { RegionBoard } from '../../domain/region-board.ts';
 import { UPTIME_WINDOWS } from '../pages/uptime.ts';
 import { pageViewCache } from '../pages/view-cache.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
+import { statusPageRoutes } from './status-pages.ts';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=30';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -59,6 +60,8 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
     latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
     ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
   });
+  // Status pages an operator made; /status shows the one marked default instead of the overview.
+  const pages = statusPageRoutes(app, deps, context);
   const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };
   const notFoundHtml = templates.render('not-found', { ...layout, title: 'Not found', bodyClass: 'page-notfound', jsonUrl: null, robots: 'noindex' });
   const notFoundJson = JSON.stringify({ error: 'not_found', message: 'no public status page with this name' });
@@ -142,6 +145,9 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   }
 
   async function index(request: FastifyRequest, reply: FastifyReply, json: boolean): Promise<FastifyReply> {
+    // /status.json stays the whole public fleet: CI jobs gate on it (a page has its own .json).
+    const made = json ? undefined : await pages?.defaultPage();
+    if (made && pages) return pages.serve(request, reply, made, 'html');
     const fleet = deps.fleetPages?.view;
     const board = await regionBoard(request);
     if (fleet) {

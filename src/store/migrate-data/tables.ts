@@ -42,6 +42,11 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'compliance_reports', key: ['id'], identity: true },
   { name: 'registry_facts', key: ['endpoint_id'] },
   { name: 'registry_sync', key: ['name'] },
+  { name: 'status_pages', key: ['id'], identity: true },
+  { name: 'status_page_groups', key: ['id'], identity: true },
+  { name: 'status_page_members', key: ['group_id', 'endpoint_id'] },
+  { name: 'incident_posts', key: ['id'], identity: true },
+  { name: 'incident_post_updates', key: ['id'], identity: true },
 ];
 
 /**

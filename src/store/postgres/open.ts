@@ -8,6 +8,7 @@ import { PgAlertSettings } from './alert-settings.ts';
 import { PgCompliance } from './compliance.ts';
 import { PgEndpoints } from './endpoints.ts';
 import { PgRegistries } from './registries.ts';
+import { PgStatusPages } from './status-pages.ts';
 import { postgresWritable } from './writable.ts';
 import { migratePostgres } from './migrate.ts';
 import { PgAlertOutbox } from './outbox.ts';
@@ -78,6 +79,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       compliance: new PgCompliance(pool),
       registries: new PgRegistries(pool),
       accounts: new PgAccounts(pool, { clock }),
+      statusPages: new PgStatusPages(pool, { clock }),
       async sizeBytes() {
         const { rows } = await pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
         return rows[0]?.bytes ?? 0;

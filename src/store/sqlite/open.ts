@@ -7,6 +7,7 @@ import { SqliteAlertSettings } from './alert-settings.ts';
 import { SqliteCompliance } from './compliance.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRegistries } from './registries.ts';
+import { SqliteStatusPages } from './status-pages.ts';
 import { type SqliteStore, type SqliteStoreOptions, openSqliteStore } from './store.ts';
 
 /** Opens (and migrates) the database file, or `:memory:`. */
@@ -28,6 +29,7 @@ export function openSqliteStorage(path: string, options: SqliteStoreOptions = {}
     compliance: new SqliteCompliance(store.database),
     registries: new SqliteRegistries(store.database),
     accounts: new SqliteAccounts(store.database, clock),
+    statusPages: new SqliteStatusPages(store.database, clock),
     maintenance,
     sizeBytes: async () => store.databaseSizeBytes(),
     // SqliteStore.close flushes first and does nothing once closed.
