@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { RegionHealth } from '../domain/quorum.ts';
 import type { AlertSettings } from '../alerts/settings.ts';
 import type { Config } from '../config/schema.ts';
@@ -99,8 +100,8 @@ export interface AppDeps {
   readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
   /** The last full probe result of an endpoint since this process started (phases, certificate). */
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
-  /** The alert outbox, when alerting runs: counts, dead letters, retry. */
-  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry' | 'backlog'>;
+  /** The alert outbox, when alerting runs: counts, dead letters, retry, and an endpoint's deliveries. */
+  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry' | 'backlog' | 'entries'>;
   /** The alert settings in force; the API edits channels, routes and maintenance windows through it. */
   readonly alertSettings?: AlertSettings;
   /** Largest event-loop delay since the last call, ms (for /metrics). */
@@ -131,6 +132,13 @@ export interface AppDeps {
   readonly region?: { readonly name: string; readonly state: (endpointId: number) => EndpointState };
   /** The configured registries with their last sync (issue 15); absent when none is configured. */
   readonly registries?: () => Promise<readonly RegistryView[]>;
+  /**
+   * Whether this request may see what is not public on the pages: private endpoints' pages, raw
+   * failure details, alert deliveries. The one seam the accounts work (issue 16) wires to the
+   * session's role; without it, any valid API bearer token may (viewerFromToken in api/auth.ts).
+   * Answering false makes a private endpoint's page a 404, exactly like an unknown slug.
+   */
+  readonly canViewPrivate?: (request: FastifyRequest) => Promise<boolean>;
   /** What registries say about the endpoints they own, by endpoint id (issue 15). */
   readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
 }

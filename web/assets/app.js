@@ -84,9 +84,10 @@
 
     var ep = el('td', 'ep');
     var name = el('span', 'ep-name');
-    if (e.statusPage) {
+    // detailPage is null unless this viewer may open the endpoint's full page.
+    if (e.detailPage) {
       var link = el('a', null, e.name);
-      link.setAttribute('href', e.statusPage);
+      link.setAttribute('href', e.detailPage);
       name.appendChild(link);
     } else name.textContent = e.name;
     ep.appendChild(name);

@@ -97,3 +97,12 @@ export function requireToken(deps: AuthDeps) {
 export function canSeePrivate(access: Access): boolean {
   return access.kind === 'token';
 }
+
+/**
+ * The pages' default AppDeps.canViewPrivate until accounts exist: a valid bearer token of any role
+ * may see private data; anonymous callers and bad credentials may not (a page answers them with
+ * the same 404 as an unknown slug, not a 401: a browser has no token to fix).
+ */
+export function viewerFromToken(deps: AuthDeps): (request: FastifyRequest) => Promise<boolean> {
+  return async (request) => canSeePrivate(await authenticate(request, deps));
+}

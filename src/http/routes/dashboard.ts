@@ -1,9 +1,10 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { viewerFromToken } from '../api/auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
-import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, linkedPage, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
 import { failingRegistries } from '../pages/registry-facts.ts';
@@ -21,6 +22,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
   const templates = createTemplates();
   const assets = loadAssets();
   const links = assetLinks(assets);
+  const canViewPrivate = deps.canViewPrivate ?? viewerFromToken(deps);
 
   // A large fleet takes a while to build (see bench/pages.bench.ts): a burst of loads builds once.
   const cache = pageViewCache<DashboardView>(deps.pageCacheMs);
@@ -94,9 +96,11 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     readonly nodes: ClusterSection | 'unavailable' | null;
     readonly failingRegistries: ReturnType<typeof failingRegistries>;
     readonly registryStatus: ReadonlyMap<string, string> | undefined;
+    /** Whether this viewer may open private endpoints' pages (their rows link there). */
+    readonly canViewPrivate: boolean;
   }
 
-  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus }: Extras): string =>
+  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus, canViewPrivate }: Extras): string =>
     templates.render('dashboard', {
       title: 'Dashboard · mcpwatch',
       nav: 'operator',
@@ -112,6 +116,8 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       // A registry that stopped answering leaves its endpoints as last synced: say so.
       failingRegistries: failing,
       registryStatus,
+      canViewPrivate,
+      linkedPage,
     });
 
   app.get('/', async (request, reply) => {
@@ -123,20 +129,22 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       nodes: await cluster(request.log),
       failingRegistries: failingRegistries((await deps.registries?.().catch(() => undefined)) ?? []),
       registryStatus: await registryStatusBySlug(),
+      canViewPrivate: await canViewPrivate(request),
     };
     // The cluster section changes with every heartbeat and registries with every sync: a page
     // carrying either is rendered each time; the rest is built once per refresh.
     const cacheable = fleet !== undefined && extras.nodes === null && deps.registries === undefined;
-    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}`, () => render(v, extras)) : render(v, extras);
+    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}:${extras.canViewPrivate}`, () => render(v, extras)) : render(v, extras);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 
   app.get('/dashboard.json', async (request, reply) => {
     const fleet = deps.fleetPages?.view;
     const v = await view(request.query, fleet);
+    const full = await canViewPrivate(request);
     reply.header('cache-control', 'no-store');
-    if (!fleet) return reply.send(dashboardJson(v));
-    return reply.type('application/json; charset=utf-8').send(bodies.get(fleet.version, `json${filterQuery(v.filter)}`, () => JSON.stringify(dashboardJson(v))));
+    if (!fleet) return reply.send(dashboardJson(v, full));
+    return reply.type('application/json; charset=utf-8').send(bodies.get(fleet.version, `json${filterQuery(v.filter)}:${full}`, () => JSON.stringify(dashboardJson(v, full))));
   });
   return Promise.resolve();
 }
