@@ -76,9 +76,10 @@ export function waterfall(row: Pick<ResultRow, 'dnsMs' | 'connectMs' | 'tlsMs' |
   const total = Math.max(row.durationMs, measured + (mcp ?? 0), 1);
   let x = 0;
   const phases = spans.map(([name, ms]): PhaseView => {
-    const width = ms === null ? 0 : Math.max(ms > 0 ? 1 : 0, Math.round((ms / total) * WATERFALL_WIDTH * 10) / 10);
+    // A phase of a few ms in a slow round keeps one unit, so it shows; the last ones give way to stay inside the box.
+    const width = ms === null ? 0 : Math.min(WATERFALL_WIDTH - x, Math.max(ms > 0 ? 1 : 0, Math.round((ms / total) * WATERFALL_WIDTH * 10) / 10));
     const view = { name, ms, text: `${name} ${ms === null ? 'not reached' : formatMs(ms)}`, x: Math.round(x * 10) / 10, width };
-    x = Math.min(WATERFALL_WIDTH, x + width);
+    x = Math.round((x + width) * 10) / 10;
     return view;
   });
   return { phases, width: WATERFALL_WIDTH, text: [...phases.map((p) => p.text), `total ${formatMs(row.durationMs)}`].join(' · ') };
