@@ -13,6 +13,7 @@ import {
   pageLatency,
   rawCoverageFrom,
   rawLatencySeries,
+  rawSlotMs,
   RAW_ROWS_LIMIT,
   RAW_SLOT_MS,
   RAW_SLOTS,
@@ -91,6 +92,11 @@ describe('the waterfall of one check', () => {
 });
 
 describe('latency: raw rounds for the last 24 h, rollups beyond', () => {
+  test('the raw slot holds a few rounds of the endpoint\'s interval', () => {
+    assert.deepEqual([30, 60, 100, 101, 300, 600, 1200, 3600].map((s) => rawSlotMs(s * 1000) / 60_000), [5, 5, 5, 10, 15, 30, 60, 60]);
+    assert.deepEqual(latencyPlan('24h', NOW, 900_000), { stepMs: HOUR, fromMs: Date.parse('2026-02-28T13:00:00.000Z'), count: 24, source: 'raw' });
+  });
+
   test('raw slots: exact p50/p95 of the successful, trusted rounds in each 5-minute slot', () => {
     const from = Math.floor(NOW / RAW_SLOT_MS) * RAW_SLOT_MS - RAW_SLOT_MS;
     const rows = [

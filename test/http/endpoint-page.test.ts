@@ -10,18 +10,10 @@ import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { RAW_SLOTS } from '../../src/http/pages/endpoint-model.ts';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { EMPTY_TICK, result } from '../store/helper.ts';
+import { HOSTILE } from './endpoint-page-fixture.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
 
-export const HOSTILE = {
-  tool: '<img src=x onerror=alert(1)>',
-  detail: '"><script>alert(2)</script>',
-  subject: 'CN="><svg onload=alert(3)>',
-  issuer: "O='><iframe src=javascript:alert(4)>",
-  san: '<b>san</b>.example.com',
-  server: '" autofocus onfocus="alert(5)',
-  channel: 'ops"><img src=x onerror=alert(6)>',
-} as const;
 
 function cells(html: string): number {
   return (html.match(/<li class="check st-/g) ?? []).length;

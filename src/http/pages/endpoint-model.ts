@@ -25,9 +25,17 @@ export const RAW_WINDOW_MS = DAY_MS;
  * endpoint's raw chart covers only its newest rounds; older slots fall back to rollups.
  */
 export const RAW_ROWS_LIMIT = 2880;
-/** The 24 h chart's slot when drawn from raw rounds (hourly rollups would give 24 points). */
+/** The 24 h chart's slot when drawn from raw rounds at the default 60 s interval (hourly rollups give 24 points). */
 export const RAW_SLOT_MS = 5 * 60_000;
 export const RAW_SLOTS = RAW_WINDOW_MS / RAW_SLOT_MS;
+/** Raw slot lengths to choose from: the shortest holding at least RAW_ROUNDS_PER_SLOT rounds wins. */
+const RAW_SLOT_CHOICES_MS = [5, 10, 15, 30, 60].map((m) => m * 60_000);
+const RAW_ROUNDS_PER_SLOT = 3;
+
+/** A slot long enough for a few rounds of this interval, so the line is not a row of lone dots. */
+export function rawSlotMs(intervalMs: number): number {
+  return RAW_SLOT_CHOICES_MS.find((ms) => ms >= RAW_ROUNDS_PER_SLOT * intervalMs) ?? HOUR_MS;
+}
 /** Incidents shown with their timeline, newest first; the rest are in the API. */
 export const TIMELINE_INCIDENTS = 20;
 /** Newest events read for the timelines (the store keeps one row per change, not per round). */
@@ -194,11 +202,16 @@ export interface LatencyPlan {
   readonly source: 'raw' | 'mixed';
 }
 
-/** The 24 h range is drawn from raw rounds in 5-minute slots; longer ranges from their rollup slots. */
-export function latencyPlan(range: LatencyRange, now: number): LatencyPlan {
+/**
+ * The 24 h range is drawn from raw rounds in slots of 5 minutes (more for endpoints checked less
+ * often than every 100 s); longer ranges from their rollup slots.
+ */
+export function latencyPlan(range: LatencyRange, now: number, intervalMs = 60_000): LatencyPlan {
   if (range === '24h') {
-    const current = Math.floor(now / RAW_SLOT_MS) * RAW_SLOT_MS;
-    return { stepMs: RAW_SLOT_MS, fromMs: current - (RAW_SLOTS - 1) * RAW_SLOT_MS, count: RAW_SLOTS, source: 'raw' };
+    const stepMs = rawSlotMs(intervalMs);
+    const count = RAW_WINDOW_MS / stepMs;
+    const current = Math.floor(now / stepMs) * stepMs;
+    return { stepMs, fromMs: current - (count - 1) * stepMs, count, source: 'raw' };
   }
   const { stepMs, count } = LATENCY_RANGES[range];
   const current = Math.floor(now / stepMs) * stepMs;
@@ -206,8 +219,8 @@ export function latencyPlan(range: LatencyRange, now: number): LatencyPlan {
 }
 
 /** The points a range draws: raw for 24 h; for longer ranges rollups, the raw-covered slots from raw. */
-export function pageLatency(range: LatencyRange, now: number, rollupPoints: readonly LatencyPoint[], rowsNewestFirst: readonly ResultRow[]): LatencyPoint[] {
-  const plan = latencyPlan(range, now);
+export function pageLatency(range: LatencyRange, now: number, rollupPoints: readonly LatencyPoint[], rowsNewestFirst: readonly ResultRow[], intervalMs?: number): LatencyPoint[] {
+  const plan = latencyPlan(range, now, intervalMs);
   if (plan.source === 'raw') return rawLatencySeries(rowsNewestFirst, plan.fromMs, plan.stepMs, plan.count);
   return mergeRawLatency(rollupPoints, rowsNewestFirst, plan.stepMs, rawCoverageFrom(rowsNewestFirst, now));
 }
@@ -356,6 +369,8 @@ export function deliveryView(entry: OutboxEntry): DeliveryView {
 export interface EndpointPageFacts {
   readonly now: number;
   readonly range: LatencyRange;
+  /** The endpoint's check interval: it sets the raw chart's slot. */
+  readonly intervalMs: number;
   /** The range's rollup slots (unused for 24 h, which is drawn from raw rounds). */
   readonly rollupLatency: readonly LatencyPoint[];
   /** Raw rounds of the last RAW_WINDOW_MS, newest first, at most RAW_ROWS_LIMIT. */
@@ -389,9 +404,9 @@ export interface EndpointPageView {
 
 export function buildEndpointPage(detail: StatusDetailView, facts: EndpointPageFacts, options: { readonly published: boolean }): EndpointPageView {
   const pageUrl = endpointPageUrl(detail.slug);
-  const plan = latencyPlan(facts.range, facts.now);
-  const points = pageLatency(facts.range, facts.now, facts.rollupLatency, facts.rows);
-  const stepText = plan.stepMs === RAW_SLOT_MS ? '5-minute' : plan.stepMs === HOUR_MS ? 'hourly' : 'daily';
+  const plan = latencyPlan(facts.range, facts.now, facts.intervalMs);
+  const points = pageLatency(facts.range, facts.now, facts.rollupLatency, facts.rows, facts.intervalMs);
+  const stepText = plan.stepMs === HOUR_MS ? 'hourly' : plan.stepMs === DAY_MS ? 'daily' : `${plan.stepMs / 60_000}-minute`;
   return {
     detail,
     strip: checkStrip(facts.rows, facts.full),

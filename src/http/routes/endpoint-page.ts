@@ -81,7 +81,7 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
     const detail = buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx);
     const view = buildEndpointPage(
       detail,
-      { now: ctx.now, range, rollupLatency: facts.latency, rows: reads.rows, incidents: facts.daily.incidents, events: reads.events, certificate: facts.certificate, deliveries: reads.deliveries, full },
+      { now: ctx.now, range, intervalMs: endpoint.intervalS * 1000, rollupLatency: facts.latency, rows: reads.rows, incidents: facts.daily.incidents, events: reads.events, certificate: facts.certificate, deliveries: reads.deliveries, full },
       { published: isPublished(endpoint) },
     );
     const registry = registryFactsView(registryFacts?.get(endpoint.id));
