@@ -13,18 +13,13 @@ import { testMessage } from '../../src/alerts/message.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { EMPTY_TICK } from '../store/helper.ts';
-import { LAUNCH, enforceStrictCsp } from './browser-fixture.ts';
+import { LAUNCH, enforceStrictCsp, watchPage, type PageWatch } from './browser-fixture.ts';
 import { HOSTILE } from './endpoint-page-fixture.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 
-interface Watch {
-  readonly dialogs: string[];
-  readonly console: string[];
-  readonly errors: string[];
-}
 
 describe('endpoint page in a real browser', { timeout: 180_000 }, () => {
   const now = Date.now();
@@ -80,24 +75,15 @@ describe('endpoint page in a real browser', { timeout: 180_000 }, () => {
     await t?.close();
   });
 
-  async function open(width: number, headers: Record<string, string> = {}, dark = false): Promise<{ page: Page; watch: Watch; close: () => Promise<void> }> {
+  async function open(width: number, headers: Record<string, string> = {}, dark = false): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
     const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: headers, colorScheme: dark ? 'dark' : 'light' });
     await enforceStrictCsp(context);
     const page = await context.newPage();
-    const watch: Watch = { dialogs: [], console: [], errors: [] };
-    page.on('dialog', (dialog) => {
-      watch.dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('console', (message) => {
-      if (message.type() === 'error' || /Content.Security.Policy/i.test(message.text())) watch.console.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => watch.errors.push(error.message));
-    await page.addInitScript({ content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" });
+    const watch = await watchPage(page);
     return { page, watch, close: () => context.close() };
   }
 
-  async function assertClean(page: Page, watch: Watch): Promise<void> {
+  async function assertClean(page: Page, watch: PageWatch): Promise<void> {
     assert.deepEqual(await page.evaluate<string[]>('window.__csp ?? []'), [], 'CSP violations');
     assert.deepEqual(watch.dialogs, [], 'a dialog opened');
     assert.deepEqual(watch.console, [], 'console errors or CSP reports');

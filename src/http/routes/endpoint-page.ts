@@ -15,9 +15,9 @@ import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, RAW_R
 import { sendCached } from '../pages/http-cache.ts';
 import { isLatencyRange, loadDetailFacts, loadEndpointPageReads } from '../pages/load.ts';
 import { registryFactsView } from '../pages/registry-facts.ts';
-import { buildStatusDetail, statusDetailJson, type StatusContext } from '../pages/status-model.ts';
+import { buildStatusDetail, statusDetailJson } from '../pages/status-model.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
-import { isPublished, PUBLIC_CACHE_CONTROL } from './status.ts';
+import { isPublished, PUBLIC_CACHE_CONTROL, statusContext } from './status.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -45,15 +45,6 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
       .send(json ? notFoundJson : notFoundHtml);
   }
 
-  const context = (): StatusContext => ({
-    now: deps.clock(),
-    policy: deps.config.health,
-    certWarnDays: deps.config.probe.certExpiringDays,
-    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
-    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
-    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
-  });
-
   /** The endpoint if this viewer may see its page: published ones for all, the rest (not archived) for private viewers. */
   async function visible(request: FastifyRequest, slug: string): Promise<{ endpoint: Endpoint; full: boolean } | undefined> {
     const endpoint = await deps.store.getEndpointBySlug(slug);
@@ -71,7 +62,7 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
     const { endpoint, full } = found;
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
-    const ctx = context();
+    const ctx = statusContext(deps);
     const [facts, reads, complianceReport, registryFacts] = await Promise.all([
       loadDetailFacts(deps, endpoint, ctx.now, range),
       loadEndpointPageReads(deps.store, endpoint.id, ctx.now, { rawWindowMs: RAW_WINDOW_MS, rawLimit: RAW_ROWS_LIMIT, events: EVENT_LIMIT, deliveries: DELIVERY_LIMIT }, full ? deps.alerts : undefined),

@@ -42,6 +42,18 @@ export function isPublished(endpoint: Endpoint): boolean {
   return endpoint.public && endpoint.archivedAt === null;
 }
 
+/** What an endpoint's pages are built against, now: the clock, health policy, maintenance, grade settings. */
+export function statusContext(deps: AppDeps): StatusContext {
+  return {
+    now: deps.clock(),
+    policy: deps.config.health,
+    certWarnDays: deps.config.probe.certExpiringDays,
+    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
+    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
+    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
+  };
+}
+
 // Synchronous setup; the Promise only satisfies the plugin signature.
 export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
   const { deps } = opts;
@@ -49,14 +61,7 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const links = assetLinks(loadAssets());
   const baseUrl = deps.config.publicUrl ?? '';
 
-  const context = (): StatusContext => ({
-    now: deps.clock(),
-    policy: deps.config.health,
-    certWarnDays: deps.config.probe.certExpiringDays,
-    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
-    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
-    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
-  });
+  const context = (): StatusContext => statusContext(deps);
   const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };
   const notFoundHtml = templates.render('not-found', { ...layout, title: 'Not found', bodyClass: 'page-notfound', jsonUrl: null, robots: 'noindex' });
   const notFoundJson = JSON.stringify({ error: 'not_found', message: 'no public status page with this name' });
