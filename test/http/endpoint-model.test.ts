@@ -14,6 +14,10 @@ import {
   rawCoverageFrom,
   rawLatencySeries,
   rawSlotMs,
+  rawWindowMs,
+  fleetRowsPerMs,
+  RAW_SCAN_BUDGET_ROWS,
+  MIN_RAW_WINDOW_MS,
   RAW_ROWS_LIMIT,
   RAW_SLOT_MS,
   RAW_SLOTS,
@@ -139,6 +143,24 @@ describe('latency: raw rounds for the last 24 h, rollups beyond', () => {
     const edgeSlot = pageLatency('7d', onHour, shifted, raw).find((p) => p.start === onHour - DAY);
     assert.equal(edgeSlot?.p50, 50);
     assert.equal(pageLatency('7d', onHour, shifted, raw).find((p) => p.start === onHour - DAY - HOUR)?.p50, 999);
+  });
+
+  test('a large fleet reads a shorter raw window: the scan stays within its budget of fleet rows', () => {
+    const fleet = (n: number, intervalS = 60) => Array.from({ length: n }, () => ({ intervalS, paused: false, archivedAt: null }));
+    assert.equal(rawWindowMs(fleetRowsPerMs(fleet(100))), DAY, '100 endpoints at 60 s: 144,000 rows a day fit');
+    assert.equal(rawWindowMs(fleetRowsPerMs(fleet(1000))), 150 * 60_000, '1,000 endpoints: 150 minutes');
+    assert.equal(rawWindowMs(fleetRowsPerMs(fleet(100_000))), MIN_RAW_WINDOW_MS, 'never less than the floor');
+    assert.equal(rawWindowMs(fleetRowsPerMs([...fleet(1000), ...fleet(5000).map((e) => ({ ...e, paused: true }))])), 150 * 60_000, 'paused endpoints write nothing');
+    assert.equal(rawWindowMs(0), DAY);
+    assert.ok(rawWindowMs(fleetRowsPerMs(fleet(700))) * fleetRowsPerMs(fleet(700)) <= RAW_SCAN_BUDGET_ROWS);
+  });
+
+  test('with less than a day of raw rounds the 24 h range is hourly rollups, the raw-covered hours recomputed', () => {
+    const plan = latencyPlan('24h', NOW, 60_000, 2 * HOUR);
+    assert.deepEqual(plan, { stepMs: HOUR, fromMs: Date.parse('2026-02-28T13:00:00.000Z'), count: 24, source: 'mixed' });
+    const rollups: LatencyPoint[] = Array.from({ length: 24 }, (_, i) => ({ start: plan.fromMs + i * HOUR, p50: 999, p95: 999 }));
+    const points = pageLatency('24h', NOW, rollups, newestFirst(120), 60_000, 2 * HOUR);
+    assert.deepEqual(points.slice(-3).map((p) => p.p50), [999, 120, 120], 'the hours starting inside the last two hours come from raw rounds');
   });
 
   test('a read cut at the row limit: raw rounds take over only from its oldest round', () => {

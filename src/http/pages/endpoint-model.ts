@@ -10,7 +10,7 @@ import type { OutboxEntry } from '../../store/outbox.ts';
 import type { CertObservation, Incident, ResultRow, StoredEvent } from '../../store/store.ts';
 import { latencyChart, type LatencyChart, type LatencyPoint } from './charts.ts';
 import { endpointPageUrl } from './endpoint-urls.ts';
-import { eraLabel, formatMs, formatUtc, plural } from './format.ts';
+import { eraLabel, formatDuration, formatMs, formatUtc, plural } from './format.ts';
 import { LATENCY_RANGES, LATENCY_RANGE_KEYS, type LatencyRange } from './load.ts';
 import { STATUS_META } from './status-display.ts';
 import { incidentView, type IncidentView, type StatusDetailView } from './status-model.ts';
@@ -18,8 +18,32 @@ import { DAY_MS, HOUR_MS } from './uptime.ts';
 
 /** Cells in the strip of recent checks. */
 export const STRIP_SIZE = 100;
-/** How far back raw rounds are read: the strip and the latency of the last day both come from them. */
+/** How far back raw rounds are read at most: the strip and the latency of the last day both come from them. */
 export const RAW_WINDOW_MS = DAY_MS;
+/**
+ * Fleet rows one page's raw read may scan. SQLite finds one endpoint's raw rows by scanning every
+ * endpoint's rows of the window (there is no per-endpoint index on purpose, ARCHITECTURE §5), and
+ * it does so on the event loop: measured here, a day of 1,000 endpoints at 60 s (1.44 M rows) took
+ * 90–480 ms a page. At ~0.3 µs a row this budget is ~50 ms; a larger fleet reads a shorter window.
+ */
+export const RAW_SCAN_BUDGET_ROWS = 150_000;
+/** However large the fleet, a page reads at least this much (the newest checks matter most). */
+export const MIN_RAW_WINDOW_MS = 15 * 60_000;
+
+/** Raw rows the monitored fleet writes per ms: what a window of raw rows costs to scan. */
+export function fleetRowsPerMs(endpoints: ReadonlyArray<{ readonly intervalS: number; readonly paused: boolean; readonly archivedAt: string | null }>): number {
+  let rate = 0;
+  for (const e of endpoints) if (!e.paused && e.archivedAt === null && e.intervalS > 0) rate += 1 / (e.intervalS * 1000);
+  return rate;
+}
+
+/** The raw window a page reads: a day, or what RAW_SCAN_BUDGET_ROWS of the fleet's rows cover (whole minutes). */
+export function rawWindowMs(rowsPerMs: number, budgetRows = RAW_SCAN_BUDGET_ROWS): number {
+  if (!(rowsPerMs > 0)) return RAW_WINDOW_MS;
+  // The epsilon keeps a sum of 1/interval rates that lands a hair under a whole minute on it.
+  const fits = Math.floor(budgetRows / rowsPerMs / 60_000 + 1e-9) * 60_000;
+  return Math.min(RAW_WINDOW_MS, Math.max(MIN_RAW_WINDOW_MS, fits));
+}
 /**
  * At most this many raw rounds are read (newest first): a day at a 30 s interval. A faster
  * endpoint's raw chart covers only its newest rounds; older slots fall back to rollups.
@@ -176,8 +200,8 @@ export function rawLatencySeries(rows: readonly ResultRow[], fromMs: number, ste
  * Where raw rounds take over from rollups: the start of the raw window, or later when the read was
  * cut at RAW_ROWS_LIMIT (then only from its oldest round on is the raw picture complete).
  */
-export function rawCoverageFrom(rowsNewestFirst: readonly ResultRow[], now: number, limit = RAW_ROWS_LIMIT): number {
-  const from = now - RAW_WINDOW_MS;
+export function rawCoverageFrom(rowsNewestFirst: readonly ResultRow[], now: number, windowMs = RAW_WINDOW_MS, limit = RAW_ROWS_LIMIT): number {
+  const from = now - windowMs;
   const oldest = rowsNewestFirst.at(-1);
   return rowsNewestFirst.length >= limit && oldest !== undefined ? Math.max(from, oldest.ts) : from;
 }
@@ -204,10 +228,11 @@ export interface LatencyPlan {
 
 /**
  * The 24 h range is drawn from raw rounds in slots of 5 minutes (more for endpoints checked less
- * often than every 100 s); longer ranges from their rollup slots.
+ * often than every 100 s) when the page read a whole day of them; otherwise, like longer ranges,
+ * from rollup slots with the raw-covered ones recomputed.
  */
-export function latencyPlan(range: LatencyRange, now: number, intervalMs = 60_000): LatencyPlan {
-  if (range === '24h') {
+export function latencyPlan(range: LatencyRange, now: number, intervalMs = 60_000, windowMs = RAW_WINDOW_MS): LatencyPlan {
+  if (range === '24h' && windowMs >= RAW_WINDOW_MS) {
     const stepMs = rawSlotMs(intervalMs);
     const count = RAW_WINDOW_MS / stepMs;
     const current = Math.floor(now / stepMs) * stepMs;
@@ -219,10 +244,10 @@ export function latencyPlan(range: LatencyRange, now: number, intervalMs = 60_00
 }
 
 /** The points a range draws: raw for 24 h; for longer ranges rollups, the raw-covered slots from raw. */
-export function pageLatency(range: LatencyRange, now: number, rollupPoints: readonly LatencyPoint[], rowsNewestFirst: readonly ResultRow[], intervalMs?: number): LatencyPoint[] {
-  const plan = latencyPlan(range, now, intervalMs);
+export function pageLatency(range: LatencyRange, now: number, rollupPoints: readonly LatencyPoint[], rowsNewestFirst: readonly ResultRow[], intervalMs?: number, windowMs = RAW_WINDOW_MS): LatencyPoint[] {
+  const plan = latencyPlan(range, now, intervalMs, windowMs);
   if (plan.source === 'raw') return rawLatencySeries(rowsNewestFirst, plan.fromMs, plan.stepMs, plan.count);
-  return mergeRawLatency(rollupPoints, rowsNewestFirst, plan.stepMs, rawCoverageFrom(rowsNewestFirst, now));
+  return mergeRawLatency(rollupPoints, rowsNewestFirst, plan.stepMs, rawCoverageFrom(rowsNewestFirst, now, windowMs));
 }
 
 // --- incidents with their timeline ------------------------------------------------------------
@@ -373,7 +398,9 @@ export interface EndpointPageFacts {
   readonly intervalMs: number;
   /** The range's rollup slots (unused for 24 h, which is drawn from raw rounds). */
   readonly rollupLatency: readonly LatencyPoint[];
-  /** Raw rounds of the last RAW_WINDOW_MS, newest first, at most RAW_ROWS_LIMIT. */
+  /** How far back `rows` were read (rawWindowMs: a day, less for a large fleet). */
+  readonly rawWindowMs: number;
+  /** Raw rounds of the last `rawWindowMs`, newest first, at most RAW_ROWS_LIMIT. */
   readonly rows: readonly ResultRow[];
   readonly incidents: readonly Incident[];
   readonly events: readonly StoredEvent[];
@@ -387,6 +414,8 @@ export interface EndpointPageFacts {
 export interface EndpointPageView {
   readonly detail: StatusDetailView;
   readonly strip: Strip;
+  /** Set when less than a day of checks was read (a large fleet): how far back the strip reaches. */
+  readonly rawWindowText: string | null;
   readonly latency: {
     readonly range: LatencyRange;
     readonly ranges: ReadonlyArray<{ readonly key: LatencyRange; readonly href: string; readonly active: boolean }>;
@@ -404,18 +433,21 @@ export interface EndpointPageView {
 
 export function buildEndpointPage(detail: StatusDetailView, facts: EndpointPageFacts, options: { readonly published: boolean }): EndpointPageView {
   const pageUrl = endpointPageUrl(detail.slug);
-  const plan = latencyPlan(facts.range, facts.now, facts.intervalMs);
-  const points = pageLatency(facts.range, facts.now, facts.rollupLatency, facts.rows, facts.intervalMs);
+  const plan = latencyPlan(facts.range, facts.now, facts.intervalMs, facts.rawWindowMs);
+  const points = pageLatency(facts.range, facts.now, facts.rollupLatency, facts.rows, facts.intervalMs, facts.rawWindowMs);
+  const rawText = facts.rawWindowMs >= RAW_WINDOW_MS ? 'the last 24 h' : `the last ${formatDuration(facts.rawWindowMs / 1000)}`;
   const stepText = plan.stepMs === HOUR_MS ? 'hourly' : plan.stepMs === DAY_MS ? 'daily' : `${plan.stepMs / 60_000}-minute`;
   return {
     detail,
     strip: checkStrip(facts.rows, facts.full),
+    // A large fleet's page reads less than a day of raw rounds (RAW_SCAN_BUDGET_ROWS): say so.
+    rawWindowText: facts.rawWindowMs >= RAW_WINDOW_MS ? null : rawText,
     latency: {
       range: facts.range,
       ranges: LATENCY_RANGE_KEYS.map((key) => ({ key, href: key === '24h' ? pageUrl : `${pageUrl}?range=${key}`, active: key === facts.range })),
       chart: latencyChart(points, plan.stepMs),
       points,
-      sourceText: plan.source === 'raw' ? `${stepText} slots from every check of the last 24 h` : `${stepText} slots from rollups; the last 24 h from every check`,
+      sourceText: plan.source === 'raw' ? `${stepText} slots from every check of the last 24 h` : `${stepText} slots from rollups; ${rawText} from every check`,
     },
     incidents: facts.incidents.slice(0, TIMELINE_INCIDENTS).map((i) => incidentTimeline(i, facts.events, facts.now, facts.full)),
     cert: certDetail(facts.certificate),

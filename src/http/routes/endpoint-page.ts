@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import { viewerFromToken } from '../api/auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, RAW_ROWS_LIMIT, RAW_WINDOW_MS } from '../pages/endpoint-model.ts';
+import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, fleetRowsPerMs, RAW_ROWS_LIMIT, rawWindowMs } from '../pages/endpoint-model.ts';
 import { sendCached } from '../pages/http-cache.ts';
 import { isLatencyRange, loadDetailFacts, loadEndpointPageReads } from '../pages/load.ts';
 import { registryFactsView } from '../pages/registry-facts.ts';
@@ -63,16 +63,17 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = statusContext(deps);
+    const rawWindow = rawWindowMs(fleetRowsPerMs(deps.endpoints()));
     const [facts, reads, complianceReport, registryFacts] = await Promise.all([
       loadDetailFacts(deps, endpoint, ctx.now, range),
-      loadEndpointPageReads(deps.store, endpoint.id, ctx.now, { rawWindowMs: RAW_WINDOW_MS, rawLimit: RAW_ROWS_LIMIT, events: EVENT_LIMIT, deliveries: DELIVERY_LIMIT }, full ? deps.alerts : undefined),
+      loadEndpointPageReads(deps.store, endpoint.id, ctx.now, { rawWindowMs: rawWindow, rawLimit: RAW_ROWS_LIMIT, events: EVENT_LIMIT, deliveries: DELIVERY_LIMIT }, full ? deps.alerts : undefined),
       deps.compliance?.reports.latestReport(endpoint.id),
       deps.registryFacts?.(),
     ]);
     const detail = buildStatusDetail({ ...facts, complianceReport: complianceReport ?? null }, ctx);
     const view = buildEndpointPage(
       detail,
-      { now: ctx.now, range, intervalMs: endpoint.intervalS * 1000, rollupLatency: facts.latency, rows: reads.rows, incidents: facts.daily.incidents, events: reads.events, certificate: facts.certificate, deliveries: reads.deliveries, full },
+      { now: ctx.now, range, intervalMs: endpoint.intervalS * 1000, rawWindowMs: rawWindow, rollupLatency: facts.latency, rows: reads.rows, incidents: facts.daily.incidents, events: reads.events, certificate: facts.certificate, deliveries: reads.deliveries, full },
       { published: isPublished(endpoint) },
     );
     const registry = registryFactsView(registryFacts?.get(endpoint.id));
