@@ -21,6 +21,20 @@ import { DAY, HOUR, seedEndpoint } from './page-seed.ts';
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 
 
+/** From the top of the page, Tab until a check has the focus (the links before the strip come first). */
+async function tabToCheck(page: Page): Promise<void> {
+  await page.locator('body').focus();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate<boolean>("document.activeElement?.classList.contains('check') ?? false")) return;
+  }
+  assert.fail('Tab never reached the strip');
+}
+
+function focusedTip(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>('document.activeElement?.getAttribute("aria-describedby") ?? null');
+}
+
 describe('endpoint page in a real browser', { timeout: 180_000 }, () => {
   const now = Date.now();
   let t: TestApp;
@@ -75,8 +89,8 @@ describe('endpoint page in a real browser', { timeout: 180_000 }, () => {
     await t?.close();
   });
 
-  async function open(width: number, headers: Record<string, string> = {}, dark = false): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: headers, colorScheme: dark ? 'dark' : 'light' });
+  async function open(width: number, headers: Record<string, string> = {}, dark = false, javaScriptEnabled = true): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: headers, colorScheme: dark ? 'dark' : 'light', javaScriptEnabled });
     await enforceStrictCsp(context);
     const page = await context.newPage();
     const watch = await watchPage(page);
@@ -104,29 +118,51 @@ describe('endpoint page in a real browser', { timeout: 180_000 }, () => {
       assert.equal(await page.locator('table.deliveries tbody tr').count(), 2);
       assert.equal(await page.locator('table.deliveries tbody tr').first().locator('code').textContent(), HOSTILE.channel);
 
-      const tip = page.locator('#check-tip-0');
-      assert.equal(await tip.isVisible(), false, 'hidden until hovered or focused');
-      await page.locator('#checks-title').scrollIntoViewIfNeeded();
-      // From the top of the page, Tab until a check has the focus (the links before it come first).
-      await page.locator('body').focus();
-      let onCheck = false;
-      for (let i = 0; i < 40 && !onCheck; i++) {
-        await page.keyboard.press('Tab');
-        onCheck = await page.evaluate<boolean>("document.activeElement?.classList.contains('check') ?? false");
-      }
-      assert.ok(onCheck, 'Tab reaches the strip');
-      assert.equal(await page.evaluate<string | null>('document.activeElement.getAttribute("aria-describedby")'), 'check-tip-0');
-      assert.equal(await tip.isVisible(), true, 'the focused check shows its tooltip');
-      assert.match((await tip.textContent()) ?? '', /DNS \d+ ms.*TCP \d+ ms/s);
-      assert.equal(await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle"), 'solid', 'a visible focus ring');
+      const tip = (n: number) => page.locator(`#check-tip-${n}`);
+      assert.equal(await tip(99).isVisible(), false, 'hidden until hovered or focused');
+      assert.equal(await page.locator('ol.strip > li.check[tabindex="0"]').count(), 1, 'with JavaScript the strip is one Tab stop');
+      await tabToCheck(page);
+      assert.equal(await focusedTip(page), 'check-tip-99', 'Tab lands on the newest check');
+      assert.equal(await tip(99).isVisible(), true, 'the focused check shows its tooltip');
+      assert.match((await tip(99).textContent()) ?? '', /DNS \d+ ms.*TCP \d+ ms/s);
+      assert.equal(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'), 'solid', 'a visible focus ring');
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await focusedTip(page), 'check-tip-98');
+      assert.deepEqual([await tip(99).isVisible(), await tip(98).isVisible()], [false, true], 'the tooltip follows the focus');
+      await page.keyboard.press('Home');
+      assert.equal(await focusedTip(page), 'check-tip-0');
       await page.keyboard.press('Tab');
-      assert.equal(await tip.isVisible(), false, 'moving on hides it');
-      assert.equal(await page.locator('#check-tip-1').isVisible(), true);
+      assert.equal(await page.evaluate<boolean>("document.activeElement?.classList.contains('check') ?? false"), false, 'Tab leaves the strip');
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await focusedTip(page), 'check-tip-0', 'and comes back to the check last chosen');
       // A failing check's tooltip, by hover: the hostile detail as text.
       const down = page.locator('ol.strip > li.check.st-down').first();
       await down.hover();
       assert.equal(await down.locator('.tip-detail').textContent(), HOSTILE.detail);
       await page.screenshot({ path: join(SHOTS, 'endpoint-page-1280.png'), fullPage: true });
+      await assertClean(page, watch);
+    } finally {
+      await close();
+    }
+  });
+
+  test('without JavaScript every check is a Tab stop, its tooltip shows on focus, and a link skips past them', async () => {
+    const { page, watch, close } = await open(1280, {}, false, false);
+    try {
+      assert.equal((await page.goto(`${base}/endpoints/hostile`))?.status(), 200);
+      assert.equal(await page.locator('ol.strip > li.check[tabindex="0"]').count(), 100);
+      await tabToCheck(page);
+      assert.equal(await focusedTip(page), 'check-tip-0', 'the oldest check comes first');
+      assert.equal(await page.locator('#check-tip-0').isVisible(), true);
+      await page.keyboard.press('Tab');
+      assert.equal(await focusedTip(page), 'check-tip-1');
+      assert.deepEqual([await page.locator('#check-tip-0').isVisible(), await page.locator('#check-tip-1').isVisible()], [false, true]);
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await page.evaluate<string | null>('document.activeElement?.className ?? null'), 'skip-link');
+      assert.equal(await page.locator('.skip-link').isVisible(), true, 'the skip link shows when focused');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate<string | null>('document.activeElement?.id ?? null'), 'after-checks');
       await assertClean(page, watch);
     } finally {
       await close();
