@@ -9,6 +9,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { apiRoutes } from './routes/api.ts';
 import { badgeRoutes } from './routes/badge.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { endpointPageRoutes } from './routes/endpoint-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manageRoutes } from './routes/manage.ts';
 import { mcpRoutes } from './routes/mcp.ts';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(apiRoutes, { deps, prefix: '/api/v1' });
   await app.register(dashboardRoutes, { deps });
   await app.register(statusRoutes, { deps });
+  await app.register(endpointPageRoutes, { deps });
   await app.register(badgeRoutes, { deps });
   await app.register(mcpRoutes, { deps });
   const { accounts } = deps;

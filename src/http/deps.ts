@@ -103,8 +103,8 @@ export interface AppDeps {
   readonly scheduler: () => SchedulerStats & { readonly inFlight: number; readonly queued: number };
   /** The last full probe result of an endpoint since this process started (phases, certificate). */
   readonly latestResult: (endpointId: number) => ProbeResult | undefined;
-  /** The alert outbox, when alerting runs: counts, dead letters, retry. */
-  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry' | 'backlog'>;
+  /** The alert outbox, when alerting runs: counts, dead letters, retry, and an endpoint's deliveries. */
+  readonly alerts?: Pick<AlertOutbox, 'counts' | 'deadLetters' | 'retry' | 'backlog' | 'entries'>;
   /** The alert settings in force; the API edits channels, routes and maintenance windows through it. */
   readonly alertSettings?: AlertSettings;
   /** Largest event-loop delay since the last call, ms (for /metrics). */

@@ -33,6 +33,13 @@ export interface OutboxEntry {
   readonly deliveredAt: string | null;
 }
 
+export interface OutboxQuery {
+  readonly status?: OutboxStatus;
+  readonly limit: number;
+  readonly beforeId?: number;
+  readonly endpointId?: number;
+}
+
 export interface OutboxBacklog {
   readonly pending: number;
   readonly dead: number;
@@ -69,8 +76,12 @@ export interface AlertOutbox {
   retry(id: number): Promise<boolean>;
 
   get(id: number): Promise<OutboxEntry | undefined>;
-  /** Newest first; `beforeId` pages further back. */
-  entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]>;
+  /**
+   * Newest first; `beforeId` pages further back; `endpointId` keeps one endpoint's entries (an
+   * endpoint's page). No index serves that filter: the scan walks ids downwards until `limit`
+   * match, bounded by the outbox's own retention (prune), which keeps the table small.
+   */
+  entries(options: OutboxQuery): Promise<OutboxEntry[]>;
   deadLetters(options: { readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]>;
   counts(): Promise<Readonly<Record<OutboxStatus, number>>>;
   /** What still needs attention, cheap enough for every scrape. */

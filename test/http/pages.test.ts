@@ -174,7 +174,7 @@ describe('pages over seeded data', () => {
     assert.deepEqual(body.counts, { down: 1, degraded: 0, auth_required: 0, unknown: 0, up: 1, paused: 0, archived: 0 });
     const alpha = body.endpoints.find((e) => e.slug === 'alpha')!;
     assert.deepEqual(Object.keys(alpha).sort(), [
-      'certificate', 'code', 'confirmed', 'detail', 'display', 'lastCheckedAt', 'latency', 'name', 'notMonitored', 'note', 'protocol', 'public', 'server', 'slug', 'status', 'statusPage', 'tags', 'toolsCount', 'uptime', 'url',
+      'certificate', 'code', 'confirmed', 'detail', 'detailPage', 'display', 'lastCheckedAt', 'latency', 'name', 'notMonitored', 'note', 'protocol', 'public', 'server', 'slug', 'status', 'statusPage', 'tags', 'toolsCount', 'uptime', 'url',
     ]);
     assert.equal((alpha.uptime as Record<string, number>)['30d'], expectedUptime(alphaRows, 30 * DAY));
     assert.equal((alpha.latency as { hourlyP50Ms: unknown[] }).hourlyP50Ms.length, 24);

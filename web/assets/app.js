@@ -1,5 +1,6 @@
 // mcpwatch pages: progressive enhancement only. Every page is complete without this file; with
-// it, the dashboard refreshes its table from /dashboard.json and status pages show relative times.
+// it, the dashboard refreshes its table from /dashboard.json, status pages show relative times, and
+// an endpoint's strip of checks is one Tab stop walked with the arrow keys.
 // Data only ever reaches the DOM through textContent and attribute setters, never as markup.
 (function () {
   'use strict';
@@ -84,9 +85,10 @@
 
     var ep = el('td', 'ep');
     var name = el('span', 'ep-name');
-    if (e.statusPage) {
+    // detailPage is null unless this viewer may open the endpoint's full page.
+    if (e.detailPage) {
       var link = el('a', null, e.name);
-      link.setAttribute('href', e.statusPage);
+      link.setAttribute('href', e.detailPage);
       name.appendChild(link);
     } else name.textContent = e.name;
     ep.appendChild(name);
@@ -209,8 +211,30 @@
     });
   }
 
+  // The strip of checks on an endpoint's page: one Tab stop instead of a hundred. Arrow keys, Home
+  // and End move between checks, and the focused one shows its tooltip (by CSS). Without this
+  // file every check is its own Tab stop, with a link to skip past them.
+  function enhanceStrip(list) {
+    var cells = list.querySelectorAll('li.check');
+    if (cells.length === 0) return;
+    for (var i = 0; i < cells.length; i++) cells[i].setAttribute('tabindex', i === cells.length - 1 ? '0' : '-1');
+    list.addEventListener('keydown', function (event) {
+      var current = Array.prototype.indexOf.call(cells, document.activeElement);
+      if (current < 0) return;
+      var moves = { ArrowLeft: current - 1, ArrowRight: current + 1, ArrowUp: current - 1, ArrowDown: current + 1, Home: 0, End: cells.length - 1 };
+      if (!Object.prototype.hasOwnProperty.call(moves, event.key)) return;
+      event.preventDefault();
+      var next = Math.max(0, Math.min(cells.length - 1, moves[event.key]));
+      cells[current].setAttribute('tabindex', '-1');
+      cells[next].setAttribute('tabindex', '0');
+      cells[next].focus();
+    });
+    list.classList.add('strip-roving');
+  }
+
   function start() {
     document.documentElement.classList.add('js');
+    document.querySelectorAll('ol.strip').forEach(enhanceStrip);
     refreshRelativeTimes();
     setInterval(refreshRelativeTimes, 30000);
     var table = document.querySelector('table[data-refresh]');

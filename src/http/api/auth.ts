@@ -104,3 +104,4 @@ export function requireToken(deps: AuthDeps) {
 export function canSeePrivate(access: Access): boolean {
   return access.kind === 'token';
 }
+

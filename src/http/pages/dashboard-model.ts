@@ -5,6 +5,7 @@ import { daysLeft } from '../../domain/certificate.ts';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../../domain/health.ts';
 import { sparkline, type Sparkline } from './charts.ts';
+import { endpointPageUrl } from './endpoint-urls.ts';
 import { formatUptime, uptimeOf } from '../../domain/uptime.ts';
 import { DASH, eraLabel, formatDuration, formatMs, formatRelative, formatUtc, plural } from './format.ts';
 import type { EndpointFacts } from './load.ts';
@@ -80,6 +81,8 @@ export interface DashboardRow {
   readonly tags: readonly string[];
   readonly public: boolean;
   readonly statusPage: string | null;
+  /** The endpoint's full page (/endpoints/:slug); linked only for viewers who may open it (linkedPage). */
+  readonly detailPage: string;
   readonly status: DisplayStatus;
   readonly statusLabel: string;
   readonly confirmed: boolean;
@@ -231,6 +234,7 @@ export function buildRow(facts: EndpointFacts, now: number, policy: HealthPolicy
     tags: endpoint.tags,
     public: endpoint.public,
     statusPage: endpoint.public && endpoint.archivedAt === null ? `/status/${encodeURIComponent(endpoint.slug)}` : null,
+    detailPage: endpointPageUrl(endpoint.slug),
     status: live.status,
     statusLabel: STATUS_META[live.status].label,
     confirmed: live.confirmed,
@@ -322,7 +326,15 @@ export interface DashboardJson {
   readonly endpoints: readonly unknown[];
 }
 
-export function dashboardJson(view: DashboardView): DashboardJson {
+/**
+ * Where a row's name links: the endpoint's full page when this viewer may open it (a published
+ * endpoint's page is open to all; the rest need private access), else nowhere.
+ */
+export function linkedPage(row: Pick<DashboardRow, 'statusPage' | 'detailPage'>, canViewPrivate: boolean): string | null {
+  return row.statusPage !== null || canViewPrivate ? row.detailPage : null;
+}
+
+export function dashboardJson(view: DashboardView, canViewPrivate = false): DashboardJson {
   return {
     updatedAt: view.updatedAt,
     filter: view.filter,
@@ -336,6 +348,7 @@ export function dashboardJson(view: DashboardView): DashboardJson {
       tags: r.tags,
       public: r.public,
       statusPage: r.statusPage,
+      detailPage: linkedPage(r, canViewPrivate),
       status: r.status,
       confirmed: r.confirmed,
       code: r.code,

@@ -1,9 +1,11 @@
 // The only page module that reads the store: it gathers the facts one endpoint needs, from
-// state and rollups only (never raw rows, ARCHITECTURE §5). Everything after this is pure.
+// state and rollups (raw rows only for one endpoint's own page, one bounded day, see
+// loadEndpointPageReads). Everything after this is pure.
 import type { ComplianceReport } from '../../domain/compliance.ts';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { EndpointState } from '../../domain/health.ts';
-import { EMPTY_UPTIME, type CertObservation, type GapRow, type Incident, type Rollup, type Store, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
+import type { AlertOutbox, OutboxEntry } from '../../store/outbox.ts';
+import { EMPTY_UPTIME, type CertObservation, type GapRow, type Incident, type ResultRow, type Rollup, type Store, type StoredEvent, type ToolSnapshot, type UptimeSummary } from '../../store/store.ts';
 import { latencySeries, type LatencyPoint } from './charts.ts';
 import { DAY_MS, HOUR_MS, UPTIME_WINDOWS, UPTIME_WINDOW_KEYS, utcDayStart, utcHourStart, type UptimeWindow } from './uptime.ts';
 
@@ -181,4 +183,34 @@ export async function loadDetailFacts(source: FactsSource, endpoint: Endpoint, n
     source.store.toolSnapshots(endpoint.id, TOOL_HISTORY_LIMIT),
   ]);
   return { ...base, daily, latencyRange: range, latency, certificate, tools };
+}
+
+/** What one endpoint's full page reads beyond the status page's facts (src/http/pages/endpoint-model.ts). */
+export interface EndpointPageReads {
+  /** Raw rounds of the last `rawWindowMs`, newest first, at most `rawLimit`. */
+  readonly rows: readonly ResultRow[];
+  readonly events: readonly StoredEvent[];
+  /** null when not asked for (the viewer may not see them) or alerting is off. */
+  readonly deliveries: readonly OutboxEntry[] | null;
+}
+
+/**
+ * The raw rounds of one day (one bounded read: the strip and the day's latency both come from it;
+ * on SQLite it scans the day's rows of the whole fleet by rowid, see SqliteStore.results), the
+ * newest events for the incident timelines, and the endpoint's alert deliveries when `deliveries`
+ * is given.
+ */
+export async function loadEndpointPageReads(
+  store: Store,
+  endpointId: number,
+  now: number,
+  limits: { readonly rawWindowMs: number; readonly rawLimit: number; readonly events: number; readonly deliveries: number },
+  deliveries?: Pick<AlertOutbox, 'entries'>,
+): Promise<EndpointPageReads> {
+  const [rows, events, sent] = await Promise.all([
+    store.results(endpointId, { fromMs: now - limits.rawWindowMs, toMs: now + 1, limit: limits.rawLimit }),
+    store.events({ endpointId, limit: limits.events }),
+    deliveries ? deliveries.entries({ endpointId, limit: limits.deliveries }) : null,
+  ]);
+  return { rows, events, deliveries: sent };
 }

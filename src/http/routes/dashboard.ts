@@ -5,7 +5,7 @@ import { can, viewerOf, type Viewer } from '../accounts/viewer.ts';
 import type { AppDeps } from '../deps.ts';
 import { clusterJson, clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import type { ClusterView } from '../deps.ts';
-import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
+import { DASHBOARD_PAGE_SIZE, buildDashboard, dashboardJson, filterQuery, linkedPage, parseDashboardFilter, selectPage, type DashboardFilter, type DashboardView, type EndpointEntry } from '../pages/dashboard-model.ts';
 import { PerVersion, type FleetView, type RankedEntry } from '../pages/fleet-pages.ts';
 import { formatClock } from '../pages/format.ts';
 import { failingRegistries } from '../pages/registry-facts.ts';
@@ -102,6 +102,8 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     readonly nodes: ClusterSection | 'unavailable' | null;
     readonly failingRegistries: ReturnType<typeof failingRegistries>;
     readonly registryStatus: ReadonlyMap<string, string> | undefined;
+    /** Whether this viewer may open private endpoints' pages (their rows link there). */
+    readonly canViewPrivate: boolean;
   }
 
   /**
@@ -115,7 +117,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
         ? { viewer: null }
         : {};
 
-  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus }: Extras, viewer: Viewer = { kind: 'anonymous' }): string =>
+  const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus, canViewPrivate }: Extras, viewer: Viewer = { kind: 'anonymous' }): string =>
     templates.render('dashboard', {
       ...header(viewer),
       title: 'Dashboard · mcpwatch',
@@ -132,24 +134,27 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
       // A registry that stopped answering leaves its endpoints as last synced: say so.
       failingRegistries: failing,
       registryStatus,
+      canViewPrivate,
+      linkedPage,
     });
 
   app.get('/', async (request, reply) => {
     const fleet = deps.fleetPages?.view;
     const v = await view(request.query, fleet);
+    const viewer = await viewerOf(request);
     // Undeliverable alerts are the operator's to know about: a silent outbox is a silent pager.
     const extras: Extras = {
       deadLetters: (await deps.alerts?.backlog())?.dead ?? 0,
       nodes: await cluster(request.log),
       failingRegistries: failingRegistries((await deps.registries?.().catch(() => undefined)) ?? []),
       registryStatus: await registryStatusBySlug(),
+      canViewPrivate: can(viewer, 'read.private'),
     };
     // The cluster section changes with every heartbeat and registries with every sync: a page
     // carrying either is rendered each time; the rest is built once per refresh.
     // A signed-in user's page carries their name and CSRF token: built for them, never shared.
-    const viewer = await viewerOf(request);
     const cacheable = fleet !== undefined && extras.nodes === null && deps.registries === undefined && viewer.kind !== 'user';
-    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}`, () => render(v, extras)) : render(v, extras, viewer);
+    const html = cacheable ? bodies.get(fleet.version, `html${filterQuery(v.filter)}:${extras.deadLetters}:${extras.canViewPrivate}`, () => render(v, extras)) : render(v, extras, viewer);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 
@@ -160,8 +165,9 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     // is added to the body built once per refresh, not kept in it.
     const nodes = await clusterView(request.log);
     const cluster = JSON.stringify(nodes === null || nodes === 'unavailable' ? nodes : clusterJson(nodes));
+    const full = can(await viewerOf(request), 'read.private');
     reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
-    const body = fleet ? bodies.get(fleet.version, `json${filterQuery(v.filter)}`, () => JSON.stringify(dashboardJson(v))) : JSON.stringify(dashboardJson(v));
+    const body = fleet ? bodies.get(fleet.version, `json${filterQuery(v.filter)}:${full}`, () => JSON.stringify(dashboardJson(v, full))) : JSON.stringify(dashboardJson(v, full));
     return reply.send(`${body.slice(0, -1)},"cluster":${cluster}}`);
   });
   return Promise.resolve();

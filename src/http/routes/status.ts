@@ -45,6 +45,18 @@ export function isPublished(endpoint: Endpoint): boolean {
   return endpoint.public && endpoint.archivedAt === null;
 }
 
+/** What an endpoint's pages are built against, now: the clock, health policy, maintenance, grade settings. */
+export function statusContext(deps: AppDeps): StatusContext {
+  return {
+    now: deps.clock(),
+    policy: deps.config.health,
+    certWarnDays: deps.config.probe.certExpiringDays,
+    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
+    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
+    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
+  };
+}
+
 // Synchronous setup; the Promise only satisfies the plugin signature.
 export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
   const { deps } = opts;
@@ -52,14 +64,7 @@ export function statusRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Pro
   const links = assetLinks(loadAssets());
   const baseUrl = deps.config.publicUrl ?? '';
 
-  const context = (): StatusContext => ({
-    now: deps.clock(),
-    policy: deps.config.health,
-    certWarnDays: deps.config.probe.certExpiringDays,
-    maintenance: (deps.alertSettings?.current() ?? deps.config.alerts)?.maintenance ?? [],
-    latencyBudgetMs: deps.config.compliance.latencyBudgetMs,
-    ...(deps.compliance?.specLink ? { specLink: deps.compliance.specLink } : {}),
-  });
+  const context = (): StatusContext => statusContext(deps);
   // Status pages an operator made; /status shows the one marked default instead of the overview.
   const pages = statusPageRoutes(app, deps, context);
   const layout = { nav: 'public', current: 'status', assets: links, robots: null as string | null };

@@ -13,7 +13,7 @@
 //   running when it ends may be made a second time, with the same key. An attempt cut short (a
 //   crash, a stop) is made again once the lease has run out, not at once as with SQLite.
 import type { AlertEndpointState, AlertMessage, SuppressReason } from '../../alerts/types.ts';
-import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxStatus } from '../outbox.ts';
+import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxQuery, OutboxStatus } from '../outbox.ts';
 import { OUTBOX_STATUSES } from '../outbox.ts';
 import { type Pool, transaction } from './pool.ts';
 import { jsonForPostgres, textForPostgres } from './safe-text.ts';
@@ -210,10 +210,10 @@ export class PgAlertOutbox implements AlertOutbox {
     return rows[0] && entryFromDb(rows[0]);
   }
 
-  async entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]> {
+  async entries(options: OutboxQuery): Promise<OutboxEntry[]> {
     const { rows } = await this.#pool.query<OutboxDbRow>(
-      `SELECT ${COLUMNS} FROM alert_outbox WHERE ($1::text IS NULL OR status = $1) AND id < $2 ORDER BY id DESC LIMIT $3`,
-      [options.status ?? null, options.beforeId ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(options.limit))],
+      `SELECT ${COLUMNS} FROM alert_outbox WHERE ($1::text IS NULL OR status = $1) AND ($4::bigint IS NULL OR endpoint_id = $4) AND id < $2 ORDER BY id DESC LIMIT $3`,
+      [options.status ?? null, options.beforeId ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(options.limit)), options.endpointId ?? null],
     );
     return rows.map(entryFromDb);
   }

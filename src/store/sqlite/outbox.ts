@@ -3,7 +3,7 @@
 // event loop for the busy timeout. On one connection the statements simply take turns.
 import type Database from 'better-sqlite3';
 import type { AlertEndpointState, AlertMessage, SuppressReason } from '../../alerts/types.ts';
-import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxStatus } from '../outbox.ts';
+import type { AlertCommit, AlertOutbox, OutboxBacklog, OutboxEntry, OutboxQuery, OutboxStatus } from '../outbox.ts';
 import { OUTBOX_STATUSES } from '../outbox.ts';
 
 type Db = Database.Database;
@@ -87,8 +87,8 @@ export class SqliteOutbox implements AlertOutbox {
       dead: db.prepare<[string, string, number]>("UPDATE alert_outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, due_ms = NULL, updated_at = ? WHERE id = ? AND status = 'pending'"),
       retry: db.prepare<[number, string, number]>("UPDATE alert_outbox SET status = 'pending', due_ms = ?, updated_at = ? WHERE id = ? AND status = 'dead'"),
       get: db.prepare<[number], OutboxDbRow>(`${select} WHERE id = ?`),
-      page: db.prepare<[{ status: string | null; beforeId: number; limit: number }], OutboxDbRow>(
-        `${select} WHERE (@status IS NULL OR status = @status) AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
+      page: db.prepare<[{ status: string | null; beforeId: number; limit: number; endpointId: number | null }], OutboxDbRow>(
+        `${select} WHERE (@status IS NULL OR status = @status) AND (@endpointId IS NULL OR endpoint_id = @endpointId) AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
       ),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM alert_outbox GROUP BY status'),
       // Each on its partial index, so a scrape does not count 30 days of delivered messages.
@@ -173,8 +173,8 @@ export class SqliteOutbox implements AlertOutbox {
     return row && entryFromDb(row);
   }
 
-  async entries(options: { readonly status?: OutboxStatus; readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]> {
-    return this.#s.page.all({ status: options.status ?? null, beforeId: options.beforeId ?? Number.MAX_SAFE_INTEGER, limit: options.limit }).map(entryFromDb);
+  async entries(options: OutboxQuery): Promise<OutboxEntry[]> {
+    return this.#s.page.all({ status: options.status ?? null, beforeId: options.beforeId ?? Number.MAX_SAFE_INTEGER, limit: options.limit, endpointId: options.endpointId ?? null }).map(entryFromDb);
   }
 
   async deadLetters(options: { readonly limit: number; readonly beforeId?: number }): Promise<OutboxEntry[]> {

@@ -153,6 +153,23 @@ export const OUTBOX_CASES: Readonly<Record<string, OutboxCase>> = {
     assert.deepEqual(await outbox.entries({ limit: 10, beforeId: (await outbox.entries({ limit: 10 })).at(-1)!.id }), []);
   },
 
+  async 'entries of one endpoint: newest first, paged by beforeId, other endpoints and none left out'({ outbox, addEndpoint }) {
+    const one = await addEndpoint('one');
+    const two = await addEndpoint('two');
+    await outbox.commit({
+      entries: [entry('a', { endpointId: one }), entry('b', { endpointId: two }), entry('c', { endpointId: null }), entry('d', { endpointId: one, suppressed: 'flapping' }), entry('e', { endpointId: one })],
+      states: [],
+    });
+    const keys = (list: OutboxEntry[]): string[] => list.map((e) => e.idempotencyKey);
+    assert.deepEqual(keys(await outbox.entries({ endpointId: one, limit: 10 })), ['e', 'd', 'a']);
+    assert.deepEqual(keys(await outbox.entries({ endpointId: two, limit: 10 })), ['b']);
+    const first = await outbox.entries({ endpointId: one, limit: 2 });
+    assert.deepEqual(keys(first), ['e', 'd'], 'the limit counts this endpoint\'s entries only');
+    assert.deepEqual(keys(await outbox.entries({ endpointId: one, limit: 2, beforeId: first[1]!.id })), ['a']);
+    assert.deepEqual(keys(await outbox.entries({ endpointId: one, status: 'pending', limit: 10 })), ['e', 'a']);
+    assert.deepEqual(await outbox.entries({ endpointId: two + 1000, limit: 10 }), []);
+  },
+
   async 'a dead letter keeps its error, pages newest first and can be queued again'({ outbox, setNow }) {
     await outbox.commit({ entries: ['a', 'b', 'c', 'd'].map((k) => entry(k)), states: [] });
     const due = await outbox.due(T0, 10);
