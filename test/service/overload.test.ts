@@ -50,7 +50,7 @@ function busyFor(ms: number): void {
   }
 }
 
-test('an overloaded monitor calls no healthy server down, and still sees a dead one', { timeout: 120_000 }, async () => {
+test('an overloaded monitor calls no healthy server down, and still sees a dead one', { timeout: 120_000 }, async (t) => {
   const dead = `http://127.0.0.1:${await closedPort()}/mcp`;
   for (let i = 0; i <= ENDPOINTS; i++) {
     await store.createEndpoint(
@@ -115,10 +115,13 @@ test('an overloaded monitor calls no healthy server down, and still sees a dead 
   );
   for (const e of endpoints) assert.notEqual(monitor.recorder.state(e.id).health, 'down', e.slug);
   assert.equal((await store.incidents({ limit: 10 })).length, 1);
-  // The overload was real: failures happened and were discounted, and the governor backed off.
-  assert.ok(discounted > 0, `the blocked loop made probes fail (${rows.length} rounds, none failed): the test did not overload anything`);
+  // The overload was real: the governor saw it and backed off. Whether the blocked loop also made
+  // probes fail depends on the runner: on a slow one most in-flight probes time out (and must be
+  // discounted, asserted above); a fast CI runner recorded 1,449 rounds with no failure at all,
+  // so failures are counted and reported, not required.
+  assert.ok(lowestLimit < 1_000, `the concurrency limit stayed at ${lowestLimit}: the test did not overload anything`);
   assert.equal(monitor.overload.discounted, discounted);
-  assert.ok(lowestLimit < 1_000, `the concurrency limit stayed at ${lowestLimit}`);
+  t.diagnostic(`${rows.length} rounds, ${discounted} failed while overloaded and were discounted; lowest concurrency limit ${lowestLimit}`);
   // How many rounds succeed depends on the runner's load, so it is not asserted: one shared 2-core
   // box at load 18 recorded 39 up rounds of 606, the rest discounted timeouts.
 });
