@@ -119,7 +119,7 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
   if (!surface) return;
   const { store: pages, hosts } = surface;
   const read = requireToken(deps);
-  const write = requireWrite(deps);
+  const write = requireWrite(deps, 'status-pages.write');
   const own = hostCheck(deps.config.listen, deps.config.publicUrl);
   const isOwnHost = (hostname: string): boolean => nameAllowed({ enforced: true, anyHost: false, names: own.names }, hostname);
 
