@@ -241,6 +241,11 @@ export const DEFAULT_REGION = 'default';
 
 export interface HistoryReader {
   results(endpointId: number, options: ResultsQuery): Promise<ResultRow[]>;
+  /**
+   * Whether results() finds one endpoint's rows without scanning the whole fleet's (an index);
+   * when false, pages shorten the raw window they read as the fleet grows (rawWindowMs).
+   */
+  rawReadsIndexed(): boolean;
   incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]>;
   events(options: { endpointId?: number; limit: number; afterId?: number }): Promise<StoredEvent[]>;
   rollups(granularity: 'hour' | 'day', endpointId: number, fromMs: number, toMs: number): Promise<Rollup[]>;

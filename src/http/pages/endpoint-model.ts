@@ -44,6 +44,10 @@ export function rawWindowMs(rowsPerMs: number, budgetRows = RAW_SCAN_BUDGET_ROWS
   const fits = Math.floor(budgetRows / rowsPerMs / 60_000 + 1e-9) * 60_000;
   return Math.min(RAW_WINDOW_MS, Math.max(MIN_RAW_WINDOW_MS, fits));
 }
+/** The raw window a page reads: a whole day where the store finds one endpoint's rows by an index, else what the scan budget allows. */
+export function pageRawWindowMs(indexedReads: boolean, endpoints: Parameters<typeof fleetRowsPerMs>[0]): number {
+  return indexedReads ? RAW_WINDOW_MS : rawWindowMs(fleetRowsPerMs(endpoints));
+}
 /**
  * At most this many raw rounds are read (newest first): a day at a 30 s interval. A faster
  * endpoint's raw chart covers only its newest rounds; older slots fall back to rollups.

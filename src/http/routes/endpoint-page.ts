@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import { can, viewerOf } from '../accounts/viewer.ts';
 import type { AppDeps } from '../deps.ts';
-import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, fleetRowsPerMs, RAW_ROWS_LIMIT, rawWindowMs } from '../pages/endpoint-model.ts';
+import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, pageRawWindowMs, RAW_ROWS_LIMIT } from '../pages/endpoint-model.ts';
 import { sendCached } from '../pages/http-cache.ts';
 import { isLatencyRange, loadDetailFacts, loadEndpointPageReads } from '../pages/load.ts';
 import { registryFactsView } from '../pages/registry-facts.ts';
@@ -63,7 +63,7 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = statusContext(deps);
-    const rawWindow = rawWindowMs(fleetRowsPerMs(deps.endpoints()));
+    const rawWindow = pageRawWindowMs(deps.store.rawReadsIndexed(), deps.endpoints());
     const [facts, reads, complianceReport, registryFacts] = await Promise.all([
       loadDetailFacts(deps, endpoint, ctx.now, range),
       loadEndpointPageReads(deps.store, endpoint.id, ctx.now, { rawWindowMs: rawWindow, rawLimit: RAW_ROWS_LIMIT, events: EVENT_LIMIT, deliveries: DELIVERY_LIMIT }, full ? deps.alerts : undefined),

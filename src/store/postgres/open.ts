@@ -32,7 +32,7 @@ const ENDPOINT_METHODS = {
 const TOKEN_METHODS = { createToken: true, findTokenByHash: true, listTokens: true, revokeToken: true, touchToken: true } as const satisfies Record<keyof TokenStore, true>;
 const TICK_METHODS = {
   loadStates: true, writeTick: true, flush: true,
-  results: true, incidents: true, events: true, rollups: true, uptime: true, rollupsAll: true, uptimeAll: true, gaps: true, gapsAll: true, latestCertificate: true, toolSnapshots: true,
+  results: true, rawReadsIndexed: true, incidents: true, events: true, rollups: true, uptime: true, rollupsAll: true, uptimeAll: true, gaps: true, gapsAll: true, latestCertificate: true, toolSnapshots: true,
   pruneResults: true, pruneRollups: true,
 } as const satisfies Record<keyof (TickWriter & HistoryReader & Retention), true>;
 

@@ -145,6 +145,11 @@ export class PgTicks implements TickWriter, HistoryReader, Retention {
     return history.results(this.#pool, endpointId, options);
   }
 
+  /** probe_results has its (endpoint_id, ts) index. */
+  rawReadsIndexed(): boolean {
+    return true;
+  }
+
   incidents(options: { endpointId?: number; openOnly?: boolean; limit: number }): Promise<Incident[]> {
     return history.incidents(this.#pool, options);
   }
