@@ -144,7 +144,7 @@ describe('every page: accessibility, dark mode, 360 px, screenshots, weight', { 
     const summary = [
       `screenshots (${shots.length}) in ${OUT}:`,
       ...shots.map((s) => `  ${s}`),
-      'page weights (HTML as served; gzip -6 for comparison):',
+      'page weights (the HTML; its gzip -6 size; how it was served):',
       ...weights,
       'axe (moderate and minor findings are reported, not failed):',
       ...(report.length > 0 ? report : ['  none']),
@@ -201,7 +201,8 @@ describe('every page: accessibility, dark mode, 360 px, screenshots, weight', { 
       shots.push(file);
       if (scheme === 'light' && width === 1280) {
         const html = (await response.body()).toString('utf8');
-        weights.push(`  ${visit.name.padEnd(22)} ${String(Buffer.byteLength(html)).padStart(8)} B  ${String(gzipSync(html).length).padStart(7)} B gzip`);
+        const served = response.headers()['content-encoding'] ?? 'identity';
+        weights.push(`  ${visit.name.padEnd(22)} ${String(Buffer.byteLength(html)).padStart(8)} B  ${String(gzipSync(html).length).padStart(7)} B gzip  (served ${served})`);
       }
 
       const overflow = await page.evaluate<Overflow>(OVERFLOW);
