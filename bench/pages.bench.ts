@@ -25,7 +25,10 @@ function quantile(sorted: number[], q: number): number {
 const REQUESTS = 20;
 
 async function timeUrl(t: TestApp, url: string): Promise<string> {
-  await t.app.inject({ url });
+  const first = await t.app.inject({ url });
+  // Page weight: as sent to a client without and with gzip (public pages are compressed).
+  const gz = await t.app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+  const weight = `${(first.rawPayload.length / 1024).toFixed(0)} KiB${gz.headers['content-encoding'] === 'gzip' ? ` (${(gz.rawPayload.length / 1024).toFixed(0)} KiB gzip)` : ''}`;
   const times: number[] = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -38,11 +41,11 @@ async function timeUrl(t: TestApp, url: string): Promise<string> {
   }
   loop.disable();
   times.sort((a, b) => a - b);
-  return `${url} p50 ${quantile(times, 0.5).toFixed(1)} p95 ${quantile(times, 0.95).toFixed(1)} block ${(loop.max / 1e6).toFixed(0)}`;
+  return `${url} p50 ${quantile(times, 0.5).toFixed(1)} p95 ${quantile(times, 0.95).toFixed(1)} block ${(loop.max / 1e6).toFixed(0)} · ${weight}`;
 }
 
 export async function benchPages(sizes: readonly number[] = [50, 500, 2000]): Promise<void> {
-  console.log(`# pages: server time via inject, 90 days of history per endpoint, ${REQUESTS} requests per page after a warm-up; block = loop block max`);
+  console.log(`# pages: server time via inject, 90 days of history per endpoint, ${REQUESTS} requests per page after a warm-up; block = loop block max; then the page's weight`);
   const now = Date.UTC(2026, 10, 25, 12, 30);
   for (const n of sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-pages-'));
