@@ -45,7 +45,7 @@ describe('security headers', () => {
 });
 
 describe('rate limits', () => {
-  test(`anonymous callers get ${RATE_LIMITS.anonymousPerMinute} requests a minute per IP, then 429; a token has its own budget; health is exempt`, async () => {
+  test(`anonymous callers get ${RATE_LIMITS.anonymousPerMinute} requests a minute per IP, then 429; a token has its own budget; health, metrics and page assets are exempt`, async () => {
     const t = await buildTestApp();
     try {
       const statuses: number[] = [];
@@ -76,6 +76,10 @@ describe('rate limits', () => {
       for (const url of ['/healthz', '/readyz', '/metrics']) {
         const res = await t.app.inject({ method: 'GET', url });
         assert.notEqual(res.statusCode, 429, url);
+      }
+      for (const url of ['/assets/app.css', '/assets/app.js']) {
+        const res = await t.app.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, 200, `${url}: a page's assets are served to an address whose budget is spent`);
       }
     } finally {
       await t.close();
