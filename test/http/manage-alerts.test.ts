@@ -92,6 +92,7 @@ describe('alert and maintenance forms', () => {
       const page = await get('viewer', url);
       assert.equal(page.statusCode, 200, url);
       assert.doesNotMatch(page.body, /<form method="post" action="\/manage\/(alerts|maintenance)/, `${url}: no change form for a viewer`);
+      assert.ok(!page.body.includes('href="/manage/users"'), 'no links to the admins\' pages');
       const anonymous = await get('anonymous', url);
       assert.equal(anonymous.statusCode, 303);
       assert.equal(anonymous.headers.location, `/login?next=${encodeURIComponent(url)}`);
