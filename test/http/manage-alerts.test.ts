@@ -119,11 +119,20 @@ describe('alert and maintenance forms', () => {
     assert.equal(saved.statusCode, 303, saved.body.slice(0, 500));
     const channel = t.app.inject({ method: 'GET', url: '/api/v1/alerts/channels/lan-hook', headers: api });
     assert.deepEqual((await channel).json<{ secretsSet: string[] }>().secretsSet, ['url', 'secret']);
+    // The "remove" box takes an optional secret away (null in the API); the URL stays.
+    const unsigned = await post('editor', '/manage/alerts/channels/lan-hook', { type: 'webhook', allowPrivate: 'on', 'remove.secret': 'on' });
+    assert.equal(unsigned.statusCode, 200, 'shown: the change warns that bodies are no longer signed');
+    assert.match(unsigned.body, /secret: not set; webhook bodies from channel &quot;lan-hook&quot; are not signed/);
+    const after = await t.app.inject({ method: 'GET', url: '/api/v1/alerts/channels/lan-hook', headers: api });
+    assert.deepEqual(after.json<{ secretsSet: string[] }>().secretsSet, ['url']);
+    assert.equal((await post('editor', '/manage/alerts/channels/lan-hook', { type: 'webhook', allowPrivate: 'on', secret: HOOK_SECRET })).statusCode, 303);
     const rows = await auditSince(since);
     assert.deepEqual(
       rows.map((e) => [e.actor, e.action, e.target, e.detail]),
       [
         ['editor', 'alert-channel.create', 'alert-channel:lan-hook', { type: 'webhook' }],
+        ['editor', 'alert-channel.update', 'alert-channel:lan-hook', { type: 'webhook' }],
+        ['editor', 'alert-channel.update', 'alert-channel:lan-hook', { type: 'webhook' }],
         ['editor', 'alert-channel.update', 'alert-channel:lan-hook', { type: 'webhook' }],
       ],
     );
@@ -331,7 +340,7 @@ describe('alert and maintenance forms', () => {
     const limited = await post('editor', '/manage/alerts/channels/lan-hook/test', {});
     assert.equal(codes.filter((c) => c === 429).length >= 1, true, codes.join(','));
     assert.equal(limited.statusCode, 429);
-    assert.match(limited.headers['content-type'] ?? '', /^text\/html/);
+    assert.match(String(limited.headers['content-type']), /^text\/html/);
     assert.match(limited.body, /Too many test messages/);
   });
 });

@@ -47,7 +47,8 @@ function defined(spec: Spec): Spec {
  * left empty are kept by the settings, and a "remove" box sends null for an optional one.
  */
 export function channelBody(form: FormBody, editing: boolean): Spec {
-  const removed = (key: string): null | undefined => (editing && form[`remove.${key}`] === CHECKED ? null : undefined);
+  /** A secret: what was typed, null when its "remove" box is ticked (editing only), else left out. */
+  const secret = (key: string): string | null | undefined => (editing && form[`remove.${key}`] === CHECKED ? null : given(form, key));
   const smtpKeys = ['smtp.host', 'smtp.port', 'smtp.secure', 'smtp.user', 'smtp.pass', 'smtp.from', 'smtp.to'];
   const wantsSmtp = form.type === 'email' || smtpKeys.some((k) => given(form, k) !== undefined);
   const secure = form['smtp.secure'];
@@ -57,7 +58,7 @@ export function channelBody(form: FormBody, editing: boolean): Spec {
         port: integer(given(form, 'smtp.port')),
         secure: secure === 'tls' ? true : secure === 'starttls' ? false : undefined,
         user: given(form, 'smtp.user'),
-        pass: removed('smtp.pass') ?? given(form, 'smtp.pass'),
+        pass: secret('smtp.pass'),
         from: given(form, 'smtp.from'),
         to: list(given(form, 'smtp.to'), SLUGS),
       })
@@ -66,9 +67,9 @@ export function channelBody(form: FormBody, editing: boolean): Spec {
     ...(editing ? {} : { name: form.name ?? '' }),
     type: given(form, 'type'),
     url: given(form, 'url'),
-    secret: removed('secret') ?? given(form, 'secret'),
+    secret: secret('secret'),
     topic: given(form, 'topic'),
-    token: removed('token') ?? given(form, 'token'),
+    token: secret('token'),
     smtp,
     allowPrivate: form.allowPrivate === CHECKED ? true : undefined,
   });
