@@ -250,6 +250,17 @@ describe('alert and maintenance forms', () => {
     const id = (t.store.database.prepare('SELECT max(id) AS id FROM alert_routes').get() as { id: number }).id;
     const listed = (await get('viewer', '/manage/alerts')).body;
     assert.match(listed, new RegExp(`<tr data-route="${id}">[\\s\\S]*?lan-hook</td>[\\s\\S]*?weather, maps</td>[\\s\\S]*?prod, &lt;img src=x onerror=alert\\(1\\)&gt;</td>[\\s\\S]*?incident_opened</td>`));
+    // The edit form comes filled in; a viewer gets the route as text, without a form.
+    const form = (await get('editor', `/manage/alerts/routes/${id}`)).body;
+    assert.match(form, /<input type="checkbox" name="channel\.lan-hook" checked>/);
+    assert.match(form, /<input type="checkbox" name="channel\.quiet">/);
+    assert.match(form, /<input type="checkbox" name="event\.incident_opened" checked>/);
+    assert.match(form, /id="rt-tags" name="tags" value="prod, &lt;img src=x onerror=alert\(1\)&gt;"/);
+    const readOnly = await get('viewer', `/manage/alerts/routes/${id}`);
+    assert.equal(readOnly.statusCode, 200);
+    assert.doesNotMatch(readOnly.body, /id="route-form"/);
+    assert.match(readOnly.body, /<dt>Endpoints<\/dt><dd class="wrap-anywhere">weather, maps<\/dd>/);
+    assert.equal((await get('viewer', '/manage/alerts/routes/999')).statusCode, 404);
     const edited = await post('editor', `/manage/alerts/routes/${id}`, { 'channel.lan-hook': 'on', 'channel.quiet': 'on' });
     assert.equal(edited.statusCode, 303, edited.body.slice(0, 500));
     const inUse = await post('editor', '/manage/alerts/channels/quiet/delete', {});
