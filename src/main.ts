@@ -90,6 +90,7 @@ async function loadService() {
   const statusPageHosts = await import('./http/status-page-hosts.ts');
   return {
     Accounts: accounts.Accounts,
+    CLI_ACTOR: accounts.CLI_ACTOR,
     runUserCommand: userCommand.runUserCommand,
     DEFAULT_ACCOUNTS: schema.DEFAULT_ACCOUNTS,
     StatusPageHosts: statusPageHosts.StatusPageHosts,
@@ -826,8 +827,9 @@ async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<nu
   try {
     switch (command.action) {
       case 'create': {
-        const token = service.generateToken();
-        const created = await store.createToken(command.name, service.hashToken(token), command.readOnly);
+        // Through Accounts, so the audit log has it ("cli"); the roles of tokens made before
+        // accounts existed: read-only → viewer, full → admin.
+        const { token, created } = await accountsOf(storage, config).createToken(service.CLI_ACTOR, command.name, command.readOnly ? 'viewer' : 'admin', null);
         // The token alone on stdout (TOKEN=$(mcpwatch token create)); the rest on stderr.
         process.stdout.write(`${token}\n`);
         process.stderr.write(
@@ -851,7 +853,7 @@ async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<nu
         return 0;
       }
       case 'revoke': {
-        if (!(await store.revokeToken(command.id))) {
+        if (!(await accountsOf(storage, config).revokeToken(service.CLI_ACTOR, command.id))) {
           process.stderr.write(`mcpwatch: no API token with id ${command.id} (see mcpwatch token list)\n`);
           return 1;
         }

@@ -12,6 +12,8 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { endpointPageRoutes } from './routes/endpoint-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manageRoutes } from './routes/manage.ts';
+import { manageAlertRoutes } from './routes/manage-alerts.ts';
+import { manageMaintenanceRoutes } from './routes/manage-maintenance.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -83,6 +85,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   if (accounts) {
     await app.register(accountRoutes, { deps: { ...deps, accounts } });
     await app.register(manageRoutes, { deps: { ...deps, accounts } });
+    // Alert and maintenance forms (issue 16): only where the settings can be changed at run time.
+    const { alertSettings } = deps;
+    if (alertSettings) {
+      await app.register(manageAlertRoutes, { deps: { ...deps, accounts, alertSettings } });
+      await app.register(manageMaintenanceRoutes, { deps: { ...deps, accounts, alertSettings } });
+    }
   }
   return app;
 }

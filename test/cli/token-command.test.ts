@@ -87,6 +87,20 @@ describe('mcpwatch token', () => {
     const after = await mcpwatch(['token', 'list', '--config', config], dir);
     assert.doesNotMatch(after.stdout, /CI bot/);
     assert.match(after.stdout, /^2\s+unnamed/m);
+
+    // Each change is in the audit log, made by "cli"; the token itself is not.
+    const audit = new Database(db, { readonly: true });
+    const entries = audit.prepare('SELECT actor, action, target, detail FROM audit_log ORDER BY id').all() as Array<{ actor: string; action: string; target: string; detail: string }>;
+    audit.close();
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.action, e.target, JSON.parse(e.detail) as unknown]),
+      [
+        ['cli', 'token.create', 'token:1', { name: 'CI bot', role: 'viewer', ownerUserId: null }],
+        ['cli', 'token.create', 'token:2', { name: 'unnamed', role: 'admin', ownerUserId: null }],
+        ['cli', 'token.revoke', 'token:1', { name: 'CI bot', role: 'viewer' }],
+      ],
+    );
+    assert.ok(!JSON.stringify(entries).includes(token) && !JSON.stringify(entries).includes(hashToken(token)));
   });
 
   test('a token pasted where an id belongs is refused without being echoed', async () => {

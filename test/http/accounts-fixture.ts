@@ -6,7 +6,9 @@ import { AlertSettings } from '../../src/alerts/settings.ts';
 import { SqliteAlertSettings } from '../../src/store/sqlite/alert-settings.ts';
 import type { ScryptCost } from '../../src/accounts/password.ts';
 import type { AppOptions } from '../../src/http/app.ts';
-import { DEFAULT_ACCOUNTS, DEFAULT_ALERTS, type AccountsConfig } from '../../src/config/schema.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { DEFAULT_ACCOUNTS, DEFAULT_ALERTS, type AccountsConfig, type Config } from '../../src/config/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { SqliteAccounts } from '../../src/store/sqlite/accounts.ts';
@@ -20,14 +22,23 @@ export interface AccountsApp extends TestApp {
   readonly accounts: Accounts;
 }
 
-export async function buildAccountsApp(options: { clock?: () => number; settings?: Partial<AccountsConfig>; yaml?: string; appOptions?: AppOptions } = {}): Promise<AccountsApp> {
+export async function buildAccountsApp(
+  options: {
+    clock?: () => number;
+    settings?: Partial<AccountsConfig>;
+    yaml?: string;
+    appOptions?: AppOptions;
+    /** More deps on the app's own store (an outbox, status pages, compliance). */
+    withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps> | Promise<Partial<AppDeps>>;
+  } = {},
+): Promise<AccountsApp> {
   const clock = options.clock ?? Date.now;
   let accounts: Accounts | undefined;
   const t = await buildTestApp({
     clock,
     ...(options.yaml !== undefined ? { yaml: options.yaml } : {}),
     ...(options.appOptions !== undefined ? { appOptions: options.appOptions } : {}),
-    withStore: async (store) => {
+    withStore: async (store, config) => {
       accounts = new Accounts({
         store: new SqliteAccounts(store.database, { clock }),
         tokens: store,
@@ -40,7 +51,8 @@ export async function buildAccountsApp(options: { clock?: () => number; settings
         },
       });
       // Alert settings too, so the matrix covers the channel and maintenance write routes.
-      return { accounts, alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) };
+      const alertSettings = await AlertSettings.open({ base: config.alerts ?? DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database, { clock }), allowPrivate: true, clock });
+      return { accounts, alertSettings, ...(await options.withStore?.(store, config)) };
     },
   });
   return Object.assign(t, { accounts: accounts! });
@@ -87,7 +99,7 @@ export async function signIn(t: AccountsApp, name: string, password = PASSWORD, 
 /** Rows in the tables a change could touch, to compare before and after. */
 export function rowCounts(t: TestApp): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const table of ['users', 'api_tokens', 'endpoints', 'audit_log', 'alert_channels', 'maintenance_windows']) {
+  for (const table of ['users', 'api_tokens', 'endpoints', 'audit_log', 'alert_channels', 'alert_routes', 'maintenance_windows', 'alert_outbox']) {
     out[table] = (t.store.database.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
   return out;

@@ -5,9 +5,7 @@
 // host) and which secret fields are set, never their values.
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { sendTestAlert } from '../../alerts/cli.ts';
-import { windowOpenAt } from '../../alerts/maintenance.ts';
-import { SettingsError, type AlertSettings, type ChannelInfo, type ItemInfo } from '../../alerts/settings.ts';
-import type { AlertRouteConfig, MaintenanceWindowConfig } from '../../config/schema.ts';
+import type { AlertSettings, ChannelInfo, ItemInfo } from '../../alerts/settings.ts';
 import type { Spec } from '../../store/alert-settings.ts';
 import type { AppDeps } from '../deps.ts';
 import {
@@ -23,6 +21,7 @@ import {
   WindowBody,
   WindowView,
 } from './alert-settings-schemas.ts';
+import { channelView, routeView, settingsRefusal, windowView } from './alert-settings-views.ts';
 import { requireToken, requireWrite } from './auth.ts';
 import { BEARER, type ApiInstance } from './context.ts';
 import { ApiError, notFound, validationError } from './errors.ts';
@@ -229,62 +228,9 @@ async function apply<T>(change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
-    switch (err.kind) {
-      case 'invalid':
-        throw validationError(err.fields.map(fieldError));
-      case 'not_found':
-        throw notFound(err.message);
-      case 'config_owned':
-        throw new ApiError(409, 'CONFIG_OWNED', err.message);
-      case 'name_taken':
-        throw new ApiError(409, 'NAME_TAKEN', err.message);
-      case 'in_use':
-        throw new ApiError(409, 'IN_USE', err.message);
-    }
+    const refusal = settingsRefusal(err);
+    if (refusal.kind === 'invalid') throw validationError(refusal.fields);
+    if (refusal.kind === 'not_found') throw notFound(refusal.message);
+    throw new ApiError(409, refusal.code, refusal.message);
   }
-}
-
-/** "body.url: required for slack channels" → { field, message }. */
-function fieldError(line: string): { field: string; message: string } {
-  const at = line.indexOf(': ');
-  return at < 0 ? { field: 'body', message: line } : { field: line.slice(0, at), message: line.slice(at + 2) };
-}
-
-function channelView(info: ChannelInfo) {
-  const c = info.config;
-  const common = { name: c.name, type: c.type, source: info.source, allowPrivate: info.allowPrivate, disabledReason: c.disabledReason, createdAt: info.createdAt, updatedAt: info.updatedAt };
-  if (c.type === 'email') {
-    return {
-      ...common,
-      target: `${c.host}:${c.port}`,
-      secretsSet: c.secrets.pass !== null ? ['smtp.pass'] : [],
-      smtp: { host: c.host, port: c.port, secure: c.secure, user: c.user, from: c.from, to: [...c.to] },
-    };
-  }
-  const secrets: Readonly<Record<string, string | null>> = c.secrets;
-  return { ...common, target: origin(c.secrets.url), secretsSet: Object.keys(secrets).filter((k) => secrets[k] !== null && secrets[k] !== '').map((k) => (k === 'hmacSecret' ? 'secret' : k)) };
-}
-
-/** Scheme and host only: the path and query of a webhook URL are its credential. */
-function origin(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '(unset)';
-  }
-}
-
-function routeView(info: ItemInfo<AlertRouteConfig>) {
-  const r = info.item;
-  return { id: info.id, source: info.source, channels: [...r.channels], endpoints: r.endpoints && [...r.endpoints], tags: r.tags && [...r.tags], events: r.events && [...r.events], createdAt: info.createdAt, updatedAt: info.updatedAt };
-}
-
-function windowView(info: ItemInfo<MaintenanceWindowConfig>, nowMs: number) {
-  const w = info.item;
-  const common = { id: info.id, source: info.source, endpoints: w.endpoints && [...w.endpoints], tags: w.tags && [...w.tags], active: windowOpenAt(w, nowMs), createdAt: info.createdAt, updatedAt: info.updatedAt };
-  return w.kind === 'once'
-    ? { ...common, start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() }
-    : { ...common, weekly: { day: w.day, start: w.start, durationMinutes: w.durationMinutes } };
 }
