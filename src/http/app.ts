@@ -12,6 +12,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { endpointPageRoutes } from './routes/endpoint-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manageRoutes } from './routes/manage.ts';
+import { manageStatusPageRoutes } from './routes/manage-status-pages.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -83,6 +84,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   if (accounts) {
     await app.register(accountRoutes, { deps: { ...deps, accounts } });
     await app.register(manageRoutes, { deps: { ...deps, accounts } });
+    const { statusPages } = deps;
+    if (statusPages) await app.register(manageStatusPageRoutes, { deps: { ...deps, accounts, statusPages } });
   }
   return app;
 }

@@ -6,10 +6,12 @@ import { AlertSettings } from '../../src/alerts/settings.ts';
 import { SqliteAlertSettings } from '../../src/store/sqlite/alert-settings.ts';
 import type { ScryptCost } from '../../src/accounts/password.ts';
 import type { AppOptions } from '../../src/http/app.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_ALERTS, type AccountsConfig } from '../../src/config/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { SqliteAccounts } from '../../src/store/sqlite/accounts.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 
 /** 2^10 instead of 2^15: the same code path, a fraction of the CPU on a shared runner. */
@@ -20,10 +22,14 @@ export interface AccountsApp extends TestApp {
   readonly accounts: Accounts;
 }
 
-export async function buildAccountsApp(options: { clock?: () => number; settings?: Partial<AccountsConfig>; yaml?: string; appOptions?: AppOptions } = {}): Promise<AccountsApp> {
+/** `withStore` adds more deps built on the app's own store (status pages, …). */
+export async function buildAccountsApp(
+  options: { clock?: () => number; settings?: Partial<AccountsConfig>; yaml?: string; appOptions?: AppOptions; deps?: Partial<AppDeps>; withStore?: (store: SqliteStore) => Partial<AppDeps> | Promise<Partial<AppDeps>> } = {},
+): Promise<AccountsApp> {
   const clock = options.clock ?? Date.now;
   let accounts: Accounts | undefined;
   const t = await buildTestApp({
+    ...options.deps,
     clock,
     ...(options.yaml !== undefined ? { yaml: options.yaml } : {}),
     ...(options.appOptions !== undefined ? { appOptions: options.appOptions } : {}),
@@ -40,7 +46,11 @@ export async function buildAccountsApp(options: { clock?: () => number; settings
         },
       });
       // Alert settings too, so the matrix covers the channel and maintenance write routes.
-      return { accounts, alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) };
+      return {
+        accounts,
+        alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }),
+        ...(await options.withStore?.(store)),
+      };
     },
   });
   return Object.assign(t, { accounts: accounts! });
