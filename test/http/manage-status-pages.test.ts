@@ -198,6 +198,13 @@ describe('status-page forms', () => {
     }
     assert.deepEqual(pageRowCounts(t), before);
     assert.deepEqual((await t.pages.getPageBySlug('logo'))?.logo?.fileName, 'img_src_x_onerror_alert_1__.png', 'the good logo stays');
+    // Past the form's own bound (4 × the logo limit) the body is not even read: a 413, nothing stored.
+    const huge = await upload(Buffer.concat([PNG, Buffer.alloc(4 * STATUS_PAGE_LIMITS.logoBytes)]), 'huge.png', 'image/png');
+    assert.equal(huge.statusCode, 413);
+    // A body that says multipart but is not: a 400.
+    const junk = await t.app.inject({ method: 'POST', url: `${MANAGE}/logo/logo`, headers: { cookie: editor.cookie, 'content-type': 'multipart/form-data; boundary=x' }, payload: 'not multipart' });
+    assert.equal(junk.statusCode, 400);
+    assert.deepEqual(pageRowCounts(t), before);
     // No token in the multipart form: refused like any form.
     const forged = await upload(PNG, 'x.png', 'image/png', 'not-the-token');
     assert.equal(forged.statusCode, 403);
