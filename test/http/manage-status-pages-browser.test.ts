@@ -2,10 +2,13 @@
 // off: sign in, make a page whose every field is an XSS payload, pick an endpoint into a group,
 // upload a logo whose file name is one too (and an SVG, refused), post an incident and an update;
 // then the page as its visitors see it. No dialog, no CSP violation, no injected markup, and the
-// axe-core scan of each form page finds no WCAG A/AA violation.
+// axe-core scan of each form page finds no WCAG A/AA violation. Screenshots go to
+// test-output/screenshots/.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -18,6 +21,7 @@ import { HOSTILE } from './status-page-fixture.ts';
 
 const PASSWORD = 'correct horse battery';
 const LOGO_NAME = '"><img src=x onerror=alert("logo")>.png';
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('status-page forms in Chromium', () => {
@@ -31,6 +35,7 @@ describe('status-page forms in Chromium', () => {
     await seedEndpoint(t.store, Date.now(), { slug: 'weather', definition: { name: HOSTILE.endpoint }, days: 1 });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch(LAUNCH);
   });
   after(async () => {
@@ -86,6 +91,7 @@ describe('status-page forms in Chromium', () => {
         assert.equal(await page.locator('#page-heading').textContent(), HOSTILE.title);
         assert.equal(await page.inputValue('#page-description'), HOSTILE.description);
         await clean(page, watch, 'the page editor', javaScriptEnabled);
+        if (javaScriptEnabled) await page.screenshot({ path: join(SHOTS, 'manage-status-page-1280.png'), fullPage: true });
         await accessible(page, 'the page editor', javaScriptEnabled);
 
         // A validation message comes back beside its form, the input kept as text.
@@ -120,6 +126,7 @@ describe('status-page forms in Chromium', () => {
         await submit(page, '#update-form button[type=submit]');
         assert.deepEqual(await page.locator('.post-updates .post-body').allTextContents(), [`${HOSTILE.postBody} fixed`, HOSTILE.postBody]);
         await clean(page, watch, 'the post editor', javaScriptEnabled);
+        if (javaScriptEnabled) await page.screenshot({ path: join(SHOTS, 'manage-status-post-1280.png'), fullPage: true });
         await accessible(page, 'the post editor', javaScriptEnabled);
 
         await page.goto(`${base}/status/p/${slug}`);
@@ -140,6 +147,7 @@ describe('status-page forms in Chromium', () => {
         await submit(page, 'form[action$="/delete"] button[type=submit]');
         assert.equal(new URL(page.url()).pathname, '/manage/status-pages');
         assert.equal(await page.locator(`tr[data-page="${slug}"]`).count(), 0);
+        if (javaScriptEnabled) await page.screenshot({ path: join(SHOTS, 'manage-status-pages-1280.png'), fullPage: true });
         await clean(page, watch, 'the list after deleting', javaScriptEnabled);
         // Chromium logs every 4xx document as an error; the refused forms above answer 400 on purpose.
         assert.deepEqual(
