@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { manageRoutes } from './routes/manage.ts';
 import { manageAlertRoutes } from './routes/manage-alerts.ts';
 import { manageMaintenanceRoutes } from './routes/manage-maintenance.ts';
+import { manageStatusPageRoutes } from './routes/manage-status-pages.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -91,6 +92,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       await app.register(manageAlertRoutes, { deps: { ...deps, accounts, alertSettings } });
       await app.register(manageMaintenanceRoutes, { deps: { ...deps, accounts, alertSettings } });
     }
+    const { statusPages } = deps;
+    if (statusPages) await app.register(manageStatusPageRoutes, { deps: { ...deps, accounts, statusPages } });
   }
   return app;
 }

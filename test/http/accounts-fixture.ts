@@ -28,6 +28,7 @@ export async function buildAccountsApp(
     settings?: Partial<AccountsConfig>;
     yaml?: string;
     appOptions?: AppOptions;
+    deps?: Partial<AppDeps>;
     /** More deps on the app's own store (an outbox, status pages, compliance). */
     withStore?: (store: SqliteStore, config: Config) => Partial<AppDeps> | Promise<Partial<AppDeps>>;
   } = {},
@@ -35,6 +36,7 @@ export async function buildAccountsApp(
   const clock = options.clock ?? Date.now;
   let accounts: Accounts | undefined;
   const t = await buildTestApp({
+    ...options.deps,
     clock,
     ...(options.yaml !== undefined ? { yaml: options.yaml } : {}),
     ...(options.appOptions !== undefined ? { appOptions: options.appOptions } : {}),

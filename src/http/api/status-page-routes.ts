@@ -5,9 +5,9 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { INCIDENT_POST_STATUSES, STATUS_PAGE_LIMITS, safeLogoFileName, sniffImage } from '../../domain/status-pages.ts';
-import { StatusPageError, type IncidentPost, type StatusPage, type StatusPageStore } from '../../store/status-pages.ts';
+import { StatusPageError, type IncidentPost, type StatusPage, type StatusPageGroup, type StatusPageStore } from '../../store/status-pages.ts';
 import type { Store } from '../../store/store.ts';
-import { hostCheck } from '../../config/schema.ts';
+import { hostCheck, type Config } from '../../config/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { nameAllowed } from '../host-guard.ts';
 import { requireToken, requireWrite } from './auth.ts';
@@ -110,6 +110,38 @@ async function pageView(page: StatusPage, pages: StatusPageStore, store: Store):
   };
 }
 
+/** Whether a name is one this mcpwatch answers to itself: a page claiming it would take that host over. */
+export function ownHostTest(config: Pick<Config, 'listen' | 'publicUrl'>): (hostname: string) => boolean {
+  const own = hostCheck(config.listen, config.publicUrl);
+  return (hostname) => nameAllowed({ enforced: true, anyHost: false, names: own.names }, hostname);
+}
+
+/**
+ * Checked groups (checkGroups) with their endpoint references resolved to ids: every reference
+ * must name an endpoint, and a public one. Shared by the API and the browser form.
+ */
+export async function resolveGroups(store: Store, groups: readonly { readonly name: string; readonly endpoints: readonly string[] }[]): Promise<Checked<StatusPageGroup[]>> {
+  const errors: FieldError[] = [];
+  const resolved = await Promise.all(
+    groups.map(async (group, i) => ({
+      name: group.name,
+      endpointIds: (
+        await Promise.all(
+          group.endpoints.map(async (ref, j) => {
+            const endpoint = await findEndpoint(store, ref);
+            const field = `groups.${i}.endpoints.${j}`;
+            if (!endpoint) errors.push({ field, message: `no endpoint with id or slug ${JSON.stringify(ref)}` });
+            // A status page is public: it may show only what is already published.
+            else if (!endpoint.public) errors.push({ field, message: `endpoint "${endpoint.slug}" is not public; a status page shows only public endpoints (set public: true first)` });
+            return endpoint?.id;
+          }),
+        )
+      ).filter((id): id is number => id !== undefined),
+    })),
+  );
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: resolved };
+}
+
 function postView(post: IncidentPost): Static<typeof PostView> {
   return { ...post, updates: post.updates.map((u) => ({ ...u })) };
 }
@@ -120,8 +152,7 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
   const { store: pages, hosts } = surface;
   const read = requireToken(deps);
   const write = requireWrite(deps, 'status-pages.write');
-  const own = hostCheck(deps.config.listen, deps.config.publicUrl);
-  const isOwnHost = (hostname: string): boolean => nameAllowed({ enforced: true, anyHost: false, names: own.names }, hostname);
+  const isOwnHost = ownHostTest(deps.config);
 
   /** An all-digit ref is an id first, as for endpoints. */
   const pageOr404 = async (ref: string): Promise<StatusPage> => {
@@ -202,26 +233,7 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
     },
     async (request) => {
       const page = await pageOr404(request.params.ref);
-      const groups = checked(checkGroups(request.body.groups), 'body');
-      const errors: FieldError[] = [];
-      const resolved = await Promise.all(
-        groups.map(async (group, i) => ({
-          name: group.name,
-          endpointIds: (
-            await Promise.all(
-              group.endpoints.map(async (ref, j) => {
-                const endpoint = await findEndpoint(deps.store, ref);
-                const field = `body.groups.${i}.endpoints.${j}`;
-                if (!endpoint) errors.push({ field, message: `no endpoint with id or slug ${JSON.stringify(ref)}` });
-                // A status page is public: it may show only what is already published.
-                else if (!endpoint.public) errors.push({ field, message: `endpoint "${endpoint.slug}" is not public; a status page shows only public endpoints (set public: true first)` });
-                return endpoint?.id;
-              }),
-            )
-          ).filter((id): id is number => id !== undefined),
-        })),
-      );
-      if (errors.length > 0) throw validationError(errors);
+      const resolved = checked(await resolveGroups(deps.store, checked(checkGroups(request.body.groups), 'body')), 'body');
       await pages.setGroups(page.id, resolved).catch(refused);
       await changed(request, 'groups replaced', page.slug);
       return pageView(page, pages, deps.store);
