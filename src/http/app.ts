@@ -12,6 +12,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { endpointPageRoutes } from './routes/endpoint-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manageRoutes } from './routes/manage.ts';
+import { manageEndpointRoutes } from './routes/manage-endpoints.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -83,6 +84,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   if (accounts) {
     await app.register(accountRoutes, { deps: { ...deps, accounts } });
     await app.register(manageRoutes, { deps: { ...deps, accounts } });
+    await app.register(manageEndpointRoutes, { deps: { ...deps, accounts } });
   }
   return app;
 }

@@ -9,7 +9,9 @@ import type { AppOptions } from '../../src/http/app.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_ALERTS, type AccountsConfig } from '../../src/config/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
 import { SqliteAccounts } from '../../src/store/sqlite/accounts.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 
 /** 2^10 instead of 2^15: the same code path, a fraction of the CPU on a shared runner. */
@@ -20,7 +22,16 @@ export interface AccountsApp extends TestApp {
   readonly accounts: Accounts;
 }
 
-export async function buildAccountsApp(options: { clock?: () => number; settings?: Partial<AccountsConfig>; yaml?: string; appOptions?: AppOptions } = {}): Promise<AccountsApp> {
+export async function buildAccountsApp(
+  options: {
+    clock?: () => number;
+    settings?: Partial<AccountsConfig>;
+    yaml?: string;
+    appOptions?: AppOptions;
+    /** More deps (a real checkNow, archiving), some built on the app's own store. */
+    deps?: (store: SqliteStore) => Partial<AppDeps>;
+  } = {},
+): Promise<AccountsApp> {
   const clock = options.clock ?? Date.now;
   let accounts: Accounts | undefined;
   const t = await buildTestApp({
@@ -40,7 +51,11 @@ export async function buildAccountsApp(options: { clock?: () => number; settings
         },
       });
       // Alert settings too, so the matrix covers the channel and maintenance write routes.
-      return { accounts, alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }) };
+      return {
+        accounts,
+        alertSettings: await AlertSettings.open({ base: DEFAULT_ALERTS, store: new SqliteAlertSettings(store.database), allowPrivate: true }),
+        ...options.deps?.(store),
+      };
     },
   });
   return Object.assign(t, { accounts: accounts! });

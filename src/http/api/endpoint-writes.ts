@@ -37,12 +37,12 @@ export interface EndpointWrites {
    * The endpoint to change: 404 when unknown, 409 when the YAML file or a registry owns it. An
    * archived one (no longer in the file) may only be deleted: changing it would be undone when it returns.
    */
-  editable(ref: string, intent?: EditIntent): Promise<Endpoint>;
+  readonly editable: (ref: string, intent?: EditIntent) => Promise<Endpoint>;
   /** A body already shape-checked by its schema → saved (created when `base` is undefined). */
-  save(mode: InputMode, body: EndpointBody, base: Endpoint | undefined): Promise<Endpoint>;
-  setPaused(endpoint: Endpoint, paused: boolean, reason: string | null): Promise<Endpoint>;
+  readonly save: (mode: InputMode, body: EndpointBody, base: Endpoint | undefined) => Promise<Endpoint>;
+  readonly setPaused: (endpoint: Endpoint, paused: boolean, reason: string | null) => Promise<Endpoint>;
   /** Deletes it with its history; 404 (naming `ref`, as asked for) when it went meanwhile. */
-  remove(endpoint: Endpoint, ref?: string): Promise<void>;
+  readonly remove: (endpoint: Endpoint, ref?: string) => Promise<void>;
 }
 
 export function endpointWrites(deps: Pick<AppDeps, 'store' | 'config' | 'onEndpointsChanged'>): EndpointWrites {
