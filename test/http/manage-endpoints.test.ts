@@ -111,9 +111,15 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     { name: 'an empty name', form: { name: '', url: 'https://bad.example/mcp' }, json: { name: '', url: 'https://bad.example/mcp' } },
     { name: 'a bad slug', form: { name: 'Bad', slug: 'Not A Slug', url: 'https://bad.example/mcp' }, json: { name: 'Bad', slug: 'Not A Slug', url: 'https://bad.example/mcp' } },
     {
-      name: 'a bad tag, a reserved header and a header with a line break-free bad name',
-      form: { name: 'Bad', url: 'https://bad.example/mcp', tags: 'ok, bad tag!', headers: 'Host: evil.example\nX Bad: 1' },
-      json: { name: 'Bad', url: 'https://bad.example/mcp', tags: ['ok', 'bad tag!'], headers: { Host: 'evil.example', 'X Bad': '1' } },
+      name: 'a reserved header and a header name with a space',
+      form: { name: 'Bad', url: 'https://bad.example/mcp', tags: 'ok, <b>fine</b>', headers: 'Host: evil.example\nX Bad: 1' },
+      json: { name: 'Bad', url: 'https://bad.example/mcp', tags: ['ok', '<b>fine</b>'], headers: { Host: 'evil.example', 'X Bad': '1' } },
+    },
+    { name: 'a tag too long', form: { name: 'Bad', url: 'https://bad.example/mcp', tags: `ok, ${'t'.repeat(65)}` }, json: { name: 'Bad', url: 'https://bad.example/mcp', tags: ['ok', 't'.repeat(65)] } },
+    {
+      name: 'an era that does not exist',
+      form: { name: 'Bad', url: 'https://bad.example/mcp', era: 'quantum' },
+      json: { name: 'Bad', url: 'https://bad.example/mcp', era: 'quantum' },
     },
     { name: 'a bearer token and an Authorization header', form: { name: 'Bad', url: 'https://bad.example/mcp', headers: 'Authorization: Basic x', bearerToken: 'tok' }, json: { name: 'Bad', url: 'https://bad.example/mcp', headers: { Authorization: 'Basic x' }, bearerToken: 'tok' } },
     { name: 'a slug the configuration file holds', form: { name: 'Clash', slug: 'filed', url: 'https://clash.example/mcp' }, json: { name: 'Clash', slug: 'filed', url: 'https://clash.example/mcp' } },
