@@ -165,6 +165,15 @@ describe('endpoint forms in a real browser', { timeout: 240_000 }, () => {
     const imported = await t.store.getEndpointBySlug('browser-import');
     assert.equal(imported?.source, 'import');
     assert.equal(imported?.name, XSS.title);
+    // The file input, as a browser uploads it (multipart/form-data).
+    await page.goto(`${base}/manage/endpoints/import`);
+    const second = { name: 'io.example/uploaded', remotes: [{ type: 'sse', url: 'https://uploaded.example/sse' }] };
+    await page.setInputFiles('#import-file', { name: 'server.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(second)) });
+    await page.click('#import-preview');
+    await page.waitForSelector('tr[data-slug="uploaded"][data-kind="add"]');
+    await page.click('#import-confirm');
+    await page.waitForSelector('tr[data-slug="uploaded"][data-kind="added"]');
+    assert.equal((await t.store.getEndpointBySlug('uploaded'))?.era, 'sse');
     await assertClean(page, watch, true);
     await context.close();
   });

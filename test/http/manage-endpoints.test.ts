@@ -354,6 +354,20 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     }
   });
 
+  test('the list comes 100 a page, in id order, with a link to the next page', async () => {
+    const base = { url: 'https://paged.example/mcp', intervalS: 60, timeoutMs: 5000, era: 'auto', public: false, paused: false, pausedReason: null, tags: [], listTools: true, allowPrivate: false, source: 'api', secrets: { headers: {}, bearerToken: null } } as const;
+    for (let i = 0; i < 101; i++) await t.store.createEndpoint({ ...base, slug: `paged-${i}`, name: `Paged ${i}` });
+    const first = await get('viewer', '/manage/endpoints');
+    assert.equal([...first.body.matchAll(/<tr data-endpoint="/g)].length, 100);
+    const next = /<a href="(\/manage\/endpoints\?after=\d+)" rel="next">/.exec(first.body);
+    assert.ok(next, 'a next-page link');
+    const second = await get('viewer', next[1]!);
+    assert.match(second.body, /Paged 100/);
+    assert.doesNotMatch(second.body, /Paged 0</);
+    assert.doesNotMatch(second.body, /rel="next"/);
+    for (let i = 0; i < 101; i++) await t.store.deleteEndpoint((await t.store.getEndpointBySlug(`paged-${i}`))!.id);
+  });
+
   const SERVER_JSON = {
     name: 'io.example/atlas',
     title: 'Atlas <script>alert(1)</script>',
