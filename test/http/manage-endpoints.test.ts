@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
-import { FORM, addUser, form, rowCounts, signIn, type AccountsApp, type SignedIn } from './accounts-fixture.ts';
+import { FORM, addUser, buildAccountsApp, form, rowCounts, signIn, type AccountsApp, type SignedIn } from './accounts-fixture.ts';
 import { FILE_ENDPOINT, buildFormsApp, location, multipart, pageFieldErrors } from './endpoint-forms-fixture.ts';
 
 type Who = 'viewer' | 'editor' | 'admin';
@@ -366,6 +366,20 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     assert.doesNotMatch(second.body, /Paged 0</);
     assert.doesNotMatch(second.body, /rel="next"/);
     for (let i = 0; i < 101; i++) await t.store.deleteEndpoint((await t.store.getEndpointBySlug(`paged-${i}`))!.id);
+  });
+
+  test('a failure that is not a refusal goes on to the app\'s error handler: a 500 naming the request id, no detail', async () => {
+    const failing = await buildAccountsApp({ deps: () => ({ checkNow: () => Promise.reject(new Error('secret internal detail')) }) });
+    try {
+      await addUser(failing, 'ed', 'editor');
+      const s = await signIn(failing, 'ed');
+      const r = await failing.app.inject({ method: 'POST', url: '/manage/endpoints/new/check', headers: { ...FORM, cookie: s.cookie }, payload: form({ _csrf: s.csrf, name: 'X', url: 'https://x.example/mcp' }) });
+      assert.equal(r.statusCode, 500);
+      assert.equal(r.json<{ code: string }>().code, 'INTERNAL');
+      assert.doesNotMatch(r.body, /secret internal detail/);
+    } finally {
+      await failing.close();
+    }
   });
 
   const SERVER_JSON = {

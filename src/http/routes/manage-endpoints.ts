@@ -182,7 +182,7 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
       );
     }
     const facts = e && e.source === 'registry' && deps.registryFacts ? (await deps.registryFacts()).get(e.id) : undefined;
-    const status_ = e ? liveStatus(deps.state(e.id), e, deps.config.health).status : null;
+    const live = e ? liveStatus(deps.state(e.id), e, deps.config.health).status : null;
     return kit.render(
       reply,
       request,
@@ -204,8 +204,8 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
               pausedReason: e.pausedReason,
               archived: e.archivedAt !== null,
               archivedAt: e.archivedAt === null ? null : formatUtc(e.archivedAt),
-              status: status_,
-              statusLabel: status_ ? STATUS_META[status_].label : '',
+              status: live,
+              statusLabel: live ? STATUS_META[live].label : '',
               pageUrl: endpointPageUrl(e.slug),
               tags: e.tags,
               secretHeaders: secretHeaderNames(e.secrets),
@@ -312,6 +312,7 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
       throw error;
     }
   }
+  /** changeable() answered the request itself (404, 409): the route has nothing left to do. */
   const isReply = (value: Endpoint | FastifyReply): value is FastifyReply => !('slug' in value);
 
   app.post('/manage/endpoints/:id/check', { preHandler: kit.guard('endpoints.check'), config: { rateLimit: CHECK_RATE_LIMIT } }, async (request, reply) => {
