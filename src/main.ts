@@ -560,6 +560,7 @@ async function serve(command: ServeCommand, env: NodeJS.ProcessEnv): Promise<num
       fleetPages,
       ...(regionBoard ? { regionBoard } : {}),
       statusPages: { store: storage.statusPages, hosts: statusPageHosts },
+      archiveEndpoint: (id, atIso) => storage.registries.setArchived(id, atIso),
       compliance: compliance.surface,
       cluster: cluster
         ? () => cluster.view()

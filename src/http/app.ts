@@ -15,6 +15,7 @@ import { manageRoutes } from './routes/manage.ts';
 import { manageAlertRoutes } from './routes/manage-alerts.ts';
 import { manageMaintenanceRoutes } from './routes/manage-maintenance.ts';
 import { manageStatusPageRoutes } from './routes/manage-status-pages.ts';
+import { manageEndpointRoutes } from './routes/manage-endpoints.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probe.ts';
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     }
     const { statusPages } = deps;
     if (statusPages) await app.register(manageStatusPageRoutes, { deps: { ...deps, accounts, statusPages } });
+    await app.register(manageEndpointRoutes, { deps: { ...deps, accounts } });
   }
   return app;
 }

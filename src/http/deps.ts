@@ -145,6 +145,11 @@ export interface AppDeps {
   readonly registryFacts?: () => Promise<ReadonlyMap<number, RegistryFacts>>;
   /** Users, sessions and the audit log (issue 16); without it nobody can sign in and /login is absent. */
   readonly accounts?: Accounts;
+  /**
+   * Archives (at an ISO time) or restores (null) an endpoint: not probed, history kept (the
+   * registry store's setArchived, which takes any endpoint). Absent: the forms offer no archive.
+   */
+  readonly archiveEndpoint?: (endpointId: number, atIso: string | null) => Promise<boolean>;
   /** Status pages an operator makes (issue 16): their store and the custom domains they answer to. */
   readonly statusPages?: { readonly store: StatusPageStore; readonly hosts: StatusPageHosts };
 }

@@ -24,12 +24,37 @@ export async function importEndpoints(
   return outcomes;
 }
 
+/** What importing would do to each entry, writing nothing (the web form shows it before importing). */
+export type ImportPlan =
+  | { readonly kind: 'add'; readonly definition: EndpointDefinition }
+  | { readonly kind: 'update' | 'unchanged'; readonly definition: EndpointDefinition; readonly existing: Endpoint }
+  | { readonly kind: 'refused'; readonly definition: EndpointDefinition; readonly holder: Endpoint; readonly reason: string };
+
+export async function planImport(store: Pick<Store, 'getEndpointBySlug'>, definitions: readonly EndpointDefinition[]): Promise<ImportPlan[]> {
+  const plans: ImportPlan[] = [];
+  for (const definition of definitions) plans.push(planOne(definition, await store.getEndpointBySlug(definition.slug)));
+  return plans;
+}
+
+/** The one rule of what an import may do with a slug, for the plan and the import alike. */
+function planOne(definition: EndpointDefinition, existing: Endpoint | undefined): ImportPlan {
+  if (!existing) return { kind: 'add', definition };
+  if (existing.source !== 'import') return { kind: 'refused', definition, holder: existing, reason: refusal(existing) };
+  return { kind: sameAs(existing, definition) ? 'unchanged' : 'update', definition, existing };
+}
+
 async function importOne(store: ImportStore, definition: EndpointDefinition): Promise<ImportOutcome> {
-  const existing = await store.getEndpointBySlug(definition.slug);
-  if (!existing) return { kind: 'added', endpoint: await store.createEndpoint(definition) };
-  if (existing.source !== 'import') return { kind: 'refused', slug: definition.slug, holder: existing, reason: refusal(existing) };
-  if (sameAs(existing, definition)) return { kind: 'unchanged', endpoint: existing };
-  return { kind: 'updated', endpoint: await store.updateEndpoint(existing.id, definition) };
+  const plan = planOne(definition, await store.getEndpointBySlug(definition.slug));
+  switch (plan.kind) {
+    case 'add':
+      return { kind: 'added', endpoint: await store.createEndpoint(definition) };
+    case 'refused':
+      return { kind: 'refused', slug: definition.slug, holder: plan.holder, reason: plan.reason };
+    case 'unchanged':
+      return { kind: 'unchanged', endpoint: plan.existing };
+    case 'update':
+      return { kind: 'updated', endpoint: await store.updateEndpoint(plan.existing.id, definition) };
+  }
 }
 
 function refusal(holder: Endpoint): string {

@@ -32,9 +32,7 @@ export interface PageVisit {
 }
 
 /**
- * Every page, once. A page added to the app is one line here (the manage pages for endpoints,
- * alerts, maintenance and status pages are being built on other branches: add
- * `{ name: 'manage-endpoints', path: '/manage/endpoints', as: 'admin' }` and so on when they land).
+ * Every page, once. A page added to the app is one line here.
  * `setup` must come first: it exists only while no user does. The badge is an SVG, not a page.
  */
 export const EVERY_PAGE: readonly PageVisit[] = [
@@ -55,6 +53,14 @@ export const EVERY_PAGE: readonly PageVisit[] = [
   { name: 'manage-users', path: '/manage/users', as: 'admin' },
   { name: 'manage-tokens', path: '/manage/tokens', as: 'admin' },
   { name: 'manage-audit', path: '/manage/audit', as: 'admin' },
+  { name: 'manage-endpoints', path: '/manage/endpoints', as: 'admin' },
+  { name: 'manage-endpoint', path: '/manage/endpoints/1', as: 'admin' },
+  { name: 'manage-endpoint-new', path: '/manage/endpoints/new', as: 'admin' },
+  { name: 'manage-endpoints-import', path: '/manage/endpoints/import', as: 'admin' },
+  { name: 'manage-alerts', path: '/manage/alerts', as: 'admin' },
+  { name: 'manage-maintenance', path: '/manage/maintenance', as: 'admin' },
+  { name: 'manage-status-pages', path: '/manage/status-pages', as: 'admin' },
+  { name: 'manage-status-page', path: '/manage/status-pages/acme', as: 'admin' },
 ];
 
 export const ADMIN = { name: 'ada', password: 'correct horse battery' } as const;

@@ -232,8 +232,30 @@
     list.classList.add('strip-roving');
   }
 
+  // Endpoint forms (/manage/endpoints): a check or an import takes seconds; while it runs the form
+  // says so and a second click does not send it again. Without this file the form works the same.
+  function enhanceBusyForm(form) {
+    var sent = false;
+    form.addEventListener('submit', function (event) {
+      if (sent) {
+        event.preventDefault();
+        return;
+      }
+      sent = true;
+      form.setAttribute('aria-busy', 'true');
+      var button = event.submitter;
+      if (button && button.getAttribute('data-busy-text')) button.textContent = button.getAttribute('data-busy-text');
+    });
+    // Back from the next page (bfcache): the form can be sent again.
+    window.addEventListener('pageshow', function () {
+      sent = false;
+      form.removeAttribute('aria-busy');
+    });
+  }
+
   function start() {
     document.documentElement.classList.add('js');
+    document.querySelectorAll('form[data-busy-form]').forEach(enhanceBusyForm);
     document.querySelectorAll('ol.strip').forEach(enhanceStrip);
     refreshRelativeTimes();
     setInterval(refreshRelativeTimes, 30000);

@@ -1,13 +1,12 @@
 // /endpoints: list, read, create, replace, patch, delete, pause, resume.
 import { Type } from '@fastify/type-provider-typebox';
-import { SOURCE_OWNER, type Endpoint, type EndpointDefinition } from '../../domain/endpoint.ts';
-import { StoreError } from '../../store/store.ts';
+import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
 import { allowRead, authenticate, canSeePrivate, requireWrite } from './auth.ts';
-import { BEARER, findEndpoint, visibleEndpoint, type ApiInstance } from './context.ts';
-import { definitionFromBody, type EndpointInputPolicy, type InputMode } from './endpoint-input.ts';
-import { ApiError, notFound, validationError } from './errors.ts';
-import { ENDPOINT_PAGE_DEFAULT, EndpointList, EndpointListQuery, EndpointRefParams, EndpointView, PauseBody, endpointBodySchemas, errorResponses, type EndpointBody } from './schemas.ts';
+import { BEARER, visibleEndpoint, type ApiInstance } from './context.ts';
+import { API_PAUSE_REASON } from './endpoint-input.ts';
+import { endpointWrites } from './endpoint-writes.ts';
+import { ENDPOINT_PAGE_DEFAULT, EndpointList, EndpointListQuery, EndpointRefParams, EndpointView, PauseBody, errorResponses } from './schemas.ts';
 import { endpointView } from './views.ts';
 
 const TAGS = ['endpoints'];
@@ -37,64 +36,10 @@ export function pageAfter(endpoints: readonly Endpoint[], after: number, limit: 
 
 export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   const { store } = deps;
-  const bodies = endpointBodySchemas({ minIntervalS: deps.config.scheduler.minIntervalS });
-  const policy: EndpointInputPolicy = {
-    minIntervalS: deps.config.scheduler.minIntervalS,
-    defaultIntervalS: deps.config.scheduler.defaultIntervalS,
-    defaultTimeoutMs: deps.config.probe.timeoutMs,
-    allowPrivate: deps.config.probe.allowPrivate,
-  };
+  const { bodies, editable, save, setPaused, remove } = endpointWrites(deps);
   const read = allowRead(deps);
   const write = requireWrite(deps);
   const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id), deps.compliance?.latest(endpoint.id));
-
-  /**
-   * The endpoint to change: 404 when unknown, 409 when the YAML file or a registry owns it. An archived one
-   * (no longer in the file) may only be deleted: changing it would be undone when it returns.
-   */
-  const editable = async (ref: string, action: 'change' | 'delete' = 'change'): Promise<Endpoint> => {
-    const endpoint = await findEndpoint(store, ref);
-    if (!endpoint) throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}`);
-    if (endpoint.source === 'config' && !(action === 'delete' && endpoint.archivedAt !== null)) {
-      throw new ApiError(
-        409,
-        'CONFIG_OWNED',
-        endpoint.archivedAt === null
-          ? `endpoint "${endpoint.slug}" is defined in the configuration file and is read-only through the API; edit it in the YAML file (mcpwatch reloads it on change or SIGHUP)`
-          : `endpoint "${endpoint.slug}" is archived: the configuration file owned it and no longer lists it; list it there again to restore it, or DELETE it to drop its history`,
-      );
-    }
-    if (endpoint.source === 'registry' && !(action === 'delete' && endpoint.archivedAt !== null)) {
-      throw new ApiError(
-        409,
-        'REGISTRY_OWNED',
-        endpoint.archivedAt === null
-          ? `endpoint "${endpoint.slug}" is owned by ${SOURCE_OWNER.registry} and is read-only through the API; change it in the registry, or leave it out with the registry's filters in the configuration file`
-          : `endpoint "${endpoint.slug}" is archived: ${SOURCE_OWNER.registry} owned it and the registry no longer lists it; DELETE it to drop its history`,
-      );
-    }
-    return endpoint;
-  };
-
-  const save = async (mode: InputMode, body: EndpointBody, base: Endpoint | undefined): Promise<Endpoint> => {
-    const input = definitionFromBody(body, mode, base, policy);
-    if (!input.ok) throw validationError(input.errors);
-    const holder = await store.getEndpointBySlug(input.definition.slug);
-    if (holder && holder.id !== base?.id) {
-      const owner = holder.source === 'config' ? ' (defined in the configuration file)' : holder.source === 'registry' ? ` (owned by ${SOURCE_OWNER.registry})` : '';
-      throw new ApiError(409, 'SLUG_TAKEN', `slug "${input.definition.slug}" is already used by endpoint ${holder.id}${owner}`);
-    }
-    const saved = await storeWrite(() => (base ? store.updateEndpoint(base.id, input.definition) : store.createEndpoint(input.definition)));
-    deps.onEndpointsChanged();
-    return saved;
-  };
-
-  const setPaused = async (endpoint: Endpoint, paused: boolean, reason: string | null): Promise<Endpoint> => {
-    const definition: EndpointDefinition = { ...endpoint, paused, pausedReason: paused ? reason : null };
-    const saved = await storeWrite(() => store.updateEndpoint(endpoint.id, definition));
-    deps.onEndpointsChanged();
-    return saved;
-  };
 
   app.get(
     '/endpoints',
@@ -200,8 +145,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
     },
     async (request, reply) => {
       const endpoint = await editable(request.params.ref, 'delete');
-      if (!(await store.deleteEndpoint(endpoint.id))) throw notFound(`no endpoint with id or slug ${JSON.stringify(request.params.ref)}`);
-      deps.onEndpointsChanged();
+      await remove(endpoint, request.params.ref);
       request.log.info({ endpointId: endpoint.id, slug: endpoint.slug }, 'endpoint deleted through the API');
       void reply.code(204).send(null);
     },
@@ -220,7 +164,7 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
         response: { 200: EndpointView, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request) => view(await setPaused(await editable(request.params.ref), true, request.body.reason?.trim() || 'paused through the API')),
+    async (request) => view(await setPaused(await editable(request.params.ref), true, request.body.reason?.trim() || API_PAUSE_REASON)),
   );
 
   app.post(
@@ -237,18 +181,4 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
     },
     async (request) => view(await setPaused(await editable(request.params.ref), false, null)),
   );
-}
-
-/** Store refusals as API errors (a race with another writer after our own checks). */
-async function storeWrite<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof StoreError) {
-      if (error.code === 'SLUG_TAKEN' || error.code === 'DUPLICATE_SLUG') throw new ApiError(409, 'SLUG_TAKEN', error.message);
-      if (error.code === 'ENDPOINT_NOT_FOUND') throw notFound(error.message);
-      if (error.code === 'INVALID_ENDPOINT') throw new ApiError(400, 'VALIDATION_FAILED', 'the endpoint was rejected by the database schema');
-    }
-    throw error;
-  }
 }
