@@ -210,7 +210,7 @@ interface Statements {
   foldFrom: Database.Statement<[number], ResultDbRow>;
   pruneResults: Database.Statement<[{ cut: number; before: number; limit: number }]>;
   insertIncident: Database.Statement<[number, number, string, string, string, string, string]>;
-  updateIncident: Database.Statement<[string, string, number, number]>;
+  updateIncident: Database.Statement<[{ code: string; detail: string; id: number; endpointId: number }]>;
   resolveIncident: Database.Statement<[string, string | null, string | null, number, number]>;
   insertEvent: Database.Statement<[number, string, string, number | null, string]>;
   latestCert: Database.Statement<[number], CertDbRow>;
@@ -338,7 +338,11 @@ function prepareStatements(db: Db): Statements {
     insertIncident: db.prepare(
       'INSERT INTO incidents (id, endpoint_id, started_at, first_code, first_detail, last_code, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     ),
-    updateIncident: db.prepare('UPDATE incidents SET last_code = ?, last_detail = ? WHERE id = ? AND endpoint_id = ?'),
+    // Every failing round of an open incident sends its code and detail, mostly the same as last
+    // time: an UPDATE that changes nothing still rewrites the page (a WAL frame and a checkpoint write).
+    updateIncident: db.prepare(
+      'UPDATE incidents SET last_code = @code, last_detail = @detail WHERE id = @id AND endpoint_id = @endpointId AND NOT (last_code IS @code AND last_detail IS @detail)',
+    ),
     resolveIncident: db.prepare(
       'UPDATE incidents SET resolved_at = ?, last_code = coalesce(?, last_code), last_detail = coalesce(?, last_detail) WHERE id = ? AND endpoint_id = ? AND resolved_at IS NULL',
     ),
@@ -1031,7 +1035,7 @@ export class SqliteStore implements Store {
         this.#s.insertIncident.run(event.incidentId, endpointId, event.startedAt, event.code, event.detail, event.code, event.detail);
         return event.incidentId;
       case 'incident_updated':
-        this.#s.updateIncident.run(event.code, event.detail, event.incidentId, endpointId);
+        this.#s.updateIncident.run({ code: event.code, detail: event.detail, id: event.incidentId, endpointId });
         return event.incidentId;
       case 'incident_resolved':
         this.#s.resolveIncident.run(event.at, event.lastCode, event.lastDetail, event.incidentId, endpointId);
@@ -1089,26 +1093,30 @@ export class SqliteStore implements Store {
 
   /**
    * After a crash: raw rows above the watermark were never folded into the rollup tables, and the
-   * states' check times (volatile, see isVolatileChange) may be up to a flush interval old. The
-   * rows say when each endpoint was last checked; without them a restart would see a silence
-   * since the last flush and record a monitoring gap that did not happen.
+   * states' round fields (volatile, see isVolatileChange) may be up to a flush interval old. The
+   * newest row of each endpoint says when it was last checked and what that round found; without
+   * them a restart would see a silence since the last flush (and record a monitoring gap that did
+   * not happen), or the status before it (and announce an auth_required change twice).
    */
   #refoldUnflushedResults(): void {
-    const latest = new Map<number, number>();
+    const latest = new Map<number, ResultRow>();
     this.#pending = this.#foldFrom(this.#watermark, latest);
-    for (const [endpointId, ts] of latest) {
+    for (const [endpointId, row] of latest) {
       const state = this.#written.get(endpointId);
-      if (state && (state.lastCheckedAt === null || Date.parse(state.lastCheckedAt) < ts)) this.#dirty.set(endpointId, { ...state, lastCheckedAt: new Date(ts).toISOString() });
+      if (!state || (state.lastCheckedAt !== null && Date.parse(state.lastCheckedAt) >= row.ts)) continue;
+      const round = roundFields(row, state);
+      this.#dirty.set(endpointId, { ...state, lastCheckedAt: new Date(row.ts).toISOString(), ...(round ?? {}) });
     }
   }
 
-  #foldFrom(watermark: number, latest?: Map<number, number>): RollupBuffer {
+  #foldFrom(watermark: number, latest?: Map<number, ResultRow>): RollupBuffer {
     const buffer = new RollupBuffer();
     const liveIds = new Set(this.#s.listEndpoints.all().map((row) => row.id));
-    for (const row of this.#s.foldFrom.iterate(watermark)) {
-      if (!liveIds.has(row.endpoint_id)) continue;
-      buffer.add(resultFromDb(row));
-      if (latest && row.ts > (latest.get(row.endpoint_id) ?? Number.NEGATIVE_INFINITY)) latest.set(row.endpoint_id, row.ts);
+    for (const dbRow of this.#s.foldFrom.iterate(watermark)) {
+      if (!liveIds.has(dbRow.endpoint_id)) continue;
+      const row = resultFromDb(dbRow);
+      buffer.add(row);
+      if (latest && row.ts >= (latest.get(row.endpointId)?.ts ?? Number.NEGATIVE_INFINITY)) latest.set(row.endpointId, row);
     }
     return buffer;
   }
@@ -1157,6 +1165,17 @@ export class SqliteStore implements Store {
     }
     return out;
   }
+}
+
+/**
+ * The state's round fields as the newest raw row gives them back, or null for a round that did not
+ * advance the state (discounted: a failure measured while the loop was stalled). An up row keeps
+ * no detail (result-codec): the written one stays if it was an up round's too.
+ */
+function roundFields(row: ResultRow, state: EndpointState): Pick<EndpointState, 'lastStatus' | 'lastCode' | 'lastDetail' | 'lastDurationMs'> | null {
+  if (row.discounted === true) return null;
+  const detail = row.status === 'up' ? (state.lastStatus === 'up' ? state.lastDetail : '') : row.detail;
+  return { lastStatus: row.status, lastCode: row.code, lastDetail: detail, lastDurationMs: row.durationMs };
 }
 
 /** Keeps `top` sorted newest first by (ts, id) and at most `limit` long. */
