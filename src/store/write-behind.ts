@@ -45,7 +45,8 @@ const ROUND_FIELDS: ReadonlySet<keyof EndpointState> = new Set(['lastCheckedAt',
  *
  * Measured at 10,000 endpoints (bench/storage.bench.ts): writing a state row in its tick costs a
  * page of WAL and a page at the checkpoint; a single degraded round (status up → degraded → up)
- * and every round of an endpoint that stays down did so, ~1.9 GiB a day of the ticks' 6.7 GiB.
+ * and every round of an endpoint that stays down did so: with the incident rows rewritten to the
+ * same values, 2.5 of the ticks' 6.8 GiB a day.
  */
 export function isVolatileChange(prev: EndpointState, next: EndpointState): boolean {
   if (prev.health !== next.health) return false;

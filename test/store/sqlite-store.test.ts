@@ -3,10 +3,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { incidentIdFor, type EndpointState } from '../../src/domain/health.ts';
-import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
+import { openSqliteStore, WAL_AUTOCHECKPOINT_PAGES, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
 import { writeAlternating } from './contract/retention-cases.ts';
 import { definition, EMPTY_TICK, manualClock, result, state, tempDir } from './helper.ts';
 
@@ -190,6 +190,19 @@ describe('operations', () => {
     const after = store.databaseSizeBytes();
     assert.ok(before > after, `${before} > ${after}`);
     assert.ok(after >= 4096 * 5);
+    store.close();
+  });
+
+  test('the WAL is checkpointed every WAL_AUTOCHECKPOINT_PAGES pages, not every 1,000, and cut back after', async () => {
+    const { store, path } = open({ flushIntervalMs: 0 });
+    assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), WAL_AUTOCHECKPOINT_PAGES);
+    assert.ok(WAL_AUTOCHECKPOINT_PAGES > 1000);
+    const ep = await store.createEndpoint(definition('alpha'));
+    // ~2,500 pages of rows in ticks: more than twice what SQLite's default lets the WAL hold.
+    for (let t = 0; t < 60; t++) await store.writeTick({ ...EMPTY_TICK, results: Array.from({ length: 4000 }, (_, i) => result(ep.id, T0 + t * 4_000_000 + i * 1000, { status: 'down' })) });
+    assert.ok(statSync(`${path}-wal`).size > 2000 * 4096, 'no checkpoint reset the WAL after 1,000 pages');
+    store.checkpoint();
+    assert.equal(statSync(`${path}-wal`).size, 0);
     store.close();
   });
 

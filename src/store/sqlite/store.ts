@@ -59,6 +59,11 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** WAL pages between automatic checkpoints (SQLite's default is 1,000). */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** The WAL file is truncated back to this after a checkpoint (a long seal or backup may grow it past its usual size). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   checkBucketCount();
   const inMemory = path === ':memory:';
@@ -67,6 +72,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint copies every page the WAL holds back into the file, once however many times it
+    // was rewritten since the last one. The pages rewritten all the time (the head table's tail,
+    // the rollup and state rows of a flush, an open incident's row) are written once per
+    // checkpoint: at 10,000 endpoints, checkpointing every 10,000 pages (40 MiB of WAL) instead of
+    // SQLite's 1,000 measured 0.7 GiB a day less written (bench/storage.bench.ts). The WAL file
+    // keeps its largest size between checkpoints; journal_size_limit cuts it back after one.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrationsDir ?? defaultMigrationsDir());
     return new SqliteStore(db, inMemory ? null : resolve(path), options);
