@@ -334,8 +334,9 @@ function sealReport(f: Figures): void {
   const roundsPerDay = 1440;
   const at10k = {
     raw: perRow(blocks) * roundsPerDay * r.rawDays * 10_000,
-    // The head holds the current hour, the 10 min of slack and up to one prune interval (5 min) before the seal: 75 min of rows.
-    head: 75 * 10_000 * seal.headBytesPerRow,
+    // The head holds the current hour, the 10 min of slack, up to one rollup flush (15 min: only folded rows are sealed)
+    // and one prune interval (5 min) before the seal: 90 min of rows.
+    head: 90 * 10_000 * seal.headBytesPerRow,
     hourly: perRow(hourly) * 24 * r.hourlyRollupDays * 10_000,
     daily: perRow(daily) * r.rollupDays * 10_000,
   };

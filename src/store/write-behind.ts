@@ -30,17 +30,30 @@ export const STATE_COLUMNS = {
 } as const satisfies Record<keyof EndpointState, string>;
 export const STATE_FIELDS = Object.keys(STATE_COLUMNS) as (keyof EndpointState)[];
 
+/** What the latest raw round says again after a crash (SQLite refolds them from the head table). */
+const ROUND_FIELDS: ReadonlySet<keyof EndpointState> = new Set(['lastCheckedAt', 'lastDurationMs', 'lastDetail', 'lastStatus', 'lastCode']);
+
 /**
- * True when `next` differs from the last written state only in what every round changes: the
- * check time, duration and detail, and the success streak of an endpoint that stays up. Those wait
- * for the next flush; after a crash the endpoint resumes with counters up to one flush old, which
- * cannot open or close an incident. Anything else (a failure streak included) is written at once.
+ * True when `next` differs from the last written state only in what the rounds themselves say or
+ * in a streak that cannot change anything: the latest round's time, status, code, duration and
+ * detail (a restart takes them again from the newest raw row, see the SQLite store's refold); the
+ * success streak of an endpoint that stays up; the failure streak of one that stays down (its
+ * incident is open; only successes can close it). Those wait for the next flush; after a crash the
+ * endpoint resumes with those counters up to one flush old, which cannot open or close an
+ * incident. Anything else is written at once: a health change, a failure streak of an endpoint
+ * still up (it opens the incident), a success streak of one still down (it closes it), facts.
+ *
+ * Measured at 10,000 endpoints (bench/storage.bench.ts): writing a state row in its tick costs a
+ * page of WAL and a page at the checkpoint; a single degraded round (status up → degraded → up)
+ * and every round of an endpoint that stays down did so: with the incident rows rewritten to the
+ * same values, 2.5 of the ticks' 6.8 GiB a day.
  */
 export function isVolatileChange(prev: EndpointState, next: EndpointState): boolean {
+  if (prev.health !== next.health) return false;
   for (const field of STATE_FIELDS) {
-    if (prev[field] === next[field]) continue;
-    if (field === 'lastCheckedAt' || field === 'lastDurationMs' || field === 'lastDetail') continue;
-    if (field === 'consecutiveSuccesses' && prev.health === 'up' && next.health === 'up') continue;
+    if (prev[field] === next[field] || ROUND_FIELDS.has(field)) continue;
+    if (field === 'consecutiveSuccesses' && next.health === 'up') continue;
+    if (field === 'consecutiveFailures' && next.health === 'down' && next.consecutiveFailures > prev.consecutiveFailures) continue;
     return false;
   }
   return true;

@@ -37,7 +37,7 @@ const DEFAULTS: Config = {
   probeEndpoint: { enabled: true, auth: 'full', perMinute: 300, concurrency: 8 },
   health: { downAfter: 2, upAfter: 1, authRequiredIsOutage: false, degradedIsOutage: false },
   scheduler: { concurrency: 64, perHostConcurrency: 4, defaultIntervalS: 60, minIntervalS: 10, drainTimeoutMs: 25_000, retryOnFailure: true, maxPendingRounds: 100_000 },
-  retention: { rawDays: 14, rollupDays: 400, hourlyRollupDays: 91, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
+  retention: { rawDays: 14, rollupDays: 400, hourlyRollupDays: 31, sealRawResults: true, pruneCron: '*/5 * * * *', pruneBatch: 5000 },
   compliance: { enabled: true, intervalS: 3600, concurrency: 2, latencyBudgetMs: 1000 },
   endpoints: [],
 };
@@ -165,7 +165,7 @@ describe('parseConfig: whole files', () => {
         probeEndpoint: { enabled: false, auth: 'read', perMinute: 60, concurrency: 2 },
         health: { downAfter: 3, upAfter: 2, authRequiredIsOutage: true, degradedIsOutage: true },
         scheduler: { concurrency: 8, perHostConcurrency: 2, defaultIntervalS: 120, minIntervalS: 30, drainTimeoutMs: 5_000, retryOnFailure: false, maxPendingRounds: 5000 },
-        retention: { rawDays: 7, rollupDays: 90, hourlyRollupDays: 90, sealRawResults: true, pruneCron: '0 * * * *', pruneBatch: 100 },
+        retention: { rawDays: 7, rollupDays: 90, hourlyRollupDays: 31, sealRawResults: true, pruneCron: '0 * * * *', pruneBatch: 100 },
         compliance: { enabled: false, intervalS: 7200, concurrency: 4, latencyBudgetMs: 1500 },
         endpoints: [
           endpoint({
@@ -221,12 +221,12 @@ describe('parseConfig: whole files', () => {
     }, TypeError);
   });
 
-  test('hourly rollups default to 91 days, within the raw and daily retention whatever those are', () => {
+  test('hourly rollups default to 31 days, within the raw and daily retention whatever those are', () => {
     for (const [text, hourly] of [
-      ['', 91],
-      ['retention:\n  rollupDays: 60\n', 60],
-      ['retention:\n  rawDays: 120\n', 120],
-      ['retention:\n  hourlyRollupDays: 31\n', 31],
+      ['', 31],
+      ['retention:\n  rollupDays: 20\n', 20],
+      ['retention:\n  rawDays: 40\n', 40],
+      ['retention:\n  hourlyRollupDays: 91\n', 91],
     ] as const) {
       const parsed = parseConfig(text, {});
       assert.ok(parsed.ok, text);
@@ -602,7 +602,7 @@ endpoints:
       '/probe      on for a full token; 300 a minute, 8 at once',
       'health      down after 2 failed round(s), up after 1 good; auth required does not count as an outage; degraded does not count',
       'scheduler   64 probes at once (4 per host), every 60 s by default (minimum 10 s), one immediate retry on failure, drain 25000 ms',
-      'retention   raw results 14 days (past hours sealed into compressed blocks on SQLite), hourly rollups 91 days, daily rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',
+      'retention   raw results 14 days (past hours sealed into compressed blocks on SQLite), hourly rollups 31 days, daily rollups 400 days, pruned on "*/5 * * * *" in batches of 5000',
       'compliance  checks every 3600 s per endpoint, 2 at once, latency budget 1000 ms',
       'endpoints   2 (1 paused, 1 public)',
       '  weather (Weather) https://mcp.example.com/mcp?api_key=…: every 60 s, timeout 15000 ms, era auto, public, tags prod, sends Authorization, X-Api-Key, X-Other',

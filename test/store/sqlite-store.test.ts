@@ -3,10 +3,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { incidentIdFor, type EndpointState } from '../../src/domain/health.ts';
-import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
+import { openSqliteStore, WAL_AUTOCHECKPOINT_PAGES, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
 import { writeAlternating } from './contract/retention-cases.ts';
 import { definition, EMPTY_TICK, manualClock, result, state, tempDir } from './helper.ts';
 
@@ -42,7 +42,7 @@ describe('writeTick: deferred state writes', () => {
 
     const downLonger = { ...down, consecutiveFailures: 3 };
     await store.writeTick({ ...EMPTY_TICK, states: [downLonger] });
-    assert.deepEqual(await persistedStates(path), [downLonger], 'a failure streak is written every round');
+    assert.deepEqual(await persistedStates(path), [down], 'the failure streak of an endpoint already down waits');
 
     const upAgain = { ...downLonger, health: 'up' as const, consecutiveFailures: 0, consecutiveSuccesses: 1, lastStatus: 'up' as const, lastCode: null };
     await store.writeTick({ ...EMPTY_TICK, states: [upAgain] });
@@ -52,6 +52,59 @@ describe('writeTick: deferred state writes', () => {
     clock.advance(10 * MIN);
     await store.writeTick(EMPTY_TICK);
     assert.deepEqual(await persistedStates(path), [quiet], 'the next tick after the interval flushes');
+    store.close();
+  });
+
+  test('what can open or close an incident is written at once; what the rounds say waits', async () => {
+    const clock = manualClock(T0);
+    const { store, path } = open({ clock: clock.now, flushIntervalMs: 10 * MIN });
+    const ep = await store.createEndpoint(definition('alpha'));
+    const up = state(ep.id, { health: 'up', healthSince: at(0), consecutiveSuccesses: 5, lastStatus: 'up', lastDetail: 'modern, 3 tools', lastCheckedAt: at(0) });
+    await store.writeTick({ ...EMPTY_TICK, states: [up] });
+    // tools/list failed once: status and code change, the health does not.
+    const degraded = { ...up, consecutiveSuccesses: 6, lastStatus: 'degraded' as const, lastCode: 'JSONRPC_ERROR' as const, lastDetail: 'tools/list failed', lastCheckedAt: at(MIN) };
+    await store.writeTick({ ...EMPTY_TICK, states: [degraded] });
+    assert.deepEqual(await persistedStates(path), [up], 'a degraded round of an endpoint that stays up waits');
+    const failing = { ...degraded, consecutiveFailures: 1, consecutiveSuccesses: 0, lastStatus: 'down' as const, lastCode: 'HTTP_5XX' as const, failingSince: at(2 * MIN), firstFailureCode: 'HTTP_5XX' as const, lastCheckedAt: at(2 * MIN) };
+    await store.writeTick({ ...EMPTY_TICK, states: [failing] });
+    assert.deepEqual(await persistedStates(path), [failing], 'the first failure of an endpoint still up is written (it opens the incident)');
+    const down = { ...failing, health: 'down' as const, healthSince: at(2 * MIN), consecutiveFailures: 2, lastCheckedAt: at(3 * MIN) };
+    await store.writeTick({ ...EMPTY_TICK, states: [down] });
+    const stillDown = { ...down, consecutiveFailures: 3, lastCheckedAt: at(4 * MIN) };
+    await store.writeTick({ ...EMPTY_TICK, states: [stillDown] });
+    assert.deepEqual(await persistedStates(path), [down]);
+    const recovering = { ...stillDown, consecutiveFailures: 0, consecutiveSuccesses: 1, lastStatus: 'up' as const, lastCode: null, lastCheckedAt: at(5 * MIN) };
+    await store.writeTick({ ...EMPTY_TICK, states: [recovering] });
+    assert.deepEqual(await persistedStates(path), [recovering], 'a success of an endpoint still down is written (it closes the incident)');
+    store.close();
+  });
+
+  test('after a crash the newest raw row of each endpoint gives back its round fields', async () => {
+    const clock = manualClock(T0);
+    const { store, path } = open({ clock: clock.now, flushIntervalMs: 10 * MIN });
+    const [a, b, c] = [await store.createEndpoint(definition('a')), await store.createEndpoint(definition('b')), await store.createEndpoint(definition('c'))];
+    const up = (id: number): EndpointState => state(id, { health: 'up', consecutiveSuccesses: 1, lastStatus: 'up', lastDetail: 'modern, 3 tools', lastDurationMs: 100.4, lastCheckedAt: at(0) });
+    await store.writeTick({ ...EMPTY_TICK, states: [up(a.id), up(b.id), up(c.id)], results: [result(a.id, T0), result(b.id, T0), result(c.id, T0)] });
+    await store.flush();
+    // a: a degraded round, then an up one; b: a degraded round last; c: a failure discounted (the loop stalled), which left the state as it was.
+    const degradedRow = (id: number, ts: number) => result(id, ts, { status: 'degraded', code: 'JSONRPC_ERROR', detail: 'tools/list failed', durationMs: 250 });
+    await store.writeTick({
+      ...EMPTY_TICK,
+      results: [degradedRow(a.id, T0 + MIN), degradedRow(b.id, T0 + MIN), result(c.id, T0 + MIN, { status: 'down', stalled: true, discounted: true })],
+      states: [
+        { ...up(a.id), consecutiveSuccesses: 2, lastStatus: 'degraded', lastCode: 'JSONRPC_ERROR', lastDetail: 'tools/list failed', lastDurationMs: 250, lastCheckedAt: at(MIN) },
+        { ...up(b.id), consecutiveSuccesses: 2, lastStatus: 'degraded', lastCode: 'JSONRPC_ERROR', lastDetail: 'tools/list failed', lastDurationMs: 250, lastCheckedAt: at(MIN) },
+      ],
+    });
+    await store.writeTick({ ...EMPTY_TICK, results: [result(a.id, T0 + 2 * MIN, { durationMs: 90 })], states: [{ ...up(a.id), consecutiveSuccesses: 3, lastDurationMs: 90, lastCheckedAt: at(2 * MIN) }] });
+    const [ra, rb, rc] = await persistedStates(path);
+    assert.deepEqual(
+      { ...ra },
+      { ...up(a.id), lastCheckedAt: at(2 * MIN), lastDurationMs: 90 },
+      'an up round last: up, no code, the up detail written before, the duration in whole ms; the counter one flush old',
+    );
+    assert.deepEqual({ ...rb }, { ...up(b.id), lastStatus: 'degraded', lastCode: 'JSONRPC_ERROR', lastDetail: 'tools/list failed', lastDurationMs: 250, lastCheckedAt: at(MIN) });
+    assert.deepEqual({ ...rc }, { ...up(c.id), lastCheckedAt: at(MIN) }, 'a discounted round moves only the check time, as before');
     store.close();
   });
 });
@@ -137,6 +190,19 @@ describe('operations', () => {
     const after = store.databaseSizeBytes();
     assert.ok(before > after, `${before} > ${after}`);
     assert.ok(after >= 4096 * 5);
+    store.close();
+  });
+
+  test('the WAL is checkpointed every WAL_AUTOCHECKPOINT_PAGES pages, not every 1,000, and cut back after', async () => {
+    const { store, path } = open({ flushIntervalMs: 0 });
+    assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), WAL_AUTOCHECKPOINT_PAGES);
+    assert.ok(WAL_AUTOCHECKPOINT_PAGES > 1000);
+    const ep = await store.createEndpoint(definition('alpha'));
+    // ~2,500 pages of rows in ticks: more than twice what SQLite's default lets the WAL hold.
+    for (let t = 0; t < 60; t++) await store.writeTick({ ...EMPTY_TICK, results: Array.from({ length: 4000 }, (_, i) => result(ep.id, T0 + t * 4_000_000 + i * 1000, { status: 'down' })) });
+    assert.ok(statSync(`${path}-wal`).size > 2000 * 4096, 'no checkpoint reset the WAL after 1,000 pages');
+    store.checkpoint();
+    assert.equal(statSync(`${path}-wal`).size, 0);
     store.close();
   });
 

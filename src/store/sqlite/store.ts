@@ -46,8 +46,12 @@ export interface SqliteStoreOptions {
    * written (inside the next tick's transaction). 0 writes everything in every tick. Measured at
    * 10k endpoints (bytes the process wrote per raw row, WAL and checkpoints): every tick 13.5 KB,
    * 60 s 1.0 KB (mostly rewriting all 10k state rows), 5 min 0.33 KB, raw rows alone ~0.25 KB.
-   * Rollups lose nothing in a crash (refolded from raw rows); states lose at most this much of
-   * their per-round counters.
+   * Default 15 min: each flush rewrites every state row and the current hour's and day's rollup
+   * rows (~2,000 pages at 10k endpoints); 5 → 15 min measured 3.49 → 2.88 GiB written a day
+   * (bench/storage.bench.ts). Rollups lose nothing in a crash (refolded from raw rows: at most
+   * this much of them, ~150,000 rows at 10k endpoints, a second or two at start); states lose at
+   * most this much of their per-round counters. Sealing waits for the flush (it seals only folded
+   * rows), so the head holds up to this much longer.
    */
   readonly flushIntervalMs?: number;
   /**
@@ -62,6 +66,14 @@ export interface SqliteStoreOptions {
   readonly headIndexMaxEntries?: number;
 }
 
+/** See SqliteStoreOptions.flushIntervalMs. */
+export const DEFAULT_FLUSH_INTERVAL_MS = 15 * 60_000;
+
+/** WAL pages between automatic checkpoints (SQLite's default is 1,000). */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** The WAL file is truncated back to this after a checkpoint (a long seal or backup may grow it past its usual size). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   checkBucketCount();
   const inMemory = path === ':memory:';
@@ -70,6 +82,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint copies every page the WAL holds back into the file, once however many times it
+    // was rewritten since the last one. The pages rewritten all the time (the head table's tail,
+    // the rollup and state rows of a flush, an open incident's row) are written once per
+    // checkpoint: at 10,000 endpoints, checkpointing every 10,000 pages (40 MiB of WAL) instead of
+    // SQLite's 1,000 measured 0.7 GiB a day less written (bench/storage.bench.ts). The WAL file
+    // keeps its largest size between checkpoints; journal_size_limit cuts it back after one.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrationsDir ?? defaultMigrationsDir());
     return new SqliteStore(db, inMemory ? null : resolve(path), options);
@@ -215,7 +235,7 @@ interface Statements {
   foldFrom: Database.Statement<[number], ResultDbRow>;
   pruneResults: Database.Statement<[{ cut: number; before: number; limit: number }]>;
   insertIncident: Database.Statement<[number, number, string, string, string, string, string]>;
-  updateIncident: Database.Statement<[string, string, number, number]>;
+  updateIncident: Database.Statement<[{ code: string; detail: string; id: number; endpointId: number }]>;
   resolveIncident: Database.Statement<[string, string | null, string | null, number, number]>;
   insertEvent: Database.Statement<[number, string, string, number | null, string]>;
   latestCert: Database.Statement<[number], CertDbRow>;
@@ -345,7 +365,11 @@ function prepareStatements(db: Db): Statements {
     insertIncident: db.prepare(
       'INSERT INTO incidents (id, endpoint_id, started_at, first_code, first_detail, last_code, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     ),
-    updateIncident: db.prepare('UPDATE incidents SET last_code = ?, last_detail = ? WHERE id = ? AND endpoint_id = ?'),
+    // Every failing round of an open incident sends its code and detail, mostly the same as last
+    // time: an UPDATE that changes nothing still rewrites the page (a WAL frame and a checkpoint write).
+    updateIncident: db.prepare(
+      'UPDATE incidents SET last_code = @code, last_detail = @detail WHERE id = @id AND endpoint_id = @endpointId AND NOT (last_code IS @code AND last_detail IS @detail)',
+    ),
     resolveIncident: db.prepare(
       'UPDATE incidents SET resolved_at = ?, last_code = coalesce(?, last_code), last_detail = coalesce(?, last_detail) WHERE id = ? AND endpoint_id = ? AND resolved_at IS NULL',
     ),
@@ -431,7 +455,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#path = path;
     this.#clock = options.clock ?? Date.now;
-    this.#flushIntervalMs = options.flushIntervalMs ?? 5 * 60_000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.#maxResultDelayMs = options.maxResultDelayMs ?? 10 * 60_000;
     this.#s = prepareStatements(db);
     this.#headIndex = new HeadIndex(options.headIndexMaxEntries !== undefined ? { maxEntries: options.headIndexMaxEntries } : {});
@@ -1089,7 +1113,7 @@ export class SqliteStore implements Store {
         this.#s.insertIncident.run(event.incidentId, endpointId, event.startedAt, event.code, event.detail, event.code, event.detail);
         return event.incidentId;
       case 'incident_updated':
-        this.#s.updateIncident.run(event.code, event.detail, event.incidentId, endpointId);
+        this.#s.updateIncident.run({ code: event.code, detail: event.detail, id: event.incidentId, endpointId });
         return event.incidentId;
       case 'incident_resolved':
         this.#s.resolveIncident.run(event.at, event.lastCode, event.lastDetail, event.incidentId, endpointId);
@@ -1147,26 +1171,30 @@ export class SqliteStore implements Store {
 
   /**
    * After a crash: raw rows above the watermark were never folded into the rollup tables, and the
-   * states' check times (volatile, see isVolatileChange) may be up to a flush interval old. The
-   * rows say when each endpoint was last checked; without them a restart would see a silence
-   * since the last flush and record a monitoring gap that did not happen.
+   * states' round fields (volatile, see isVolatileChange) may be up to a flush interval old. The
+   * newest row of each endpoint says when it was last checked and what that round found; without
+   * them a restart would see a silence since the last flush (and record a monitoring gap that did
+   * not happen), or the status before it (and announce an auth_required change twice).
    */
   #refoldUnflushedResults(): void {
-    const latest = new Map<number, number>();
+    const latest = new Map<number, ResultRow>();
     this.#pending = this.#foldFrom(this.#watermark, latest);
-    for (const [endpointId, ts] of latest) {
+    for (const [endpointId, row] of latest) {
       const state = this.#written.get(endpointId);
-      if (state && (state.lastCheckedAt === null || Date.parse(state.lastCheckedAt) < ts)) this.#dirty.set(endpointId, { ...state, lastCheckedAt: new Date(ts).toISOString() });
+      if (!state || (state.lastCheckedAt !== null && Date.parse(state.lastCheckedAt) >= row.ts)) continue;
+      const round = roundFields(row, state);
+      this.#dirty.set(endpointId, { ...state, lastCheckedAt: new Date(row.ts).toISOString(), ...(round ?? {}) });
     }
   }
 
-  #foldFrom(watermark: number, latest?: Map<number, number>): RollupBuffer {
+  #foldFrom(watermark: number, latest?: Map<number, ResultRow>): RollupBuffer {
     const buffer = new RollupBuffer();
     const liveIds = new Set(this.#s.listEndpoints.all().map((row) => row.id));
-    for (const row of this.#s.foldFrom.iterate(watermark)) {
-      if (!liveIds.has(row.endpoint_id)) continue;
-      buffer.add(resultFromDb(row));
-      if (latest && row.ts > (latest.get(row.endpoint_id) ?? Number.NEGATIVE_INFINITY)) latest.set(row.endpoint_id, row.ts);
+    for (const dbRow of this.#s.foldFrom.iterate(watermark)) {
+      if (!liveIds.has(dbRow.endpoint_id)) continue;
+      const row = resultFromDb(dbRow);
+      buffer.add(row);
+      if (latest && row.ts >= (latest.get(row.endpointId)?.ts ?? Number.NEGATIVE_INFINITY)) latest.set(row.endpointId, row);
     }
     return buffer;
   }
@@ -1215,6 +1243,17 @@ export class SqliteStore implements Store {
     }
     return out;
   }
+}
+
+/**
+ * The state's round fields as the newest raw row gives them back, or null for a round that did not
+ * advance the state (discounted: a failure measured while the loop was stalled). An up row keeps
+ * no detail (result-codec): the written one stays if it was an up round's too.
+ */
+function roundFields(row: ResultRow, state: EndpointState): Pick<EndpointState, 'lastStatus' | 'lastCode' | 'lastDetail' | 'lastDurationMs'> | null {
+  if (row.discounted === true) return null;
+  const detail = row.status === 'up' ? (state.lastStatus === 'up' ? state.lastDetail : '') : row.detail;
+  return { lastStatus: row.status, lastCode: row.code, lastDetail: detail, lastDurationMs: row.durationMs };
 }
 
 /** Keeps `top` sorted newest first by (ts, id) and at most `limit` long. */
