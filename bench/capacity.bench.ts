@@ -193,11 +193,26 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
     // A first probe is a full handshake and a DNS miss: the window starts once every endpoint has
     // had one (a scheduler running behind would otherwise bill them to the steady state).
     const firstRound = Date.now();
-    while (((await scrape()).get('mcpwatch_probes_dispatched_total') ?? 0) < n && Date.now() - firstRound < 900_000) await delay(5000);
+    // Every 5 s, every 20 s past 20,000 endpoints (each scrape is a 29 MB body at 50,000).
+    while (((await scrape()).get('mcpwatch_probes_dispatched_total') ?? 0) < n && Date.now() - firstRound < 900_000) await delay(n <= 20_000 ? 5000 : 20_000);
     const firstRoundS = (Date.now() - firstRound) / 1000;
     await delay(warmupSeconds(intervalS) * 1000);
     const before = await scrape();
+    // The governor's limit and the rounds in flight, every 5 s of the window: a scrape costs serve a
+    // few ms at 10,000 endpoints, but 1–2 s of wall time and a 29 MB body at 50,000, so not there.
+    const samples: Array<{ limit: number; inFlight: number }> = [];
+    let measuring = n <= 20_000;
+    const sampling = (async () => {
+      while (measuring) {
+        await delay(5000);
+        if (!measuring) break;
+        const m = await scrape();
+        samples.push({ limit: m.get('mcpwatch_probe_concurrency_limit') ?? Number.NaN, inFlight: m.get('mcpwatch_probes_inflight') ?? Number.NaN });
+      }
+    })();
     const w = await measureWindow(pid, measureSeconds(intervalS), { fleet: children.fleet, dns: children.dns });
+    measuring = false;
+    await sampling;
     const after = await scrape();
     const delta = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
     // Rounds are written on the recorder's flush: give the last ones of the window time to land.
@@ -205,6 +220,8 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
     const db = new Database(join(dir, 'data', 'mcpwatch.db'), { readonly: true });
     const inWindow = 'FROM probe_results WHERE ts >= ? AND ts < ?';
     const lags = Float64Array.from((db.prepare(`SELECT lag_ms ${inWindow}`).all(w.t0, w.t1) as Array<{ lag_ms: number }>).map((r) => r.lag_ms)).sort();
+    // How long a round took as the prober timed it (a round waiting for a CPU shows here, not in lag).
+    const durations = Float64Array.from((db.prepare(`SELECT duration_ms ${inWindow}`).all(w.t0, w.t1) as Array<{ duration_ms: number }>).map((r) => r.duration_ms)).sort();
     const notUp = db.prepare(`SELECT coalesce(code, 'status ' || status) code, count(*) n ${inWindow} AND status != 0 GROUP BY 1 ORDER BY 2 DESC`).all(w.t0, w.t1) as Array<{ code: string; n: number }>;
     db.close();
     const dispatched = delta('mcpwatch_probes_dispatched_total');
@@ -214,10 +231,11 @@ async function runServe(dir: string, n: number, era: Era, workers: number, child
       `mcpwatch  era=${era} N=${n} workers=${workers}: every ${intervalS} s = ${(n / intervalS).toFixed(1)} probes/s scheduled; ` +
         `${(rounds / w.wall).toFixed(1)} rounds/s recorded (${(dispatched / w.wall).toFixed(1)}/s dispatched) over ${w.wall.toFixed(0)} s after ${startupS.toFixed(0)} s start-up, ${firstRoundS.toFixed(0)} s to a first probe of every endpoint, ${warmupSeconds(intervalS)} s warm-up\n` +
         `  CPU ${((w.cpu / w.wall) * 100).toFixed(1)} % of a core = ${perProbeMs.toFixed(2)} ms per probe (process utime+stime); threads: ${describeThreads(w)}\n` +
-        `  lag p50 ${quantile(lags, 0.5)} ms p99 ${quantile(lags, 0.99)} ms max ${quantile(lags, 1)} ms (every round of the window); /metrics last-1024 p99 ${((after.get('mcpwatch_schedule_lag_seconds{quantile="0.99"}') ?? Number.NaN) * 1000).toFixed(0)} ms\n` +
+        `  lag p50 ${quantile(lags, 0.5)} ms p99 ${quantile(lags, 0.99)} ms max ${quantile(lags, 1)} ms (every round of the window); round duration p50 ${quantile(durations, 0.5)} ms p99 ${quantile(durations, 0.99)} ms; /metrics last-1024 p99 ${((after.get('mcpwatch_schedule_lag_seconds{quantile="0.99"}') ?? Number.NaN) * 1000).toFixed(0)} ms\n` +
         `  not up ${notUp.reduce((s, r) => s + r.n, 0)}/${rounds}${notUp.length > 0 ? `: ${notUp.map((r) => `${r.code} ${r.n}`).join(', ')}` : ''}; ` +
         `missed ${delta('mcpwatch_probes_missed_total')}, skipped (overlap) ${delta('mcpwatch_probes_skipped_overlap_total')}, discounted (overload) ${delta('mcpwatch_probe_results_discounted_total')}, overloaded at end ${after.get('mcpwatch_overloaded') ?? '?'}, ` +
         `DNS cache misses ${delta('mcpwatch_dns_cache_lookups_total{result="miss"}')}\n` +
+        `  concurrency limit / in flight every 5 s: ${samples.map((s) => `${s.limit}/${s.inFlight}`).join(' ')}\n` +
         `  RSS max ${w.maxRssMiB.toFixed(0)} MiB; beside it: ${describeOthers(w)}; load average ${w.load}`,
     );
     return perProbeMs;

@@ -3,6 +3,11 @@
 // were not up against healthy servers. So the limit backs off multiplicatively when the loop is
 // late and grows back slowly when it is not (AIMD, as TCP does with its window): work is delayed
 // and spread, and a slot that cannot start before the next one is skipped, never timed out.
+// Only lateness the loop's own work can explain counts: a loop that did not work while late was
+// kept off the CPU by other threads or processes, and probing less does not cure that (a shared
+// 2-core box at load 13–20 made serve's loops late by 100–1,400 ms every few seconds, mostly
+// preempted mid-callback, and held the limit at its floor, 8 of 64: 130–209 rounds/s of the 833
+// scheduled, at 40–57 % of one core).
 // Pure: delays and times in, a limit out.
 
 export interface GovernorOptions {
@@ -23,7 +28,7 @@ export interface GovernorState {
   readonly limit: number;
   /** The loop was late in the last step, or the limit is still held below max because it was. */
   readonly overloaded: boolean;
-  /** The largest delay in the last complete step, ms. */
+  /** The largest delay in the last complete step that the loop's own work explains, ms. */
   readonly lastDelayMs: number;
 }
 
@@ -54,12 +59,16 @@ export class ConcurrencyGovernor {
     return { limit: this.#limit, overloaded: this.#late || this.#limit < this.#max, lastDelayMs: this.#lastDelay };
   }
 
-  /** One loop-delay sample; at most once per step the limit moves. */
-  observe(delayMs: number, nowMs: number): void {
-    this.#worst = Math.max(this.#worst, delayMs);
+  /**
+   * One loop-delay sample; at most once per step the limit moves. `workedMs`: how long the loop
+   * worked over the sample (default: all of the delay); only that much of the delay counts.
+   */
+  observe(delayMs: number, nowMs: number, workedMs: number = delayMs): void {
+    const own = Math.min(delayMs, workedMs);
+    this.#worst = Math.max(this.#worst, own);
     this.#stepStartedAt ??= nowMs;
     // A stall longer than a step ends the step at once: waiting longer only lets the backlog grow.
-    if (nowMs - this.#stepStartedAt < this.#step && delayMs <= this.#step) return;
+    if (nowMs - this.#stepStartedAt < this.#step && own <= this.#step) return;
     this.#lastDelay = this.#worst;
     this.#late = this.#worst > this.#target;
     if (this.#late) {

@@ -1,6 +1,8 @@
 // Watches event-loop delay: a probe timed while the loop was stalled measured the stall, not the
 // server, so its latency must not count (a saturated loop inflated loopback medians 4×).
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { OverloadMark } from '../domain/probe-result.ts';
+import { threadCpuClock } from './thread-cpu.ts';
 
 /**
  * A round is overloaded when the loop stalled within this long before it ended: a deadline timer
@@ -36,8 +38,24 @@ export interface LoopMonitorOptions {
   readonly sampleMs?: number;
   readonly stallMs?: number;
   readonly keepMs?: number;
-  /** Every sample's delay, for whoever adapts to it (the concurrency governor). */
-  readonly onSample?: (delayMs: number, nowMs: number) => void;
+  /**
+   * Every sample's delay, for whoever adapts to it (the concurrency governor), with how long the
+   * loop worked since the previous sample, ms: a loop late by 300 ms that worked for 10 of them
+   * was kept off the CPU by other threads or processes, not by its own work.
+   */
+  readonly onSample?: (delayMs: number, nowMs: number, workedMs: number) => void;
+  /**
+   * The loop's work so far, ms (tests). Default: the time this thread's event loop was active
+   * (perf_hooks) and, where Linux says, no more than the CPU time the thread got: a loop preempted
+   * in the middle of a callback is active without working.
+   */
+  readonly workedMs?: () => number;
+}
+
+/** This thread's event loop: active time (not waiting for I/O or timers) since it started, ms. */
+function loopActiveMs(): () => number {
+  const start: EventLoopUtilization = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(start).active;
 }
 
 /** Whether mcpwatch was overloaded while timing a round that ran over [startedAt, endedAt]; null when it was not. */
@@ -54,6 +72,10 @@ export function startLoopMonitor(options: LoopMonitorOptions): LoopMonitor {
   const stalls: Array<{ from: number; to: number }> = [];
   let expected = options.clock() + sampleMs;
   let maxDelay = 0;
+  const active = options.workedMs ?? loopActiveMs();
+  const cpu = options.workedMs === undefined ? threadCpuClock() : null;
+  let activeBefore = active();
+  let cpuBefore = cpu?.() ?? 0;
   // Sample times and running totals of their delays in a ring, so lateMsBetween is a binary search.
   const capacity = Math.ceil(keepMs / sampleMs) + 16;
   const times = new Float64Array(capacity);
@@ -91,7 +113,17 @@ export function startLoopMonitor(options: LoopMonitorOptions): LoopMonitor {
     times[slot(count)] = now;
     totals[slot(count)] = total;
     count++;
-    options.onSample?.(Math.max(0, delay), now);
+    if (options.onSample !== undefined) {
+      const activeNow = active();
+      let worked = activeNow - activeBefore;
+      activeBefore = activeNow;
+      if (cpu !== null) {
+        const cpuNow = cpu();
+        worked = Math.min(worked, cpuNow - cpuBefore);
+        cpuBefore = cpuNow;
+      }
+      options.onSample(Math.max(0, delay), now, Math.max(0, worked));
+    }
   }, sampleMs);
   timer.unref();
 

@@ -214,7 +214,7 @@ export class Monitor {
   async start(): Promise<void> {
     await this.reload();
     this.#started = true;
-    this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs) => this.#governor.observe(delayMs, nowMs) });
+    this.#loop = startLoopMonitor({ clock: this.#clock, onSample: (delayMs, nowMs, workedMs) => this.#governor.observe(delayMs, nowMs, workedMs) });
     const workers = this.options.workers ?? 0;
     if (workers > 0 && !this.#injectedProbe) {
       // One governor for all threads: a late worker loop backs off the one scheduler that feeds them all.
@@ -223,7 +223,7 @@ export class Monitor {
         settings: this.options.probe,
         retryOnFailure: this.options.retryOnFailure,
         logger: this.#log,
-        onLoopDelay: (delayMs) => this.#governor.observe(delayMs, this.#clock()),
+        onLoopDelay: (delayMs, ownDelayMs) => this.#governor.observe(delayMs, this.#clock(), ownDelayMs),
         ...(this.#workerEntry ? { entry: this.#workerEntry } : {}),
       });
     }

@@ -36,6 +36,8 @@ export interface ProbeOutcome {
 export interface ProbeWorkerStats {
   /** The largest loop delay of the worker since its previous message, ms. */
   readonly loopDelayMaxMs: number;
+  /** The same, counting of each delay only as much as the worker's loop worked (the governor's input, see governor.ts). */
+  readonly loopOwnDelayMaxMs: number;
   /** Totals since the worker started. */
   readonly dnsCacheHits: number;
   readonly dnsCacheMisses: number;

@@ -34,8 +34,8 @@ export interface ProbePoolOptions {
   readonly settings: ProbeSettings;
   readonly retryOnFailure: boolean;
   readonly logger: Logger;
-  /** Every loop-delay report of a worker, for the concurrency governor. */
-  readonly onLoopDelay?: (delayMs: number) => void;
+  /** Every loop-delay report of a worker, for the concurrency governor: the largest delay and the largest its own work explains. */
+  readonly onLoopDelay?: (delayMs: number, ownDelayMs: number) => void;
   /** The module the threads run (tests start instrumented workers); default PROBE_WORKER_ENTRY. */
   readonly entry?: URL;
   /** How often an idle worker reports, ms (default 250). */
@@ -182,7 +182,7 @@ export class ProbePool {
     slot.hits = stats.dnsCacheHits;
     slot.misses = stats.dnsCacheMisses;
     this.#maxDelay = Math.max(this.#maxDelay, stats.loopDelayMaxMs);
-    this.#options.onLoopDelay?.(stats.loopDelayMaxMs);
+    this.#options.onLoopDelay?.(stats.loopDelayMaxMs, stats.loopOwnDelayMaxMs);
     for (const outcome of message.outcomes) {
       const pending = slot.pending.get(outcome.seq);
       if (pending === undefined) continue;

@@ -28,17 +28,25 @@ export function serveProbes(port: MessagePort, init: ProbeWorkerInit): void {
     signal: shutdown.signal,
   };
   let maxDelay = 0;
+  let maxOwnDelay = 0;
   // A saturated worker times its own probes out: its rounds are judged by its own loop, not the main thread's.
-  const loop = startLoopMonitor({ clock, onSample: (delayMs) => (maxDelay = Math.max(maxDelay, delayMs)) });
+  const loop = startLoopMonitor({
+    clock,
+    onSample: (delayMs, _nowMs, workedMs) => {
+      maxDelay = Math.max(maxDelay, delayMs);
+      maxOwnDelay = Math.max(maxOwnDelay, Math.min(delayMs, workedMs));
+    },
+  });
   let outcomes: ProbeOutcome[] = [];
   let flushing = false;
 
   const send = (): void => {
     flushing = false;
     const { hits, misses } = resolver.stats;
-    const message: FromWorker = { type: 'batch', outcomes, stats: { loopDelayMaxMs: maxDelay, dnsCacheHits: hits, dnsCacheMisses: misses } };
+    const message: FromWorker = { type: 'batch', outcomes, stats: { loopDelayMaxMs: maxDelay, loopOwnDelayMaxMs: maxOwnDelay, dnsCacheHits: hits, dnsCacheMisses: misses } };
     outcomes = [];
     maxDelay = 0;
+    maxOwnDelay = 0;
     port.postMessage(message);
   };
   const land = (outcome: ProbeOutcome): void => {

@@ -41,6 +41,42 @@ describe('ConcurrencyGovernor: AIMD on event-loop delay', () => {
     assert.deepEqual(g.state, { limit: 32, overloaded: true, lastDelayMs: 2500 });
   });
 
+  // A loop late because it waited for a CPU (other processes, other threads) is not cured by
+  // probing less: only as much of a delay counts as the loop worked during it.
+  // [case, samples as (delay ms, worked ms per sample)[] over 3 s each, limit after each]
+  const worked: Array<[string, Array<[number, number]>, number[]]> = [
+    ['late 400 ms while working 20: kept off the CPU, the limit holds', [[400, 20]], [1000]],
+    ['late 400 ms while working 350: its own work, the limit halves', [[400, 350]], [125]],
+    ['late 150 ms, worked 60: between half the target and the target, the limit holds where it is', [[400, 350], [150, 60]], [125, 125]],
+    ['starved after its own overload: it grows back as from a prompt loop', [[400, 350], [400, 10]], [125, 168]],
+  ];
+  for (const [name, steps, limits] of worked) {
+    test(name, () => {
+      const clock = { now: 0 };
+      const g = new ConcurrencyGovernor({ max: 1000 });
+      g.observe(0, clock.now);
+      const seen = steps.map(([delay, work]) => {
+        for (let t = 0; t < 3000; t += 50) {
+          clock.now += 50;
+          g.observe(delay, clock.now, work);
+        }
+        return g.limit;
+      });
+      assert.deepEqual(seen, limits);
+    });
+  }
+
+  test('a 2.5 s stall the loop did not work through does not cut the limit, one it worked through does', () => {
+    const starved = new ConcurrencyGovernor({ max: 64 });
+    starved.observe(0, 0);
+    starved.observe(2500, 2550, 30);
+    assert.deepEqual(starved.state, { limit: 64, overloaded: false, lastDelayMs: 30 });
+    const busy = new ConcurrencyGovernor({ max: 64 });
+    busy.observe(0, 0);
+    busy.observe(2500, 2550, 2480);
+    assert.deepEqual(busy.state, { limit: 32, overloaded: true, lastDelayMs: 2480 });
+  });
+
   test('the floor is at least 1 and never above max', () => {
     const clock = { now: 0 };
     for (const [options, floor] of [[{ max: 3 }, 1], [{ max: 3, min: 10 }, 3]] as const) {

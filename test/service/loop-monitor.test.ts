@@ -59,6 +59,22 @@ describe('loop monitor', () => {
     assert.equal(monitor!.stalledBetween(now - 1000, now), true);
   });
 
+  test('each sample says how long the loop worked since the one before', () => {
+    let worked = 0;
+    const seen: number[] = [];
+    const m = startLoopMonitor({ clock: () => now, workedMs: () => worked, onSample: (_delay, _at, workedMs) => seen.push(workedMs) });
+    try {
+      worked += 12;
+      turn();
+      worked += 30;
+      turn(400); // late 400 ms, 30 of them working: the rest waited for a CPU
+      turn();
+      assert.deepEqual(seen, [12, 30, 0]);
+    } finally {
+      m.stop();
+    }
+  });
+
   test('lateness older than the kept window is forgotten, not miscounted', () => {
     const m = startLoopMonitor({ clock: () => now, keepMs: 1000 });
     try {
