@@ -2,10 +2,10 @@
 //
 // The head table has no (endpoint, time) index on purpose (each index entry costs ~10 KB of
 // writes per row, see store.ts), so finding one endpoint's newest rows meant scanning every
-// endpoint's rows of the window: at 10,000 endpoints the ~70–130 min the head holds before its
-// hours are sealed is 0.7–1.3 M rows, ~0.3 µs each on the event loop. The recorder is the only
-// writer and learns each rowid as it inserts, so this map costs ~4–8 bytes a row in memory and
-// nothing on disk. Rows sealed or pruned away stay listed until their endpoint is next touched
+// endpoint's rows of the window: at 10,000 endpoints the head holds up to ~90 min before its
+// hours are sealed (an hour, 10 min of grace, the 15-minute rollup flush), ~0.9 M rows at
+// ~0.3 µs each on the event loop. The recorder is the only writer and learns each rowid as it
+// inserts, so this map costs ~4–8 bytes a row in memory and nothing on disk. Rows sealed or pruned away stay listed until their endpoint is next touched
 // (a lookup of a missing rowid finds nothing, so a stale entry is harmless); `raiseFloor` drops
 // them lazily. With sealing off the head keeps 14 days of rows: past `maxEntries` the index gives
 // up (`available` false) and reads scan as before, so memory stays bounded whatever the config.

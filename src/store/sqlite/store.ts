@@ -6,12 +6,14 @@
 //  * rollups and per-round state counters: every round changes one rollup row per granularity and
 //    one state row per endpoint. Upserting them in every tick rewrites one page per endpoint per
 //    round (measured 8.2 KB of WAL per raw row for the rollups alone, against 0.11 KB for the raw
-//    row). So they are folded in memory and flushed every `flushIntervalMs` (default 5 min) inside
+//    row). So they are folded in memory and flushed every `flushIntervalMs` (default 15 min) inside
 //    a tick's transaction, rollups keyed time first so a flush touches contiguous pages. Reads merge
 //    the unflushed part, so callers always see current figures. Nothing is lost in a crash:
 //    store_meta.rollups_through_rowid says which raw rows are already in the rollup tables, and
-//    the rest are folded again from probe_results on open. State changes that matter (health,
-//    status, code, incident, facts) are written in the tick itself; see isVolatileChange.
+//    the rest are folded again from probe_results on open. State changes that can open or close
+//    an incident (health, the first failure or success) and new facts are written in the tick
+//    itself; the rest wait for the flush and come back from the newest raw rows after a crash
+//    (see isVolatileChange).
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
