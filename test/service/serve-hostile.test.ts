@@ -105,8 +105,11 @@ endpoints:
       // Every round keeps being recorded (none dropped by a throw), and none of them claims up.
       const later = await until('four more rounds', () => (rows(switchedAt + 1).length >= 5 ? rows(switchedAt + 1) : undefined), 20_000, serve);
       assert.deepEqual([...new Set(later.map((r) => `${r.status} ${r.code}`))], [`${DEGRADED} INVALID_JSON`]);
-      const state = query<{ last_checked_at: string }>(db, 'SELECT last_checked_at FROM endpoint_state')[0]!;
-      assert.ok(Date.parse(state.last_checked_at) >= later.at(-1)!.ts - 1, 'the stored state keeps up with the rounds');
+      // The state keeps up with the rounds. Read as the pages read it: on SQLite the state row's
+      // per-round fields wait for the 15-minute flush (they come back from the raw rows after a
+      // crash), so the row itself may lag by design.
+      const lastChecked = (JSON.parse(await get(port, '/status/deep.json')) as { lastCheckedAt: string }).lastCheckedAt;
+      assert.ok(Date.parse(lastChecked) >= later.at(-1)!.ts - 1, `the state keeps up with the rounds (last checked ${lastChecked})`);
       assert.equal(metric(await get(port, '/metrics'), 'mcpwatch_probe_run_errors_total'), 0, 'no round failed inside mcpwatch');
 
       // And back: the next good round is up everywhere.
