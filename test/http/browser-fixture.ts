@@ -1,5 +1,8 @@
-// What the real-browser tests share: how Chromium is launched, and the strict Content-Security-
-// Policy every page is written for, enforced by the browser whatever the app sends.
+// What the real-browser tests share: how Chromium is launched, the strict Content-Security-
+// Policy every page is written for (enforced by the browser whatever the app sends), signing in
+// through the real form, and axe-core's accessibility rules run in the page.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 
 export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
@@ -54,4 +57,36 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   // Browser-side code is passed as text: this project's TypeScript has no DOM types.
   await page.addInitScript({ content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" });
   return watch;
+}
+
+/** Signs in through the real /login form on `page`; `next` is where the app sends the browser after. */
+export async function signInThroughForm(page: Page, base: string, name: string, password: string, next = '/'): Promise<void> {
+  await page.goto(next === '/' ? `${base}/login` : `${base}/login?next=${encodeURIComponent(next)}`);
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', password);
+  await Promise.all([page.waitForURL(`${base}${next}`), page.click('form[action="/login"] button[type=submit]')]);
+}
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly helpUrl: string;
+  readonly nodes: ReadonlyArray<{ readonly target: readonly string[]; readonly failureSummary?: string }>;
+}
+
+/**
+ * Injected with page.evaluate, which runs in the page through the DevTools protocol and so is not
+ * subject to the page's CSP: no bypassCSP, and the strict policy stays enforced for everything the
+ * page itself loads (a <script> tag for axe would be refused, and rightly).
+ */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's rules with these tags on the page as it is: its violations, and how many rules passed. */
+export async function runAxe(page: Page, tags: readonly string[] = ['wcag2a', 'wcag2aa']): Promise<{ violations: AxeViolation[]; passes: number }> {
+  if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate<{ violations: AxeViolation[]; passes: number }>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(tags)} }, resultTypes: ['violations'] })
+      .then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })) }))`,
+  );
 }

@@ -9,15 +9,14 @@
 // - a full-page screenshot of each, and each page's weight (HTML bytes and gzip bytes), are written
 //   to MCPWATCH_SCREENSHOTS (default test-output/screenshots/pages/), printed at the end.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { LAUNCH, enforceStrictCsp, watchPage, type PageWatch } from './browser-fixture.ts';
+import { LAUNCH, enforceStrictCsp, runAxe, signInThroughForm, watchPage, type AxeViolation, type PageWatch } from './browser-fixture.ts';
 import { ADMIN, EVERY_PAGE, buildEveryPageApp, type EveryPageApp, type PageVisit, type Visitor } from './every-page-fixture.ts';
 
 const OUT = resolve(process.env.MCPWATCH_SCREENSHOTS ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots', 'pages'));
@@ -30,29 +29,8 @@ type Width = (typeof WIDTHS)[number];
 // not in these tags and do not fail the test.
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa'];
 const FAILING_IMPACTS: ReadonlySet<string> = new Set(['serious', 'critical']);
-// Injected with page.evaluate, which runs in the page through the DevTools protocol and so is
-// not subject to the page's CSP: no bypassCSP, and the strict policy stays enforced for
-// everything the page itself loads (and is checked below, axe's run included).
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeNode {
-  readonly target: readonly unknown[];
-  readonly failureSummary?: string;
-}
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly helpUrl: string;
-  readonly nodes: readonly AxeNode[];
-}
-
 async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate<AxeViolation[]>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} }, resultTypes: ['violations'] })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })))`,
-  );
+  return (await runAxe(page, AXE_TAGS)).violations;
 }
 
 function describeViolation(v: AxeViolation): string {
@@ -166,10 +144,7 @@ describe('every page: accessibility, dark mode, 360 px, screenshots, weight', { 
     await enforceStrictCsp(context);
     if (as === 'admin') {
       const page = await context.newPage();
-      await page.goto(`${base}/login`);
-      await page.fill('#login-name', ADMIN.name);
-      await page.fill('#login-password', ADMIN.password);
-      await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login"] button[type=submit]')]);
+      await signInThroughForm(page, base, ADMIN.name, ADMIN.password);
       assert.equal((await page.goto(`${base}/account`))?.status(), 200, 'signed in');
       await page.close();
     }

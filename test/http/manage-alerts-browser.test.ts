@@ -4,8 +4,7 @@
 // a dead letter's error renders as text, with no dialog, no CSP violation and no injected element.
 // Screenshots go to test-output/screenshots/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +14,10 @@ import { testMessage } from '../../src/alerts/message.ts';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { startHttpReceiver, type HttpReceiver } from '../alerts/fixtures/receivers.ts';
 import { PASSWORD, addUser, buildAccountsApp, type AccountsApp } from './accounts-fixture.ts';
-import { LAUNCH, enforceStrictCsp, watchPage, type PageWatch } from './browser-fixture.ts';
+import { enforceStrictCsp, LAUNCH, type PageWatch, runAxe, signInThroughForm, watchPage } from './browser-fixture.ts';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 const XSS = ['<img src=x onerror=alert(1)>', '"><script>alert(2)</script>', "'; alert(3); '", '<svg onload=alert(4)>'];
-/** axe-core's engine, evaluated in the page through the DevTools protocol (the page's CSP does not apply to it). */
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const YAML = `
 probe:
   allowPrivate: true
@@ -68,19 +65,14 @@ describe('alert and maintenance forms in a real browser', () => {
     await enforceStrictCsp(context);
     const page = await context.newPage();
     const watch = await watchPage(page);
-    await page.goto(`${base}/login?next=%2Fmanage%2Falerts`);
-    await page.fill('#login-name', 'ed');
-    await page.fill('#login-password', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/manage/alerts`), page.click('form[action="/login"] button[type=submit]')]);
+    await signInThroughForm(page, base, 'ed', PASSWORD, '/manage/alerts');
     return { context, page, watch };
   }
 
   /** WCAG 2 A and AA violations axe finds on the page, as "rule: target" lines. */
   async function axeViolations(page: Page): Promise<string[]> {
-    await page.evaluate(AXE);
-    return page.evaluate<string[]>(
-      "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) => r.passes.length === 0 ? ['axe checked nothing'] : r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' '))))",
-    );
+    const { violations, passes } = await runAxe(page);
+    return passes === 0 ? ['axe checked nothing'] : violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
   }
 
   async function assertClean(page: Page, watch: PageWatch): Promise<void> {

@@ -4,8 +4,7 @@
 // text with no dialog, no injected element and no CSP violation; a server.json is imported from the
 // textarea. Screenshots go to test-output/screenshots/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { PASSWORD, addUser, type AccountsApp } from './accounts-fixture.ts';
-import { LAUNCH, enforceStrictCsp, watchPage, type PageWatch } from './browser-fixture.ts';
+import { enforceStrictCsp, LAUNCH, type PageWatch, runAxe, signInThroughForm, watchPage } from './browser-fixture.ts';
 import { buildFormsApp } from './endpoint-forms-fixture.ts';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
@@ -25,23 +24,9 @@ const XSS = {
   title: '<script>alert(5)</script>',
 } as const;
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core's WCAG 2 A/AA rules on the page as it is. Evaluated through the DevTools protocol, which
- * the page's CSP does not govern (a <script> tag would be refused, and rightly).
- */
+/** axe-core's WCAG 2 A/AA violations on the page as it is, one line a rule. */
 async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }>("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })");
-  return (
-    result.violations
-      // The shared status pill's green on white is the site's colour (every page has it), not this
-      // form's: left to the look-and-feel work, reported there. Any other node still counts.
-      .map((v) => ({ ...v, nodes: v.id === 'color-contrast' ? v.nodes.filter((n) => !n.target.join(' ').endsWith('.pill-text')) : v.nodes }))
-      .filter((v) => v.nodes.length > 0)
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  );
+  return (await runAxe(page)).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe('endpoint forms in a real browser', { timeout: 240_000 }, () => {
@@ -73,10 +58,7 @@ describe('endpoint forms in a real browser', { timeout: 240_000 }, () => {
     await enforceStrictCsp(context);
     const page = await context.newPage();
     const watch = await watchPage(page);
-    await page.goto(`${base}/login?next=%2Fmanage%2Fendpoints%2Fnew`);
-    await page.fill('#login-name', 'ed');
-    await page.fill('#login-password', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/manage/endpoints/new`), page.click('form[action="/login"] button[type=submit]')]);
+    await signInThroughForm(page, base, 'ed', PASSWORD, '/manage/endpoints/new');
     return { context, page, watch };
   }
 

@@ -5,8 +5,7 @@
 // axe-core scan of each form page finds no WCAG A/AA violation. Screenshots go to
 // test-output/screenshots/.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { safeLogoFileName } from '../../src/domain/status-pages.ts';
 import { addUser } from './accounts-fixture.ts';
-import { LAUNCH, enforceStrictCsp, watchPage, type PageWatch } from './browser-fixture.ts';
+import { enforceStrictCsp, LAUNCH, type PageWatch, runAxe, watchPage } from './browser-fixture.ts';
 import { PNG, SVG, buildPageFormsApp, type PageFormsApp } from './manage-status-pages-fixture.ts';
 import { seedEndpoint } from './page-seed.ts';
 import { HOSTILE } from './status-page-fixture.ts';
@@ -22,7 +21,6 @@ import { HOSTILE } from './status-page-fixture.ts';
 const PASSWORD = 'correct horse battery';
 const LOGO_NAME = '"><img src=x onerror=alert("logo")>.png';
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('status-page forms in Chromium', () => {
   let t: PageFormsApp;
@@ -54,10 +52,7 @@ describe('status-page forms in Chromium', () => {
   /** axe-core, evaluated through the DevTools protocol (the page's CSP forbids inline scripts). */
   async function accessible(page: Page, where: string, scripts: boolean): Promise<void> {
     if (!scripts) return;
-    if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.evaluate(AXE);
-    const violations = await page.evaluate<string[]>(
-      "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => v.id + ' (' + v.nodes.length + '): ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')))",
-    );
+    const violations = (await runAxe(page)).violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
     assert.deepEqual(violations, [], `axe on ${where}`);
   }
 
