@@ -166,6 +166,9 @@ describe('charts', () => {
     assert.deepEqual(week.xTicks.map((t) => t.label), ['03-08', '03-09', '03-10', '03-11', '03-12', '03-13', '03-14']);
     const month = latencyChart(Array.from({ length: 30 }, (_, i) => ({ start: Date.UTC(2026, 1, 14 + i), p50: null, p95: null })), DAY);
     assert.equal(month.empty, true);
+    assert.deepEqual(month.yTicks.map((t) => t.label), [''], 'an empty chart labels no made-up scale');
+    const fast = latencyChart(Array.from({ length: 24 }, (_, i) => ({ start: hour0 + i * HOUR, p50: 0.4, p95: 0.9 })), HOUR);
+    assert.deepEqual(fast.yTicks.map((t) => t.label), ['0 ms', '0.5 ms', '1 ms'], 'sub-millisecond steps keep their decimal');
     assert.ok(month.xTicks.length >= 5 && month.xTicks.length <= 7);
     assert.match(month.xTicks[0]!.label, /^0[23]-\d\d$/);
   });

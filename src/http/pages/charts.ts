@@ -140,7 +140,8 @@ export function latencyChart(points: readonly LatencyPoint[], stepMs: number, wi
   const n = points.length;
   const x = (i: number): number => plot.left + (n > 1 ? (i * (plot.right - plot.left)) / (n - 1) : (plot.right - plot.left) / 2);
   const y = (v: number): number => plot.bottom - (Math.min(v, max) / max) * (plot.bottom - plot.top);
-  const yTicks = [0, max / 2, max].map((v): Tick => ({ at: round1(y(v)), label: formatMs(v), anchor: 'end' }));
+  // An empty chart gets only its baseline: labels on a made-up scale read as data ("1 ms, 1 ms, 0 ms").
+  const yTicks = (all.length === 0 ? [0] : [0, max / 2, max]).map((v): Tick => ({ at: round1(y(v)), label: all.length === 0 ? '' : axisMs(v), anchor: 'end' }));
   const xTicks = timeTicks(points, stepMs, x, plot);
   const p50 = polyline(
     points.map((p) => p.p50),
@@ -158,6 +159,11 @@ export function latencyChart(points: readonly LatencyPoint[], stepMs: number, wi
       ? 'no latency data in this range'
       : `latency chart: median p50 ${formatMs(median(p50s))}, highest p95 ${formatMs(Math.max(...points.map((p) => p.p95 ?? 0)))}`;
   return { width, height, plot, p50, p95, yTicks, xTicks, empty: all.length === 0, label };
+}
+
+/** An axis label: formatMs rounds to whole milliseconds, which would print 0.5 as "1 ms" beside 1. */
+export function axisMs(ms: number): string {
+  return ms > 0 && ms < 10 && !Number.isInteger(ms) ? `${ms.toFixed(1)} ms` : formatMs(ms);
 }
 
 function median(values: readonly number[]): number | null {
