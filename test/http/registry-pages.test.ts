@@ -104,6 +104,14 @@ describe('registry facts on the pages', () => {
       assert.equal(await notice.count(), 1);
       assert.match((await notice.textContent()) ?? '', /Registry official is not syncing[\s\S]*not JSON \(content-type "text\/html"\) <img src=x onerror=alert\(7\)>[\s\S]*2026-06-01 11:00 UTC/);
       assert.equal(await page.locator('tr[data-slug="r--io-github-evil-x"] .tag-registry').textContent(), 'registry: deprecated');
+      // The 30 s refresh rebuilds the rows from /dashboard.json: the tag must survive it.
+      await page.evaluate("document.querySelector('tr[data-slug=\"r--io-github-evil-x\"]').setAttribute('data-before-refresh', '')");
+      const refreshed = page.waitForResponse((r) => r.url().includes('/dashboard.json'));
+      await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+      await refreshed;
+      await page.locator('tr[data-slug="r--io-github-evil-x"]:not([data-before-refresh])').waitFor();
+      assert.equal(await page.locator('tr[data-slug="r--io-github-evil-x"] .tag-registry').textContent(), 'registry: deprecated');
+      assert.equal(await page.locator('tr[data-slug="r--io-github-evil-x"] .tag-registry').getAttribute('data-registry-status'), 'deprecated');
     });
   });
 

@@ -77,8 +77,9 @@
     return root;
   }
 
-  function row(e) {
+  function row(e, registryStatus) {
     var d = e.display;
+    var registry = registryStatus && Object.prototype.hasOwnProperty.call(registryStatus, e.slug) ? registryStatus[e.slug] : null;
     var tr = el('tr');
     tr.setAttribute('data-slug', e.slug);
     tr.setAttribute('data-status', e.status);
@@ -95,12 +96,17 @@
     var url = el('span', 'ep-url', e.url);
     url.title = e.url;
     ep.appendChild(url);
-    if (e.tags.length > 0 || !e.public) {
+    if (e.tags.length > 0 || !e.public || registry) {
       var tags = el('span', 'tags');
       e.tags.forEach(function (tag) {
         tags.appendChild(el('span', 'tag', tag));
       });
       if (!e.public) tags.appendChild(el('span', 'tag tag-private', 'private'));
+      if (registry) {
+        var reg = el('span', 'tag tag-registry', 'registry: ' + registry);
+        reg.setAttribute('data-registry-status', registry);
+        tags.appendChild(reg);
+      }
       ep.appendChild(tags);
     }
     tr.appendChild(ep);
@@ -157,7 +163,9 @@
 
   function render(table, data) {
     var columns = table.tHead ? table.tHead.rows[0].cells.length : 11;
-    var rows = data.endpoints.map(row);
+    var rows = data.endpoints.map(function (e) {
+      return row(e, data.registryStatus);
+    });
     if (rows.length === 0) rows.push(emptyRow(data.total, columns));
     var body = table.tBodies[0];
     while (body.firstChild) body.removeChild(body.firstChild);

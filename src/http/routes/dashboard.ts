@@ -166,9 +166,13 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     const nodes = await clusterView(request.log);
     const cluster = JSON.stringify(nodes === null || nodes === 'unavailable' ? nodes : clusterJson(nodes));
     const full = can(await viewerOf(request), 'read.private');
+    // Registry endpoints that are deprecated or deleted upstream, by slug: the page's refresh
+    // keeps their tag (it changes with every sync, so like the cluster it is not kept in the body).
+    const registry = await registryStatusBySlug();
+    const registryStatus = JSON.stringify(registry === undefined ? null : Object.fromEntries(registry));
     reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
     const body = fleet ? bodies.get(fleet.version, `json${filterQuery(v.filter)}:${full}`, () => JSON.stringify(dashboardJson(v, full))) : JSON.stringify(dashboardJson(v, full));
-    return reply.send(`${body.slice(0, -1)},"cluster":${cluster}}`);
+    return reply.send(`${body.slice(0, -1)},"cluster":${cluster},"registryStatus":${registryStatus}}`);
   });
   return Promise.resolve();
 }
