@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { totpCode } from '../../src/accounts/totp.ts';
 import { manualClock } from '../store/helper.ts';
+import { seedEndpoint } from './page-seed.ts';
 import { FORM, PASSWORD, addUser, buildAccountsApp, csrfOf, form, rowCounts, sessionSet, signIn, type AccountsApp } from './accounts-fixture.ts';
 
 const apps: AccountsApp[] = [];
@@ -80,6 +81,16 @@ describe('sign-in and sessions', () => {
     assert.equal(anonymous.statusCode, 200);
     assert.doesNotMatch(anonymous.body, /alice|action="\/logout"/);
     assert.match(anonymous.body, /<a href="\/login">Sign in<\/a>/);
+    // An endpoint's page carries the same header: signed in, theirs; anonymous, a sign-in link.
+    const { endpoint } = await seedEndpoint(t.store, Date.now(), { slug: 'one', days: 1 });
+    const mine = await t.app.inject({ url: `/endpoints/${endpoint.slug}`, headers: { cookie } });
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, /class="account-name"><span class="visually-hidden">Signed in as <\/span>alice<\/a>/);
+    assert.match(mine.body, /action="\/logout"/);
+    assert.match(String(mine.headers['cache-control']), /no-store/);
+    const theirs = await t.app.inject({ url: `/endpoints/${endpoint.slug}` });
+    assert.doesNotMatch(theirs.body, /alice|action="\/logout"/);
+    assert.match(theirs.body, /<a href="\/login">Sign in<\/a>/);
     const forged = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: 'nope' }) });
     assert.equal(forged.statusCode, 403, 'signing someone out from another page needs the token');
     const out = await t.app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });

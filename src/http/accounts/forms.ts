@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Action } from '../../domain/roles.ts';
 import type { AppDeps } from '../deps.ts';
 import { assetLinks, createTemplates, loadAssets } from '../pages/web-files.ts';
-import { can, csrfMatches, viewerOf, type Viewer } from './viewer.ts';
+import { accountHeader, can, csrfMatches, viewerOf, type Viewer } from './viewer.ts';
 
 export type FormBody = Readonly<Record<string, string>>;
 
@@ -90,8 +90,8 @@ export function pageKit(deps: Pick<AppDeps, 'config'>): PageKit {
       jsonUrl: null,
       errors: [],
       ...data,
-      viewer: viewer.kind === 'user' ? { name: viewer.name, role: viewer.role, admin: can(viewer, 'users.manage') } : null,
-      csrf: viewer.kind === 'user' ? viewer.csrfToken : '',
+      csrf: '',
+      ...accountHeader(viewer, true),
     });
     // Pages for someone signed in are theirs alone: never stored by a cache.
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);

@@ -35,6 +35,16 @@ export function can(viewer: Viewer, action: Action): boolean {
   return viewer.kind !== 'anonymous' && roleAllows(viewer.role, action);
 }
 
+/**
+ * The page header's account part: a signed-in user's name, role and sign-out form; a "Sign in"
+ * link for everyone else when the app has accounts; nothing (as before accounts) when it has none.
+ * A page carrying a user's part is theirs alone: never kept in a shared cache.
+ */
+export function accountHeader(viewer: Viewer, hasAccounts: boolean): { viewer?: { name: string; role: Role; admin: boolean } | null; csrf?: string } {
+  if (viewer.kind === 'user') return { viewer: { name: viewer.name, role: viewer.role, admin: can(viewer, 'users.manage') }, csrf: viewer.csrfToken };
+  return hasAccounts ? { viewer: null } : {};
+}
+
 /** A viewer's audit-log identity. */
 export function actorOf(viewer: Viewer): { userId: number | null; name: string } {
   switch (viewer.kind) {

@@ -1,7 +1,7 @@
 // The operator dashboard (GET /), its JSON twin for the refresh script, and the static assets
 // every page links (hashed names, so they can be cached for a year).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { can, viewerOf, type Viewer } from '../accounts/viewer.ts';
+import { accountHeader, can, viewerOf, type Viewer } from '../accounts/viewer.ts';
 import type { AppDeps } from '../deps.ts';
 import { clusterJson, clusterSection, type ClusterSection } from '../pages/cluster-model.ts';
 import type { ClusterView } from '../deps.ts';
@@ -106,16 +106,7 @@ export function dashboardRoutes(app: FastifyInstance, opts: { deps: AppDeps }): 
     readonly canViewPrivate: boolean;
   }
 
-  /**
-   * The header's account part: a signed-in user's name, role and sign-out form; a "Sign in" link
-   * for everyone else when the app has accounts; nothing (as before accounts) when it has none.
-   */
-  const header = (viewer: Viewer): Record<string, unknown> =>
-    viewer.kind === 'user'
-      ? { viewer: { name: viewer.name, role: viewer.role, admin: can(viewer, 'users.manage') }, csrf: viewer.csrfToken }
-      : deps.accounts
-        ? { viewer: null }
-        : {};
+  const header = (viewer: Viewer): Record<string, unknown> => accountHeader(viewer, deps.accounts !== undefined);
 
   const render = (v: DashboardView, { deadLetters, nodes, failingRegistries: failing, registryStatus, canViewPrivate }: Extras, viewer: Viewer = { kind: 'anonymous' }): string =>
     templates.render('dashboard', {

@@ -9,7 +9,7 @@
 // viewer who may not see private data, byte for byte the same as an unknown slug.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint } from '../../domain/endpoint.ts';
-import { can, viewerOf } from '../accounts/viewer.ts';
+import { accountHeader, ANONYMOUS, can, viewerOf, type Viewer } from '../accounts/viewer.ts';
 import type { AppDeps } from '../deps.ts';
 import { buildEndpointPage, DELIVERY_LIMIT, EVENT_LIMIT, endpointPageJson, pageRawWindowMs, RAW_ROWS_LIMIT } from '../pages/endpoint-model.ts';
 import { sendCached } from '../pages/http-cache.ts';
@@ -45,12 +45,13 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
   }
 
   /** The endpoint if this viewer may see its page: published ones for all, the rest (not archived) for private viewers. */
-  async function visible(request: FastifyRequest, slug: string): Promise<{ endpoint: Endpoint; full: boolean } | undefined> {
+  async function visible(request: FastifyRequest, slug: string): Promise<{ endpoint: Endpoint; full: boolean; viewer: Viewer } | undefined> {
     const endpoint = await deps.store.getEndpointBySlug(slug);
     if (endpoint === undefined) return undefined;
     // A signed-in user or bearer token whose role may read private data (any role today).
-    const full = can(await viewerOf(request), 'read.private');
-    if (full || isPublished(endpoint)) return { endpoint, full };
+    const viewer = await viewerOf(request);
+    const full = can(viewer, 'read.private');
+    if (full || isPublished(endpoint)) return { endpoint, full, viewer };
     return undefined;
   }
 
@@ -59,7 +60,7 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
     const json = param.endsWith('.json');
     const found = await visible(request, json ? param.slice(0, -'.json'.length) : param);
     if (!found) return notFound(reply, json);
-    const { endpoint, full } = found;
+    const { endpoint, full, viewer } = found;
     const { range: rawRange } = request.query as { range?: unknown };
     const range = isLatencyRange(rawRange) ? rawRange : '24h';
     const ctx = statusContext(deps);
@@ -83,6 +84,8 @@ export function endpointPageRoutes(app: FastifyInstance, opts: { deps: AppDeps }
       ? JSON.stringify({ ...(endpointPageJson(view, statusDetailJson(detail)) as object), public: endpoint.public, archived: endpoint.archivedAt !== null, registry })
       : templates.render('endpoint-page', {
           ...layout,
+          // The public page is shared by every anonymous visitor (and cached): a "Sign in" link at most.
+          ...accountHeader(full ? viewer : ANONYMOUS, deps.accounts !== undefined),
           nav: full ? 'operator' : 'public',
           title: `${endpoint.name} · mcpwatch`,
           bodyClass: 'page-endpoint page-endpoint-full',
