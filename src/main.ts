@@ -809,8 +809,14 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
         }
         for (const warning of imported.warnings) process.stderr.write(`mcpwatch: warning: ${warning}\n`);
         const progress = progressReporter(`importing ${command.file} (remotes)`, process.stderr);
-        const outcome = service.describeImport(await service.importEndpoints(storage.store, imported.endpoints, (done, total) => progress.update(done, total)));
+        const outcomes = await service.importEndpoints(storage.store, imported.endpoints, (done, total) => progress.update(done, total));
         progress.finish();
+        // The same rows an import through the web app writes, with the command line as the actor.
+        const accounts = accountsOf(storage, config);
+        for (const o of outcomes) {
+          if (o.kind === 'added' || o.kind === 'updated') await accounts.audit(service.CLI_ACTOR, 'endpoint.import', `endpoint:${o.endpoint.slug}`, { id: o.endpoint.id, via: 'cli', outcome: o.kind, url: o.endpoint.url });
+        }
+        const outcome = service.describeImport(outcomes);
         process.stdout.write(outcome.stdout);
         process.stderr.write(outcome.stderr);
         return outcome.exitCode;
@@ -942,6 +948,7 @@ async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Pro
         }
       },
       now: Date.now,
+      audit: (action, target, detail) => accountsOf(storage, config).audit(service.CLI_ACTOR, action, target, detail),
     });
   } finally {
     await storage.close();

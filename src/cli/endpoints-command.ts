@@ -17,6 +17,8 @@ export interface EndpointsIo {
   /** Asks a yes/no question; only called when interactive. */
   readonly confirm: (question: string) => Promise<boolean>;
   readonly now: () => number;
+  /** Writes the audit row of a change made here (actor "cli"), as the web app and the API do. */
+  readonly audit: (action: string, target: string, detail: Record<string, unknown>) => Promise<unknown>;
 }
 
 type EndpointsStore = Pick<Store, 'listEndpoints' | 'getEndpointBySlug' | 'deleteEndpoint' | 'uptime' | 'incidents'>;
@@ -54,6 +56,7 @@ export async function runEndpointsCommand(command: EndpointsCommand, store: Endp
     io.stderr(`mcpwatch: endpoint "${endpoint.slug}" was deleted by someone else meanwhile\n`);
     return 1;
   }
+  await io.audit('endpoint.delete', `endpoint:${endpoint.slug}`, { id: endpoint.id, via: 'cli', url: endpoint.url, name: endpoint.name, source: endpoint.source, history });
   io.stdout(`purged ${what}\n`);
   return 0;
 }

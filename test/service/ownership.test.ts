@@ -72,6 +72,12 @@ describe('ownership', () => {
     assert.equal(purged.code, 0, purged.stderr);
     assert.match(purged.stdout, /^purged endpoint "weather-mcp" \(id \d+, active, owned by mcpwatch import\) and its history: 0 recorded rounds, 0 incidents$/m);
     assert.deepEqual(query(db, 'SELECT slug FROM endpoints'), [{ slug: 'weather-mcp-sse' }]);
+    // Both changes are in the audit log under the command line's name; the refusals are not.
+    const audit = query(db, "SELECT actor, action, target, json_extract(detail, '$.via') AS via, json_extract(detail, '$.outcome') AS outcome FROM audit_log ORDER BY id");
+    assert.deepEqual(audit, [
+      { actor: 'cli', action: 'endpoint.import', target: 'endpoint:weather-mcp', via: 'cli', outcome: 'added' },
+      { actor: 'cli', action: 'endpoint.delete', target: 'endpoint:weather-mcp', via: 'cli', outcome: null },
+    ]);
   });
 
   test('a config entry whose slug another owner holds does not stop serve: it is reported and skipped, the rest is monitored', async () => {
