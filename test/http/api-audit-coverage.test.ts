@@ -12,6 +12,7 @@ import { apiWriteRoutes } from '../../src/http/accounts/api-audit.ts';
 import { StatusPageHosts } from '../../src/http/status-page-hosts.ts';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.ts';
 import { SqliteStatusPages } from '../../src/store/sqlite/status-pages.ts';
+import { SqliteRegistries } from '../../src/store/sqlite/registries.ts';
 import { definition } from '../store/helper.ts';
 import { addUser, buildAccountsApp, type AccountsApp } from './accounts-fixture.ts';
 import { complianceDeps, sampleReport } from './compliance-fixture.ts';
@@ -47,7 +48,8 @@ describe('every API write is audited', () => {
         const hosts = new StatusPageHosts(pages);
         await hosts.refresh();
         const compliance = complianceDeps(store, config, () => Promise.resolve(sampleReport(new Date().toISOString())));
-        return { alerts: outbox, statusPages: { store: pages, hosts }, ...compliance.deps };
+        const registries = new SqliteRegistries(store.database);
+        return { alerts: outbox, statusPages: { store: pages, hosts }, archiveEndpoint: (id, atIso) => registries.setArchived(id, atIso), ...compliance.deps };
       },
     });
     ownerId = await addUser(t, 'owner', 'admin');
@@ -69,6 +71,8 @@ describe('every API write is audited', () => {
     { route: 'PATCH /api/v1/endpoints/:ref', path: '/api/v1/endpoints/made', payload: { name: 'Patched' } },
     { route: 'POST /api/v1/endpoints/:ref/pause', path: '/api/v1/endpoints/made/pause', payload: { reason: 'deploy' } },
     { route: 'POST /api/v1/endpoints/:ref/resume', path: '/api/v1/endpoints/made/resume', payload: {} },
+    { route: 'POST /api/v1/endpoints/:ref/archive', path: '/api/v1/endpoints/made/archive' },
+    { route: 'POST /api/v1/endpoints/:ref/restore', path: '/api/v1/endpoints/made/restore' },
     { route: 'POST /api/v1/endpoints/:ref/compliance/run', path: '/api/v1/endpoints/probe-me/compliance/run' },
     { route: 'DELETE /api/v1/endpoints/:ref', path: '/api/v1/endpoints/made' },
     { route: 'POST /api/v1/alerts/dead-letters/:id/retry', path: `/api/v1/alerts/dead-letters/${deadLetterId}/retry` },

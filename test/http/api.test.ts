@@ -7,6 +7,7 @@ import { incidentIdFor } from '../../src/domain/health.ts';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { generateToken, hashToken } from '../../src/http/api/tokens.ts';
 import { EMPTY_TICK, result, state } from '../store/helper.ts';
+import { SqliteRegistries } from '../../src/store/sqlite/registries.ts';
 import { buildTestApp, type TestApp } from './helper.ts';
 
 interface EndpointJson {
@@ -246,6 +247,49 @@ describe('endpoints CRUD', () => {
     }
   });
 
+  test('archive keeps the history and takes it off the public list; restore brings it back; the file-owned one is refused', async () => {
+    const { t, write, read } = await setup({
+      yaml: CONFIG_YAML,
+      withStore: (store) => {
+        const registries = new SqliteRegistries(store.database);
+        return { archiveEndpoint: (id, atIso) => registries.setArchived(id, atIso) };
+      },
+    });
+    try {
+      await t.store.syncConfigEndpoints(t.config.endpoints);
+      const created = await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp', public: true });
+      assert.equal((await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/archive`, headers: read })).statusCode, 403, 'a read-only token cannot archive');
+      const archived = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/archive`, headers: write });
+      assert.equal(archived.statusCode, 200, archived.body);
+      assert.match(String(archived.json<EndpointJson & { archivedAt: string | null }>().archivedAt), /^\d{4}-\d\d-\d\dT/);
+      assert.notEqual((await t.store.getEndpoint(created.id))?.archivedAt, null);
+      const again = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/archive`, headers: write });
+      assert.equal(again.json<{ archivedAt: string | null }>().archivedAt, archived.json<{ archivedAt: string | null }>().archivedAt, 'archiving twice keeps the first time');
+      const restored = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/${created.id}/restore`, headers: write });
+      assert.equal(restored.statusCode, 200, restored.body);
+      assert.equal(restored.json<{ archivedAt: string | null }>().archivedAt, null);
+      assert.equal((await t.store.getEndpoint(created.id))?.archivedAt, null);
+      const owned = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/from-yaml/archive`, headers: write });
+      assert.equal(owned.statusCode, 409);
+      assert.equal(errorOf(owned).code, 'CONFIG_OWNED');
+      assert.equal((await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/nope/archive`, headers: write })).statusCode, 404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('without an archive store (a build that cannot archive) archive is a clear 404', async () => {
+    const { t, write } = await setup();
+    try {
+      await create(t, write, { name: 'Alpha', url: 'https://a.example.com/mcp' });
+      const res = await t.app.inject({ method: 'POST', url: `${BASE}/endpoints/alpha/archive`, headers: write });
+      assert.equal(res.statusCode, 404);
+      assert.match(errorOf(res).message, /archiving is not available on this server/);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('a slug already in use is a 409', async () => {
     const { t, write } = await setup({ yaml: CONFIG_YAML });
     try {
@@ -367,6 +411,8 @@ describe('authentication', () => {
       { method: 'DELETE', url: `${BASE}/endpoints/${id}` },
       { method: 'POST', url: `${BASE}/endpoints/${id}/pause` },
       { method: 'POST', url: `${BASE}/endpoints/${id}/resume` },
+      { method: 'POST', url: `${BASE}/endpoints/${id}/archive` },
+      { method: 'POST', url: `${BASE}/endpoints/${id}/restore` },
       { method: 'POST', url: `${BASE}/check`, payload: { url: 'https://mcp.example.com/mcp' } },
     ];
   }
@@ -470,6 +516,8 @@ describe('not found and config-owned', () => {
           { method: 'DELETE', url: `${BASE}/endpoints/${ref}`, headers: write },
           { method: 'POST', url: `${BASE}/endpoints/${ref}/pause`, headers: write },
           { method: 'POST', url: `${BASE}/endpoints/${ref}/resume`, headers: write },
+          { method: 'POST', url: `${BASE}/endpoints/${ref}/archive`, headers: write },
+          { method: 'POST', url: `${BASE}/endpoints/${ref}/restore`, headers: write },
         ];
         for (const request of requests) {
           const res = await t.app.inject(request);
@@ -497,6 +545,8 @@ describe('not found and config-owned', () => {
         { method: 'DELETE', url: `${BASE}/endpoints/from-yaml` },
         { method: 'POST', url: `${BASE}/endpoints/from-yaml/pause` },
         { method: 'POST', url: `${BASE}/endpoints/from-yaml/resume` },
+        { method: 'POST', url: `${BASE}/endpoints/from-yaml/archive` },
+        { method: 'POST', url: `${BASE}/endpoints/from-yaml/restore` },
       ];
       for (const request of requests) {
         const res = await t.app.inject({ ...request, headers: write });
@@ -783,10 +833,12 @@ describe('OpenAPI', () => {
         '/api/v1/check',
         '/api/v1/endpoints',
         '/api/v1/endpoints/{ref}',
+        '/api/v1/endpoints/{ref}/archive',
         '/api/v1/endpoints/{ref}/compliance',
         '/api/v1/endpoints/{ref}/compliance/run',
         '/api/v1/endpoints/{ref}/gaps',
         '/api/v1/endpoints/{ref}/pause',
+        '/api/v1/endpoints/{ref}/restore',
         '/api/v1/endpoints/{ref}/results',
         '/api/v1/endpoints/{ref}/resume',
         '/api/v1/endpoints/{ref}/status',

@@ -1,4 +1,4 @@
-// /endpoints: list, read, create, replace, patch, delete, pause, resume.
+// /endpoints: list, read, create, replace, patch, delete, pause, resume, archive, restore.
 import { Type } from '@fastify/type-provider-typebox';
 import type { Endpoint } from '../../domain/endpoint.ts';
 import type { AppDeps } from '../deps.ts';
@@ -36,7 +36,7 @@ export function pageAfter(endpoints: readonly Endpoint[], after: number, limit: 
 
 export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
   const { store } = deps;
-  const { bodies, editable, save, setPaused, remove } = endpointWrites(deps);
+  const { bodies, editable, save, setPaused, setArchived, remove } = endpointWrites(deps);
   const read = allowRead(deps);
   const write = requireWrite(deps);
   const view = (endpoint: Endpoint) => endpointView(endpoint, deps.state(endpoint.id), deps.compliance?.latest(endpoint.id));
@@ -181,4 +181,18 @@ export function endpointRoutes(app: ApiInstance, deps: AppDeps): void {
     },
     async (request) => view(await setPaused(await editable(request.params.ref), false, null)),
   );
+
+  for (const [path, archive, summary] of [
+    ['archive', true, 'Archive an endpoint: not probed, history kept, left off the public pages (restore brings it back)'],
+    ['restore', false, 'Restore an archived endpoint: probed again'],
+  ] as const) {
+    app.post(
+      `/endpoints/:ref/${path}`,
+      {
+        onRequest: write,
+        schema: { tags: TAGS, summary, security: BEARER, params: EndpointRefParams, response: { 200: EndpointView, ...errorResponses(401, 403, 404, 409, 429) } },
+      },
+      async (request) => view(await setArchived(await editable(request.params.ref), archive)),
+    );
+  }
 }

@@ -41,11 +41,16 @@ export interface EndpointWrites {
   /** A body already shape-checked by its schema → saved (created when `base` is undefined). */
   readonly save: (mode: InputMode, body: EndpointBody, base: Endpoint | undefined) => Promise<Endpoint>;
   readonly setPaused: (endpoint: Endpoint, paused: boolean, reason: string | null) => Promise<Endpoint>;
+  /**
+   * Archives it (not probed, history kept, off the public pages) or restores it; a no-op when it
+   * already is. 404 where this server cannot archive (no archive store) or when it went meanwhile.
+   */
+  readonly setArchived: (endpoint: Endpoint, archived: boolean) => Promise<Endpoint>;
   /** Deletes it with its history; 404 (naming `ref`, as asked for) when it went meanwhile. */
   readonly remove: (endpoint: Endpoint, ref?: string) => Promise<void>;
 }
 
-export function endpointWrites(deps: Pick<AppDeps, 'store' | 'config' | 'onEndpointsChanged'>): EndpointWrites {
+export function endpointWrites(deps: Pick<AppDeps, 'store' | 'config' | 'onEndpointsChanged' | 'archiveEndpoint' | 'clock'>): EndpointWrites {
   const { store } = deps;
   const policy: EndpointInputPolicy = {
     minIntervalS: deps.config.scheduler.minIntervalS,
@@ -98,12 +103,23 @@ export function endpointWrites(deps: Pick<AppDeps, 'store' | 'config' | 'onEndpo
     return saved;
   };
 
+  const setArchived = async (endpoint: Endpoint, archived: boolean): Promise<Endpoint> => {
+    const archive = deps.archiveEndpoint;
+    if (archive === undefined) throw notFound('archiving is not available on this server');
+    if ((endpoint.archivedAt !== null) === archived) return endpoint;
+    if (!(await archive(endpoint.id, archived ? new Date(deps.clock()).toISOString() : null))) throw notFound(`no endpoint with id or slug ${JSON.stringify(String(endpoint.id))}`);
+    deps.onEndpointsChanged();
+    const saved = await store.getEndpoint(endpoint.id);
+    if (!saved) throw notFound(`no endpoint with id or slug ${JSON.stringify(String(endpoint.id))}`);
+    return saved;
+  };
+
   const remove = async (endpoint: Endpoint, ref = String(endpoint.id)): Promise<void> => {
     if (!(await store.deleteEndpoint(endpoint.id))) throw notFound(`no endpoint with id or slug ${JSON.stringify(ref)}`);
     deps.onEndpointsChanged();
   };
 
-  return { policy, bodies: endpointBodySchemas({ minIntervalS: policy.minIntervalS }), editable, save, setPaused, remove };
+  return { policy, bodies: endpointBodySchemas({ minIntervalS: policy.minIntervalS }), editable, save, setPaused, setArchived, remove };
 }
 
 /** Store refusals as API errors (a race with another writer after our own checks). */

@@ -373,13 +373,12 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
     ['restore', false],
   ] as const) {
     app.post(`/manage/endpoints/:id/${path}`, { preHandler: kit.guard('endpoints.write') }, async (request, reply) => {
-      const setArchived = deps.archiveEndpoint;
-      if (setArchived === undefined) return kit.message(reply, request, 404, 'Not available', 'Archiving is not available on this server.');
+      if (deps.archiveEndpoint === undefined) return kit.message(reply, request, 404, 'Not available', 'Archiving is not available on this server.');
       const endpoint = await changeable(request, reply);
       if (isReply(endpoint)) return endpoint;
       if ((endpoint.archivedAt !== null) === archive) return reply.code(303).header('location', `/manage/endpoints/${endpoint.id}`).send();
-      if (!(await setArchived(endpoint.id, archive ? new Date(deps.clock()).toISOString() : null))) return notFound(reply, request);
-      deps.onEndpointsChanged();
+      const changed = await apiRefusalAsPage(request, reply, endpoint, () => writes.setArchived(endpoint, archive));
+      if (!('slug' in changed)) return changed;
       await audit(request, archive ? 'archive' : 'restore', endpoint);
       return reply.code(303).header('location', `/manage/endpoints/${endpoint.id}?done=${archive ? 'archived' : 'restored'}`).send();
     });
