@@ -66,6 +66,20 @@ describe('status-page forms', () => {
     assert.match(editorPage.body, /value="ops@acme.example"|>ops@acme.example</);
   });
 
+  test('a change whose audit row cannot be written is still made and answered (the failure is logged), as in the API', async () => {
+    // A trigger stands in for a full disk or a lost connection on the audit insert alone.
+    t.store.database.exec("CREATE TEMP TRIGGER audit_fails BEFORE INSERT ON audit_log BEGIN SELECT RAISE(FAIL, 'audit write refused'); END");
+    try {
+      const before = audit().length;
+      const created = await t.post(editor, MANAGE, { slug: 'unaudited', title: 'Made anyway' });
+      assert.equal(created.statusCode, 303, created.body);
+      assert.equal((await t.pages.getPageBySlug('unaudited'))?.title, 'Made anyway');
+      assert.equal(audit().length, before);
+    } finally {
+      t.store.database.exec('DROP TRIGGER temp.audit_fails');
+    }
+  });
+
   test('bad input gets the API\'s own messages, word for word, and nothing is stored', async () => {
     const cases: { name: string; fields: Record<string, string>; json: Record<string, unknown> }[] = [
       { name: 'title too long', fields: { slug: 'x1', title: 't'.repeat(STATUS_PAGE_LIMITS.title + 1) }, json: { slug: 'x1', title: 't'.repeat(STATUS_PAGE_LIMITS.title + 1) } },

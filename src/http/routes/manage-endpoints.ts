@@ -21,7 +21,8 @@ import { PauseBody, type EndpointBody } from '../api/schemas.ts';
 import type { AppDeps } from '../deps.ts';
 import { formBody, pageKit, registerFormBodies } from '../accounts/forms.ts';
 import { registerFormUploads } from '../accounts/form-uploads.ts';
-import { actorOf, can, viewerOf } from '../accounts/viewer.ts';
+import { can, viewerOf } from '../accounts/viewer.ts';
+import { auditChange } from './manage-changes.ts';
 import { checkPreview, type CheckPreview } from '../pages/check-preview.ts';
 import { endpointPageUrl } from '../pages/endpoint-urls.ts';
 import { bodyFromDraft, draftFromForm, draftOf, type EndpointDraft } from '../pages/endpoint-form.ts';
@@ -110,12 +111,7 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
   });
 
   async function audit(request: FastifyRequest, action: string, endpoint: Pick<Endpoint, 'id' | 'slug'>, detail: Record<string, unknown> = {}): Promise<void> {
-    try {
-      await accounts.audit(actorOf(await viewerOf(request)), `endpoint.${action}`, `endpoint:${endpoint.slug}`, { id: endpoint.id, via: 'web', ...detail });
-    } catch (err) {
-      // As for API writes (api-audit.ts): the change is made; a failed audit write is logged, loudly.
-      request.log.error({ err, action, endpointId: endpoint.id }, 'could not write the audit row for an endpoint change');
-    }
+    await auditChange(accounts, request, `endpoint.${action}`, `endpoint:${endpoint.slug}`, { id: endpoint.id, via: 'web', ...detail });
   }
 
   // --- the list ---------------------------------------------------------------------------------

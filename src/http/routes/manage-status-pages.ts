@@ -10,7 +10,8 @@ import type { Accounts } from '../../accounts/accounts.ts';
 import { INCIDENT_POST_STATUSES, INCIDENT_POST_STATUS_LABELS, STATUS_PAGE_LIMITS, safeLogoFileName, sniffImage } from '../../domain/status-pages.ts';
 import { StatusPageError, type IncidentPost, type StatusPage, type StatusPageStore } from '../../store/status-pages.ts';
 import { formBody, pageKit, registerFormBodies, type FormBody, type FormError } from '../accounts/forms.ts';
-import { actorOf, can, viewerOf } from '../accounts/viewer.ts';
+import { can, viewerOf } from '../accounts/viewer.ts';
+import { auditChange } from './manage-changes.ts';
 import { checkGroups, checkPage, checkPost, checkPostTitle, checkUpdate } from '../api/status-page-input.ts';
 import { ownHostTest, pagePaths, POSTS_LIMIT, resolveGroups } from '../api/status-page-routes.ts';
 import type { AppDeps } from '../deps.ts';
@@ -96,7 +97,8 @@ export function manageStatusPageRoutes(app: FastifyInstance, opts: { deps: AppDe
 
   /** After a change: the audit row, then custom domains reloaded (as the API does). */
   async function changed(request: FastifyRequest, action: string, target: string, detail: Record<string, unknown> = {}): Promise<void> {
-    await accounts.audit(actorOf(await viewerOf(request)), `status-page.${action}`, target, detail);
+    // A failed audit write is logged, not a 500 for a change already made (as for the API).
+    await auditChange(accounts, request, `status-page.${action}`, target, detail);
     await hosts.changed();
   }
 
