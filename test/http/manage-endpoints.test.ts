@@ -285,6 +285,19 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     const imported = await multipart({ _csrf: sessions.get('viewer')!.csrf, step: 'import', text: JSON.stringify({ name: 'io.example/mine', remotes: [{ type: 'streamable-http', url: 'https://mine.example/mcp' }] }) });
     const upload = await t.app.inject({ method: 'POST', url: '/manage/endpoints/import', headers: { ...imported.headers, cookie: sessions.get('viewer')!.cookie }, payload: imported.payload });
     assert.equal(upload.statusCode, 403);
+    // An upload is refused before it is read: a body the parser would reject (no boundary) or
+    // refuse for size (413) gets the same 403, so nobody without the role makes the server parse.
+    const unreadable = { 'content-type': 'multipart/form-data', origin: 'http://localhost:80' };
+    for (const [who, payload] of [
+      ['viewer', 'not multipart at all'],
+      ['viewer', 'x'.repeat(2 * 1024 * 1024)],
+      [null, 'not multipart at all'],
+    ] as const) {
+      const cookie = who === null ? {} : { cookie: sessions.get(who)!.cookie };
+      const r = await t.app.inject({ method: 'POST', url: '/manage/endpoints/import', headers: { ...unreadable, ...cookie }, payload });
+      assert.equal(r.statusCode, 403, `${who ?? 'anonymous'}, ${payload.length} bytes: ${r.body.slice(0, 200)}`);
+      assert.match(r.body, who === null ? /Sign in first/ : /Your role \(viewer\) does not allow this\./);
+    }
     assert.deepEqual(rowCounts(t), before);
     assert.equal(JSON.stringify(endpointRow(t, 'watched')), row);
   });

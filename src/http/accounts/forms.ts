@@ -69,6 +69,12 @@ export interface PageKit {
    * need our Origin and the session's CSRF token in the `_csrf` field.
    */
   guard(action: Action | null): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  /**
+   * onRequest, for a plugin that accepts file uploads: a multipart body is read only for a
+   * signed-in user whose role allows `action`, from our own origin; anyone else is refused before
+   * a byte of it is parsed (the route's guard still checks the CSRF token afterwards).
+   */
+  admitUploads(action: Action): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** Renders `template` in the layout with the signed-in header, `it.csrf`, `it.errors` (default none). */
   render(reply: FastifyReply, request: FastifyRequest, template: string, data: Record<string, unknown>, status?: number): Promise<FastifyReply>;
   /** A page saying one thing (refusals, "done"), with the given status. */
@@ -101,21 +107,37 @@ export function pageKit(deps: Pick<AppDeps, 'config'>): PageKit {
     return render(reply, request, 'message', { title: `${title} · mcpwatch`, heading: title, text }, status);
   }
 
+  /** The checks that need no body: who is asking, whether their role allows it, from where. */
+  async function admit(request: FastifyRequest, reply: FastifyReply, action: Action | null): Promise<FastifyReply | Viewer> {
+    const viewer: Viewer = await viewerOf(request);
+    if (viewer.kind !== 'user') {
+      if (request.method === 'GET' || request.method === 'HEAD') return reply.code(303).header('location', `/login?next=${encodeURIComponent(request.url)}`).send();
+      return message(reply, request, 403, 'Sign in first', 'This needs a signed-in user. Sign in and submit the form again.');
+    }
+    if (action !== null && !can(viewer, action)) return message(reply, request, 403, 'Not allowed', `Your role (${viewer.role}) does not allow this.`);
+    if (UNSAFE.has(request.method) && !sameOrigin(request, deps.config.publicUrl)) return message(reply, request, 403, 'Refused', 'This form was sent from another site. Open the page here and submit it again.');
+    return viewer;
+  }
+  const refused = (value: FastifyReply | Viewer): value is FastifyReply => !('kind' in value);
+
   function guard(action: Action | null) {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      const viewer: Viewer = await viewerOf(request);
-      if (viewer.kind !== 'user') {
-        if (request.method === 'GET' || request.method === 'HEAD') return reply.code(303).header('location', `/login?next=${encodeURIComponent(request.url)}`).send();
-        return message(reply, request, 403, 'Sign in first', 'This needs a signed-in user. Sign in and submit the form again.');
-      }
-      if (action !== null && !can(viewer, action)) return message(reply, request, 403, 'Not allowed', `Your role (${viewer.role}) does not allow this.`);
-      if (UNSAFE.has(request.method)) {
-        if (!sameOrigin(request, deps.config.publicUrl)) return message(reply, request, 403, 'Refused', 'This form was sent from another site. Open the page here and submit it again.');
-        if (!csrfMatches(viewer, formBody(request)._csrf)) return message(reply, request, 403, 'Form expired', 'This form is out of date or was not made by this page. Reload the page and submit it again.');
+      const viewer = await admit(request, reply, action);
+      if (refused(viewer)) return viewer;
+      if (UNSAFE.has(request.method) && !csrfMatches(viewer, formBody(request)._csrf)) {
+        return message(reply, request, 403, 'Form expired', 'This form is out of date or was not made by this page. Reload the page and submit it again.');
       }
       return undefined;
     };
   }
 
-  return { guard, render, message };
+  function admitUploads(action: Action) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      if (!/^multipart\//i.test(request.headers['content-type'] ?? '')) return undefined;
+      const viewer = await admit(request, reply, action);
+      return refused(viewer) ? viewer : undefined;
+    };
+  }
+
+  return { guard, admitUploads, render, message };
 }

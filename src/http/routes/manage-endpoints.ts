@@ -90,6 +90,8 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
   const kit = pageKit(deps);
   registerFormBodies(app);
   registerFormUploads(app, UPLOAD_BODY_LIMIT);
+  // Only the import takes an upload: nobody else's multipart body is parsed at all.
+  app.addHook('onRequest', kit.admitUploads('endpoints.write'));
   const writes = endpointWrites(deps);
   const check = { create: bodyChecker<EndpointBody>(writes.bodies.full), edit: bodyChecker<EndpointBody>(writes.bodies.partial), pause: bodyChecker<{ reason?: string }>(PauseBody) };
   const defaults = { intervalS: writes.policy.defaultIntervalS, timeoutMs: writes.policy.defaultTimeoutMs };

@@ -91,6 +91,8 @@ export function manageStatusPageRoutes(app: FastifyInstance, opts: { deps: AppDe
   const isOwnHost = ownHostTest(deps.config);
   registerFormBodies(app);
   registerMultipart(app);
+  // Only the logo form takes an upload: nobody else's multipart body is parsed at all.
+  app.addHook('onRequest', kit.admitUploads('status-pages.write'));
   const read = kit.guard('read.private');
   const write = kit.guard('status-pages.write');
   const statuses = INCIDENT_POST_STATUSES.map((value) => ({ value, label: INCIDENT_POST_STATUS_LABELS[value] }));
