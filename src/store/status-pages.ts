@@ -114,6 +114,11 @@ export interface StatusPageStore {
   createPost(pageId: number, input: PostInput): Promise<IncidentPost | undefined>;
   /** Adds an update (the post takes its status); undefined when there is no such post. */
   addUpdate(postId: number, input: UpdateInput): Promise<IncidentPost | undefined>;
+  /**
+   * Corrects the text of one update (its status and time stay: they are the record of what was
+   * said when); undefined when the post has no such update.
+   */
+  editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined>;
   /** Renames a post; undefined when there is no such post. */
   retitlePost(postId: number, title: string): Promise<IncidentPost | undefined>;
   deletePost(postId: number): Promise<boolean>;

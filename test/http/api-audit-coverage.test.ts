@@ -97,6 +97,7 @@ describe('every API write is audited', () => {
     { route: 'POST /api/v1/status-pages/:ref/posts', path: '/api/v1/status-pages/acme/posts', payload: { title: 'Slow', status: 'investigating', body: 'Looking.' } },
     { route: 'PATCH /api/v1/status-pages/:ref/posts/:id', path: '/api/v1/status-pages/acme/posts/1', payload: { title: 'Slow tools/list' } },
     { route: 'POST /api/v1/status-pages/:ref/posts/:id/updates', path: '/api/v1/status-pages/acme/posts/1/updates', payload: { status: 'resolved', body: 'Fixed.' } },
+    { route: 'PATCH /api/v1/status-pages/:ref/posts/:id/updates/:updateId', path: '/api/v1/status-pages/acme/posts/1/updates/1', payload: { body: 'Looking (corrected).' } },
     { route: 'DELETE /api/v1/status-pages/:ref/posts/:id', path: '/api/v1/status-pages/acme/posts/1' },
     { route: 'DELETE /api/v1/status-pages/:ref', path: '/api/v1/status-pages/acme' },
   ];

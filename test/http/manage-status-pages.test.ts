@@ -253,15 +253,31 @@ describe('status-page forms', () => {
     const tooLong = await t.post(editor, location, { title: 'x'.repeat(STATUS_PAGE_LIMITS.postTitle + 1) });
     assert.deepEqual(formMessages(tooLong.body), [`title: must be at most ${STATUS_PAGE_LIMITS.postTitle} characters (got ${STATUS_PAGE_LIMITS.postTitle + 1})`]);
 
+    // A correction of the first update's text: the form gives the API's words for bad text, then saves.
+    const postId = Number(location.split('/').at(-1));
+    const first = (await t.pages.getPost(postId))!.updates.at(-1)!;
+    const emptyFix = await t.post(editor, `${location}/updates/${first.id}`, { body: ' ' });
+    assert.equal(emptyFix.statusCode, 400);
+    const apiEmpty = await t.app.inject({ method: 'PATCH', url: `${API}/incidents/posts/${postId}/updates/${first.id}`, headers: t.writer, payload: { body: ' ' } });
+    assert.deepEqual(formMessages(emptyFix.body), apiEmpty.json<ErrorJson>().fields.map((f) => `${f.field.replace(/^body\./, '')}: ${f.message}`));
+    assert.match(emptyFix.body, new RegExp(`<details class="edit-update" open>`), 'the failed correction stays open');
+    const fixed = await t.post(editor, `${location}/updates/${first.id}`, { body: 'Some calls take seconds.\nWe are looking <carefully>.' });
+    assert.equal(fixed.statusCode, 303, fixed.body);
+    assert.equal(fixed.headers.location, `${location}#update-${first.id}`);
+    const afterFix = (await t.pages.getPost(postId))!;
+    assert.deepEqual(afterFix.updates.map((u) => [u.status, u.body]), [['resolved', 'A cache node was restarted.'], ['investigating', 'Some calls take seconds.\nWe are looking <carefully>.']]);
+    assert.equal((await t.post(editor, `${location}/updates/999999`, { body: 'x' })).statusCode, 404);
+    assert.equal((await t.post(viewer, `${location}/updates/${first.id}`, { body: 'x' })).statusCode, 403);
+
     const manage = (await t.get(viewer, location)).body;
     assert.match(manage, /<h1 id="post-heading">Slow tools\/list calls<\/h1>/);
-    assert.doesNotMatch(manage, /id="update-form"/, 'a viewer sees no forms');
+    assert.doesNotMatch(manage, /id="update-form"|class="edit-update"/, 'a viewer sees no forms');
 
     const publicPage = await t.app.inject({ method: 'GET', url: '/status/p/incidents' });
     assert.equal(publicPage.statusCode, 200);
     assert.match(publicPage.body, /Slow tools\/list calls/);
     assert.match(publicPage.body, /A cache node was restarted\./);
-    assert.match(publicPage.body, /Some calls take seconds\.\nWe are looking\./);
+    assert.match(publicPage.body, /Some calls take seconds\.\nWe are looking &lt;carefully&gt;\./);
     const feed = await new Parser().parseString((await t.app.inject({ method: 'GET', url: '/status/p/incidents/feed.xml' })).body);
     const item = feed.items.find((i) => (i.title ?? '').includes('Slow tools/list calls'));
     assert.ok(item, `the post is in the feed: ${JSON.stringify(feed.items.map((i) => i.title))}`);
@@ -276,7 +292,7 @@ describe('status-page forms', () => {
     assert.equal(after.items.filter((i) => (i.title ?? '').includes('Slow tools/list')).length, 0);
     assert.deepEqual(
       audit().filter((a) => a.target.startsWith('status-page:incidents/post:')).map((a) => a.action),
-      ['status-page.post.create', 'status-page.post.update', 'status-page.post.retitle', 'status-page.post.delete'],
+      ['status-page.post.create', 'status-page.post.update', 'status-page.post.retitle', 'status-page.post.update.edit', 'status-page.post.delete'],
     );
   });
 

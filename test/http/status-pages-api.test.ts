@@ -123,6 +123,7 @@ describe('status pages API', () => {
       ['/status-pages/{ref}/logo', 'put'],
       ['/status-pages/{ref}/posts', 'post'],
       ['/status-pages/{ref}/posts/{id}/updates', 'post'],
+      ['/status-pages/{ref}/posts/{id}/updates/{updateId}', 'patch'],
     ] as const) {
       assert.ok(doc.paths[`/api/v1${path}`]?.[method], `${method} ${path}`);
     }
@@ -146,6 +147,19 @@ describe('status pages API', () => {
       ['Fixed.\nAll good.', 'Looking into it.'],
     );
     assert.equal((await t.send('PATCH', `${BASE}/posts/posts/${post.id}`, { title: 'Slow tools/list' })).json<PostJson>().title, 'Slow tools/list');
+    // Correcting the first update's text: status, time and order stay; bad text gets the same words as a new update.
+    const firstId = post.updates[0]!.id;
+    const correctedLong = await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/${firstId}`, { body: 'x'.repeat(10_001) });
+    assert.deepEqual(correctedLong.json<ErrorJson>().fields, [{ field: 'body.body', message: 'must be at most 10000 characters (got 10001)' }]);
+    const corrected = await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/${firstId}`, { body: 'Looking into it (corrected).' });
+    assert.equal(corrected.statusCode, 200, corrected.body);
+    assert.deepEqual(
+      corrected.json<PostJson>().updates.map((u: { status: string; body: string }) => [u.status, u.body]),
+      [['resolved', 'Fixed.\nAll good.'], ['investigating', 'Looking into it (corrected).']],
+    );
+    assert.equal(corrected.json<PostJson>().status, 'resolved');
+    assert.equal((await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/999999`, { body: 'x' })).statusCode, 404);
+    assert.equal((await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/${firstId}`, { body: 'x' }, t.reader)).statusCode, 403);
     assert.equal((await t.send('GET', `${BASE}/posts/posts`, undefined, t.reader)).json<{ posts: PostJson[] }>().posts.length, 1);
     await t.send('POST', BASE, { slug: 'elsewhere', title: 'Elsewhere' });
     assert.equal((await t.send('GET', `${BASE}/elsewhere/posts/${post.id}`, undefined, t.reader)).statusCode, 404);

@@ -43,6 +43,8 @@ const PostPatchBody = Type.Object({ title: Text }, { additionalProperties: false
 const UpdateBody = Type.Object({ status: Status, body: Text }, { additionalProperties: false });
 const PageParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const PostParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const UpdateParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }), id: Type.Integer({ minimum: 1 }), updateId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const UpdatePatchBody = Type.Object({ body: Text }, { additionalProperties: false });
 
 const LogoView = Type.Object({ contentType: Type.String(), fileName: Type.String(), size: Type.Integer(), url: Type.String() });
 const GroupView = Type.Object({ name: Type.String(), endpoints: Type.Array(Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String(), public: Type.Boolean() })) });
@@ -340,6 +342,32 @@ export function statusPageRoutes(app: ApiInstance, deps: AppDeps): void {
       if (!saved) throw notFound(`status page "${page.slug}" has no incident post ${post.id}`);
       await changed(request, 'incident updated', page.slug);
       return reply.code(201).send(postView(saved));
+    },
+  );
+
+  app.patch(
+    '/status-pages/:ref/posts/:id/updates/:updateId',
+    {
+      onRequest: write,
+      schema: {
+        tags: TAGS,
+        summary: "Correct an update's text (its status and time stay as they were posted)",
+        security: BEARER,
+        params: UpdateParams,
+        body: UpdatePatchBody,
+        response: { 200: PostView, ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const page = await pageOr404(request.params.ref);
+      const post = await postOr404(page, request.params.id);
+      const update = post.updates.find((u) => u.id === request.params.updateId);
+      if (!update) throw notFound(`incident post ${post.id} has no update ${request.params.updateId}`);
+      const { body } = checked(checkUpdate({ status: update.status, body: request.body.body }), 'body');
+      const saved = await pages.editUpdate(post.id, update.id, body);
+      if (!saved) throw notFound(`incident post ${post.id} has no update ${update.id}`);
+      await changed(request, 'incident update corrected', page.slug);
+      return postView(saved);
     },
   );
 

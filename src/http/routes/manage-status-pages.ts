@@ -342,6 +342,23 @@ export function manageStatusPageRoutes(app: FastifyInstance, opts: { deps: AppDe
     return back(reply, `${editUrl(page.slug)}/posts/${post.id}`);
   });
 
+  app.post(`${BASE}/:slug/posts/:id/updates/:updateId`, { preHandler: write }, async (request, reply) => {
+    const found = await postOr404(request, reply);
+    if (!found) return reply;
+    const { page, post } = found;
+    const updateId = Number((request.params as { updateId: string }).updateId);
+    const update = post.updates.find((u) => u.id === updateId);
+    if (!update) return kit.message(reply, request, 404, 'No such update', 'This post has no such update; it may have been deleted with its post.');
+    const body = formBody(request);
+    // The API's rule and words: only the text changes, so the update's own status is checked with it.
+    const checked = checkUpdate({ status: update.status, body: body.body });
+    if (!checked.ok) return postPage(reply, request, page, post, { errors: formErrors(checked.errors), form: `edit-${update.id}`, draft: { title: post.title, status: post.status, body: '', editBody: body.body ?? '' } }, 400);
+    const saved = await pages.editUpdate(post.id, update.id, checked.value.body);
+    if (!saved) return kit.message(reply, request, 404, 'No such update', 'It was deleted meanwhile.');
+    await changed(request, 'post.update.edit', `${target(page.slug)}/post:${post.id}`, { updateId: update.id, status: update.status });
+    return back(reply, `${editUrl(page.slug)}/posts/${post.id}#update-${update.id}`);
+  });
+
   app.get(`${BASE}/:slug/posts/:id/delete`, { preHandler: write }, async (request, reply) => {
     const found = await postOr404(request, reply);
     if (!found) return reply;

@@ -212,6 +212,12 @@ export class PgStatusPages implements StatusPageStore {
     return found ? this.getPost(postId) : undefined;
   }
 
+  async editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined> {
+    if (!validId(postId) || !validId(updateId)) return undefined;
+    const { rowCount } = await this.#pool.query('UPDATE incident_post_updates SET body = $3 WHERE id = $2 AND post_id = $1', [postId, updateId, body]);
+    return (rowCount ?? 0) > 0 ? this.getPost(postId) : undefined;
+  }
+
   async retitlePost(postId: number, title: string): Promise<IncidentPost | undefined> {
     if (!validId(postId)) return undefined;
     const { rowCount } = await this.#pool.query('UPDATE incident_posts SET title = $2 WHERE id = $1', [postId, title]);

@@ -200,6 +200,11 @@ export class SqliteStatusPages implements StatusPageStore {
     return found ? this.getPost(postId) : Promise.resolve(undefined);
   }
 
+  editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined> {
+    const changed = this.#db.prepare('UPDATE incident_post_updates SET body = ? WHERE id = ? AND post_id = ?').run(body, updateId, postId).changes;
+    return changed > 0 ? this.getPost(postId) : Promise.resolve(undefined);
+  }
+
   retitlePost(postId: number, title: string): Promise<IncidentPost | undefined> {
     const changed = this.#db.prepare('UPDATE incident_posts SET title = ? WHERE id = ?').run(title, postId).changes;
     return changed > 0 ? this.getPost(postId) : Promise.resolve(undefined);

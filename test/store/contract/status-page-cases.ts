@@ -111,11 +111,19 @@ export const statusPageCases: Record<string, (h: StatusPageHarness) => Promise<v
     const reopened = await storage.statusPages.addUpdate(post.id, { status: 'monitoring', body: 'Back again.' });
     assert.equal(reopened?.resolvedAt, null);
     assert.equal((await storage.statusPages.retitlePost(post.id, 'Renamed'))?.title, 'Renamed');
+    // A correction changes the text only: status, time and order stay as they were said.
+    const first = reopened.updates.at(-1)!;
+    const corrected = await storage.statusPages.editUpdate(post.id, first.id, 'We are looking (corrected).');
+    assert.deepEqual(corrected?.updates.map((u) => [u.id, u.status, u.body, u.at]), reopened.updates.map((u) => [u.id, u.status, u.id === first.id ? 'We are looking (corrected).' : u.body, u.at]));
+    assert.equal(corrected?.status, 'monitoring');
+    assert.equal(corrected?.updatedAt, reopened?.updatedAt, 'a correction is not a new update');
+    assert.equal(await storage.statusPages.editUpdate(post.id, 999_999, 'x'), undefined);
     const second = await storage.statusPages.createPost(page.id, { title: 'Second', status: 'identified', body: 'b' });
     assert.deepEqual((await storage.statusPages.listPosts(page.id, 10)).map((p) => p.title), ['Second', 'Renamed']);
     assert.deepEqual((await storage.statusPages.listPosts(page.id, 1)).map((p) => p.id), [second?.id]);
     assert.equal(await storage.statusPages.addUpdate(999_999, { status: 'resolved', body: 'x' }), undefined);
     assert.equal(await storage.statusPages.createPost(999_999, { title: 't', status: 'resolved', body: 'x' }), undefined);
+    assert.equal(await storage.statusPages.editUpdate(second!.id, first.id, 'x'), undefined, "another post's update is not this post's");
     assert.equal(await storage.statusPages.deletePost(post.id), true);
     assert.equal(await storage.statusPages.getPost(post.id), undefined);
     assert.equal(await storage.statusPages.deletePost(post.id), false);
