@@ -197,6 +197,23 @@ describe('sign-in and sessions', () => {
   });
 });
 
+describe('rate limit of signed-in users', () => {
+  test('a signed-in user has their own budget, not their address\'s; a made-up session cookie spends the address\'s', async () => {
+    const t = await app();
+    await addUser(t, 'dora', 'viewer');
+    const signedIn = await t.app.inject({ method: 'POST', url: '/login', headers: FORM, payload: form({ name: 'dora', password: PASSWORD }), remoteAddress: '127.0.0.9' });
+    const cookie = sessionSet(signedIn)!;
+    const get = (headers: Record<string, string>) => t.app.inject({ url: '/', headers, remoteAddress: '127.0.0.9' }).then((r) => r.statusCode);
+    // Past the anonymous 120 a minute, signed in: a colleague behind the same address is unaffected.
+    for (let i = 0; i < 130; i++) assert.equal(await get({ cookie }), 200, `signed-in request ${i + 1}`);
+    const anonymous: number[] = [];
+    for (let i = 0; i < 121; i++) anonymous.push(await get(i % 2 === 0 ? {} : { cookie: 'mcpwatch_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }));
+    // 119: the sign-in itself was an anonymous request from this address.
+    assert.deepEqual([anonymous.filter((c) => c === 200).length, anonymous.at(-1)], [119, 429], 'the address keeps its own 120, forged sessions included');
+    assert.equal(await get({ cookie }), 200, 'the signed-in user still has budget');
+  });
+});
+
 describe('CSRF', () => {
   test('a POST a session authorises needs our Origin and the session token; refusals change nothing', async () => {
     const t = await app();

@@ -6,6 +6,8 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { sessionIdFrom } from '../accounts/cookies.ts';
+import { viewerOf } from '../accounts/viewer.ts';
 import { authenticate } from '../api/auth.ts';
 import { ApiError, fieldErrorsFromSchema, type ErrorBody } from '../api/errors.ts';
 import { isStoreUnavailable } from '../../store/unavailable.ts';
@@ -29,7 +31,7 @@ export const CSP_DIRECTIVES = {
 export const RATE_LIMITS = {
   /** Anonymous callers, per IP: pages, badges, public API reads. */
   anonymousPerMinute: 120,
-  /** Callers with a valid token, per token: dashboards and scripts polling the API. */
+  /** Callers with a valid token, per token, and signed-in users, per user: dashboards and scripts polling the API. */
   tokenPerMinute: 600,
 } as const;
 
@@ -69,11 +71,17 @@ async function security(app: FastifyInstance, opts: { deps: AppDeps }): Promise<
     // Keyed by token only once the token is verified: an unverified header would let anyone mint
     // fresh buckets by sending random tokens. A bad token is charged to the caller's address (the
     // client trustProxy names), so guessing tokens spends the anonymous budget and ends in 429.
+    // A signed-in user is counted by their account once the session is verified, for the same
+    // reason: a team behind one address (an office NAT) spent one shared 120 a minute between them.
     keyGenerator: async (request) => {
+      if (request.headers.authorization === undefined && sessionIdFrom(request) !== undefined && !RATE_LIMIT_EXEMPT.has(request.routeOptions.url ?? '')) {
+        const viewer = await viewerOf(request);
+        if (viewer.kind === 'user') return `user:${viewer.userId}`;
+      }
       const access = await authenticate(request, deps);
       return access.kind === 'token' ? `token:${access.tokenId}` : `ip:${request.ip}`;
     },
-    max: (_request, key) => (key.startsWith('token:') ? RATE_LIMITS.tokenPerMinute : RATE_LIMITS.anonymousPerMinute),
+    max: (_request, key) => (key.startsWith('ip:') ? RATE_LIMITS.anonymousPerMinute : RATE_LIMITS.tokenPerMinute),
     allowList: (request) => RATE_LIMIT_EXEMPT.has(request.routeOptions.url ?? ''),
     errorResponseBuilder: (_request, context) =>
       new ApiError(context.statusCode, 'RATE_LIMITED', `rate limit exceeded: at most ${context.max} requests a minute; retry in ${context.after}`),
