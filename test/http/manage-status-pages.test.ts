@@ -7,6 +7,7 @@ import Parser from 'rss-parser';
 import { STATUS_PAGE_LIMITS } from '../../src/domain/status-pages.ts';
 import { addUser, signIn, type SignedIn } from './accounts-fixture.ts';
 import { PNG, SVG, buildPageFormsApp, formMessages, multipart, pageRowCounts, type PageFormsApp } from './manage-status-pages-fixture.ts';
+import { definition } from '../store/helper.ts';
 import { seedEndpoint } from './page-seed.ts';
 import type { ErrorJson } from './status-page-fixture.ts';
 
@@ -373,5 +374,38 @@ describe('status-page forms', () => {
     await actions();
     assert.equal((await t.get(editor, `${MANAGE}/target/posts/999999`)).statusCode, 404);
     assert.equal((await t.get(editor, `${MANAGE}/target/posts/abc`)).statusCode, 404);
+  });
+});
+
+describe('status-page groups form with many endpoints', () => {
+  let t: PageFormsApp;
+  let editor: SignedIn;
+  before(async () => {
+    t = await buildPageFormsApp();
+    await addUser(t, 'ed', 'editor');
+    editor = await signIn(t, 'ed');
+    for (let i = 1; i <= 150; i++) await t.store.createEndpoint(definition(`server-${i}`, { public: true }));
+  });
+  after(async () => t?.close());
+
+  test('past 100 public endpoints a group lists its members and takes more by slug, with the API\'s words for a bad one', async () => {
+    await t.post(editor, MANAGE, { slug: 'big', title: 'Big' });
+    const empty = await t.get(editor, `${MANAGE}/big`);
+    assert.equal(empty.statusCode, 200);
+    assert.equal((empty.body.match(/name="g\.\d+\.pick\./g) ?? []).length, 0, 'no box per endpoint');
+    assert.match(empty.body, /name="g\.0\.add"/);
+    assert.match(empty.body, /150 public endpoints to choose from/);
+    const saved = await t.post(editor, `${MANAGE}/big/groups`, { groupCount: '1', 'g.0.name': 'Tools', 'g.0.add': 'server-7\nserver-3' });
+    assert.equal(saved.statusCode, 303, saved.body);
+    const page = await t.pages.getPageBySlug('big');
+    const groups = await t.pages.getGroups(page!.id);
+    const slugOf = async (id: number) => (await t.store.getEndpoint(id))?.slug;
+    assert.deepEqual(await Promise.all(groups[0]!.endpointIds.map(slugOf)), ['server-7', 'server-3']);
+    const listed = await t.get(editor, `${MANAGE}/big`);
+    assert.equal((listed.body.match(/name="g\.0\.pick\./g) ?? []).length, 2, 'members listed, ticked and numbered');
+    const bad = await t.post(editor, `${MANAGE}/big/groups`, { groupCount: '1', 'g.0.name': 'Tools', 'g.0.add': 'server-7\nno-such' });
+    assert.equal(bad.statusCode, 400);
+    const api = await t.app.inject({ method: 'PUT', url: `${API}/big/groups`, headers: t.writer, payload: { groups: [{ name: 'Tools', endpoints: ['server-7', 'no-such'] }] } });
+    assert.deepEqual(formMessages(bad.body), api.json<ErrorJson>().fields.map((f) => `${f.field.replace(/^body\./, '')}: ${f.message}`));
   });
 });

@@ -30,6 +30,12 @@ describe('groupsFromForm', () => {
     { name: 'pick names that are not ids are ignored', body: { groupCount: '1', 'g.0.name': 'A', 'g.0.pick.x': 'on', 'g.0.pick.': 'on' }, groups: [{ name: 'A', endpoints: [] }] },
     { name: 'rows past the count are not read', body: { groupCount: '1', 'g.0.name': 'A', 'g.1.name': 'B' }, groups: [{ name: 'A', endpoints: [] }] },
     { name: 'a bad count reads nothing', body: { groupCount: 'lots', 'g.0.name': 'A' }, groups: [] },
+    {
+      name: 'slugs added in the box go after the ticked ones, one per line (commas too), blanks skipped',
+      body: { groupCount: '1', 'g.0.name': 'A', 'g.0.pick.7': 'on', 'g.0.order.7': '1', 'g.0.add': ' weather \r\n\r\nmaps, search\n' },
+      groups: [{ name: 'A', endpoints: ['7', 'weather', 'maps', 'search'] }],
+    },
+    { name: 'the blank new-group row with only added slugs is kept, for checkGroups to ask for a name', body: { groupCount: '1', 'g.0.add': 'weather' }, groups: [{ name: '', endpoints: ['weather'] }] },
   ];
   for (const c of cases) test(c.name, () => assert.deepEqual(groupsFromForm(c.body), c.groups));
 
@@ -56,6 +62,20 @@ describe('groupRows', () => {
         { name: '', isNew: true, endpoints: [[2, false, null], [1, false, null]] },
       ],
     );
+  });
+
+  test('past the picker limit a group lists its members only and offers the add box', () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ id: i + 1, slug: `e${i + 1}`, name: `E${i + 1}`, public: i % 5 !== 0 }));
+    const rows = groupRows([{ name: 'G', endpointIds: [2, 3] }], many);
+    assert.deepEqual(
+      rows.map((r) => ({ endpoints: r.endpoints.map((e) => e.id), addBox: r.addBox, candidates: r.candidates })),
+      [
+        { endpoints: [2, 3], addBox: true, candidates: 400 },
+        { endpoints: [], addBox: true, candidates: 400 },
+      ],
+    );
+    assert.equal(groupRows([{ name: 'G', endpointIds: [2, 3] }], many, 400).every((r) => !r.addBox), true, 'at the limit itself every endpoint is listed');
+    assert.equal(groupRows([], endpoints)[0]?.addBox, false);
   });
 
   test('no blank row once the page has as many groups as it may', () => {

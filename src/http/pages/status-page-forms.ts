@@ -33,7 +33,18 @@ export const groupField = {
   remove: (i: number) => `g.${i}.remove`,
   pick: (i: number, endpointId: number) => `g.${i}.pick.${endpointId}`,
   order: (i: number, endpointId: number) => `g.${i}.order.${endpointId}`,
+  /** Slugs (or ids) to append, one per line: the form's way in past PICKER_LIMIT public endpoints. */
+  add: (i: number) => `g.${i}.add`,
 } as const;
+
+/**
+ * Up to this many public endpoints, each group lists them all with a box to tick; past it, a
+ * group lists its members only and takes more as slugs in a text box. Every box is a table row
+ * per group: at 10,000 endpoints and 10 groups the list was 100,000 rows (~25 MB of HTML).
+ */
+export const PICKER_LIMIT = 100;
+/** Lines read from an "add" box: a page holds at most `members` endpoints anyway (checkGroups says so past it). */
+const MAX_ADD_LINES = STATUS_PAGE_LIMITS.members + 1;
 
 const WHOLE = /^\s*-?\d{1,6}\s*$/;
 const numberOr = (raw: string | undefined, fallback: number): number => (raw !== undefined && WHOLE.test(raw) ? Number(raw) : fallback);
@@ -59,9 +70,14 @@ export function groupsFromForm(body: FormBody): { name: string; endpoints: strin
         return { id, order: numberOr(body[groupField.order(i, id)], Number.POSITIVE_INFINITY), at };
       })
       .sort((a, b) => a.order - b.order || a.at - b.at);
+    const added = (body[groupField.add(i)] ?? '')
+      .split(/[\r\n,]+/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .slice(0, MAX_ADD_LINES);
     const name = body[groupField.name(i)] ?? '';
-    if (name.trim() === '' && picked.length === 0) continue;
-    rows.push({ name, endpoints: picked.map((p) => String(p.id)), position: numberOr(body[groupField.position(i)], i + 1), index: i });
+    if (name.trim() === '' && picked.length === 0 && added.length === 0) continue;
+    rows.push({ name, endpoints: [...picked.map((p) => String(p.id)), ...added], position: numberOr(body[groupField.position(i)], i + 1), index: i });
   }
   return rows.sort((a, b) => a.position - b.position || a.index - b.index).map(({ name, endpoints }) => ({ name, endpoints }));
 }
@@ -72,24 +88,36 @@ export interface GroupRowView {
   readonly position: number;
   readonly isNew: boolean;
   readonly endpoints: readonly { readonly id: number; readonly slug: string; readonly name: string; readonly public: boolean; readonly picked: boolean; readonly order: number | null }[];
+  /** Past PICKER_LIMIT public endpoints: only members are listed, and more are added by slug. */
+  readonly addBox: boolean;
+  /** Public endpoints that could be shown (for the add box's hint). */
+  readonly candidates: number;
 }
 
 /**
  * What the groups form shows: each group with its members first (in order, numbered) and then
- * every other public endpoint to tick, plus one blank row for a new group while there is room.
+ * every other public endpoint to tick (up to PICKER_LIMIT of them; past it, an add-by-slug box),
+ * plus one blank row for a new group while there is room.
  * A member that is no longer public is listed (ticked, marked) so the operator sees why saving
  * refuses it; the API would refuse it too.
  */
-export function groupRows(groups: readonly StatusPageGroup[], endpoints: readonly { readonly id: number; readonly slug: string; readonly name: string; readonly public: boolean }[]): GroupRowView[] {
+export function groupRows(
+  groups: readonly StatusPageGroup[],
+  endpoints: readonly { readonly id: number; readonly slug: string; readonly name: string; readonly public: boolean }[],
+  pickerLimit = PICKER_LIMIT,
+): GroupRowView[] {
   const byId = new Map(endpoints.map((e) => [e.id, e]));
-  const candidates = endpoints.filter((e) => e.public).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  const publicCount = endpoints.reduce((n, e) => n + (e.public ? 1 : 0), 0);
+  const addBox = publicCount > pickerLimit;
+  const candidates = addBox ? [] : endpoints.filter((e) => e.public).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
   const row = (index: number, name: string, memberIds: readonly number[], isNew: boolean): GroupRowView => {
     const members = memberIds.flatMap((id, at) => {
       const e = byId.get(id);
       return e ? [{ ...e, picked: true, order: at + 1 }] : [];
     });
-    const rest = candidates.filter((e) => !memberIds.includes(e.id)).map((e) => ({ ...e, picked: false, order: null }));
-    return { index, name, position: index + 1, isNew, endpoints: [...members, ...rest] };
+    const memberSet = new Set(memberIds);
+    const rest = candidates.filter((e) => !memberSet.has(e.id)).map((e) => ({ ...e, picked: false, order: null }));
+    return { index, name, position: index + 1, isNew, endpoints: [...members, ...rest], addBox, candidates: publicCount };
   };
   const rows = groups.map((g, i) => row(i, g.name, g.endpointIds, false));
   if (groups.length < STATUS_PAGE_LIMITS.groups) rows.push(row(groups.length, '', [], true));
