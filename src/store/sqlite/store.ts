@@ -64,6 +64,8 @@ export interface SqliteStoreOptions {
    */
   readonly maxResultDelayMs?: number;
   readonly busyTimeoutMs?: number;
+  /** Sealing: block bytes packed before one transaction writes them (default SEAL_COMMIT_BYTES; tests make it small). */
+  readonly sealCommitBytes?: number;
   /** Head rows the in-memory head index holds at most before it switches off (head-index.ts). */
   readonly headIndexMaxEntries?: number;
 }
@@ -452,6 +454,8 @@ export class SqliteStore implements Store {
   readonly #sealer: Sealer;
   /** endpoint → its head rowids, so one endpoint's newest rows are read without a fleet scan. */
   readonly #headIndex: HeadIndex;
+  /** Moves when raw rows or blocks are deleted other than by the sealer (its Head.epoch). */
+  #headEpoch = 0;
 
   constructor(db: Db, path: string | null, options: SqliteStoreOptions) {
     this.#db = db;
@@ -477,8 +481,10 @@ export class SqliteStore implements Store {
         },
         firstRowidAtOrAfter: (ts) => this.#firstRowidAtOrAfter(ts),
         isLive: (id) => this.#s.endpointExists.get(id) !== undefined,
+        epoch: () => this.#headEpoch,
       },
       this.#maxResultDelayMs,
+      options.sealCommitBytes,
     );
     this.#rebuildHeadIndex();
   }
@@ -967,6 +973,7 @@ export class SqliteStore implements Store {
     if (max <= 0) return 0;
     // Whole hours, sealed or not, so what a read sees after a prune does not depend on whether the hour was sealed yet.
     const before = alignDown(beforeMs, BLOCK_SPAN_MS);
+    this.#headEpoch++;
     const fromBlocks = this.#sealed.prune(before, max);
     if (fromBlocks >= max) return fromBlocks;
     const bounds = this.#s.rowidBounds.get();
@@ -1091,6 +1098,7 @@ export class SqliteStore implements Store {
       this.#s.deleteRollupsForEndpoint[granularity].run({ first: bounds.lo, step, end: bounds.hi + step, endpointId: id });
     }
     // Its head rows stay until retention or sealing removes them: finding them would scan the whole table.
+    this.#headEpoch++;
     this.#sealed.deleteEndpoint(id);
     return this.#s.deleteEndpoint.run(id).changes > 0;
   }
