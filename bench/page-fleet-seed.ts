@@ -12,6 +12,9 @@ import { DAY, HOUR, hourlyTimestamps, waveLatency } from '../test/http/page-seed
 
 const BUCKET_COLUMNS = Array.from({ length: 16 }, (_, i) => `b${i}`);
 const COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...BUCKET_COLUMNS];
+/** The rollup tables hold the buckets in one blob (migration 0013): the columns written, and the values from a row `t` of COLUMNS. */
+const TARGET = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', 'buckets'];
+const targetValues = (t: string): string => [...COLUMNS.slice(0, 7).map((c) => `${t}.${c}`), `mcpwatch_pack_buckets(${BUCKET_COLUMNS.map((b) => `${t}.${b}`).join(', ')})`].join(', ');
 
 export async function seedFleetRollups(store: SqliteStore, n: number, now: number): Promise<void> {
   const endpoints = [];
@@ -28,9 +31,9 @@ export async function seedFleetRollups(store: SqliteStore, n: number, now: numbe
       insertHour.run(Math.floor(ts / HOUR) * HOUR, agg.up, agg.degraded, agg.authRequired, agg.down, agg.latencySumMs, agg.latencyMinMs, agg.latencyMaxMs, ...agg.buckets);
     }
   })();
-  db.exec(`INSERT INTO rollups_hourly (start, endpoint_id, ${COLUMNS.join(', ')}) SELECT h.start, e.id, ${COLUMNS.map((c) => `h.${c}`).join(', ')} FROM seed_hours h CROSS JOIN endpoints e ORDER BY h.start, e.id`);
+  db.exec(`INSERT INTO rollups_hourly (start, endpoint_id, ${TARGET.join(', ')}) SELECT h.start, e.id, ${targetValues('h')} FROM seed_hours h CROSS JOIN endpoints e ORDER BY h.start, e.id`);
   const sums = COLUMNS.map((c) => (c === 'latency_min_ms' ? 'min(h.latency_min_ms)' : c === 'latency_max_ms' ? 'max(h.latency_max_ms)' : `sum(h.${c})`));
-  db.exec(`INSERT INTO rollups_daily (start, endpoint_id, ${COLUMNS.join(', ')}) SELECT d.day, e.id, ${COLUMNS.map((c) => `d.${c}`).join(', ')} FROM (SELECT (h.start / ${DAY}) * ${DAY} AS day, ${sums.map((s, i) => `${s} AS ${COLUMNS[i]}`).join(', ')} FROM seed_hours h GROUP BY 1) d CROSS JOIN endpoints e ORDER BY d.day, e.id`);
+  db.exec(`INSERT INTO rollups_daily (start, endpoint_id, ${TARGET.join(', ')}) SELECT d.day, e.id, ${targetValues('d')} FROM (SELECT (h.start / ${DAY}) * ${DAY} AS day, ${sums.map((s, i) => `${s} AS ${COLUMNS[i]}`).join(', ')} FROM seed_hours h GROUP BY 1) d CROSS JOIN endpoints e ORDER BY d.day, e.id`);
   db.exec('DROP TABLE seed_hours');
 
   const opened = [];

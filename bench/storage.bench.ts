@@ -102,7 +102,9 @@ function openSqlite(clock: () => number): Opened {
     settle: () => storage.maintenance.checkpoint(),
     async close() {
       await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      // BENCH_STORAGE_KEEP=1 leaves the file for a look with sqlite3 (dbstat, page fill).
+      if (process.env.BENCH_STORAGE_KEEP === '1') console.log(`  sqlite: kept ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -414,7 +416,7 @@ export async function benchStorage(): Promise<void> {
       `Per endpoint-day = measured ÷ ${fmt(endpointDays, 0)} endpoint-days; "full day" = measured × ${fmt(24 / HOURS, 1)}, linear. ` +
       `Written: SQLite /proc/self/io write_bytes (checkpoint included), PostgreSQL WAL (pg_current_wal_lsn difference, cluster-wide). ` +
       `Size: sizeBytes() growth over the span (SQLite after a checkpoint; PostgreSQL pg_database_size). Pages: server time via inject, ${REQUESTS} requests each after one, pageCacheMs 0. ` +
-      `Retention: the service's pruneOnce (batch ${PRUNE_BATCH}), raw rows then rollups. Knobs: BENCH_STORAGE_ENDPOINTS, BENCH_STORAGE_HOURS, BENCH_STORAGE_REQUESTS, BENCH_STORAGE_BACKENDS.`,
+      `Retention: the service's pruneOnce (batch ${PRUNE_BATCH}), raw rows then rollups. Knobs: BENCH_STORAGE_ENDPOINTS, BENCH_STORAGE_HOURS, BENCH_STORAGE_REQUESTS, BENCH_STORAGE_BACKENDS, BENCH_STORAGE_KEEP=1 (keep the SQLite file).`,
   );
   const results = new Map<StorageBackend, Figures>();
   for (const backend of BACKENDS) {

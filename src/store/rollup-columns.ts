@@ -1,5 +1,6 @@
 // The rollup tables' columns, shared by every backend's SQL: b0..b15 for the latency buckets, the
-// columns that add up when two rows of one bucket merge, and the row → Agg codec.
+// columns that add up when two rows of one bucket merge, and the row → Agg codec. (SQLite keeps
+// the 16 counts in one blob since migration 0013, sqlite/rollup-buckets.ts; its count is checked here too.)
 import { BUCKET_COUNT } from '../domain/latency.ts';
 import type { Agg } from './rollup-math.ts';
 import { StoreError } from './store.ts';

@@ -1,7 +1,7 @@
 // The sealed-block codec on its own: every field round-trips exactly, whatever the rows hold.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { brotliDecompressSync, deflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateRawSync } from 'node:zlib';
 import { BlockFormatError, MAX_BLOCK_INT, decodeBlock, encodeBlock, isSealable } from '../../src/store/result-blocks.ts';
 import type { ResultColumns } from '../../src/store/result-codec.ts';
 import { seededRandom } from './helper.ts';
@@ -57,9 +57,15 @@ describe('encodeBlock / decodeBlock', () => {
     assert.equal(isSealable(row(START, { dns_ms: null })), true);
   });
 
-  test('reads blocks packed with deflate (format 1) as well', () => {
-    const deflated = Buffer.concat([Buffer.of(1), deflateRawSync(decodeRawPayload(encodeBlock(START, minuteRows)))]);
-    assert.deepEqual(decodeBlock(7, START, deflated), minuteRows);
+  test('reads blocks packed with deflate (format 1) and brotli (format 2), tls_ms stored as it is, as well', () => {
+    const layout1 = decodeRawPayload(encodeBlock(START, withTlsAsLayout1(minuteRows)));
+    assert.deepEqual(decodeBlock(7, START, Buffer.concat([Buffer.of(1), deflateRawSync(layout1)])), minuteRows);
+    assert.deepEqual(decodeBlock(7, START, Buffer.concat([Buffer.of(2), brotliCompressSync(layout1)])), minuteRows);
+  });
+
+  test('tls_ms round-trips with or without connect_ms (format 3 stores the difference when both are known)', () => {
+    const rows = [row(START, { connect_ms: null, tls_ms: 30 }), row(START + 60_000, { connect_ms: 20, tls_ms: null }), row(START + 120_000, { connect_ms: 50, tls_ms: 12 })];
+    assert.deepEqual(decodeBlock(7, START, encodeBlock(START, rows)), rows);
   });
 
   test('puts back the endpoint id the block is filed under (it is not stored)', () => {
@@ -97,8 +103,13 @@ describe('encodeBlock / decodeBlock', () => {
   }
 });
 
-/** The layout's own framing: a format byte (2: brotli), then the packed columns. */
+/** The layout's own framing: a format byte (3: brotli, tls_ms as its difference to connect_ms), then the packed columns. */
 function decodeRawPayload(block: Buffer): Buffer {
-  assert.equal(block[0], 2);
+  assert.equal(block[0], 3);
   return brotliDecompressSync(block.subarray(1));
+}
+
+/** Rows whose format-3 payload is the given rows' payload as formats 1 and 2 laid it out (tls_ms as it is). */
+function withTlsAsLayout1(rows: readonly ResultColumns[]): ResultColumns[] {
+  return rows.map((r) => ({ ...r, tls_ms: r.tls_ms === null || r.connect_ms === null ? r.tls_ms : r.tls_ms + r.connect_ms }));
 }

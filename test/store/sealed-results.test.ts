@@ -217,6 +217,24 @@ describe('sealing raw rows into blocks', () => {
     store.close();
   });
 
+  test('rows pruned between packing their blocks and writing them stay pruned', async () => {
+    const store = openSqliteStore(path(), { clock: () => NOW, flushIntervalMs: 0 });
+    const ids = [(await store.createEndpoint(definition('a'))).id, (await store.createEndpoint(definition('b'))).id, (await store.createEndpoint(definition('c'))).id];
+    const rows = rounds(ids, 3);
+    await write(store, rows);
+    // Budget 0: the first step collects the oldest hour's rows, the second packs one endpoint's block.
+    assert.equal(store.sealStep(0).more, true);
+    assert.equal(store.sealStep(0).more, true);
+    assert.deepEqual(store.sealedStats(), { blocks: 0, rows: 0 }, 'packed, not written yet');
+    assert.equal(await store.pruneResults(T0 + HOUR, 1_000_000), 3 * 60, 'the oldest hour, from the head');
+    sealAll(store, 0);
+    assert.deepEqual(store.sealedStats(), { blocks: 0, rows: 0 }, 'the pass found its rows gone (and a pass that moved nothing ends the run)');
+    sealAll(store, 0);
+    assert.equal(store.sealedStats().rows, rows.length - 1 - 3 * 60);
+    for (const id of ids) assert.deepEqual(await store.results(id, ALL), expected(rows, id).filter((r) => r.ts >= T0 + HOUR));
+    store.close();
+  });
+
   test('a crash mid-seal (the process killed) loses no row and no rollup', async () => {
     const file = path();
     const store = openSqliteStore(file, { clock: () => NOW, flushIntervalMs: 5 * MIN });

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { defaultMigrationsDir, listMigrations } from '../migration-files.ts';
 import { type InstanceLock, InstanceLockedError, acquireInstanceLock } from '../sqlite/instance-lock.ts';
 import { openSqliteStorage } from '../sqlite/open.ts';
+import { bucketColumnSql, registerBucketFunctions } from '../sqlite/rollup-buckets.ts';
+import { BUCKET_COLUMNS } from '../rollup-columns.ts';
 import { COPIED_TABLES, type CopiedTable, NOT_COPIED } from './tables.ts';
 
 /** A refusal with one line saying what and what to do; the CLI prints it and exits 1. */
@@ -135,6 +137,10 @@ export async function openSource(path: string, options: { readonly version: stri
       one('SELECT max(id) AS v FROM alert_outbox'),
       one('SELECT count(*) AS v FROM api_tokens'),
     ].join(':');
+    // The rollup tables keep b0..b15 in one blob since migration 0013; the copy reads them back as columns.
+    registerBucketFunctions(db);
+    const sqliteColumns = (table: string): string[] => (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((row) => row.name);
+    const packedBuckets = (table: string): boolean => sqliteColumns(table).includes('buckets');
     const statements = new Map<string, Database.Statement>();
     const cached = (sql: string): Database.Statement => {
       let statement = statements.get(sql);
@@ -151,12 +157,17 @@ export async function openSource(path: string, options: { readonly version: stri
       batch(table, columns, after, limit) {
         const key = table.key.join(', ');
         const where = after === undefined ? '' : table.key.length === 1 ? `WHERE ${key} > ?` : `WHERE (${key}) > (${table.key.map(() => '?').join(', ')})`;
-        const sql = `SELECT ${[...table.key, ...columns].join(', ')} FROM ${table.name} ${where} ORDER BY ${key} LIMIT ${Math.floor(limit)}`;
+        const packed = packedBuckets(table.name);
+        const select = columns.map((column) => {
+          const bucket = packed ? BUCKET_COLUMNS.indexOf(column as (typeof BUCKET_COLUMNS)[number]) : -1;
+          return bucket >= 0 ? bucketColumnSql(bucket) : column;
+        });
+        const sql = `SELECT ${[...table.key, ...select].join(', ')} FROM ${table.name} ${where} ORDER BY ${key} LIMIT ${Math.floor(limit)}`;
         return cached(sql)
           .raw(true)
           .all(...(after ?? [])) as unknown[][];
       },
-      columns: (table) => new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((row) => row.name)),
+      columns: (table) => new Set([...sqliteColumns(table), ...(packedBuckets(table) ? BUCKET_COLUMNS : [])]),
       highestId(table) {
         const seq = (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table) as { seq: number } | undefined)?.seq ?? 0;
         return Math.max(seq, (db.prepare(`SELECT max(id) AS v FROM ${table}`).get() as { v: number | null }).v ?? 0);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { type AppliedMigration, MigrationError, basename, checkHistory, listMigrations } from '../migration-files.ts';
+import { registerBucketFunctions } from './rollup-buckets.ts';
 
 export { MigrationError, defaultMigrationsDir, listMigrations } from '../migration-files.ts';
 
@@ -19,6 +20,8 @@ const FOREIGN_KEYS_OFF = /^-- migrate: foreign_keys=off$/m;
  */
 export function migrate(db: Database, dir: string): AppliedMigration[] {
   const files = listMigrations(dir);
+  // 0013 packs the rollups' bucket columns with mcpwatch_pack_buckets.
+  registerBucketFunctions(db);
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const appliedRows = db.prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version').all();
   checkHistory(appliedRows, files, dir);

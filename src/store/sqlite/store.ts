@@ -23,7 +23,8 @@ import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { makeDirectories } from '../directories.ts';
 import { endpointFromColumns, parseStringArray, sameDefinition, secretsJson } from '../endpoint-codec.ts';
 import { type GapDbRow, type ResultColumns, decodeResult as resultFromDb, encodeResult, gapFromDb, normalizeResult } from '../result-codec.ts';
-import { ADDITIVE_COLUMNS, BUCKET_COLUMNS, type RollupDbRow, SCHEMA_BUCKET_COUNT, aggFromDb, checkBucketCount } from '../rollup-columns.ts';
+import { checkBucketCount } from '../rollup-columns.ts';
+import { packBuckets, registerBucketFunctions, unpackBuckets } from './rollup-buckets.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
 import { BLOCK_SPAN_MS } from '../result-blocks.ts';
@@ -64,6 +65,8 @@ export interface SqliteStoreOptions {
    */
   readonly maxResultDelayMs?: number;
   readonly busyTimeoutMs?: number;
+  /** Sealing: block bytes packed before one transaction writes them (default SEAL_COMMIT_BYTES; tests make it small). */
+  readonly sealCommitBytes?: number;
   /** Head rows the in-memory head index holds at most before it switches off (head-index.ts). */
   readonly headIndexMaxEntries?: number;
 }
@@ -93,6 +96,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
+    // The rollup statements' functions (migrate registers them too, for 0013).
+    registerBucketFunctions(db);
     migrate(db, options.migrationsDir ?? defaultMigrationsDir());
     return new SqliteStore(db, inMemory ? null : resolve(path), options);
   } catch (error) {
@@ -165,11 +170,40 @@ function endpointParams(definition: EndpointDefinition): Record<string, unknown>
   };
 }
 
-const ROLLUP_COLUMNS = ['start', 'endpoint_id', 'up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...BUCKET_COLUMNS];
-
+/** The latency buckets are one blob (migration 0013, rollup-buckets.ts), PostgreSQL's b0..b15. */
+const ROLLUP_COLUMNS = ['start', 'endpoint_id', 'up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', 'buckets'];
+/** Columns that add up when two rollup rows of one bucket merge (the buckets blob adds up by mcpwatch_add_buckets). */
+const ADDITIVE_COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms'] as const;
 
 /** A rollup row in ROLLUP_COLUMNS order (a raw-mode statement's row). */
-type RawRollupRow = [number, number, number, number, number, number, number, number | null, number | null, ...number[]];
+type RawRollupRow = [number, number, number, number, number, number, number, number | null, number | null, Buffer];
+
+/** A rollup row as SQLite stores it (named columns). */
+interface RollupDbRow {
+  start: number;
+  endpoint_id: number;
+  up: number;
+  degraded: number;
+  auth_required: number;
+  down: number;
+  latency_sum_ms: number;
+  latency_min_ms: number | null;
+  latency_max_ms: number | null;
+  buckets: Buffer;
+}
+
+function aggFromDb(row: RollupDbRow): Agg {
+  return {
+    up: row.up,
+    degraded: row.degraded,
+    authRequired: row.auth_required,
+    down: row.down,
+    latencySumMs: row.latency_sum_ms,
+    latencyMinMs: row.latency_min_ms,
+    latencyMaxMs: row.latency_max_ms,
+    buckets: unpackBuckets(row.buckets),
+  };
+}
 
 function rollupFromRaw(r: RawRollupRow): Rollup {
   return {
@@ -182,12 +216,12 @@ function rollupFromRaw(r: RawRollupRow): Rollup {
     latencySumMs: r[6],
     latencyMinMs: r[7],
     latencyMaxMs: r[8],
-    buckets: r.slice(9, 9 + SCHEMA_BUCKET_COUNT) as number[],
+    buckets: unpackBuckets(r[9]),
   };
 }
 
 function rollupParams(start: number, endpointId: number, agg: Agg): unknown[] {
-  return [start, endpointId, agg.up, agg.degraded, agg.authRequired, agg.down, agg.latencySumMs, agg.latencyMinMs, agg.latencyMaxMs, ...agg.buckets];
+  return [start, endpointId, agg.up, agg.degraded, agg.authRequired, agg.down, agg.latencySumMs, agg.latencyMinMs, agg.latencyMaxMs, packBuckets(agg.buckets)];
 }
 
 function upsertRollupSql(table: string): string {
@@ -195,7 +229,7 @@ function upsertRollupSql(table: string): string {
   // Unqualified names in DO UPDATE are the stored row; SQLite's min()/max() return NULL if any
   // argument is NULL, hence the coalesce pairs.
   return `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')}) VALUES (${ROLLUP_COLUMNS.map(() => '?').join(', ')})
-    ON CONFLICT (start, endpoint_id) DO UPDATE SET ${additive.join(', ')},
+    ON CONFLICT (start, endpoint_id) DO UPDATE SET ${additive.join(', ')}, buckets = mcpwatch_add_buckets(buckets, excluded.buckets),
       latency_min_ms = min(coalesce(latency_min_ms, excluded.latency_min_ms), coalesce(excluded.latency_min_ms, latency_min_ms)),
       latency_max_ms = max(coalesce(latency_max_ms, excluded.latency_max_ms), coalesce(excluded.latency_max_ms, latency_max_ms))`;
 }
@@ -203,7 +237,7 @@ function upsertRollupSql(table: string): string {
 /** Per-endpoint totals of the rows with start in [@from, @to): summed in SQLite, not in JS. */
 function rollupSumsSql(table: string): string {
   const sums = ADDITIVE_COLUMNS.map((c) => `sum(${c}) AS ${c}`);
-  return `SELECT endpoint_id, 0 AS start, ${sums.join(', ')}, min(latency_min_ms) AS latency_min_ms, max(latency_max_ms) AS latency_max_ms
+  return `SELECT endpoint_id, 0 AS start, ${sums.join(', ')}, mcpwatch_sum_buckets(buckets) AS buckets, min(latency_min_ms) AS latency_min_ms, max(latency_max_ms) AS latency_max_ms
     FROM ${table} WHERE start >= @from AND start < @to GROUP BY endpoint_id`;
 }
 
@@ -452,6 +486,8 @@ export class SqliteStore implements Store {
   readonly #sealer: Sealer;
   /** endpoint → its head rowids, so one endpoint's newest rows are read without a fleet scan. */
   readonly #headIndex: HeadIndex;
+  /** Moves when raw rows or blocks are deleted other than by the sealer (its Head.epoch). */
+  #headEpoch = 0;
 
   constructor(db: Db, path: string | null, options: SqliteStoreOptions) {
     this.#db = db;
@@ -477,8 +513,10 @@ export class SqliteStore implements Store {
         },
         firstRowidAtOrAfter: (ts) => this.#firstRowidAtOrAfter(ts),
         isLive: (id) => this.#s.endpointExists.get(id) !== undefined,
+        epoch: () => this.#headEpoch,
       },
       this.#maxResultDelayMs,
+      options.sealCommitBytes,
     );
     this.#rebuildHeadIndex();
   }
@@ -967,6 +1005,7 @@ export class SqliteStore implements Store {
     if (max <= 0) return 0;
     // Whole hours, sealed or not, so what a read sees after a prune does not depend on whether the hour was sealed yet.
     const before = alignDown(beforeMs, BLOCK_SPAN_MS);
+    this.#headEpoch++;
     const fromBlocks = this.#sealed.prune(before, max);
     if (fromBlocks >= max) return fromBlocks;
     const bounds = this.#s.rowidBounds.get();
@@ -1091,6 +1130,7 @@ export class SqliteStore implements Store {
       this.#s.deleteRollupsForEndpoint[granularity].run({ first: bounds.lo, step, end: bounds.hi + step, endpointId: id });
     }
     // Its head rows stay until retention or sealing removes them: finding them would scan the whole table.
+    this.#headEpoch++;
     this.#sealed.deleteEndpoint(id);
     return this.#s.deleteEndpoint.run(id).changes > 0;
   }
