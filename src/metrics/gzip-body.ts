@@ -45,7 +45,8 @@ export function gzipBody(pieces: readonly Packable[], tail: Buffer, level: numbe
   }
   parts.push(deflateRawSync(tail, { level }));
   const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(tail, crc), 0);
+  // Node 20's crc32 answers 0 for some empty buffers (Buffer.from('')) instead of the running value.
+  trailer.writeUInt32LE(tail.length === 0 ? crc : crc32(tail, crc), 0);
   // ISIZE is the length modulo 2^32.
   trailer.writeUInt32LE((length + tail.length) % 0x1_0000_0000, 4);
   parts.push(trailer);
