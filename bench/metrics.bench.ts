@@ -1,4 +1,4 @@
-// GET /metrics at 1k and 10k endpoints: scrape time plain and gzip, how long a scrape holds the
+// GET /metrics at 1k and 10k endpoints (BENCH_METRICS_SIZES=50000 for 50k): scrape time plain and gzip, how long a scrape holds the
 // event loop, bytes, and what keeping the per-endpoint block up to date costs per result.
 // Endpoints live in a real SQLite file; states and last results are in memory, shaped like real
 // ones (HTTPS, a streamable handshake, tools listed), replaced as results land.
@@ -320,7 +320,18 @@ async function benchSize(n: number): Promise<void> {
     }
     offset += 2000;
     const body = (await app.inject({ url: '/metrics' })).body;
-    const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    const sampleLines = body.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const series = sampleLines.length;
+    // Samples and bytes per endpoint by family (the per-endpoint ones: those with a slug label).
+    const byFamily = new Map<string, { samples: number; bytes: number }>();
+    for (const line of sampleLines) {
+      if (!line.includes('{slug="')) continue;
+      const name = line.slice(0, line.indexOf('{'));
+      const f = byFamily.get(name) ?? { samples: 0, bytes: 0 };
+      f.samples++;
+      f.bytes += line.length + 1;
+      byFamily.set(name, f);
+    }
     await app.close();
 
     const row = (name: string, xs: readonly Scrape[]): string =>
@@ -334,6 +345,12 @@ async function benchSize(n: number): Promise<void> {
         `steady: refresh with nothing new ${ms(median(idle))} ms; ` +
         `refresh after ${perSecond} results ${ms(median(refreshCpu))} ms (p95 ${ms(quantile(refreshCpu, 0.95))}) → ${perResultUs.toFixed(0)} µs CPU per result, ` +
         `${((median(refreshCpu) / 1000) * 100).toFixed(1)} % of a core at 60 s probing; longest slice ${ms(Math.max(...longest))} ms`,
+    );
+    console.log(
+      `  per endpoint by family (samples, bytes): ${[...byFamily]
+        .sort((a, b) => b[1].bytes - a[1].bytes)
+        .map(([name, f]) => `${name} ${(f.samples / n).toFixed(1)} ${(f.bytes / n).toFixed(0)} B`)
+        .join(', ')}`,
     );
     console.log(`  gzip of the whole text, CPU: ${levels.join(', ')}; crc32 ${ms(crcMs)} ms`);
     console.log(`  memory the kept block holds: heap +${mib(held.heap - before.heap)} MiB, buffers +${mib(held.buffers - before.buffers)} MiB`);

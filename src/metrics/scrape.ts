@@ -52,6 +52,8 @@ export interface ScrapeFigures {
   readonly sync: SyncFigures;
   /** Joining the per-endpoint block (next to nothing when the last one still holds), wall ms. */
   readonly joinMs: number;
+  /** Segments the scrape itself joined again (the refresh timer should have left next to none). */
+  readonly joinedSegments: number;
   readonly endpoints: number;
   readonly bytes: number;
 }
@@ -65,6 +67,8 @@ const DEFAULT_GZIP_LEVEL = 1;
 interface Snapshot {
   readonly at: number;
   readonly pieces: readonly Piece[];
+  /** The same pieces by family (FAMILY_KEYS order), for `name[]` selections. */
+  readonly byFamily: readonly (readonly Piece[])[];
   readonly tail: Buffer;
   gzip?: Promise<Buffer>;
 }
@@ -150,7 +154,7 @@ export class MetricsScraper {
   async #refreshNow(): Promise<SyncFigures> {
     const sync = await this.#blocks.sync(this.#source);
     const started = performance.now();
-    const joined = await this.#blocks.joinChanged({ grownOnly: true });
+    const joined = await this.#blocks.joinChanged({ settledOnly: true });
     const joinMs = performance.now() - started;
     const packMs = this.#gzipWanted ? await this.#packAll(joined) : 0;
     return { ...sync, cpuMs: sync.cpuMs + joinMs + packMs };
@@ -191,14 +195,15 @@ export class MetricsScraper {
     this.#startRefreshing();
     const sync = await this.refresh();
     const joinStarted = performance.now();
-    const pieces = await this.#blocks.pieces();
+    const joinsBefore = this.#blocks.joins;
+    const { all: pieces, byFamily } = await this.#blocks.pieces();
     const joinMs = performance.now() - joinStarted;
     this.service.recordRender(sync.cpuMs + joinMs);
     const tail = Buffer.from(await this.service.render());
-    const snapshot: Snapshot = { at: this.#source.clock(), pieces, tail };
+    const snapshot: Snapshot = { at: this.#source.clock(), pieces, byFamily, tail };
     let bytes = tail.length;
     for (const piece of pieces) bytes += piece.data.length;
-    this.#figures = { totalMs: performance.now() - started, sync, joinMs, endpoints: sync.endpoints, bytes };
+    this.#figures = { totalMs: performance.now() - started, sync, joinMs, joinedSegments: this.#blocks.joins - joinsBefore, endpoints: sync.endpoints, bytes };
     this.#snapshot = snapshot;
     return snapshot;
   }

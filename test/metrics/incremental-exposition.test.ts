@@ -378,3 +378,69 @@ test('crc32Combine gives the CRC-32 of the concatenation, empty parts and large 
   const lc = 2 ** 31 + 9;
   assert.equal(crc32Combine(crc32Combine(a, b, lb), c, lc), crc32Combine(a, crc32Combine(b, c, lc), lb + lc));
 });
+
+/** Results landing on schedule: endpoint i at its phase `i mod interval` of every interval, 60 s and 30 s mixed. */
+class Schedule {
+  readonly fleet = new Fleet();
+  readonly rng = random(99);
+  second = 0;
+
+  constructor(count: number) {
+    this.fleet.add(count);
+    this.fleet.endpoints = this.fleet.endpoints.map((e) => ({ ...e, intervalS: e.id % 3 === 0 ? 30 : 60 }));
+    // Every endpoint checked once already, at its slot of the last interval, listed in id order (not arrival order).
+    for (const e of this.fleet.endpoints) this.#land(e, this.fleet.now - (e.intervalS - (e.id % e.intervalS)) * 1000);
+  }
+
+  /** One second passes; the endpoints due in it land. */
+  tick(): void {
+    this.second++;
+    this.fleet.now += 1000;
+    for (const e of this.fleet.endpoints) if (this.second % e.intervalS === e.id % e.intervalS) this.#land(e, this.fleet.now);
+  }
+
+  #land(e: Endpoint, at: number): void {
+    this.fleet.land(e.id, this.rng);
+    const state = this.fleet.states.get(e.id);
+    if (state) this.fleet.states.set(e.id, { ...state, lastCheckedAt: new Date(at).toISOString() });
+  }
+}
+
+test('results on schedule: segments follow arrival order from the first scrape, and a scrape joins next to nothing the refresh left', async () => {
+  const schedule = new Schedule(600);
+  const { fleet } = schedule;
+  const full = new FullRender();
+  // 16 per segment: 38 segments, ~15 results a second.
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 0, segmentSize: 16, sliceMs: 1 });
+  await scraper.renderGzip();
+  full.render(fleet);
+  const joined: number[] = [];
+  for (let s = 1; s <= 150; s++) {
+    schedule.tick();
+    await scraper.refresh();
+    if (s % 15 !== 0) continue;
+    // Scrapes 15 s apart, as Prometheus' default; `now` moves with the scrape, not past the next tick.
+    const plain = (await scraper.render()).toString();
+    assert.equal(gunzipSync(await scraper.renderGzip()).toString(), plain, `second ${s}: gzip decodes to something else`);
+    assert.deepEqual(endpointFamilies(plain), endpointFamilies(full.render(fleet)), `second ${s}: differs from the full render`);
+    joined.push(scraper.figures?.joinedSegments ?? Number.NaN);
+  }
+  // Before, folding a draining segment into the newest one and leaving shrunk segments to the
+  // scrape made every scrape join most segments again (~20 of 38 here; ~50 of 196 at 50,000 endpoints).
+  assert.ok(Math.max(...joined) <= 3, `segments joined by scrapes: ${joined.join(', ')}`);
+
+  // A deleted endpoint's series are gone from the next scrape; a changed result shows in it.
+  const gone = fleet.endpoints[5];
+  const changed = fleet.endpoints[6];
+  assert.ok(gone && changed);
+  fleet.endpoints = fleet.endpoints.filter((e) => e.id !== gone.id);
+  const before = fleet.states.get(changed.id);
+  assert.ok(before);
+  fleet.states.set(changed.id, { ...before, serverVersion: '9.9.9-new', lastCheckedAt: new Date(fleet.now).toISOString() });
+  await scraper.refresh();
+  fleet.now += 2000;
+  const body = (await scraper.render()).toString();
+  assert.ok(!body.includes(`slug="${gone.slug}"`), 'a deleted endpoint kept series');
+  assert.match(body, new RegExp(`mcp_server_info\\{slug="${changed.slug}",[^}]*server_version="9\\.9\\.9-new"\\} 1\\n`));
+  assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)));
+});
