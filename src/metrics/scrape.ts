@@ -13,7 +13,8 @@ import type { Endpoint } from '../domain/endpoint.ts';
 import type { EndpointState, HealthPolicy } from '../domain/health.ts';
 import type { ProbeResult } from '../domain/probe-result.ts';
 import { EndpointBlocks, type Piece, type SyncFigures } from './endpoint-blocks.ts';
-import type { ComplianceSeriesInput } from './endpoint-series.ts';
+import { ENDPOINT_FAMILIES, FAMILY_KEYS, type ComplianceSeriesInput } from './endpoint-series.ts';
+import { familySelected, selectFamilies } from './exposition.ts';
 import { gzipBody, pack } from './gzip-body.ts';
 import { ServiceMetrics, type ServiceMetricsSource } from './service-metrics.ts';
 
@@ -138,6 +139,30 @@ export class MetricsScraper {
     const snapshot = await this.#current();
     snapshot.gzip ??= this.#packAll(snapshot.pieces).then(() => gzipBody(snapshot.pieces, snapshot.tail, this.#gzipLevel));
     return snapshot.gzip;
+  }
+
+  /**
+   * Only the families `names` selects (GET /metrics?name[]=…), as buffers to write one after
+   * another, or gzipped. A selection without per-endpoint families never touches the per-endpoint
+   * block: it costs what mcpwatch's own metrics cost (a few ms at any fleet size), and neither starts
+   * the refresh timer nor keeps it running. Measured at 50,000 endpoints: a full scrape is a 100 MiB
+   * text (6.4 MiB gzipped); bench/capacity.bench.ts polls its counters this way.
+   */
+  async renderSelected(names: ReadonlySet<string>, options: { readonly gzip: boolean }): Promise<readonly Buffer[]> {
+    const families: number[] = [];
+    FAMILY_KEYS.forEach((key, f) => {
+      if (familySelected(ENDPOINT_FAMILIES[key].name, names)) families.push(f);
+    });
+    let pieces: readonly Piece[] = [];
+    if (families.length > 0) {
+      if (options.gzip) this.#gzipWanted = true;
+      const snapshot = await this.#current();
+      pieces = families.flatMap((f) => snapshot.byFamily[f] ?? []);
+    }
+    const tail = Buffer.from(selectFamilies(await this.service.render(), names));
+    if (!options.gzip) return [...pieces.map((piece) => piece.data), tail];
+    await this.#packAll(pieces);
+    return [gzipBody(pieces, tail, this.#gzipLevel)];
   }
 
   /**

@@ -444,3 +444,69 @@ test('results on schedule: segments follow arrival order from the first scrape, 
   assert.match(body, new RegExp(`mcp_server_info\\{slug="${changed.slug}",[^}]*server_version="9\\.9\\.9-new"\\} 1\\n`));
   assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)));
 });
+
+test('GET /metrics?name[]=…: only the families named, whole; service families alone never touch the per-endpoint block', async () => {
+  const rng = random(17);
+  const fleet = new Fleet();
+  fleet.add(40);
+  for (const e of fleet.endpoints) fleet.land(e.id, rng);
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 5, maxAgeMs: 0, segmentSize: 8 });
+  try {
+    const service = new Set(['mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds_count']);
+    const text = Buffer.concat(await scraper.renderSelected(service, { gzip: false })).toString();
+    assert.deepEqual(
+      text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/[{ ].*/, '')),
+      ['mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds', 'mcpwatch_schedule_lag_seconds', 'mcpwatch_schedule_lag_seconds'],
+    );
+    assert.equal(scraper.figures, undefined, 'a selection of service families rendered the per-endpoint block');
+    assert.equal(scraper.version, 0);
+    // Nor did it start the refresh timer: a result landing stays out of the block.
+    fleet.land(1, rng);
+    await delay(60);
+    assert.equal(scraper.version, 0, 'the refresh timer started');
+
+    const mixed = new Set(['probe_success', 'mcp_probe_status', 'mcpwatch_probes_dispatched_total', 'no_such_metric']);
+    const plain = Buffer.concat(await scraper.renderSelected(mixed, { gzip: false })).toString();
+    const gzip = Buffer.concat(await scraper.renderSelected(mixed, { gzip: true }));
+    assert.equal(gunzipSync(gzip).toString(), plain);
+    const all = (await scraper.render()).toString();
+    const linesOf = (body: string, name: string): string[] => body.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) || l.includes(` ${name} `)).sort();
+    for (const name of ['probe_success', 'mcp_probe_status']) {
+      assert.deepEqual(linesOf(plain, name), linesOf(all, name), name);
+      assert.equal(linesOf(plain, name).filter((l) => !l.startsWith('#')).length, name === 'probe_success' ? 40 : 160);
+    }
+    assert.ok(!plain.includes('probe_duration_seconds'), 'an unselected family came along');
+    assert.equal(plain.split('\n').filter((l) => l.startsWith('# TYPE ')).length, 3);
+  } finally {
+    scraper.close();
+  }
+});
+
+test('GET /metrics?name[]= rejects what is not a metric name', async () => {
+  const fleet = new Fleet();
+  fleet.add(2);
+  const deps = {
+    config: parsed.config,
+    clock: fleet.source.clock,
+    state: fleet.source.state,
+    latestResult: fleet.source.latestResult,
+    endpoints: fleet.source.listEndpoints,
+    scheduler: fleet.source.scheduler,
+    loopDelayMs: fleet.source.loopDelayMs,
+  } as unknown as AppDeps;
+  const app = Fastify();
+  await app.register(metricsRoutes, { deps });
+  try {
+    const bad = await app.inject({ url: '/metrics?name[]=probe_success&name[]=bad%20name' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /not a metric name: \\?"bad name\\?"/);
+    const good = await app.inject({ url: '/metrics?name[]=mcp_incident_open', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(good.statusCode, 200);
+    assert.equal(good.headers['content-encoding'], 'gzip');
+    const body = gunzipSync(good.rawPayload).toString();
+    assert.equal(body.split('\n').filter((l) => l.startsWith('mcp_incident_open{')).length, 2);
+    assert.equal(body.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('mcp_incident_open{')).length, 0);
+  } finally {
+    await app.close();
+  }
+});
