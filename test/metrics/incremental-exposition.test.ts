@@ -510,3 +510,32 @@ test('GET /metrics?name[]= rejects what is not a metric name', async () => {
     await app.close();
   }
 });
+
+test('the refresh timer\'s due-only sweeps take in every result that lands on schedule; a full sweep then finds nothing left', async () => {
+  const schedule = new Schedule(300);
+  const { fleet } = schedule;
+  const full = new FullRender();
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 0, segmentSize: 16, sliceMs: 1 });
+  await scraper.renderGzip();
+  full.render(fleet);
+  let taken = 0;
+  for (let s = 1; s <= 75; s++) {
+    schedule.tick();
+    taken += (await scraper.refresh({ dueOnly: true })).rendered;
+    if (s % 15 !== 0) continue;
+    assert.equal((await scraper.refresh()).rendered, 0, `second ${s}: the due-only sweeps missed results`);
+    const plain = (await scraper.render()).toString();
+    assert.deepEqual(endpointFamilies(plain), endpointFamilies(full.render(fleet)), `second ${s}: differs from the full render`);
+  }
+  // 200 endpoints at 60 s and 100 at 30 s over 75 s: 250 + 250 results.
+  assert.equal(taken, 500);
+  // Off schedule (a state written back by the flush): left to the full sweep, which every scrape runs.
+  const e = fleet.endpoints[0];
+  assert.ok(e);
+  const state = fleet.states.get(e.id);
+  assert.ok(state);
+  fleet.states.set(e.id, { ...state, openIncidentId: 4242 });
+  assert.equal((await scraper.refresh({ dueOnly: true })).rendered, 0);
+  fleet.now += 2000;
+  assert.match((await scraper.render()).toString(), new RegExp(`mcp_incident_open\\{slug="${e.slug}"\\} 1\\n`));
+});
