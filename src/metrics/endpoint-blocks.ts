@@ -324,8 +324,12 @@ export class EndpointBlocks {
     const joined: Piece[] = [];
     let sliceStart = performance.now();
     this.#segments = this.#segments.filter((segment) => segment.members.size > 0);
+    const open = this.#segments.at(-1);
     for (const segment of this.#segments) {
-      if (!segment.dirty || (options.settledOnly === true && !segment.grew && segment.changedAt === this.#sweep)) continue;
+      if (!segment.dirty) continue;
+      // The open segment, still filling, is joined by the scrape: joined by every refresh, its
+      // members were joined and deflated again twice on average before it filled.
+      if (options.settledOnly === true && ((!segment.grew && segment.changedAt === this.#sweep) || (segment === open && segment.members.size < this.#segmentSize))) continue;
       // A segment is joined whole and synchronously: a sweep running between slices may dirty it again.
       this.#join(segment);
       joined.push(...segment.chunks);
