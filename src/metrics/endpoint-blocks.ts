@@ -155,20 +155,7 @@ export class EndpointBlocks {
    * the first interval's scrapes joined again and deflated ~200 segments each: 1.2 s (bench/metrics.bench.ts).
    */
   async sync(source: EndpointBlockSource): Promise<SyncFigures> {
-    let sliceStart = performance.now();
-    let cpuMs = 0;
-    let longest = 0;
-    const endSlice = (): void => {
-      const ms = performance.now() - sliceStart;
-      cpuMs += ms;
-      if (ms > longest) longest = ms;
-    };
-    const maybeYield = async (): Promise<void> => {
-      if (performance.now() - sliceStart < this.#sliceMs) return;
-      endSlice();
-      await yieldToLoop();
-      sliceStart = performance.now();
-    };
+    const slices = new Slices(this.#sliceMs);
     const sweep = ++this.#sweep;
     const endpoints = source.listEndpoints();
     let active = 0;
@@ -197,7 +184,7 @@ export class EndpointBlocks {
         else group.push(c);
         rendered++;
       }
-      if (i % CHECK_EVERY === CHECK_EVERY - 1) await maybeYield();
+      if (i % CHECK_EVERY === CHECK_EVERY - 1) await slices.maybeYield();
     }
     // Never-checked endpoints (due +Infinity) go last; within a second, in listing order.
     let k = 0;
@@ -205,7 +192,7 @@ export class EndpointBlocks {
       for (const c of due.get(second) ?? []) {
         // An endpoint deleted during a yield is still rendered once; the next sweep drops it.
         this.#update(c, this.#entries.get(c.id), sweep);
-        if (++k % CHECK_EVERY === 0) await maybeYield();
+        if (++k % CHECK_EVERY === 0) await slices.maybeYield();
       }
     }
     // Endpoints that were deleted, paused or archived drop out here, their remembered expiry with
@@ -216,8 +203,7 @@ export class EndpointBlocks {
       this.#leave(id, entry.segment);
     }
     this.#foldSettled(sweep);
-    endSlice();
-    return { cpuMs, longestSliceMs: longest, endpoints: active, rendered };
+    return { ...slices.end(), endpoints: active, rendered };
   }
 
   /**
@@ -230,14 +216,7 @@ export class EndpointBlocks {
    * full sweep 20–33 ms, this ~1 ms plus the rendering.
    */
   async syncDue(source: EndpointBlockSource, nowMs: number): Promise<SyncFigures> {
-    let sliceStart = performance.now();
-    let cpuMs = 0;
-    let longest = 0;
-    const endSlice = (): void => {
-      const ms = performance.now() - sliceStart;
-      cpuMs += ms;
-      if (ms > longest) longest = ms;
-    };
+    const slices = new Slices(this.#sliceMs);
     const sweep = ++this.#sweep;
     const now = Math.floor(nowMs / 1000);
     const changed: Changed[] = [];
@@ -254,11 +233,7 @@ export class EndpointBlocks {
         const compliance = source.compliance?.(id);
         if (entry.state === state && entry.latest === latest && entry.compliance === compliance) this.#schedule(id, entry, now + 1);
         else changed.push({ id, slug: entry.slug, state, latest, compliance, intervalS: entry.intervalS });
-        if (++checked % CHECK_EVERY === 0 && performance.now() - sliceStart >= this.#sliceMs) {
-          endSlice();
-          await yieldToLoop();
-          sliceStart = performance.now();
-        }
+        if (++checked % CHECK_EVERY === 0) await slices.maybeYield();
       }
     }
     for (let k = 0; k < changed.length; k++) {
@@ -268,15 +243,10 @@ export class EndpointBlocks {
       const before = this.#entries.get(c.id);
       if (before === undefined) continue;
       this.#update(c, before, sweep);
-      if (k % CHECK_EVERY === CHECK_EVERY - 1 && performance.now() - sliceStart >= this.#sliceMs) {
-        endSlice();
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
+      if (k % CHECK_EVERY === CHECK_EVERY - 1) await slices.maybeYield();
     }
     this.#foldSettled(sweep);
-    endSlice();
-    return { cpuMs, longestSliceMs: longest, endpoints: this.#entries.size, rendered: changed.length };
+    return { ...slices.end(), endpoints: this.#entries.size, rendered: changed.length };
   }
 
   /**
@@ -453,6 +423,37 @@ export class EndpointBlocks {
     }
     // join() writes one flat string; the lines it came from die young.
     return { text: all.join(''), starts };
+  }
+}
+
+/** A sweep's work in slices of ~sliceMs with a yield between them, and what the slices cost. */
+class Slices {
+  readonly #sliceMs: number;
+  #start = performance.now();
+  #cpuMs = 0;
+  #longest = 0;
+
+  constructor(sliceMs: number) {
+    this.#sliceMs = sliceMs;
+  }
+
+  /** Yields to the event loop once the current slice has run ~sliceMs. */
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.#start < this.#sliceMs) return;
+    this.#endSlice();
+    await yieldToLoop();
+    this.#start = performance.now();
+  }
+
+  end(): { cpuMs: number; longestSliceMs: number } {
+    this.#endSlice();
+    return { cpuMs: this.#cpuMs, longestSliceMs: this.#longest };
+  }
+
+  #endSlice(): void {
+    const ms = performance.now() - this.#start;
+    this.#cpuMs += ms;
+    if (ms > this.#longest) this.#longest = ms;
   }
 }
 

@@ -25,7 +25,8 @@ import { definition } from '../store/helper.ts';
 const PROMTOOL = '/usr/bin/promtool';
 const parsed = parseConfig('', {});
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-const POLICY = parsed.config.health;
+const CONFIG = parsed.config;
+const POLICY = CONFIG.health;
 const ENDPOINT_FAMILY_NAMES: ReadonlySet<string> = new Set(Object.values(ENDPOINT_FAMILIES).map((f) => f.name));
 
 /** A deterministic PRNG (mulberry32), so a failing sequence can be replayed. */
@@ -187,6 +188,19 @@ function endpointFamilies(text: string): FamilyText[] {
   return families;
 }
 
+/** What GET /metrics needs of the app's dependencies, from a fleet. */
+function routeDeps(fleet: Fleet): AppDeps {
+  return {
+    config: CONFIG,
+    clock: fleet.source.clock,
+    state: fleet.source.state,
+    latestResult: fleet.source.latestResult,
+    endpoints: fleet.source.listEndpoints,
+    scheduler: fleet.source.scheduler,
+    loopDelayMs: fleet.source.loopDelayMs,
+  } as unknown as AppDeps;
+}
+
 /** Scrapes plain and gzip, checks both against the full render, returns the plain text. */
 async function scrapeAndCompare(scraper: MetricsScraper, fleet: Fleet, full: FullRender, step: string): Promise<string> {
   // Past the one-second cache; plain and gzip are then the same scrape.
@@ -321,15 +335,7 @@ test('GET /metrics: gzip when the scraper asks for it, plain otherwise, the same
   const fleet = new Fleet();
   fleet.add(30);
   for (const e of fleet.endpoints) fleet.land(e.id, rng);
-  const deps = {
-    config: parsed.config,
-    clock: fleet.source.clock,
-    state: fleet.source.state,
-    latestResult: fleet.source.latestResult,
-    endpoints: fleet.source.listEndpoints,
-    scheduler: fleet.source.scheduler,
-    loopDelayMs: fleet.source.loopDelayMs,
-  } as unknown as AppDeps;
+  const deps = routeDeps(fleet);
   const app = Fastify();
   await app.register(metricsRoutes, { deps });
   try {
@@ -485,15 +491,7 @@ test('GET /metrics?name[]=…: only the families named, whole; service families 
 test('GET /metrics?name[]= rejects what is not a metric name', async () => {
   const fleet = new Fleet();
   fleet.add(2);
-  const deps = {
-    config: parsed.config,
-    clock: fleet.source.clock,
-    state: fleet.source.state,
-    latestResult: fleet.source.latestResult,
-    endpoints: fleet.source.listEndpoints,
-    scheduler: fleet.source.scheduler,
-    loopDelayMs: fleet.source.loopDelayMs,
-  } as unknown as AppDeps;
+  const deps = routeDeps(fleet);
   const app = Fastify();
   await app.register(metricsRoutes, { deps });
   try {
