@@ -85,7 +85,7 @@ class Fleet {
       lastDurationMs: Math.round(rng() * 5000) / 10,
       era: 'streamable',
       protocolVersion: '2025-06-18',
-      serverName: rng() < 0.1 ? 'We"ird\\name' : `srv-${id}`,
+      serverName: rng() < 0.1 ? 'We"ird\\name' : rng() < 0.15 ? `Ünïcødé 服务 🚀 ${id}` : `srv-${id}`,
       serverVersion: `1.${round % 7}`,
       toolsCount: Math.floor(rng() * 20),
       openIncidentId: status === 'down' ? round : null,
