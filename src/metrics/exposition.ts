@@ -59,3 +59,39 @@ export function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? '+Inf' : '-Inf';
 }
+
+/** A metric or sample name (the exposition format's). */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+// Sample names a summary or histogram family writes besides its own name.
+const SAMPLE_SUFFIXES = ['_sum', '_count', '_bucket'] as const;
+
+/**
+ * Whether a family is asked for by `names` (a `name[]` selection): by its own name, or by one of
+ * its samples' names (`x_count` selects the summary `x`), as client_python's `name[]` selects samples.
+ */
+export function familySelected(family: string, names: ReadonlySet<string>): boolean {
+  return names.has(family) || SAMPLE_SUFFIXES.some((suffix) => names.has(family + suffix));
+}
+
+/**
+ * The families of an exposition that `names` selects, whole (HELP, TYPE and every sample). A
+ * sample belongs to the family of the HELP or TYPE line before it, as every renderer here writes them.
+ */
+export function selectFamilies(text: string, names: ReadonlySet<string>): string {
+  let keep = false;
+  let family = '';
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+      const name = line.slice(7, line.indexOf(' ', 7) >>> 0);
+      if (name !== family) {
+        family = name;
+        keep = familySelected(name, names);
+      }
+    }
+    if (keep) out.push(line);
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}

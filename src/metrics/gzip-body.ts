@@ -12,6 +12,12 @@ export interface PackedPiece {
   readonly level: number;
   readonly deflated: Buffer;
   readonly crc: number;
+  /**
+   * x^(8·length) mod p(x): what a running CRC is multiplied by to append this piece's. Kept with
+   * the piece, a body's CRC is one multiplication per piece; computed per scrape it was ~30 per
+   * piece, ~10 ms for the ~5,300 pieces of 50,000 endpoints.
+   */
+  readonly shift: number;
 }
 
 /** Anything holding bytes and, once packed, their gzip form. */
@@ -26,7 +32,7 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]
 /** Deflates a piece at `level` unless it already is; returns the CPU-bound work done (bytes deflated). */
 export function pack(piece: Packable, level: number): number {
   if (piece.packed?.level === level) return 0;
-  piece.packed = { level, deflated: deflateRawSync(piece.data, { level, finishFlush: constants.Z_SYNC_FLUSH }), crc: crc32(piece.data) };
+  piece.packed = { level, deflated: deflateRawSync(piece.data, { level, finishFlush: constants.Z_SYNC_FLUSH }), crc: crc32(piece.data), shift: x2nModP(piece.data.length, 3) };
   return piece.data.length;
 }
 
@@ -40,12 +46,13 @@ export function gzipBody(pieces: readonly Packable[], tail: Buffer, level: numbe
     const packed = piece.packed;
     if (packed === undefined) continue;
     parts.push(packed.deflated);
-    crc = crc32Combine(crc, packed.crc, piece.data.length);
+    crc = (multModP(packed.shift, crc) ^ packed.crc) >>> 0;
     length += piece.data.length;
   }
   parts.push(deflateRawSync(tail, { level }));
   const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(tail, crc), 0);
+  // Node 20's crc32 answers 0 for some empty buffers (Buffer.from('')) instead of the running value.
+  trailer.writeUInt32LE(tail.length === 0 ? crc : crc32(tail, crc), 0);
   // ISIZE is the length modulo 2^32.
   trailer.writeUInt32LE((length + tail.length) % 0x1_0000_0000, 4);
   parts.push(trailer);

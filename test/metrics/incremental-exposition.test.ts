@@ -25,7 +25,8 @@ import { definition } from '../store/helper.ts';
 const PROMTOOL = '/usr/bin/promtool';
 const parsed = parseConfig('', {});
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-const POLICY = parsed.config.health;
+const CONFIG = parsed.config;
+const POLICY = CONFIG.health;
 const ENDPOINT_FAMILY_NAMES: ReadonlySet<string> = new Set(Object.values(ENDPOINT_FAMILIES).map((f) => f.name));
 
 /** A deterministic PRNG (mulberry32), so a failing sequence can be replayed. */
@@ -84,7 +85,7 @@ class Fleet {
       lastDurationMs: Math.round(rng() * 5000) / 10,
       era: 'streamable',
       protocolVersion: '2025-06-18',
-      serverName: rng() < 0.1 ? 'We"ird\\name' : `srv-${id}`,
+      serverName: rng() < 0.1 ? 'We"ird\\name' : rng() < 0.15 ? `Ünïcødé 服务 🚀 ${id}` : `srv-${id}`,
       serverVersion: `1.${round % 7}`,
       toolsCount: Math.floor(rng() * 20),
       openIncidentId: status === 'down' ? round : null,
@@ -185,6 +186,19 @@ function endpointFamilies(text: string): FamilyText[] {
   }
   for (const family of families) family.samples.sort();
   return families;
+}
+
+/** What GET /metrics needs of the app's dependencies, from a fleet. */
+function routeDeps(fleet: Fleet): AppDeps {
+  return {
+    config: CONFIG,
+    clock: fleet.source.clock,
+    state: fleet.source.state,
+    latestResult: fleet.source.latestResult,
+    endpoints: fleet.source.listEndpoints,
+    scheduler: fleet.source.scheduler,
+    loopDelayMs: fleet.source.loopDelayMs,
+  } as unknown as AppDeps;
 }
 
 /** Scrapes plain and gzip, checks both against the full render, returns the plain text. */
@@ -321,15 +335,7 @@ test('GET /metrics: gzip when the scraper asks for it, plain otherwise, the same
   const fleet = new Fleet();
   fleet.add(30);
   for (const e of fleet.endpoints) fleet.land(e.id, rng);
-  const deps = {
-    config: parsed.config,
-    clock: fleet.source.clock,
-    state: fleet.source.state,
-    latestResult: fleet.source.latestResult,
-    endpoints: fleet.source.listEndpoints,
-    scheduler: fleet.source.scheduler,
-    loopDelayMs: fleet.source.loopDelayMs,
-  } as unknown as AppDeps;
+  const deps = routeDeps(fleet);
   const app = Fastify();
   await app.register(metricsRoutes, { deps });
   try {
@@ -377,4 +383,157 @@ test('crc32Combine gives the CRC-32 of the concatenation, empty parts and large 
   const lb = 2 ** 32 + 3;
   const lc = 2 ** 31 + 9;
   assert.equal(crc32Combine(crc32Combine(a, b, lb), c, lc), crc32Combine(a, crc32Combine(b, c, lc), lb + lc));
+});
+
+/** Results landing on schedule: endpoint i at its phase `i mod interval` of every interval, 60 s and 30 s mixed. */
+class Schedule {
+  readonly fleet = new Fleet();
+  readonly rng = random(99);
+  second = 0;
+
+  constructor(count: number) {
+    this.fleet.add(count);
+    this.fleet.endpoints = this.fleet.endpoints.map((e) => ({ ...e, intervalS: e.id % 3 === 0 ? 30 : 60 }));
+    // Every endpoint checked once already, at its slot of the last interval, listed in id order (not arrival order).
+    for (const e of this.fleet.endpoints) this.#land(e, this.fleet.now - (e.intervalS - (e.id % e.intervalS)) * 1000);
+  }
+
+  /** One second passes; the endpoints due in it land. */
+  tick(): void {
+    this.second++;
+    this.fleet.now += 1000;
+    for (const e of this.fleet.endpoints) if (this.second % e.intervalS === e.id % e.intervalS) this.#land(e, this.fleet.now);
+  }
+
+  #land(e: Endpoint, at: number): void {
+    this.fleet.land(e.id, this.rng);
+    const state = this.fleet.states.get(e.id);
+    if (state) this.fleet.states.set(e.id, { ...state, lastCheckedAt: new Date(at).toISOString() });
+  }
+}
+
+test('results on schedule: segments follow arrival order from the first scrape, and a scrape joins next to nothing the refresh left', async () => {
+  const schedule = new Schedule(600);
+  const { fleet } = schedule;
+  const full = new FullRender();
+  // 16 per segment: 38 segments, ~15 results a second.
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 0, segmentSize: 16, sliceMs: 1 });
+  await scraper.renderGzip();
+  full.render(fleet);
+  const joined: number[] = [];
+  for (let s = 1; s <= 150; s++) {
+    schedule.tick();
+    await scraper.refresh();
+    if (s % 15 !== 0) continue;
+    // Scrapes 15 s apart, as Prometheus' default; `now` moves with the scrape, not past the next tick.
+    const plain = (await scraper.render()).toString();
+    assert.equal(gunzipSync(await scraper.renderGzip()).toString(), plain, `second ${s}: gzip decodes to something else`);
+    assert.deepEqual(endpointFamilies(plain), endpointFamilies(full.render(fleet)), `second ${s}: differs from the full render`);
+    joined.push(scraper.figures?.joinedSegments ?? Number.NaN);
+  }
+  // Before, folding a draining segment into the newest one and leaving shrunk segments to the
+  // scrape made every scrape join most segments again (~20 of 38 here; ~50 of 196 at 50,000 endpoints).
+  assert.ok(Math.max(...joined) <= 3, `segments joined by scrapes: ${joined.join(', ')}`);
+
+  // A deleted endpoint's series are gone from the next scrape; a changed result shows in it.
+  const gone = fleet.endpoints[5];
+  const changed = fleet.endpoints[6];
+  assert.ok(gone && changed);
+  fleet.endpoints = fleet.endpoints.filter((e) => e.id !== gone.id);
+  const before = fleet.states.get(changed.id);
+  assert.ok(before);
+  fleet.states.set(changed.id, { ...before, serverVersion: '9.9.9-new', lastCheckedAt: new Date(fleet.now).toISOString() });
+  await scraper.refresh();
+  fleet.now += 2000;
+  const body = (await scraper.render()).toString();
+  assert.ok(!body.includes(`slug="${gone.slug}"`), 'a deleted endpoint kept series');
+  assert.match(body, new RegExp(`mcp_server_info\\{slug="${changed.slug}",[^}]*server_version="9\\.9\\.9-new"\\} 1\\n`));
+  assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)));
+});
+
+test('GET /metrics?name[]=…: only the families named, whole; service families alone never touch the per-endpoint block', async () => {
+  const rng = random(17);
+  const fleet = new Fleet();
+  fleet.add(40);
+  for (const e of fleet.endpoints) fleet.land(e.id, rng);
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 5, maxAgeMs: 0, segmentSize: 8 });
+  try {
+    const service = new Set(['mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds_count']);
+    const text = Buffer.concat(await scraper.renderSelected(service, { gzip: false })).toString();
+    assert.deepEqual(
+      text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/[{ ].*/, '')),
+      ['mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds', 'mcpwatch_schedule_lag_seconds', 'mcpwatch_schedule_lag_seconds'],
+    );
+    assert.equal(scraper.figures, undefined, 'a selection of service families rendered the per-endpoint block');
+    assert.equal(scraper.version, 0);
+    // Nor did it start the refresh timer: a result landing stays out of the block.
+    fleet.land(1, rng);
+    await delay(60);
+    assert.equal(scraper.version, 0, 'the refresh timer started');
+
+    const mixed = new Set(['probe_success', 'mcp_probe_status', 'mcpwatch_probes_dispatched_total', 'no_such_metric']);
+    const plain = Buffer.concat(await scraper.renderSelected(mixed, { gzip: false })).toString();
+    const gzip = Buffer.concat(await scraper.renderSelected(mixed, { gzip: true }));
+    assert.equal(gunzipSync(gzip).toString(), plain);
+    const all = (await scraper.render()).toString();
+    const linesOf = (body: string, name: string): string[] => body.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) || l.includes(` ${name} `)).sort();
+    for (const name of ['probe_success', 'mcp_probe_status']) {
+      assert.deepEqual(linesOf(plain, name), linesOf(all, name), name);
+      assert.equal(linesOf(plain, name).filter((l) => !l.startsWith('#')).length, name === 'probe_success' ? 40 : 160);
+    }
+    assert.ok(!plain.includes('probe_duration_seconds'), 'an unselected family came along');
+    assert.equal(plain.split('\n').filter((l) => l.startsWith('# TYPE ')).length, 3);
+  } finally {
+    scraper.close();
+  }
+});
+
+test('GET /metrics?name[]= rejects what is not a metric name', async () => {
+  const fleet = new Fleet();
+  fleet.add(2);
+  const deps = routeDeps(fleet);
+  const app = Fastify();
+  await app.register(metricsRoutes, { deps });
+  try {
+    const bad = await app.inject({ url: '/metrics?name[]=probe_success&name[]=bad%20name' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /not a metric name: \\?"bad name\\?"/);
+    const good = await app.inject({ url: '/metrics?name[]=mcp_incident_open', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(good.statusCode, 200);
+    assert.equal(good.headers['content-encoding'], 'gzip');
+    const body = gunzipSync(good.rawPayload).toString();
+    assert.equal(body.split('\n').filter((l) => l.startsWith('mcp_incident_open{')).length, 2);
+    assert.equal(body.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('mcp_incident_open{')).length, 0);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the refresh timer\'s due-only sweeps take in every result that lands on schedule; a full sweep then finds nothing left', async () => {
+  const schedule = new Schedule(300);
+  const { fleet } = schedule;
+  const full = new FullRender();
+  const scraper = new MetricsScraper(fleet.source, { refreshMs: 0, segmentSize: 16, sliceMs: 1 });
+  await scraper.renderGzip();
+  full.render(fleet);
+  let taken = 0;
+  for (let s = 1; s <= 75; s++) {
+    schedule.tick();
+    taken += (await scraper.refresh({ dueOnly: true })).rendered;
+    if (s % 15 !== 0) continue;
+    assert.equal((await scraper.refresh()).rendered, 0, `second ${s}: the due-only sweeps missed results`);
+    const plain = (await scraper.render()).toString();
+    assert.deepEqual(endpointFamilies(plain), endpointFamilies(full.render(fleet)), `second ${s}: differs from the full render`);
+  }
+  // 200 endpoints at 60 s and 100 at 30 s over 75 s: 250 + 250 results.
+  assert.equal(taken, 500);
+  // Off schedule (a state written back by the flush): left to the full sweep, which every scrape runs.
+  const e = fleet.endpoints[0];
+  assert.ok(e);
+  const state = fleet.states.get(e.id);
+  assert.ok(state);
+  fleet.states.set(e.id, { ...state, openIncidentId: 4242 });
+  assert.equal((await scraper.refresh({ dueOnly: true })).rendered, 0);
+  fleet.now += 2000;
+  assert.match((await scraper.render()).toString(), new RegExp(`mcp_incident_open\\{slug="${e.slug}"\\} 1\\n`));
 });

@@ -117,7 +117,14 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
   // And mcpwatch's own /metrics, as Prometheus scrapes it: it asks for gzip, which mcpwatch builds
   // from pieces deflated one by one (src/metrics/gzip-body.ts).
   const selfJob = { job_name: 'mcpwatch', metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${mcpwatchPort}`] }] };
-  const prometheusConfig = { global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' }, ...config, scrape_configs: [...config.scrape_configs, selfJob] };
+  // And a selection of families (name[]), the gzip body then made of a few pieces and a filtered tail.
+  const selectedJob = {
+    job_name: 'mcpwatch-selected',
+    metrics_path: '/metrics',
+    params: { 'name[]': ['probe_success', 'mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds_count'] },
+    static_configs: [{ targets: [`127.0.0.1:${mcpwatchPort}`] }],
+  };
+  const prometheusConfig = { global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' }, ...config, scrape_configs: [...config.scrape_configs, selfJob, selectedJob] };
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, JSON.stringify(prometheusConfig)); // JSON is YAML
 
@@ -169,4 +176,15 @@ test('a real Prometheus with the README scrape config reads probe_success and pr
     if (Date.now() > deadline) assert.fail(`Prometheus never read mcpwatch's /metrics: ${JSON.stringify(own)}\nprometheus:\n${prometheusLog.slice(-4000)}`);
     await delay(500);
   }
+
+  // The selection: exactly the families named (the summary by its _count), nothing else.
+  let names: string[] = [];
+  for (;;) {
+    names = (await instantQuery(promPort, 'group by (__name__) ({job="mcpwatch-selected",__name__!~"up|scrape_.*"})')).map((s) => s.metric.__name__ ?? '').sort();
+    // probe_success appears once the endpoint has a confirmed round.
+    if (names.includes('probe_success')) break;
+    if (Date.now() > deadline) assert.fail(`Prometheus never read the name[] selection: ${JSON.stringify(names)}\nprometheus:\n${prometheusLog.slice(-4000)}`);
+    await delay(500);
+  }
+  assert.deepEqual(names, ['mcpwatch_probes_dispatched_total', 'mcpwatch_schedule_lag_seconds', 'probe_success']);
 });
