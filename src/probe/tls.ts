@@ -150,7 +150,8 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
   const sessions = cache ? new SessionCatcher() : null;
   let tlsSocket: TLSSocket | undefined;
   try {
-    tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', (signal) => {
+    // No abort listener: a wait that ends early rejects, and the catch below destroys both sockets.
+    tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', () => {
       return new Promise<TLSSocket>((resolve, reject) => {
         const s = connect({
           socket,
@@ -165,13 +166,8 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
         tlsSocket = s;
         skipChainWalk(s);
         sessions?.listen(s);
-        const onAbort = (): void => {
-          s.destroy();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
         s.once('secureConnect', () => {
           restoreChainWalk(s);
-          signal.removeEventListener('abort', onAbort);
           s.removeListener('error', reject);
           resolve(s);
         });
