@@ -49,9 +49,10 @@ export class WaitScope {
  * instead of its phase's code, so the result names the real limit that was hit.
  */
 export class Deadline {
-  readonly #controller = new AbortController();
-  // AbortController.signal is a getter across the native boundary; read once (~1 % of a probe).
-  readonly #signal = this.#controller.signal;
+  // Built on first use, like a wait's (WaitScope): only HTTP+SSE reconnect delays and the
+  // compliance checks ask for the probe's own signal.
+  #controller: AbortController | undefined;
+  #reason: WaitTimeout | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #endsAt: number;
   /** The waits in progress, ended with the budget: a Set instead of an event listener per wait. */
@@ -75,12 +76,17 @@ export class Deadline {
   }
 
   get signal(): AbortSignal {
-    return this.#signal;
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
   }
 
   #end(reason: WaitTimeout): void {
-    if (this.#signal.aborted) return;
-    this.#controller.abort(reason);
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
     for (const end of this.#waits) end(reason);
   }
 
@@ -112,7 +118,7 @@ export class Deadline {
       reject(reason instanceof Error ? reason : new WaitTimeout(code, ms));
     };
     let timer: NodeJS.Timeout | undefined;
-    if (this.#signal.aborted) end(this.#signal.reason);
+    if (this.#reason !== undefined) end(this.#reason);
     else {
       this.#waits.add(end);
       // Built only when it fires: an Error's stack capture is a measurable share of a probe's CPU.

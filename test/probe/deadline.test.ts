@@ -90,6 +90,19 @@ describe('Deadline.wait', () => {
     deadline.dispose();
   });
 
+  test('the probe\'s own signal aborts at the end of the budget, whether asked for before or after', async () => {
+    const early = new Deadline(() => performance.now(), 20);
+    const before = early.signal;
+    const late = new Deadline(() => performance.now(), 20);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(before.aborted, true);
+    assert.equal((before.reason as WaitTimeout).code, 'PROBE_TIMEOUT');
+    assert.equal(late.signal.aborted, true);
+    assert.equal((late.signal.reason as WaitTimeout).code, 'PROBE_TIMEOUT');
+    early.dispose();
+    late.dispose();
+  });
+
   test('dispose unhooks the deadline from its parent', () => {
     const parent = new AbortController();
     const deadline = new Deadline(() => performance.now(), 60_000, parent.signal);
