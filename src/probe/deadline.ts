@@ -14,7 +14,7 @@ export class WaitTimeout extends Error {
  * What a bounded wait hands its work: the signal that aborts when the wait ends early. Built on
  * first use only: most waits (DNS, TCP, TLS) clean up after a rejected wait instead of listening,
  * and an AbortController per wait, linked to the probe's by event listeners, cost ~3 % of a
- * probe's CPU (6 waits per probe; measured with bench/probe-cost.tmp.ts, see the commit).
+ * probe's CPU (6 waits per probe; `npm run bench -- probe-cost`, see the commit).
  */
 export class WaitScope {
   #controller: AbortController | undefined;
