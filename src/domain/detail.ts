@@ -34,10 +34,14 @@ export function looksBinary(text: string): boolean {
   const sample = text.slice(0, 512);
   let odd = 0;
   let total = 0;
-  for (const ch of sample) {
+  // Code points compared by number: a regular expression per character (\p{Cc}) took 8-10 µs for
+  // a 364-character reply, now 1.2 µs; every reply is judged. Cc is U+0000–U+001F, U+007F–U+009F.
+  for (let i = 0; i < sample.length; i++) {
+    const code = sample.codePointAt(i)!;
+    if (code > 0xffff) i++;
     total += 1;
-    if (ch === '\n' || ch === '\r' || ch === '\t') continue;
-    if (ch === '\uFFFD' || /\p{Cc}/u.test(ch)) odd += 1;
+    if (code === 0x0a || code === 0x0d || code === 0x09) continue;
+    if (code === 0xfffd || code <= 0x1f || (code >= 0x7f && code <= 0x9f)) odd += 1;
   }
   return odd > total / 20;
 }

@@ -86,13 +86,14 @@ export async function sendRequest(
 ): Promise<Outcome<{ head: ResponseHead }>> {
   const sentAt = deadline.clock();
   try {
-    const response = await deadline.wait(limits.ttfbMs, 'HTTP_TTFB_TIMEOUT', (signal) =>
+    const response = await deadline.wait(limits.ttfbMs, 'HTTP_TTFB_TIMEOUT', (scope) =>
       dispatcher.request({
         method: request.method,
         path: request.path,
         headers: request.headers,
         body: request.body ?? null,
-        signal,
+        // A timed-out request must leave the connection: the probe may go on with another.
+        signal: scope.signal,
         // Our own timers bound every wait; undici's would race them with other codes.
         headersTimeout: 0,
         bodyTimeout: 0,
@@ -121,8 +122,8 @@ export async function readBody(head: ResponseHead, limits: Limits, deadline: Dea
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
-    await deadline.wait(limits.bodyMs, 'BODY_TIMEOUT', async (signal) => {
-      signal.addEventListener('abort', () => dropBody(head.body), { once: true });
+    // A wait that ends early rejects; the catch below drops the body, which ends the loop.
+    await deadline.wait(limits.bodyMs, 'BODY_TIMEOUT', async () => {
       for await (const chunk of head.body) {
         const buf = chunk as Buffer;
         bytes += buf.length;
@@ -212,7 +213,7 @@ export class SseReader {
    */
   async next(deadline: Deadline, ms: number): Promise<SseNext> {
     try {
-      return await deadline.wait(ms, 'SSE_TIMEOUT', async (signal) => {
+      return await deadline.wait(ms, 'SSE_TIMEOUT', async (scope) => {
         for (;;) {
           const event = this.#queue.shift();
           if (event !== undefined) {
@@ -228,7 +229,7 @@ export class SseReader {
           const chunk = await this.#pending;
           // This wait timed out while the read was pending: leave the chunk for the next call
           // instead of consuming it from an abandoned loop.
-          if (signal.aborted) return { ok: false, code: 'SSE_TIMEOUT', detail: 'abandoned' } as const;
+          if (scope.aborted) return { ok: false, code: 'SSE_TIMEOUT', detail: 'abandoned' } as const;
           this.#pending = undefined;
           if (chunk.done) {
             this.#ended = true;

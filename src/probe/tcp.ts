@@ -12,16 +12,12 @@ export async function connectTcp(
 ): Promise<Outcome<{ socket: Socket }>> {
   let socket: Socket | undefined;
   try {
-    const connected = await deadline.wait(timeoutMs, 'TCP_TIMEOUT', (signal) => {
+    // No abort listener: a wait that ends early rejects, and the catch below destroys the socket.
+    const connected = await deadline.wait(timeoutMs, 'TCP_TIMEOUT', () => {
       return new Promise<Socket>((resolve, reject) => {
         const s = connect({ host: address, port, noDelay: true });
         socket = s;
-        const onAbort = (): void => {
-          s.destroy();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
         s.once('connect', () => {
-          signal.removeEventListener('abort', onAbort);
           s.removeListener('error', reject);
           resolve(s);
         });

@@ -7,6 +7,7 @@ import type { CertificateFacts } from '../domain/probe-result.ts';
 import { classifyError } from './classify.ts';
 import type { Deadline } from './deadline.ts';
 import type { SessionEntry, TlsSessionCache } from './tls-session-cache.ts';
+import { withoutPeerCertificate } from './tls-session-der.ts';
 
 /**
  * One SecureContext shared by every probe with the same trust store: building one per
@@ -149,7 +150,8 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
   const sessions = cache ? new SessionCatcher() : null;
   let tlsSocket: TLSSocket | undefined;
   try {
-    tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', (signal) => {
+    // No abort listener: a wait that ends early rejects, and the catch below destroys both sockets.
+    tlsSocket = await deadline.wait(options.timeoutMs, 'TLS_TIMEOUT', () => {
       return new Promise<TLSSocket>((resolve, reject) => {
         const s = connect({
           socket,
@@ -164,13 +166,8 @@ export async function startTls(socket: Socket, options: TlsOptions, deadline: De
         tlsSocket = s;
         skipChainWalk(s);
         sessions?.listen(s);
-        const onAbort = (): void => {
-          s.destroy();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
         s.once('secureConnect', () => {
           restoreChainWalk(s);
-          signal.removeEventListener('abort', onAbort);
           s.removeListener('error', reject);
           resolve(s);
         });
@@ -234,14 +231,16 @@ function restoreChainWalk(socket: TLSSocket): void {
 /**
  * Catches the sessions a server hands out from the start of the handshake: TLS 1.2 sends its
  * ticket before the handshake ends, TLS 1.3 after it, with the first reply; each replaces the
- * last. They are kept only once the handshake has passed every check.
+ * last. They are kept only once the handshake has passed every check, and without the server's
+ * certificate, which made each resumption cost twice the CPU (tls-session-der.ts).
  */
 class SessionCatcher {
   #latest: Buffer | null = null;
   #entry: SessionEntry | null = null;
 
   listen(socket: TLSSocket): void {
-    socket.on('session', (session: Buffer) => {
+    socket.on('session', (issued: Buffer) => {
+      const session = withoutPeerCertificate(issued);
       this.#latest = session;
       if (this.#entry) this.#entry.session = session;
     });

@@ -37,6 +37,26 @@ describe('looksBinary', () => {
   test('gzip bomb detail bytes: compressed bytes read as binary', () => {
     assert.equal(looksBinary(gzipSync(Buffer.alloc(1 << 20)).toString('utf8')), true);
   });
+  test('counts as the \\p{Cc} definition does, code point by code point', () => {
+    const reference = (text: string): boolean => {
+      let odd = 0;
+      let total = 0;
+      for (const ch of text.slice(0, 512)) {
+        total += 1;
+        if (ch === '\n' || ch === '\r' || ch === '\t') continue;
+        if (ch === '\uFFFD' || /\p{Cc}/u.test(ch)) odd += 1;
+      }
+      return odd > total / 20;
+    };
+    const char = fc.oneof(fc.integer({ min: 0, max: 0xa0 }).map((c) => String.fromCharCode(c)), fc.constantFrom('\uFFFD', '\uD83D', '\uDE42', '🙂'), fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)));
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 700 }), (chars) => {
+        const text = chars.join('');
+        assert.equal(looksBinary(text), reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
   test('text, JSON and an HTML page do not', () => {
     for (const text of ['{"jsonrpc":"2.0"}', '<html>\n<body>Bad gateway</body></html>', 'Grüße, 世界 🙂', '']) assert.equal(looksBinary(text), false, text);
   });

@@ -1,5 +1,6 @@
 // TLS session resumption between full handshakes, against a real TLS terminator (in front of the
 // fault server's working responder) that counts full and resumed handshakes on its side.
+import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from '../../src/probe/run-probe.ts';
 import { Deadline } from '../../src/probe/deadline.ts';
 import { connectTcp } from '../../src/probe/tcp.ts';
-import { createTrustContext, startTls } from '../../src/probe/tls.ts';
+import { createTrustContext, sessionKey, startTls } from '../../src/probe/tls.ts';
 import { DEFAULT_SESSION_MAX_AGE_MS, TlsSessionCache } from '../../src/probe/tls-session-cache.ts';
 import { createTestPki, type TestPki } from '../fixtures/certs.ts';
 import { startFaultServer, type FaultServer } from '../fixtures/fault-server.ts';
@@ -75,6 +76,17 @@ describe('TLS session resumption', () => {
     assert.equal(second.chainValid, true);
     assert.equal(second.hostnameValid, true);
     assert.equal(second.protocol, 'TLSv1.3');
+  });
+
+  test('the kept session leaves the server\'s certificate out, and still resumes', async () => {
+    const { cache } = cacheWithClock();
+    up(await probe(url, cache));
+    const key = sessionKey({ hostname: '127.0.0.1', isIpLiteral: true, port: Number(new URL(url).port) });
+    const kept = cache.resumable(key)?.session;
+    assert.ok(kept, 'a session was kept');
+    assert.equal(kept.includes(new X509Certificate(pki.valid.certPem).raw), false);
+    assert.equal(up(await probe(url, cache)).resumed, true);
+    assert.equal(terminator.handshakes().full, 1);
   });
 
   test('without a cache every probe is a full handshake', async () => {
