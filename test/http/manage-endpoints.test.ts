@@ -45,9 +45,12 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     return t.app.inject({ method: 'GET', url, headers: s ? { cookie: s.cookie } : {} });
   }
 
-  /** `from`: the client address; the check routes are rate-limited per address, so busy tests take their own. */
-  function post(who: Who, url: string, fields: Record<string, string> = {}, extra: { csrf?: string | null; headers?: Record<string, string>; from?: string } = {}) {
-    const s = sessions.get(who)!;
+  /**
+   * `from`: the client address. The check routes are rate-limited per signed-in user (6 a minute),
+   * so tests that check several times sign in an editor of their own (`as`).
+   */
+  function post(who: Who, url: string, fields: Record<string, string> = {}, extra: { csrf?: string | null; headers?: Record<string, string>; from?: string; as?: SignedIn } = {}) {
+    const s = extra.as ?? sessions.get(who)!;
     const csrf = extra.csrf === undefined ? s.csrf : extra.csrf;
     return t.app.inject({
       method: 'POST',
@@ -56,6 +59,12 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
       headers: { ...FORM, cookie: s.cookie, ...extra.headers },
       payload: form({ ...(csrf === null ? {} : { _csrf: csrf }), ...fields }),
     });
+  }
+
+  /** An editor of the test's own, so its checks spend its own budget. */
+  async function ownEditor(name: string): Promise<SignedIn> {
+    await addUser(t, name, 'editor');
+    return signIn(t, name);
   }
 
   function api(method: 'POST' | 'PATCH', url: string, payload: object) {
@@ -324,30 +333,34 @@ describe('endpoint forms', { timeout: 240_000 }, () => {
     const guarded = await startV2Server({ era: 'dual', bearerToken: 'stored-token' });
     try {
       const id = await created('checked', { url: guarded.url, bearerToken: 'stored-token' });
-      const same = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url, era: 'auto' });
+      const as = await ownEditor('edith');
+      const same = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url, era: 'auto' }, { as });
       assert.equal(same.statusCode, 200, same.body.slice(0, 1000));
       assert.match(same.body, /data-status="up"/, 'the stored token was sent');
       assert.doesNotMatch(same.body, /Checked without the stored headers/);
       // The same server under another name is another origin: the stored token stays home.
-      const elsewhere = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url.replace('127.0.0.1', 'localhost'), era: 'auto' });
+      const elsewhere = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url.replace('127.0.0.1', 'localhost'), era: 'auto' }, { as });
       assert.equal(elsewhere.statusCode, 200);
       assert.match(elsewhere.body, /Checked without the stored headers/);
       assert.match(elsewhere.body, /data-status="auth_required"/);
       // Typed into the form, it goes with the URL typed beside it.
-      const typed = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url.replace('127.0.0.1', 'localhost'), era: 'auto', bearerToken: 'stored-token' });
+      const typed = await post('editor', `/manage/endpoints/${id}/check`, { name: 'Checked', url: guarded.url.replace('127.0.0.1', 'localhost'), era: 'auto', bearerToken: 'stored-token' }, { as });
       assert.match(typed.body, /data-status="up"/);
     } finally {
       await guarded.close();
     }
   });
 
-  test('check now is rate-limited like the API (6 a minute), with a page saying so', async () => {
+  test('check now is rate-limited like the API (6 a minute per user, wherever from), with a page saying so', async () => {
     const fields = { name: 'Busy', url: 'http://127.0.0.1:9/mcp', era: 'auto' };
-    for (let i = 0; i < 6; i++) assert.equal((await post('editor', '/manage/endpoints/new/check', fields, { from: '127.0.0.4' })).statusCode, 200, `check ${i + 1}`);
-    const refused = await post('editor', '/manage/endpoints/new/check', fields, { from: '127.0.0.4' });
+    const as = await ownEditor('busy');
+    for (let i = 0; i < 6; i++) assert.equal((await post('editor', '/manage/endpoints/new/check', fields, { from: `127.0.0.${10 + i}`, as })).statusCode, 200, `check ${i + 1}`);
+    const refused = await post('editor', '/manage/endpoints/new/check', fields, { from: '127.0.0.4', as });
     assert.equal(refused.statusCode, 429);
     assert.match(refused.body, /<title>Too many checks · mcpwatch<\/title>/);
     assert.match(refused.body, /at most 6 requests a minute/);
+    // Another user behind the same address has a budget of their own.
+    assert.equal((await post('editor', '/manage/endpoints/new/check', fields, { from: '127.0.0.4', as: await ownEditor('colleague') })).statusCode, 200);
   });
 
   test('check now refuses an address the policy refuses (no probe.allowPrivate): ADDRESS_BLOCKED, not weakened by the form', async () => {
