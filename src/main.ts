@@ -812,9 +812,9 @@ async function maintenance(command: ConfigCommand, env: NodeJS.ProcessEnv): Prom
         const outcomes = await service.importEndpoints(storage.store, imported.endpoints, (done, total) => progress.update(done, total));
         progress.finish();
         // The same rows an import through the web app writes, with the command line as the actor.
-        const accounts = accountsOf(storage, config);
+        const audit = cliAudit(storage, config);
         for (const o of outcomes) {
-          if (o.kind === 'added' || o.kind === 'updated') await accounts.audit(service.CLI_ACTOR, 'endpoint.import', `endpoint:${o.endpoint.slug}`, { id: o.endpoint.id, via: 'cli', outcome: o.kind, url: o.endpoint.url });
+          if (o.kind === 'added' || o.kind === 'updated') await audit('endpoint.import', `endpoint:${o.endpoint.slug}`, { id: o.endpoint.id, via: 'cli', outcome: o.kind, url: o.endpoint.url });
         }
         const outcome = service.describeImport(outcomes);
         process.stdout.write(outcome.stdout);
@@ -874,6 +874,21 @@ async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<nu
 }
 
 /** The accounts service over a storage; serve and the user command share it. */
+/**
+ * Writes an audit row for a change the command line made. As for the web app and the API, a
+ * failed audit write does not undo the change already made or fail the command: it is said on stderr.
+ */
+function cliAudit(storage: Storage, config: Config): (action: string, target: string, detail: Record<string, unknown>) => Promise<void> {
+  const accounts = accountsOf(storage, config);
+  return async (action, target, detail) => {
+    try {
+      await accounts.audit(service.CLI_ACTOR, action, target, detail);
+    } catch (err) {
+      process.stderr.write(`mcpwatch: warning: the change was made, but its audit row (${action} ${target}) could not be written: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  };
+}
+
 function accountsOf(storage: Storage, config: Config): InstanceType<Service['Accounts']> {
   return new service.Accounts({
     store: storage.accounts,
@@ -948,7 +963,7 @@ async function endpoints(command: EndpointsCommand, env: NodeJS.ProcessEnv): Pro
         }
       },
       now: Date.now,
-      audit: (action, target, detail) => accountsOf(storage, config).audit(service.CLI_ACTOR, action, target, detail),
+      audit: cliAudit(storage, config),
     });
   } finally {
     await storage.close();
