@@ -8,8 +8,10 @@ import { StoreError } from './store.ts';
 /** The rollup tables have b0..b15; a different LATENCY_BUCKETS_MS needs a migration first. */
 export const SCHEMA_BUCKET_COUNT = 16;
 export const BUCKET_COLUMNS = Array.from({ length: SCHEMA_BUCKET_COUNT }, (_, i) => `b${i}` as const);
+/** Counts and sums that add up when two rollup rows of one bucket merge, in every layout. */
+export const COUNT_COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms'] as const;
 /** Columns that add up when two rollup rows of one bucket merge (min and max do not). */
-export const ADDITIVE_COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', ...BUCKET_COLUMNS] as const;
+export const ADDITIVE_COLUMNS = [...COUNT_COLUMNS, ...BUCKET_COLUMNS] as const;
 
 /** Refuses to run with a bucket list the schema has no columns for. */
 export function checkBucketCount(): void {
@@ -19,7 +21,8 @@ export function checkBucketCount(): void {
   }
 }
 
-export interface RollupDbRow {
+/** A rollup row's columns other than its latency buckets, whichever way those are stored. */
+export interface RollupRowBase {
   start: number;
   endpoint_id: number;
   up: number;
@@ -29,10 +32,15 @@ export interface RollupDbRow {
   latency_sum_ms: number;
   latency_min_ms: number | null;
   latency_max_ms: number | null;
+}
+
+/** A rollup row with the buckets as columns b0..b15 (PostgreSQL). */
+export interface RollupDbRow extends RollupRowBase {
   [bucket: `b${number}`]: number;
 }
 
-export function aggFromDb(row: RollupDbRow): Agg {
+/** A row's counts with its buckets, decoded by the caller from its backend's layout. */
+export function aggOf(row: RollupRowBase, buckets: number[]): Agg {
   return {
     up: row.up,
     degraded: row.degraded,
@@ -41,6 +49,10 @@ export function aggFromDb(row: RollupDbRow): Agg {
     latencySumMs: row.latency_sum_ms,
     latencyMinMs: row.latency_min_ms,
     latencyMaxMs: row.latency_max_ms,
-    buckets: BUCKET_COLUMNS.map((column) => row[column] ?? 0),
+    buckets,
   };
+}
+
+export function aggFromDb(row: RollupDbRow): Agg {
+  return aggOf(row, BUCKET_COLUMNS.map((column) => row[column] ?? 0));
 }

@@ -23,7 +23,7 @@ import type { EndpointState, HealthEvent } from '../../domain/health.ts';
 import { makeDirectories } from '../directories.ts';
 import { endpointFromColumns, parseStringArray, sameDefinition, secretsJson } from '../endpoint-codec.ts';
 import { type GapDbRow, type ResultColumns, decodeResult as resultFromDb, encodeResult, gapFromDb, normalizeResult } from '../result-codec.ts';
-import { checkBucketCount } from '../rollup-columns.ts';
+import { COUNT_COLUMNS, aggOf, checkBucketCount, type RollupRowBase } from '../rollup-columns.ts';
 import { packBuckets, registerBucketFunctions, unpackBuckets } from './rollup-buckets.ts';
 import { type Agg, BUCKET_SIZE_MS, type Granularity, RollupBuffer, addAgg, alignDown, emptyAgg, getOrInsert, summaryOf, uptimeParts } from '../rollup-math.ts';
 import { STATE_COLUMNS, STATE_FIELDS, isVolatileChange } from '../write-behind.ts';
@@ -172,37 +172,16 @@ function endpointParams(definition: EndpointDefinition): Record<string, unknown>
 
 /** The latency buckets are one blob (migration 0013, rollup-buckets.ts), PostgreSQL's b0..b15. */
 const ROLLUP_COLUMNS = ['start', 'endpoint_id', 'up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', 'buckets'];
-/** Columns that add up when two rollup rows of one bucket merge (the buckets blob adds up by mcpwatch_add_buckets). */
-const ADDITIVE_COLUMNS = ['up', 'degraded', 'auth_required', 'down', 'latency_sum_ms'] as const;
-
 /** A rollup row in ROLLUP_COLUMNS order (a raw-mode statement's row). */
 type RawRollupRow = [number, number, number, number, number, number, number, number | null, number | null, Buffer];
 
-/** A rollup row as SQLite stores it (named columns). */
-interface RollupDbRow {
-  start: number;
-  endpoint_id: number;
-  up: number;
-  degraded: number;
-  auth_required: number;
-  down: number;
-  latency_sum_ms: number;
-  latency_min_ms: number | null;
-  latency_max_ms: number | null;
+/** A rollup row as SQLite stores it: the buckets in one blob, which adds up by mcpwatch_add_buckets. */
+interface RollupDbRow extends RollupRowBase {
   buckets: Buffer;
 }
 
 function aggFromDb(row: RollupDbRow): Agg {
-  return {
-    up: row.up,
-    degraded: row.degraded,
-    authRequired: row.auth_required,
-    down: row.down,
-    latencySumMs: row.latency_sum_ms,
-    latencyMinMs: row.latency_min_ms,
-    latencyMaxMs: row.latency_max_ms,
-    buckets: unpackBuckets(row.buckets),
-  };
+  return aggOf(row, unpackBuckets(row.buckets));
 }
 
 function rollupFromRaw(r: RawRollupRow): Rollup {
@@ -225,7 +204,7 @@ function rollupParams(start: number, endpointId: number, agg: Agg): unknown[] {
 }
 
 function upsertRollupSql(table: string): string {
-  const additive = ADDITIVE_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`);
+  const additive = COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`);
   // Unqualified names in DO UPDATE are the stored row; SQLite's min()/max() return NULL if any
   // argument is NULL, hence the coalesce pairs.
   return `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')}) VALUES (${ROLLUP_COLUMNS.map(() => '?').join(', ')})
@@ -236,7 +215,7 @@ function upsertRollupSql(table: string): string {
 
 /** Per-endpoint totals of the rows with start in [@from, @to): summed in SQLite, not in JS. */
 function rollupSumsSql(table: string): string {
-  const sums = ADDITIVE_COLUMNS.map((c) => `sum(${c}) AS ${c}`);
+  const sums = COUNT_COLUMNS.map((c) => `sum(${c}) AS ${c}`);
   return `SELECT endpoint_id, 0 AS start, ${sums.join(', ')}, mcpwatch_sum_buckets(buckets) AS buckets, min(latency_min_ms) AS latency_min_ms, max(latency_max_ms) AS latency_max_ms
     FROM ${table} WHERE start >= @from AND start < @to GROUP BY endpoint_id`;
 }
