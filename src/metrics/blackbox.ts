@@ -70,20 +70,44 @@ export function tlsVersionLabel(protocol: string | null): string {
   return (protocol !== null && TLS_VERSION_LABEL[protocol]) || 'unknown';
 }
 
+/** An address's protocol and blackbox hash, parsed once (0 and 0 for no valid address). */
+interface AddressFacts {
+  readonly protocol: 4 | 6 | 0;
+  readonly hash: number;
+}
+
+const NO_ADDRESS: AddressFacts = { protocol: 0, hash: 0 };
+
+// Results keep connecting to the same few addresses: parsing each with ipaddr.js (a regex per
+// form) was ~10 % of rendering an endpoint's lines. Bounded: cleared when full.
+const ADDRESS_MEMO_LIMIT = 4096;
+const addressMemo = new Map<string, AddressFacts>();
+
+function addressFacts(address: string): AddressFacts {
+  const known = addressMemo.get(address);
+  if (known !== undefined) return known;
+  let facts = NO_ADDRESS;
+  if (ipaddr.isValid(address)) {
+    const parsed = ipaddr.process(address);
+    let hash = 0x811c9dc5;
+    for (const byte of parsed.toByteArray()) {
+      hash ^= byte;
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    facts = { protocol: parsed.kind() === 'ipv4' ? 4 : 6, hash: hash >>> 0 };
+  }
+  if (addressMemo.size >= ADDRESS_MEMO_LIMIT) addressMemo.clear();
+  addressMemo.set(address, facts);
+  return facts;
+}
+
 /** blackbox's ipHash: FNV-1a 32 over the 4 bytes of an IPv4 (or IPv4-mapped) address, else the 16 bytes. */
 export function ipAddrHash(address: string): number {
-  if (!ipaddr.isValid(address)) return 0;
-  let hash = 0x811c9dc5;
-  for (const byte of ipaddr.process(address).toByteArray()) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
+  return addressFacts(address).hash;
 }
 
 export function ipProtocol(address: string): 4 | 6 | 0 {
-  if (!ipaddr.isValid(address)) return 0;
-  return ipaddr.process(address).kind() === 'ipv4' ? 4 : 6;
+  return addressFacts(address).protocol;
 }
 
 const seconds = (ms: number): string => formatValue(Math.round(ms * 1000) / 1e6);
@@ -122,6 +146,7 @@ export function blackboxSamples(result: ProbeResult, emit: SampleSink): void {
   }
 
   const address = result.connectedAddress ?? result.addresses[0]?.address ?? null;
-  emit('ipProtocol', '', String(address === null ? 0 : ipProtocol(address)));
-  emit('ipAddrHash', '', String(address === null ? 0 : ipAddrHash(address)));
+  const facts = address === null ? NO_ADDRESS : addressFacts(address);
+  emit('ipProtocol', '', String(facts.protocol));
+  emit('ipAddrHash', '', String(facts.hash));
 }

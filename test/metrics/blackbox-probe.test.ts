@@ -183,4 +183,9 @@ describe('ipAddrHash is blackbox\'s ipHash', () => {
     ['not an address', 0],
   ];
   for (const [address, hash] of cases) test(address, () => assert.equal(ipAddrHash(address), hash));
+  test('the same after thousands of other addresses have filled and emptied the memo', () => {
+    for (let i = 0; i < 10_000; i++) ipAddrHash(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    for (const [address, hash] of cases) assert.equal(ipAddrHash(address), hash);
+    assert.notEqual(ipAddrHash('10.0.0.1'), ipAddrHash('10.0.0.2'));
+  });
 });
