@@ -17,7 +17,7 @@ import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { metricsRoutes } from '../../src/http/routes/metrics.ts';
 import { ENDPOINT_FAMILIES, EndpointSeriesWriter } from '../../src/metrics/endpoint-series.ts';
-import { acceptsGzip, crc32Combine } from '../../src/metrics/gzip-body.ts';
+import { acceptsGzip, crc32Combine, gzipBody, pack, type Packable } from '../../src/metrics/gzip-body.ts';
 import { MetricsScraper, type ScrapeSource } from '../../src/metrics/scrape.ts';
 import { probeResult } from '../fixtures/probe-result.ts';
 import { definition } from '../store/helper.ts';
@@ -383,6 +383,19 @@ test('crc32Combine gives the CRC-32 of the concatenation, empty parts and large 
   const lb = 2 ** 32 + 3;
   const lc = 2 ** 31 + 9;
   assert.equal(crc32Combine(crc32Combine(a, b, lb), c, lc), crc32Combine(a, crc32Combine(b, c, lc), lb + lc));
+});
+
+test('a packed piece holds its own deflated bytes, not the 16 KiB zlib worked in, and still decodes', () => {
+  const rng = random(21);
+  const pieces = [40, 600, 5_000, 70_000].map((n): Packable => ({ data: Buffer.from(Array.from({ length: n }, () => 'abcdefgh'[Math.floor(rng() * 8)]).join('')) }));
+  for (const piece of pieces) {
+    pack(piece, 1);
+    const deflated = piece.packed?.deflated;
+    assert.ok(deflated);
+    assert.ok(deflated.buffer.byteLength <= Math.max(deflated.byteLength * 2, 64), `a ${piece.data.length}-byte piece keeps ${deflated.buffer.byteLength} bytes alive for ${deflated.byteLength}`);
+  }
+  const tail = Buffer.from('tail\n');
+  assert.deepEqual(gunzipSync(gzipBody(pieces, tail, 1)), Buffer.concat([...pieces.map((p) => p.data), tail]));
 });
 
 /** Results landing on schedule: endpoint i at its phase `i mod interval` of every interval, 60 s and 30 s mixed. */
