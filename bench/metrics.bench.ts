@@ -379,9 +379,9 @@ async function benchSize(n: number): Promise<void> {
     await app.close();
 
     const row = (name: string, xs: readonly Scrape[]): string =>
-      `  ${name.padEnd(5)} scrape p50 ${ms(median(xs.map((x) => x.wallMs)))} ms, p95 ${ms(quantile(xs.map((x) => x.wallMs), 0.95))} ms, CPU p50 ${ms(median(xs.map((x) => x.cpuMs)))} ms | loop block max ${ms(Math.max(...xs.map((x) => x.blockMs)))} ms (median ${ms(median(xs.map((x) => x.blockMs)))}) | ${((xs[0]?.bytes ?? 0) / 1024 / 1024).toFixed(2)} MiB`;
+      `  ${name.padEnd(5)} scrape p50 ${ms(median(xs.map((x) => x.wallMs)))} ms, p95 ${ms(quantile(xs.map((x) => x.wallMs), 0.95))} ms, max ${ms(Math.max(...xs.map((x) => x.wallMs)))} ms, CPU p50 ${ms(median(xs.map((x) => x.cpuMs)))} ms | loop block max ${ms(Math.max(...xs.map((x) => x.blockMs)))} ms (median ${ms(median(xs.map((x) => x.blockMs)))}) | ${((xs[0]?.bytes ?? 0) / 1024 / 1024).toFixed(2)} MiB`;
     console.log(`${n} endpoints, ${series} samples, ${((block.length) / 1024 / 1024).toFixed(1)} MiB plain`);
-    console.log(row('gzip', gzip));
+    console.log(row("gzip", gzip));
     console.log(row('plain', plain));
     console.log(`  loop delay max between scrapes (refresh timer at work, and whatever else loads this machine): ${ms(Math.max(0, idleMax))} ms`);
     console.log(

@@ -330,6 +330,50 @@ test('nobody scraping for idleStopMs stops the refresh timer; the next scrape st
   }
 });
 
+test('while the refresh timer keeps up a scrape only joins; once it falls behind, the scrape sweeps every endpoint itself', async () => {
+  const rng = random(17);
+  const fleet = new Fleet();
+  fleet.add(5);
+  for (const e of fleet.endpoints) fleet.land(e.id, rng);
+  const scraper = new MetricsScraper(fleet.source, { maxAgeMs: 0, refreshMs: 5 });
+  const full = new FullRender();
+  const slugOf = (body: string, id: number): boolean => body.includes(`{slug="server-${id}-r"`);
+  try {
+    await scraper.render();
+    assert.ok((scraper.figures?.sync.rendered ?? 0) > 0, 'the first scrape, before any timer sweep, rendered nothing itself');
+    // A rename is off schedule: only a full sweep (every tenth tick) takes it in. Once one has, the
+    // timer has swept recently.
+    fleet.replace(1, (x) => ({ ...x, slug: `${x.slug}-r` }));
+    const version = scraper.version;
+    for (let i = 0; i < 1000 && scraper.version === version; i++) await delay(10);
+    assert.ok(slugOf((await scraper.render()).toString(), 1), 'the timer never took the rename in');
+    await delay(100);
+
+    fleet.replace(2, (x) => ({ ...x, slug: `${x.slug}-r` }));
+    await scraper.render();
+    assert.equal(scraper.figures?.sync.rendered, 0, 'a scrape swept the fleet although the timer keeps up');
+    let body = '';
+    for (let i = 0; i < 1000 && !slugOf(body, 2); i++) {
+      await delay(10);
+      body = (await scraper.render()).toString();
+    }
+    assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)), 'the timer never caught up');
+
+    // The loop held for 20 ticks: the timer's last full sweep is old, so the scrape, which starts
+    // before any tick can run, sweeps itself.
+    fleet.replace(3, (x) => ({ ...x, slug: `${x.slug}-r` }));
+    const held = performance.now();
+    while (performance.now() - held < 100) {
+      // a stalled event loop
+    }
+    body = (await scraper.render()).toString();
+    assert.ok((scraper.figures?.sync.rendered ?? 0) > 0, 'the scrape did not sweep while the timer lagged');
+    assert.deepEqual(endpointFamilies(body), endpointFamilies(full.render(fleet)), 'a scrape served an old block while the timer lagged');
+  } finally {
+    scraper.close();
+  }
+});
+
 test('GET /metrics: gzip when the scraper asks for it, plain otherwise, the same text', async () => {
   const rng = random(3);
   const fleet = new Fleet();

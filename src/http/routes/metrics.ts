@@ -43,7 +43,7 @@ export function metricsRoutes(app: FastifyInstance, opts: { deps: AppDeps; scrap
     const parts = await scraper.renderParts();
     let length = 0;
     for (const part of parts) length += part.length;
-    return reply.header('content-length', length).send(Readable.from(parts, { objectMode: false }));
+    return reply.header('content-length', length).send(Readable.from(scraper.paced(parts), { objectMode: false }));
   });
   return Promise.resolve();
 }
