@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { Failure } from '../../src/domain/failure-codes.ts';
 import { Deadline } from '../../src/probe/deadline.ts';
@@ -13,6 +14,12 @@ import { readBody, sendRequest, SseReader, type Limits, type ResponseHead, type 
 interface Step {
   /** Wait this long after the previous step. */
   readonly delayMs?: number;
+  /**
+   * Then wait until the reader under test has answered this many next() calls: for writes that
+   * must reach it as separate chunks whatever the machine's load (25 ms apart, a loaded runner
+   * fired both timers at once and the reader saw one chunk).
+   */
+  readonly afterCalls?: number;
   readonly write?: string | Buffer;
   readonly end?: true;
   /** Drop the connection without finishing the response. */
@@ -22,6 +29,22 @@ interface Step {
 interface Script {
   readonly headers: OutgoingHttpHeaders;
   readonly steps: readonly Step[];
+  /** The test's next() calls answered so far (for `afterCalls`). */
+  readonly calls?: CallCount;
+}
+
+class CallCount {
+  #count = 0;
+  #waiters: { readonly n: number; readonly resolve: () => void }[] = [];
+
+  answered(): void {
+    this.#count++;
+    this.#waiters = this.#waiters.filter((w) => (w.n <= this.#count ? (w.resolve(), false) : true));
+  }
+
+  reached(n: number): Promise<void> {
+    return n <= this.#count ? Promise.resolve() : new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
 }
 
 const LIMITS: Limits = { ttfbMs: 2000, bodyMs: 2000, sseEventMs: 2000, maxBodyBytes: 1024 * 1024, maxSseEvents: 200 };
@@ -42,19 +65,18 @@ before(async () => {
     }
     res.writeHead(200, script.headers);
     res.flushHeaders();
-    const timers: NodeJS.Timeout[] = [];
-    res.on('close', () => timers.forEach((t) => clearTimeout(t)));
-    let at = 0;
-    for (const step of script.steps) {
-      at += step.delayMs ?? 0;
-      timers.push(
-        setTimeout(() => {
-          if (step.write !== undefined) res.write(step.write);
-          if (step.end) res.end();
-          if (step.destroy) res.socket?.destroy();
-        }, at),
-      );
-    }
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    void (async () => {
+      for (const step of script.steps) {
+        if (step.delayMs !== undefined) await delay(step.delayMs, undefined, { signal: closed.signal });
+        if (step.afterCalls !== undefined) await script.calls?.reached(step.afterCalls);
+        if (closed.signal.aborted) return;
+        if (step.write !== undefined) res.write(step.write);
+        if (step.end) res.end();
+        if (step.destroy) res.socket?.destroy();
+      }
+    })().catch(() => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -168,7 +190,7 @@ const SSE_CASES: readonly SseCase[] = [
   {
     name: 'the byte cap over the whole stream: events before it are delivered',
     limits: { maxBodyBytes: 64 },
-    steps: [{ write: 'data: first\n\n' }, { delayMs: GAP, write: `data: ${'x'.repeat(80)}\n\n` }],
+    steps: [{ write: 'data: first\n\n' }, { afterCalls: 1, write: `data: ${'x'.repeat(80)}\n\n` }],
     calls: [{ expected: { data: 'first' } }, { expected: { code: 'BODY_TOO_LARGE', detail: 'the event stream exceeded 64 bytes' } }],
     eventsRead: 1,
   },
@@ -239,11 +261,15 @@ const SSE_CASES: readonly SseCase[] = [
 describe('SseReader', () => {
   SSE_CASES.forEach((c, i) => {
     test(c.name, c.todo !== undefined ? { todo: c.todo } : {}, async () => {
-      await withResponse(`/sse/${i}`, { headers: SSE_HEADERS, steps: c.steps }, c.deadlineMs ?? 10_000, async (head, deadline) => {
+      const calls = new CallCount();
+      await withResponse(`/sse/${i}`, { headers: SSE_HEADERS, steps: c.steps, calls }, c.deadlineMs ?? 10_000, async (head, deadline) => {
         assert.equal(head.contentType, 'text/event-stream');
         const reader = new SseReader(head, { ...LIMITS, ...c.limits });
         const got: Seen[] = [];
-        for (const call of c.calls) got.push(seen(await reader.next(deadline, call.ms ?? 2000)));
+        for (const call of c.calls) {
+          got.push(seen(await reader.next(deadline, call.ms ?? 2000)));
+          calls.answered();
+        }
         reader.close();
         assert.deepEqual(got, c.calls.map((call) => call.expected));
         assert.equal(reader.eventsRead, c.eventsRead);
