@@ -47,6 +47,8 @@ export interface IncidentUpdate {
   readonly status: IncidentPostStatus;
   readonly body: string;
   readonly at: string;
+  /** When the text was last corrected (ISO 8601, like `at`); null for the text as first posted. */
+  readonly editedAt: string | null;
 }
 
 export interface IncidentPost {
@@ -116,7 +118,8 @@ export interface StatusPageStore {
   addUpdate(postId: number, input: UpdateInput): Promise<IncidentPost | undefined>;
   /**
    * Corrects the text of one update (its status and time stay: they are the record of what was
-   * said when); undefined when the post has no such update.
+   * said when) and stamps `editedAt` with the store's clock; the same text again changes nothing.
+   * Undefined when the post has no such update.
    */
   editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined>;
   /** Renames a post; undefined when there is no such post. */
@@ -178,10 +181,11 @@ export interface UpdateColumns {
   readonly status: string;
   readonly body: string;
   readonly at_ms: number;
+  readonly edited_at_ms: number | null;
 }
 
 export const POST_COLUMNS = 'id, page_id, title, status, created_ms, resolved_ms, updated_ms';
-export const UPDATE_COLUMNS = 'id, post_id, status, body, at_ms';
+export const UPDATE_COLUMNS = 'id, post_id, status, body, at_ms, edited_at_ms';
 
 const iso = (ms: number): string => new Date(Number(ms)).toISOString();
 const statusOf = (text: string): IncidentPostStatus => (isIncidentPostStatus(text) ? text : 'investigating');
@@ -204,7 +208,7 @@ export function postsFromColumns(posts: readonly PostColumns[], updates: readonl
     updatedAt: iso(p.updated_ms),
     updates: (byPost.get(Number(p.id)) ?? [])
       .sort((a, b) => Number(b.at_ms) - Number(a.at_ms) || Number(b.id) - Number(a.id))
-      .map((u) => ({ id: Number(u.id), status: statusOf(u.status), body: u.body, at: iso(u.at_ms) })),
+      .map((u) => ({ id: Number(u.id), status: statusOf(u.status), body: u.body, at: iso(u.at_ms), editedAt: u.edited_at_ms === null ? null : iso(u.edited_at_ms) })),
   }));
 }
 

@@ -273,6 +273,9 @@ describe('status-page forms', () => {
     const manage = (await t.get(viewer, location)).body;
     assert.match(manage, /<h1 id="post-heading">Slow tools\/list calls<\/h1>/);
     assert.doesNotMatch(manage, /id="update-form"|class="edit-update"/, 'a viewer sees no forms');
+    // The operator's view marks the corrected update too, and only it.
+    const marked = [...manage.matchAll(/<li data-update="(\d+)"[^>]*>.*?<\/span>\n/g)].map((m) => [Number(m[1]), /edited \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(m[0])]);
+    assert.deepEqual(marked, afterFix.updates.map((u) => [u.id, u.id === first.id]));
 
     const publicPage = await t.app.inject({ method: 'GET', url: '/status/p/incidents' });
     assert.equal(publicPage.statusCode, 200);

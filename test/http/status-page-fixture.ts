@@ -60,7 +60,7 @@ export interface PostJson {
   readonly id: number;
   readonly title: string;
   readonly status: string;
-  readonly updates: ReadonlyArray<{ readonly id: number; readonly status: string; readonly body: string }>;
+  readonly updates: ReadonlyArray<{ readonly id: number; readonly status: string; readonly body: string; readonly editedAt: string | null }>;
 }
 export interface ErrorJson {
   readonly code: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Parser from 'rss-parser';
-import { HOSTILE, buildPagesApp, type ErrorJson, type PageJson, type PagesApp } from './status-page-fixture.ts';
+import { HOSTILE, buildPagesApp, type ErrorJson, type PageJson, type PagesApp, type PostJson } from './status-page-fixture.ts';
 import { HOUR, seedEndpoint } from './page-seed.ts';
 
 const BASE = '/api/v1/status-pages';
@@ -200,5 +200,36 @@ describe('status pages, public', () => {
         await guarded.close();
       }
     });
+  });
+
+  test('a corrected update is marked "edited" with its time on the page, in the JSON twin and in the feed; the others are not', async () => {
+    assert.equal((await t.send('POST', BASE, { slug: 'edits', title: 'Edits' })).statusCode, 201);
+    try {
+      const created = (await t.send('POST', `${BASE}/edits/posts`, { title: 'Slow', status: 'investigating', body: 'First words.' })).json<PostJson>();
+      const firstId = created.updates[0]!.id;
+      await t.send('POST', `${BASE}/edits/posts/${created.id}/updates`, { status: 'identified', body: 'Second words.' });
+      const corrected = await t.send('PATCH', `${BASE}/edits/posts/${created.id}/updates/${firstId}`, { body: 'First words, <corrected>.' });
+      assert.equal(corrected.statusCode, 200, corrected.body);
+      const editedAt = corrected.json<PostJson>().updates.find((u) => u.id === firstId)?.editedAt;
+      assert.ok(editedAt);
+
+      const html = (await t.app.inject({ url: '/status/p/edits' })).body;
+      const items = [...html.matchAll(/<li><p><strong>.*?<\/li>/gs)].map((m) => m[0]);
+      assert.equal(items.length, 2, html);
+      assert.match(items[0]!, /Second words\./);
+      assert.doesNotMatch(items[0]!, /edited/, 'the update as first posted carries no mark');
+      assert.match(items[1]!, new RegExp(`<span class="edited muted">edited <time datetime="${editedAt}">[^<]+</time></span>`));
+      assert.match(items[1]!, /First words, &lt;corrected&gt;\./);
+
+      const json = (await t.app.inject({ url: '/status/p/edits.json' })).json<{ posts: { updates: { body: string; editedAt: string | null }[] }[] }>();
+      assert.deepEqual(json.posts[0]?.updates.map((u) => [u.body, u.editedAt]), [['Second words.', null], ['First words, <corrected>.', editedAt]]);
+
+      const feed = await new Parser().parseString((await t.app.inject({ url: '/status/p/edits/feed.xml' })).body);
+      const description = feed.items.find((i) => i.guid === `post-${created.id}`)?.content ?? '';
+      assert.equal(description.match(/edited/g)?.length, 1, description);
+      assert.match(description, /\([^)]*, edited [^)]+\): First words, <corrected>\./);
+    } finally {
+      await t.send('DELETE', `${BASE}/edits`);
+    }
   });
 });

@@ -127,6 +127,8 @@ describe('status pages API', () => {
     ] as const) {
       assert.ok(doc.paths[`/api/v1${path}`]?.[method], `${method} ${path}`);
     }
+    // The update shape names its correction stamp, so clients generated from the document keep it.
+    assert.match(JSON.stringify(doc.paths['/api/v1/status-pages/{ref}/posts/{id}/updates/{updateId}']?.['patch']), /"editedAt":\{[^}]*"type":\["string","null"\]|"editedAt":\{"anyOf"/);
   });
 
   test('incident posts: create, update, rename, list and delete, with status checked against the closed list', async () => {
@@ -158,6 +160,13 @@ describe('status pages API', () => {
       [['resolved', 'Fixed.\nAll good.'], ['investigating', 'Looking into it (corrected).']],
     );
     assert.equal(corrected.json<PostJson>().status, 'resolved');
+    // Only the corrected update carries a stamp; the API says when (ISO, like `at`).
+    assert.deepEqual(updated.json<PostJson>().updates.map((u) => u.editedAt), [null, null]);
+    const [latest, first] = corrected.json<PostJson>().updates;
+    assert.equal(latest?.editedAt, null);
+    assert.match(first?.editedAt ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const reread = await t.send('GET', `${BASE}/posts/posts/${post.id}`, undefined, t.reader);
+    assert.deepEqual(reread.json<PostJson>().updates.map((u) => u.editedAt), [null, first?.editedAt]);
     assert.equal((await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/999999`, { body: 'x' })).statusCode, 404);
     assert.equal((await t.send('PATCH', `${BASE}/posts/posts/${post.id}/updates/${firstId}`, { body: 'x' }, t.reader)).statusCode, 403);
     assert.equal((await t.send('GET', `${BASE}/posts/posts`, undefined, t.reader)).json<{ posts: PostJson[] }>().posts.length, 1);

@@ -48,7 +48,13 @@ const UpdatePatchBody = Type.Object({ body: Text }, { additionalProperties: fals
 
 const LogoView = Type.Object({ contentType: Type.String(), fileName: Type.String(), size: Type.Integer(), url: Type.String() });
 const GroupView = Type.Object({ name: Type.String(), endpoints: Type.Array(Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String(), public: Type.Boolean() })) });
-const UpdateView = Type.Object({ id: Type.Integer(), status: Type.String(), body: Type.String(), at: Type.String() });
+const UpdateView = Type.Object({
+  id: Type.Integer(),
+  status: Type.String(),
+  body: Type.String(),
+  at: Type.String(),
+  editedAt: Nullable(Type.String({ description: 'When the text was last corrected (ISO 8601); null as first posted' })),
+});
 const PostView = Type.Object({
   id: Type.Integer(),
   title: Type.String(),

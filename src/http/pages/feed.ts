@@ -19,7 +19,7 @@ interface Item {
 const rfc822 = (iso: string): string => new Date(iso).toUTCString();
 
 function postItem(post: PostView, pageUrl: string): Item {
-  const description = post.updates.map((u) => `${u.statusLabel} (${u.atText}): ${u.body}`).join('\n\n');
+  const description = post.updates.map((u) => `${u.statusLabel} (${u.atText}${u.editedText === null ? '' : `, edited ${u.editedText}`}): ${u.body}`).join('\n\n');
   return { title: `[${post.statusLabel}] ${post.title}`, link: `${pageUrl}#post-${post.id}`, guid: `post-${post.id}`, at: post.updatedAt, description };
 }
 

@@ -43,6 +43,9 @@ export interface UpdateView {
   readonly at: string;
   readonly atText: string;
   readonly body: string;
+  /** When the text was corrected after it was posted; the page marks it so readers can tell. */
+  readonly editedAt: string | null;
+  readonly editedText: string | null;
 }
 
 export interface PostView {
@@ -88,7 +91,15 @@ export function postView(post: IncidentPost): PostView {
     createdText: formatUtc(post.createdAt),
     resolvedAt: post.resolvedAt,
     updatedAt: post.updatedAt,
-    updates: post.updates.map((u) => ({ status: u.status, statusLabel: INCIDENT_POST_STATUS_LABELS[u.status], at: u.at, atText: formatUtc(u.at), body: u.body })),
+    updates: post.updates.map((u) => ({
+      status: u.status,
+      statusLabel: INCIDENT_POST_STATUS_LABELS[u.status],
+      at: u.at,
+      atText: formatUtc(u.at),
+      body: u.body,
+      editedAt: u.editedAt,
+      editedText: u.editedAt === null ? null : formatUtc(u.editedAt),
+    })),
   };
 }
 
@@ -150,7 +161,7 @@ export function statusPageJson(view: StatusPageView, groups: readonly PageGroupF
       createdAt,
       resolvedAt,
       updatedAt,
-      updates: updates.map(({ status: s, at, body }) => ({ status: s, at, body })),
+      updates: updates.map(({ status: s, at, body, editedAt }) => ({ status: s, at, body, editedAt })),
     })),
     incidents: view.incidents.map((i) => ({ endpoint: i.endpointSlug, startedAt: i.startedAt, resolvedAt: i.resolvedAt, code: i.code, summary: i.summary })),
   };

@@ -79,7 +79,7 @@ function postView(post: IncidentPost) {
     statusLabel: INCIDENT_POST_STATUS_LABELS[post.status],
     createdAt: when(post.createdAt),
     updatedAt: when(post.updatedAt),
-    updates: post.updates.map((u) => ({ ...u, statusLabel: INCIDENT_POST_STATUS_LABELS[u.status], at: when(u.at) })),
+    updates: post.updates.map((u) => ({ ...u, statusLabel: INCIDENT_POST_STATUS_LABELS[u.status], at: when(u.at), editedAt: u.editedAt === null ? null : when(u.editedAt) })),
   };
 }
 

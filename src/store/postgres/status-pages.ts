@@ -214,7 +214,11 @@ export class PgStatusPages implements StatusPageStore {
 
   async editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined> {
     if (!validId(postId) || !validId(updateId)) return undefined;
-    const { rowCount } = await this.#pool.query('UPDATE incident_post_updates SET body = $3 WHERE id = $2 AND post_id = $1', [postId, updateId, body]);
+    // `body` on the right is the old text: an identical re-save keeps the old stamp (or none).
+    const { rowCount } = await this.#pool.query(
+      'UPDATE incident_post_updates SET edited_at_ms = CASE WHEN body = $3 THEN edited_at_ms ELSE $4 END, body = $3 WHERE id = $2 AND post_id = $1',
+      [postId, updateId, body, this.#clock()],
+    );
     return (rowCount ?? 0) > 0 ? this.getPost(postId) : undefined;
   }
 

@@ -201,7 +201,10 @@ export class SqliteStatusPages implements StatusPageStore {
   }
 
   editUpdate(postId: number, updateId: number, body: string): Promise<IncidentPost | undefined> {
-    const changed = this.#db.prepare('UPDATE incident_post_updates SET body = ? WHERE id = ? AND post_id = ?').run(body, updateId, postId).changes;
+    // `body` on the right is the old text: an identical re-save keeps the old stamp (or none).
+    const changed = this.#db
+      .prepare('UPDATE incident_post_updates SET edited_at_ms = CASE WHEN body = ? THEN edited_at_ms ELSE ? END, body = ? WHERE id = ? AND post_id = ?')
+      .run(body, this.#clock(), body, updateId, postId).changes;
     return changed > 0 ? this.getPost(postId) : Promise.resolve(undefined);
   }
 

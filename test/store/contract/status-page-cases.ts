@@ -117,6 +117,17 @@ export const statusPageCases: Record<string, (h: StatusPageHarness) => Promise<v
     assert.deepEqual(corrected?.updates.map((u) => [u.id, u.status, u.body, u.at]), reopened.updates.map((u) => [u.id, u.status, u.id === first.id ? 'We are looking (corrected).' : u.body, u.at]));
     assert.equal(corrected?.status, 'monitoring');
     assert.equal(corrected?.updatedAt, reopened?.updatedAt, 'a correction is not a new update');
+    // The correction is stamped with the store's clock; the others still read as first posted.
+    const editedAt = (p: typeof corrected | undefined) => p?.updates.map((u) => [u.id, u.editedAt]);
+    assert.deepEqual(post.updates.map((u) => u.editedAt), [null], 'an original update is not edited');
+    assert.deepEqual(editedAt(corrected), reopened.updates.map((u) => [u.id, u.id === first.id ? reopened.updatedAt : null]));
+    clock.advance(60_000);
+    const resaved = await storage.statusPages.editUpdate(post.id, first.id, 'We are looking (corrected).');
+    assert.deepEqual(editedAt(resaved), editedAt(corrected), 'the same text again changes nothing');
+    const again = await storage.statusPages.editUpdate(post.id, first.id, 'We are looking (corrected twice).');
+    const stamp = again?.updates.find((u) => u.id === first.id)?.editedAt;
+    assert.equal(Date.parse(stamp ?? '') - Date.parse(reopened.updatedAt), 60_000, 'a second correction moves the stamp');
+    assert.deepEqual(await storage.statusPages.getPost(post.id), again, 'read back as returned');
     assert.equal(await storage.statusPages.editUpdate(post.id, 999_999, 'x'), undefined);
     const second = await storage.statusPages.createPost(page.id, { title: 'Second', status: 'identified', body: 'b' });
     assert.deepEqual((await storage.statusPages.listPosts(page.id, 10)).map((p) => p.title), ['Second', 'Renamed']);
