@@ -20,7 +20,7 @@ import { ApiError, type FieldError } from '../api/errors.ts';
 import { PauseBody, type EndpointBody } from '../api/schemas.ts';
 import type { AppDeps } from '../deps.ts';
 import { formBody, pageKit, registerFormBodies } from '../accounts/forms.ts';
-import { registerFormUploads } from '../accounts/form-uploads.ts';
+import { registerFormUploads, uploadedFile } from '../accounts/form-uploads.ts';
 import { can, viewerOf } from '../accounts/viewer.ts';
 import { auditChange } from './manage-changes.ts';
 import { checkPreview, type CheckPreview } from '../pages/check-preview.ts';
@@ -442,7 +442,8 @@ export function manageEndpointRoutes(app: FastifyInstance, opts: { deps: AppDeps
 
   app.post('/manage/endpoints/import', { preHandler: kit.guard('endpoints.write') }, async (request, reply) => {
     const body = formBody(request);
-    const file = body.file ?? '';
+    // The file's text (UTF-8); an empty file input falls back to the pasted text.
+    const file = (await uploadedFile(request, 'file')?.text()) ?? '';
     const text = file.trim() !== '' ? file : (body.text ?? '');
     if (text.trim() === '') return importPage(reply, request, { errors: [{ field: 'file', message: 'choose a server.json file or paste its content' }] }, 400);
     const bytes = Buffer.byteLength(text, 'utf8');

@@ -5,11 +5,11 @@
 // domain and unpublished groups are the operator's business); changing needs status-pages.write,
 // which also gates incident posts, as in the API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Response } from 'undici';
 import type { Accounts } from '../../accounts/accounts.ts';
 import { INCIDENT_POST_STATUSES, INCIDENT_POST_STATUS_LABELS, STATUS_PAGE_LIMITS, safeLogoFileName, sniffImage } from '../../domain/status-pages.ts';
 import { StatusPageError, type IncidentPost, type StatusPage, type StatusPageStore } from '../../store/status-pages.ts';
 import { formBody, pageKit, registerFormBodies, type FormBody, type FormError } from '../accounts/forms.ts';
+import { registerFormUploads, uploadedFile } from '../accounts/form-uploads.ts';
 import { can, viewerOf } from '../accounts/viewer.ts';
 import { auditChange } from './manage-changes.ts';
 import { checkGroups, checkPage, checkPost, checkPostTitle, checkUpdate } from '../api/status-page-input.ts';
@@ -26,34 +26,6 @@ const BASE = '/manage/status-pages';
  * rather than a bare 413.
  */
 const LOGO_FORM_LIMIT = 4 * STATUS_PAGE_LIMITS.logoBytes;
-
-/** Files of a parsed multipart body, beside its text fields (formBody). */
-const uploads = new WeakMap<FastifyRequest, Map<string, File>>();
-
-/**
- * multipart/form-data (the logo form), parsed by undici's FormData parser, which the project
- * already depends on: bounded by the body limit above, text fields into the usual form body (so
- * the guard finds `_csrf`), files kept apart for the route.
- */
-function registerMultipart(app: FastifyInstance): void {
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: LOGO_FORM_LIMIT }, async (request: FastifyRequest, body: Buffer) => {
-    const contentType = request.headers['content-type'] ?? '';
-    let data: FormData;
-    try {
-      data = await new Response(body, { headers: { 'content-type': contentType } }).formData();
-    } catch {
-      throw Object.assign(new Error('the form body is not valid multipart/form-data'), { statusCode: 400 });
-    }
-    const fields: Record<string, string> = {};
-    const files = new Map<string, File>();
-    for (const [name, value] of data) {
-      if (typeof value === 'string') fields[name] = value;
-      else files.set(name, value);
-    }
-    uploads.set(request, files);
-    return fields;
-  });
-}
 
 const slugParam = (request: FastifyRequest): string => (request.params as { slug?: string }).slug ?? '';
 
@@ -90,7 +62,7 @@ export function manageStatusPageRoutes(app: FastifyInstance, opts: { deps: AppDe
   const kit = pageKit(deps);
   const isOwnHost = ownHostTest(deps.config);
   registerFormBodies(app);
-  registerMultipart(app);
+  registerFormUploads(app, LOGO_FORM_LIMIT);
   // Only the logo form takes an upload: nobody else's multipart body is parsed at all.
   app.addHook('onRequest', kit.admitUploads('status-pages.write'));
   const read = kit.guard('read.private');
@@ -224,7 +196,7 @@ export function manageStatusPageRoutes(app: FastifyInstance, opts: { deps: AppDe
   app.post(`${BASE}/:slug/logo`, { preHandler: write, bodyLimit: LOGO_FORM_LIMIT }, async (request, reply) => {
     const page = await pageOr404(request, reply);
     if (!page) return reply;
-    const file = uploads.get(request)?.get('logo');
+    const file = uploadedFile(request, 'logo');
     const refuse = (message: string): Promise<FastifyReply> => editPage(reply, request, page, { errors: [{ field: 'logo', message: `logo: ${message}` }], form: 'logo' }, 400);
     if (!file || (file.size === 0 && file.name === '')) return refuse('choose a PNG, JPEG, WebP or GIF file to upload');
     const bytes = Buffer.from(await file.arrayBuffer());
