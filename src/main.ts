@@ -873,7 +873,6 @@ async function tokens(command: TokenCommand, env: NodeJS.ProcessEnv): Promise<nu
   }
 }
 
-/** The accounts service over a storage; serve and the user command share it. */
 /**
  * Writes an audit row for a change the command line made. As for the web app and the API, a
  * failed audit write does not undo the change already made or fail the command: it is said on stderr.
@@ -889,6 +888,7 @@ function cliAudit(storage: Storage, config: Config): (action: string, target: st
   };
 }
 
+/** The accounts service over a storage; serve and the user command share it. */
 function accountsOf(storage: Storage, config: Config): InstanceType<Service['Accounts']> {
   return new service.Accounts({
     store: storage.accounts,

@@ -106,10 +106,6 @@ export function ipAddrHash(address: string): number {
   return addressFacts(address).hash;
 }
 
-export function ipProtocol(address: string): 4 | 6 | 0 {
-  return addressFacts(address).protocol;
-}
-
 const seconds = (ms: number): string => formatValue(Math.round(ms * 1000) / 1e6);
 
 /** Emits the blackbox series of one result, families in BLACKBOX_FAMILIES order. */

@@ -171,7 +171,7 @@ function endpointParams(definition: EndpointDefinition): Record<string, unknown>
 }
 
 /** The latency buckets are one blob (migration 0013, rollup-buckets.ts), PostgreSQL's b0..b15. */
-const ROLLUP_COLUMNS = ['start', 'endpoint_id', 'up', 'degraded', 'auth_required', 'down', 'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', 'buckets'];
+const ROLLUP_COLUMNS = ['start', 'endpoint_id', ...COUNT_COLUMNS, 'latency_min_ms', 'latency_max_ms', 'buckets'];
 /** A rollup row in ROLLUP_COLUMNS order (a raw-mode statement's row). */
 type RawRollupRow = [number, number, number, number, number, number, number, number | null, number | null, Buffer];
 
