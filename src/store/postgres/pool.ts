@@ -15,6 +15,11 @@ export interface PoolOptions {
   readonly statementTimeoutMs?: number;
   /** Deadline for opening a connection; default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * The server ends a session that sits inside a transaction waiting on its client longer than
+   * this; default the statement deadline, at least 5 s.
+   */
+  readonly idleInTransactionMs?: number;
   /** Idle connections are closed after this; default 30 s. */
   readonly idleTimeoutMs?: number;
   readonly applicationName?: string;
@@ -56,6 +61,12 @@ export function openPool(url: string, options: PoolOptions = {}): Pool {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     // A lock wait is a statement too, but name it: a migration behind another node's must not hang.
     lock_timeout: options.statementTimeoutMs ?? 30_000,
+    // A node cut off from the database in the middle of a transaction (a partition, a frozen VM)
+    // keeps its row and advisory locks on the server until TCP gives up, two hours by default;
+    // every other node's tick write then waits on them and fails its lock_timeout, so the whole
+    // cluster stops recording. Our transactions never wait on their client between statements
+    // for more than a moment, so the server ends such a session instead.
+    idle_in_transaction_session_timeout: options.idleInTransactionMs ?? Math.max(options.statementTimeoutMs ?? 30_000, 5000),
     application_name: options.applicationName ?? 'mcpwatch',
     types: TYPES,
   });

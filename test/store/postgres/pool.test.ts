@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { isConnectionError, openPool, redactUrl, transaction } from '../../../src/store/postgres/pool.ts';
+import { eventually, startFreezableProxy } from '../../fixtures/cluster.ts';
 import { testDatabase } from '../../fixtures/postgres.ts';
 
 test('redactUrl never shows a password', () => {
@@ -46,4 +47,42 @@ test('statements have a deadline, errors roll back, bigint is a number', async (
   assert.equal((await pool.query<{ n: number }>('SELECT count(*) AS n FROM t')).rows[0]?.n, 0);
   await transaction(pool, (c) => c.query('INSERT INTO t VALUES (9007199254740991)'));
   assert.equal((await pool.query<{ id: number }>('SELECT id FROM t')).rows[0]?.id, Number.MAX_SAFE_INTEGER);
+});
+
+test('a session cut off inside a transaction is ended by the server, so its row locks stop blocking the other nodes', { timeout: 60_000 }, async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const setup = openPool(db.url, { statementTimeoutMs: 5000 });
+  t.after(() => setup.end());
+  await setup.query('CREATE TABLE state (id int PRIMARY KEY, n int)');
+  await setup.query('INSERT INTO state VALUES (1, 0)');
+  // Node c reaches the server through a forwarder that falls silent without closing (a partition).
+  const proxy = await startFreezableProxy(Number(new URL(db.url).port || 5432));
+  t.after(() => proxy.close());
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const c = openPool(viaProxy.toString(), { statementTimeoutMs: 1000, idleInTransactionMs: 1000 });
+  c.on('error', () => undefined);
+  const held = await c.connect();
+  held.on('error', () => undefined);
+  t.after(() => {
+    held.release(new Error('test over'));
+    void c.end().catch(() => undefined);
+  });
+  await held.query('BEGIN');
+  await held.query('UPDATE state SET n = n + 1 WHERE id = 1');
+  proxy.freeze({ alsoNew: true });
+
+  // Node d writes the same row with a short lock deadline, as a tick write would, until it lands.
+  const d = openPool(db.url, { statementTimeoutMs: 500 });
+  t.after(() => d.end());
+  const codes: string[] = [];
+  await eventually('the other node to write the row', async () => {
+    const error = await d.query('UPDATE state SET n = n + 10 WHERE id = 1').then(() => undefined, (e: { code?: string }) => e);
+    if (error === undefined) return true;
+    codes.push(String(error.code));
+    return false;
+  }, 40_000);
+  assert.ok(codes.length > 0 && codes.every((code) => code === '55P03' || code === '57014'), `a wait, and only deadlines while the cut session held the row: ${codes.join(', ')}`);
+  assert.equal((await d.query<{ n: number }>('SELECT n FROM state WHERE id = 1')).rows[0]?.n, 10, 'the cut transaction was rolled back');
 });
