@@ -94,7 +94,8 @@ describe('loop monitor', () => {
       ['a 1.5 s stall just before the end', (i) => (i === 165 ? 1500 : 0), 'now', true],
       ['a 1.5 s stall in the middle, 2 s of prompt turns after', (i) => (i === 60 ? 1500 : 0), 'now', false],
       ['late as long as it ran, every turn', (i) => (i % 2 === 0 ? 60 : 40), 'now', true],
-      ['late by a third of every turn', () => 25, 'now', false],
+      ['late by a quarter of every turn', () => 17, 'now', true],
+      ['late by a tenth of every turn', () => 5, 'now', false],
       ['a stall at the end of a round that ended before it', (i) => (i === 140 ? 1500 : 0), 'after 2 s', false],
     ];
     for (const [name, lateness, end, marked] of rows) {
