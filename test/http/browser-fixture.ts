@@ -22,14 +22,21 @@ export const LAUNCH = {
 export async function enforceStrictCsp(context: BrowserContext, onRequest?: (url: string) => void): Promise<void> {
   await context.route('**/*', async (route) => {
     onRequest?.(route.request().url());
-    if (route.request().method() !== 'GET') {
-      await route.continue();
-      return;
+    // A request still in flight when its test closes the context (a late favicon, a prefetch)
+    // makes route.fetch or fulfill reject; unheard, that rejection ended the test process with a
+    // failure after every test had passed. A request that fails here fails in the page instead.
+    try {
+      if (route.request().method() !== 'GET') {
+        await route.continue();
+        return;
+      }
+      const response = await route.fetch({ maxRedirects: 0 });
+      const headers = response.headers();
+      headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
+      await route.fulfill({ response, headers });
+    } catch {
+      await route.abort().catch(() => undefined);
     }
-    const response = await route.fetch({ maxRedirects: 0 });
-    const headers = response.headers();
-    headers['content-security-policy'] = [headers['content-security-policy'], STRICT_CSP].filter(Boolean).join(', ');
-    await route.fulfill({ response, headers });
   });
 }
 
