@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { netnsUnavailable, runInLoopbackNetns, type NetnsRun } from '../fixtures/netns.ts';
 import { lacks } from '../fixtures/prerequisite.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUN_TIMEOUT_MS = 120_000;
@@ -18,7 +19,7 @@ const SCRIPT = `
   const server = await startV2Server({ era: 'dual' });
   const port = new URL(server.url).port;
   const run = (args) => new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'check', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...${JSON.stringify(MCPWATCH)}, 'check', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));

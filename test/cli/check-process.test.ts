@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 interface Run {
   code: number | null;
@@ -16,7 +17,7 @@ interface Run {
 function mcpwatch(args: string[], options: { env?: Record<string, string>; signalWhen?: Promise<unknown> } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    const child = spawn(process.execPath, [...MCPWATCH, ...args], {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

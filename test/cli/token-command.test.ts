@@ -10,6 +10,7 @@ import { UsageError } from '../../src/cli/args.ts';
 import { parseCommand } from '../../src/cli/commands.ts';
 import { hashToken } from '../../src/http/api/tokens.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 interface Run {
   code: number | null;
@@ -17,13 +18,10 @@ interface Run {
   stderr: string;
 }
 
-const MAIN = join(process.cwd(), 'src', 'main.ts');
-// tsx is resolved from the repository, whatever the child's working directory.
-const TSX = import.meta.resolve('tsx');
 
 function mcpwatch(args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...MCPWATCH, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

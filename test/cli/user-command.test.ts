@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { verifyPassword } from '../../src/accounts/password.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import { parseCommand } from '../../src/cli/commands.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 interface Run {
   code: number | null;
@@ -17,12 +18,10 @@ interface Run {
   stderr: string;
 }
 
-const MAIN = join(process.cwd(), 'src', 'main.ts');
-const TSX = import.meta.resolve('tsx');
 
 function mcpwatch(args: string[], cwd: string, stdin = ''): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...MCPWATCH, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { netnsUnavailable, runInLoopbackNetns } from '../fixtures/netns.ts';
 import { lacks } from '../fixtures/prerequisite.ts';
 import { locateSuite, readChecks, type Check } from './suite.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BASELINE = fileURLToPath(new URL('expected-failures.yaml', import.meta.url));
@@ -42,7 +43,7 @@ const SCENARIO_TIMEOUT_MS = 120_000;
 
 /** The client command; the suite appends the server URL as its last argument. */
 function clientCommand(options: readonly string[]): string {
-  const parts = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), 'check', '--allow-private', ...options];
+  const parts = [process.execPath, ...MCPWATCH, 'check', '--allow-private', ...options];
   // The suite splits the command on spaces.
   for (const part of parts) assert.doesNotMatch(part, /\s/, `a path with white space cannot go into --command: ${part}`);
   return parts.join(' ');

@@ -7,12 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import type { ProbeResult } from '../../src/domain/probe-result.ts';
 import { DEFAULT_PROBE_SETTINGS, runProbe } from '../../src/probe/run-probe.ts';
 import { deepSchemaReply, startHostileServer, type HostileServer } from '../fixtures/hostile-server.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const settings = { ...DEFAULT_PROBE_SETTINGS, allowPrivate: true, timeoutMs: 10_000 };
 
 function check(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'check', ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...MCPWATCH, 'check', ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { formatLogLine } from '../../src/cli/pretty-log.ts';
 import { until, writeConfig } from '../fixtures/serve-process.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const children: ChildProcess[] = [];
 after(() => {
@@ -18,7 +19,7 @@ after(() => {
 function serve(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
   const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-logs-'));
   const config = writeConfig(dir, `dataDir: ${dir}/data\nlisten: { host: 127.0.0.1, port: 0 }\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [...MCPWATCH, 'serve', '--config', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...env } });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -12,6 +12,7 @@ import { startHttpReceiver } from '../alerts/fixtures/receivers.ts';
 import { startV2Server } from '../fixtures/mcp-servers.ts';
 import { SERVICE_WAIT_MS, servingPort, startServe, until, writeConfig } from '../fixtures/serve-process.ts';
 import { startSwitchablePort } from '../fixtures/switchable-port.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const SECRET = 'api-channel-hmac-0815';
 
@@ -23,7 +24,7 @@ after(() => {
 /** Asynchronous on purpose: the receiver runs in this process and must keep answering. */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...MCPWATCH, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });

@@ -20,6 +20,7 @@ import { startV2Server, type RunningServer } from '../fixtures/mcp-servers.ts';
 import { testDatabase } from '../fixtures/postgres.ts';
 import { SERVICE_WAIT_MS, servingPort, startServe, stopServe, until, writeConfig, type Serve } from '../fixtures/serve-process.ts';
 import { startSwitchablePort, type SwitchablePort } from '../fixtures/switchable-port.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const ENDPOINTS = 8;
 const HEARTBEAT_MS = 500;
@@ -39,7 +40,7 @@ interface ClusterView {
 
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...MCPWATCH, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: SERVICE_WAIT_MS }, (error, stdout, stderr) =>
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });

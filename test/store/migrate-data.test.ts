@@ -23,6 +23,7 @@ import { COPIED_TABLES } from '../../src/store/migrate-data/tables.ts';
 import { ADVISORY_LOCKS, LOCK_NAMESPACE } from '../../src/store/postgres/locks.ts';
 import type { Storage } from '../../src/store/store.ts';
 import { MigrateDataError, migrateData } from '../../src/store/migrate-data/run.ts';
+import { MCPWATCH } from '../fixtures/mcpwatch-command.ts';
 
 const cleanups: Array<() => unknown> = [];
 after(async () => {
@@ -198,7 +199,7 @@ describe('mcpwatch migrate-data', () => {
     if (!pair) return;
     const { target, db, seeded } = pair;
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'migrate-data', '--from', db, '--to', target.url], {
+    const child = spawn(process.execPath, [...MCPWATCH, 'migrate-data', '--from', db, '--to', target.url], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '' },
     });
