@@ -110,7 +110,7 @@ const postgres: Backend = {
   name: 'postgres',
   async create(t) {
     if (await lacksPostgres(t)) return undefined;
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({ migrated: true });
     const storages = tracked((options) => openPostgresStorage(db.url, { max: 4, statementTimeoutMs: 15_000, ...(options.clock ? { clock: options.clock } : {}) }));
     // The pools first: the drop would otherwise cut their connections from under them.
     t.after(async () => {

@@ -13,7 +13,7 @@ export interface MigratedDatabase {
 
 /** undefined when PostgreSQL is missing outside CI (the test is then skipped loudly). */
 export async function migratedDatabase(t: TestContext): Promise<MigratedDatabase | undefined> {
-  const db = await testDatabase(t);
+  const db = await testDatabase(t, { migrated: true });
   if (!db) return undefined;
   const pools: Pool[] = [];
   // Runs after the fixture's DROP … WITH (FORCE) (hooks run in the order registered), which has

@@ -14,7 +14,7 @@ export interface MigratedDatabase {
 /** undefined when the test was skipped for want of PostgreSQL. */
 export async function migratedDatabase(t: TestContext): Promise<MigratedDatabase | undefined> {
   if (await lacksPostgres(t)) return undefined;
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ migrated: true });
   const pools: Pool[] = [];
   const open = (): Pool => {
     const pool = openPool(db.url, { max: 4, statementTimeoutMs: 10_000 });
