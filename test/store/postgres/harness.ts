@@ -1,6 +1,6 @@
-// A migrated PostgreSQL database per test and the pools opened on it, ended with the test.
+// A migrated PostgreSQL database per test (a copy of the migrated template, fixtures/postgres.ts)
+// and the pools opened on it, ended with the test.
 import type { TestContext } from 'node:test';
-import { migratePostgres } from '../../../src/store/postgres/migrate.ts';
 import { openPool, type Pool, type PoolOptions } from '../../../src/store/postgres/pool.ts';
 import { testDatabase, type TestDatabase } from '../../fixtures/postgres.ts';
 
@@ -25,6 +25,5 @@ export async function migratedDatabase(t: TestContext): Promise<MigratedDatabase
     return pool;
   };
   const pool = open();
-  await migratePostgres(pool);
   return { db, pool, openPool: open };
 }

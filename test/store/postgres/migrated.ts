@@ -1,7 +1,6 @@
 // A fresh, fully migrated test database with pools on it, closed and dropped when the test ends,
 // and the plain-SQL endpoint rows other tables refer to (the endpoint store is tested on its own).
 import type { TestContext } from 'node:test';
-import { migratePostgres } from '../../../src/store/postgres/migrate.ts';
 import { openPool, type Pool } from '../../../src/store/postgres/pool.ts';
 import { createTestDatabase, lacksPostgres } from '../../fixtures/postgres.ts';
 
@@ -27,7 +26,6 @@ export async function migratedDatabase(t: TestContext): Promise<MigratedDatabase
     await db.drop();
   });
   const pool = open();
-  await migratePostgres(pool);
   return { pool, another: open };
 }
 
